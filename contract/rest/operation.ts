@@ -1,0 +1,44 @@
+import type { TSchema } from 'typebox';
+import type { DomainErrorKind } from '../../src/kernel/domain-error.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * Who may reach an operation before the domain decides per resource:
+ * - `anonymous`: no query parameters required (links opened by scanners and browsers);
+ * - `client`: `client_id` required, no sign-in;
+ * - `optionalUser`: `client_id` required, `token` checked when present;
+ * - `user`: `client_id` and a valid `token` required.
+ */
+export type Access = 'anonymous' | 'client' | 'optionalUser' | 'user';
+
+/**
+ * One REST operation as data. FRTC method and path variants (the document's typos next to what the clients send) are
+ * aliases on one operation, never copies. The HTTP layer registers it, the OpenAPI document is generated from it.
+ */
+export interface Operation<
+  Params extends TSchema | undefined = TSchema | undefined,
+  Query extends TSchema | undefined = TSchema | undefined,
+  Body extends TSchema | undefined = TSchema | undefined,
+  Response extends TSchema = TSchema,
+> {
+  id: string;
+  methods: readonly HttpMethod[];
+  paths: readonly string[];
+  tag: string;
+  summary: string;
+  description?: string;
+  access: Access;
+  params?: Params;
+  query?: Query;
+  body?: Body;
+  response: Response;
+  errors: readonly DomainErrorKind[];
+}
+
+export const operation = <
+  Params extends TSchema | undefined,
+  Query extends TSchema | undefined,
+  Body extends TSchema | undefined,
+  Response extends TSchema,
+>(op: Operation<Params, Query, Body, Response>): Operation<Params, Query, Body, Response> => op;

@@ -1,0 +1,34 @@
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** Lower-cased username: uniqueness and look-ups ignore case, so "Alice" and "alice" are one account. */
+  username_key: string;
+  real_name: string;
+  email: string;
+  department: string;
+  mobile: string;
+  role: string;
+  security_level: string;
+  secret_hash: string;
+  locked: number;
+  failed_attempts: Generated<number>;
+  frozen_until: Generated<number>;
+  password_changed_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  client_id: string;
+  created_at: number;
+  last_used_at: number;
+}
+
+export interface AccountsTables {
+  users: UsersTable;
+  sessions: SessionsTable;
+}

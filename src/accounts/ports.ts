@@ -1,0 +1,54 @@
+import type { UserId } from '../kernel/ids.ts';
+import type { LockoutState } from './lockout.ts';
+import type { Role, User } from './user.ts';
+
+export interface Session {
+  tokenHash: string;
+  userId: UserId;
+  clientId: string;
+  createdAt: number;
+  lastUsedAt: number;
+}
+
+export interface UserPage {
+  users: User[];
+  total: number;
+}
+
+export interface UserRepository {
+  findById(id: UserId): Promise<User | undefined>;
+  findByUsername(username: string): Promise<User | undefined>;
+  /** Case-insensitive substring match on username or real name, ordered by username. */
+  search(filter: string, offset: number, limit: number): Promise<UserPage>;
+  count(): Promise<number>;
+  countByRole(role: Role, options?: { unlockedOnly?: boolean }): Promise<number>;
+  /** Throws DomainError data.conflict when the username is taken. */
+  insert(user: User): Promise<void>;
+  /** Throws DomainError data.conflict when a new username is taken. */
+  update(user: User): Promise<void>;
+  saveLockout(id: UserId, state: LockoutState): Promise<void>;
+  delete(id: UserId): Promise<void>;
+}
+
+export interface SessionRepository {
+  insert(session: Session): Promise<void>;
+  /** The session and its user, or undefined when the token is unknown. */
+  findWithUser(tokenHash: string): Promise<{ session: Session; user: User } | undefined>;
+  touch(tokenHash: string, at: number): Promise<void>;
+  delete(tokenHash: string): Promise<void>;
+  deleteForUser(id: UserId, options?: { exceptTokenHash?: string; clientId?: string }): Promise<void>;
+  deleteIdleSince(before: number): Promise<void>;
+}
+
+/** Repositories sharing one transaction: `transaction` runs `work` atomically and hands it stores bound to it. */
+export interface AccountsStore {
+  users: UserRepository;
+  sessions: SessionRepository;
+  transaction<T>(work: (store: AccountsStore) => Promise<T>): Promise<T>;
+}
+
+/** Slow, salted hashing for the client secrets (argon2id in production). */
+export interface SecretHasher {
+  hash(secret: string): Promise<string>;
+  verify(hash: string, secret: string): Promise<boolean>;
+}

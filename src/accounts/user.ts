@@ -1,0 +1,43 @@
+import type { UserId } from '../kernel/ids.ts';
+
+export const ROLES = ['Normal', 'MeetingOperator', 'SystemAdmin'] as const;
+export type Role = (typeof ROLES)[number];
+export type SecurityLevel = 'NORMAL' | 'HIGH';
+
+export interface User {
+  id: UserId;
+  username: string;
+  realName: string;
+  email: string;
+  department: string;
+  mobile: string;
+  role: Role;
+  securityLevel: SecurityLevel;
+  secretHash: string;
+  locked: boolean;
+  failedAttempts: number;
+  frozenUntil: number;
+  passwordChangedAt: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Editable profile fields, as the administrator supplies them. */
+export interface UserProfileInput {
+  username?: string;
+  realName?: string;
+  email?: string;
+  department?: string;
+  mobile?: string;
+  role?: Role;
+  securityLevel?: SecurityLevel;
+}
+
+export const usernameKey = (username: string): string => username.toLowerCase();
+
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
+
+/** SystemAdmin and MeetingOperator may manage anyone's meetings; only SystemAdmin manages accounts. */
+export const isSystemAdmin = (user: Pick<User, 'role'>): boolean => user.role === 'SystemAdmin';
+export const isMeetingManager = (user: Pick<User, 'role'>): boolean =>
+  user.role === 'SystemAdmin' || user.role === 'MeetingOperator';

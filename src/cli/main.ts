@@ -1,0 +1,136 @@
+import { Command, Option } from 'commander';
+import { clientSecret, generatePassword } from '../accounts/secret.ts';
+import { isRole } from '../accounts/user.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { type ConfigKey, ConfigSchema, envName, flagName } from '../config/options.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { openDatabase } from '../db/open.ts';
+import { DomainError } from '../kernel/domain-error.ts';
+import { createServer, openCore, writeBootstrapPassword } from '../main.ts';
+import { VERSION } from '../version.ts';
+
+/** Adds one flag per configuration key, named and described from the config schema. */
+function withConfigFlags(command: Command): Command {
+  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+    const s = schema as { description?: string; default?: unknown };
+    command.addOption(new Option(`${flagName(key)} <value>`, `${s.description ?? key} [env ${envName(key)}]`));
+  }
+  return command;
+}
+
+const configFrom = (command: Command) => loadConfig(process.env, command.opts() as Partial<Record<ConfigKey, unknown>>);
+
+async function serve(command: Command): Promise<void> {
+  const config = configFrom(command);
+  const server = await createServer({ config });
+  if (server.bootstrap) {
+    const { username, password, generated } = server.bootstrap;
+    if (generated) {
+      const file = writeBootstrapPassword(config.dataDir, server.bootstrap);
+      // Printed once, straight to the console (never through the logger), as the operator's only copy besides the file.
+      process.stderr.write(
+        `\n  First start: created SystemAdmin "${username}" with password: ${password}\n  (also saved to ${file}, readable only by this user)\n\n`,
+      );
+    } else {
+      process.stderr.write(`\n  First start: created SystemAdmin "${username}" with the password from CONVENE_ADMIN_PASSWORD\n\n`);
+    }
+  }
+  const ports = await server.listen();
+  server.app.log.info({ ...ports, database: server.database.describe, version: VERSION }, 'Convene is serving');
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    server.app.log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        server.app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function withUsers<T>(command: Command, work: (core: Awaited<ReturnType<typeof openCore>>) => Promise<T>): Promise<T> {
+  const core = await openCore(configFrom(command));
+  try {
+    return await work(core);
+  } finally {
+    await core.database.close();
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command('convene').description('Convene video-meeting server').version(VERSION);
+  withConfigFlags(program.command('serve', { isDefault: true }).description('run the server')).action(async (_o, cmd: Command) =>
+    serve(cmd),
+  );
+  withConfigFlags(program.command('migrate').description('apply database migrations and exit')).action(async (_o, cmd: Command) => {
+    const config = configFrom(cmd);
+    const handle = openDatabase(config.databaseUrl, config.dataDir);
+    try {
+      const applied = await migrateToLatest(handle.db);
+      console.log(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  const user = program.command('user').description('manage accounts');
+  withConfigFlags(user.command('create').argument('<username>').description('create an account'))
+    .addOption(new Option('--password <password>', 'password (generated and printed when omitted)'))
+    .addOption(new Option('--role <role>', 'Normal, MeetingOperator or SystemAdmin').default('Normal'))
+    .addOption(new Option('--real-name <name>', 'display name').default(''))
+    .addOption(new Option('--email <email>', 'e-mail address').default(''))
+    .action(async (username: string, o: { password?: string; role: string; realName: string; email: string }, cmd: Command) => {
+      if (!isRole(o.role)) throw new DomainError('input.invalid', `--role: must be one of Normal, MeetingOperator, SystemAdmin`);
+      const password = o.password ?? generatePassword();
+      await withUsers(cmd, (core) =>
+        core.users.create('system', { username, role: o.role as never, realName: o.realName, email: o.email }, clientSecret(password)),
+      );
+      console.log(o.password ? `created ${username}` : `created ${username} with password: ${password}`);
+    });
+  withConfigFlags(user.command('passwd').argument('<username>').description('set or generate a new password; ends all sessions'))
+    .addOption(new Option('--password <password>', 'new password (generated and printed when omitted)'))
+    .action(async (username: string, o: { password?: string }, cmd: Command) => {
+      const password = o.password ?? generatePassword();
+      await withUsers(cmd, async (core) => {
+        const found = await core.users.findByUsername(username);
+        await core.users.resetPassword('system', found.id, clientSecret(password));
+      });
+      console.log(o.password ? `password of ${username} changed` : `new password of ${username}: ${password}`);
+    });
+  withConfigFlags(user.command('lock').argument('<username>').description('lock an account (--unlock to undo)'))
+    .addOption(new Option('--unlock', 'unlock instead, also lifting a sign-in freeze'))
+    .action(async (username: string, o: { unlock?: boolean }, cmd: Command) => {
+      await withUsers(cmd, async (core) => {
+        const found = await core.users.findByUsername(username);
+        await core.users.setLocked('system', found.id, !o.unlock);
+      });
+      console.log(`${username} ${o.unlock ? 'unlocked' : 'locked'}`);
+    });
+  withConfigFlags(user.command('list').description('list accounts')).action(async (_o, cmd: Command) => {
+    await withUsers(cmd, async (core) => {
+      const page = await core.store.users.search('', 0, 1_000_000);
+      for (const u of page.users) {
+        console.log([u.username, u.role, u.locked ? 'locked' : 'active', u.realName].join('\t'));
+      }
+    });
+  });
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof DomainError) {
+      process.stderr.write(`convene: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,52 @@
+import { compileValidator } from '../kernel/validate.ts';
+import { type Config, type ConfigKey, ConfigSchema, envName, flagName } from './options.ts';
+
+export class ConfigError extends Error {}
+
+const validate = compileValidator<Config>(ConfigSchema, 'configuration');
+
+/**
+ * Defaults from the schema, then environment variables, then CLI flags (given as camelCase keys, e.g. from commander).
+ * Fails with a message naming the variable or flag at fault.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigKey, unknown>> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined) {
+      raw[key] = fromEnv;
+      source[key] = `environment variable ${envName(key)}`;
+    }
+    const fromFlag = flags[key as ConfigKey];
+    if (fromFlag !== undefined) {
+      raw[key] = fromFlag;
+      source[key] = `option ${flagName(key)}`;
+    }
+  }
+  const result = validate(raw);
+  if (result.error) {
+    const [field, ...rest] = result.error.message.split(': ');
+    const where = source[field ?? ''] ?? field;
+    throw new ConfigError(`invalid configuration: ${where}: ${rest.join(': ')}`);
+  }
+  const config = result.value;
+  if (config.timezone !== '' && !isTimeZone(config.timezone)) {
+    throw new ConfigError(`invalid configuration: ${source.timezone}: "${config.timezone}" is not an IANA time zone`);
+  }
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
+    throw new ConfigError('invalid configuration: CONVENE_TLS_CERT and CONVENE_TLS_KEY must be given together');
+  }
+  return config;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const machineTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;

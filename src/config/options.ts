@@ -1,0 +1,43 @@
+import Type, { type Static, type TSchema } from 'typebox';
+
+/**
+ * Every setting, once: its schema (type, bounds, default) and description. Environment variable names are derived
+ * (`httpsPort` → `CONVENE_HTTPS_PORT`) unless `env` says otherwise; the CLI flag likewise (`--https-port`).
+ */
+const option = <T extends TSchema>(
+  schema: T,
+  extra: { env?: string; secret?: boolean } = {},
+) => Object.assign(schema, { 'x-env': extra.env, 'x-secret': extra.secret ?? false });
+
+export const ConfigSchema = Type.Object({
+  dataDir: option(Type.String({ minLength: 1, default: './data', description: 'Directory for the database, TLS certificate and bootstrap files' })),
+  databaseUrl: option(
+    Type.String({ default: '', description: 'postgres://… for PostgreSQL; empty = SQLite file convene.db in the data directory' }),
+    { env: 'DATABASE_URL', secret: true },
+  ),
+  host: option(Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the listeners bind to' })),
+  httpsPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 7443, description: 'HTTPS port (the FRTC apps only speak HTTPS)' })),
+  httpPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Plain-HTTP port for a TLS-terminating reverse proxy; 0 = off' })),
+  tlsCert: option(Type.String({ default: '', description: 'PEM certificate file; empty = self-signed certificate generated in the data directory' })),
+  tlsKey: option(Type.String({ default: '', description: 'PEM private key file for tlsCert' })),
+  publicUrl: option(Type.String({ default: '', pattern: '^$|^https?://[^\\s/]+(/[^\\s]*)?$', description: 'Base URL of meeting links, e.g. https://meet.example.org; empty = https://<host name>:<https port>' })),
+  timezone: option(Type.String({ default: '', description: 'IANA time zone for schedules (e.g. Europe/Berlin); empty = the machine zone' })),
+  adminPassword: option(Type.String({ default: '', maxLength: 128, description: 'Password of the bootstrap admin on first start; empty = generated and printed once' }), { secret: true }),
+  maxCalls: option(Type.Integer({ minimum: 0, default: 100, description: 'Licence: concurrent calls' })),
+  maxUsers: option(Type.Integer({ minimum: 1, default: 1000, description: 'Licence: registered users' })),
+  gatewayMaxCalls: option(Type.Integer({ minimum: 0, default: 0, description: 'Licence: concurrent gateway (SIP/H.323) calls' })),
+  tokenIdleMinutes: option(Type.Integer({ minimum: 1, default: 43200, description: 'A token unused for this long expires (default 30 days)' })),
+  publicUserDirectory: option(Type.Boolean({ default: false, description: 'Allow /api/v1/user/public/users without sign-in' })),
+  trustProxy: option(Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers (behind a reverse proxy)' })),
+  logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+export type ConfigKey = keyof Config;
+
+export const envName = (key: string): string => {
+  const schema = ConfigSchema.properties[key as ConfigKey] as { 'x-env'?: string };
+  return schema['x-env'] ?? `CONVENE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+};
+
+export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

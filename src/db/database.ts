@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { AccountsTables } from '../accounts/accounts.table.ts';
+
+/** The whole schema: the sum of every capability's tables. */
+export type Database = AccountsTables;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** A short description for logs, with any password removed. */
+  describe: string;
+  close(): Promise<void>;
+}

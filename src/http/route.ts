@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type, { type Static, type TSchema } from 'typebox';
+import { ClientQuery, ErrorBody } from '../../contract/rest/common.ts';
+import type { Operation } from '../../contract/rest/operation.ts';
+import type { Caller, SignedInCaller } from '../accounts/caller.ts';
+import { fail } from '../kernel/domain-error.ts';
+
+export type Authenticate = (token: string, clientId: string) => Promise<SignedInCaller>;
+
+type In<S> = [NonNullable<S>] extends [TSchema] ? Static<NonNullable<S>> : undefined;
+
+export interface RequestContext<O extends Operation> {
+  params: In<O['params']>;
+  query: In<O['query']> & { client_id: string; token?: string };
+  body: In<O['body']>;
+  caller: Caller;
+  request: FastifyRequest;
+}
+
+export type Handler<O extends Operation> = (ctx: RequestContext<O>) => Promise<Static<O['response']>>;
+
+/** Fastify path syntax from the contract's `{param}` form. */
+const fastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+/**
+ * Registers one contract operation: every method and path alias, the query with `client_id`/`token`, the schemas that
+ * validate input and document the operation, and the access rule resolved into a Caller before the handler runs.
+ */
+export function registerOperation<O extends Operation>(app: FastifyInstance, op: O, authenticate: Authenticate, handler: Handler<O>): void {
+  const querystring =
+    op.access === 'anonymous'
+      ? op.query
+      : Type.Object({ ...ClientQuery, ...((op.query as { properties?: Record<string, TSchema> } | undefined)?.properties ?? {}) });
+  op.methods.forEach((method, m) =>
+    op.paths.forEach((path, p) => {
+      const alias = m === 0 && p === 0 ? '' : `_${method.toLowerCase()}${p === 0 ? '' : p}`;
+      app.route({
+        method,
+        url: fastifyPath(path),
+        schema: {
+          operationId: op.id + alias,
+          tags: [op.tag],
+          summary: op.summary,
+          ...(op.description ? { description: op.description } : {}),
+          ...(querystring ? { querystring } : {}),
+          ...(op.params ? { params: op.params } : {}),
+          ...(op.body && method !== 'GET' ? { body: op.body } : {}),
+          ...(op.access === 'user' || op.access === 'optionalUser' ? { security: [{ token: [] }] } : {}),
+          response: { 200: op.response, '4xx': ErrorBody, '5xx': ErrorBody },
+        },
+        handler: async (request) => {
+          const query = (request.query ?? {}) as { client_id?: string; token?: string };
+          const caller = await resolveCaller(op, query, authenticate);
+          return handler({ params: request.params, query, body: request.body, caller, request } as RequestContext<O>);
+        },
+      });
+    }),
+  );
+}
+
+async function resolveCaller(op: Operation, query: { client_id?: string; token?: string }, authenticate: Authenticate): Promise<Caller> {
+  const clientId = query.client_id ?? '';
+  if (query.token !== undefined && (op.access === 'user' || op.access === 'optionalUser')) {
+    return authenticate(query.token, clientId);
+  }
+  if (op.access === 'user') return fail('auth.required', 'token: is required; sign in first');
+  return { clientId };
+}
