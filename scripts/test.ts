@@ -1,0 +1,54 @@
+/**
+ * `npm test`: runs the whole suite once, with every database test against SQLite and, when the PostgreSQL server
+ * binaries are installed, against a throwaway PostgreSQL cluster started here and removed afterwards.
+ * CONVENE_REQUIRE_POSTGRES=1 (set by .ci/run) turns a missing PostgreSQL into a failure instead of a skip.
+ */
+import { spawnSync } from 'node:child_process';
+import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+
+// Node 20's test runner does not expand globs: every file is listed here.
+const TEST_FILES = [
+  'test/unit/coerce.test.ts',
+  'test/unit/validate.test.ts',
+  'test/unit/lockout.test.ts',
+  'test/unit/config.test.ts',
+  'test/unit/boundaries.test.ts',
+  'test/storage/accounts-repo.test.ts',
+  'test/api/transport.test.ts',
+  'test/api/sign-in.test.ts',
+  'test/api/user-self.test.ts',
+  'test/api/user-admin.test.ts',
+  'test/api/user-directory.test.ts',
+  'test/api/system.test.ts',
+  'test/api/operations.test.ts',
+  'test/api/security-matrix.test.ts',
+  'test/compat/frtc-user-calls.test.ts',
+  'test/cli/cli.test.ts',
+];
+
+const only = process.argv.slice(2);
+const files = only.length > 0 ? only : TEST_FILES;
+
+let pg: ThrowawayPostgres | undefined;
+const bin = findPostgresBin();
+if (bin) {
+  pg = await startThrowawayPostgres(bin);
+  console.log(`# PostgreSQL: throwaway cluster from ${bin}`);
+} else if (process.env.CONVENE_REQUIRE_POSTGRES === '1') {
+  console.error('PostgreSQL server binaries not found under /usr/lib/postgresql, and CONVENE_REQUIRE_POSTGRES=1');
+  process.exit(1);
+} else {
+  console.log('# PostgreSQL server not installed: database tests run on SQLite only (apt-get install postgresql)');
+}
+
+let status = 1;
+try {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, ...(pg ? { CONVENE_TEST_PG_URL: pg.url } : {}) },
+  });
+  status = result.status ?? 1;
+} finally {
+  pg?.stop();
+}
+process.exit(status);
