@@ -61,7 +61,10 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     throw e;
   }
   const store = new KyselyAccountsStore(database.db);
-  const accounts = new AccountsService(store, argon2Hasher, clock, { tokenIdleMs: config.tokenIdleMinutes * 60_000 });
+  const accounts = new AccountsService(store, argon2Hasher, clock, {
+    tokenIdleMs: config.tokenIdleMinutes * 60_000,
+    signInFailuresPerMinute: config.signInFailuresPerMinute,
+  });
   const users = new UsersService(store, argon2Hasher, clock, {
     anonymousDirectory: config.publicUserDirectory,
     maxUsers: config.maxUsers,

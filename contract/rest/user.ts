@@ -65,11 +65,12 @@ export const signIn = operation({
   summary: 'Sign in with username and hashed secret',
   description:
     'Five consecutive wrong secrets freeze the account for five minutes (0x00003001); an administrator lock gives ' +
-    '0x00003002; a wrong secret 0x00003003; anything else 0x00003000. All failures are HTTP 401.',
+    '0x00003002; a wrong secret 0x00003003; anything else 0x00003000. All these are HTTP 401. Too many failures ' +
+    'from one address within a minute give HTTP 429 until the minute has passed.',
   access: 'client',
   body: Type.Object({ username: Username, secret: Secret }),
   response: UserProfile,
-  errors: ['input.invalid', 'signIn.failed', 'signIn.frozen', 'signIn.locked', 'signIn.wrongSecret'],
+  errors: ['input.invalid', 'signIn.failed', 'signIn.frozen', 'signIn.locked', 'signIn.wrongSecret', 'rate.limited'],
 });
 
 export const signOut = operation({

@@ -70,8 +70,8 @@ const pageOf = <T>(key: 'users', items: T[], total: number, pageSize: number) =>
 export function accountsRoutes(app: FastifyInstance, accounts: AccountsService, users: UsersService, authenticate: Authenticate): void {
   const signedIn = (c: { user?: User }) => c as SignedInCaller;
 
-  registerOperation(app, ops.signIn, authenticate, async ({ body, caller }) => {
-    const { token, user } = await accounts.signIn(body.username, body.secret, caller.clientId);
+  registerOperation(app, ops.signIn, authenticate, async ({ body, caller, request }) => {
+    const { token, user } = await accounts.signIn(body.username, body.secret, caller.clientId, request.ip);
     return profile(user, token);
   });
   registerOperation(app, ops.signOut, authenticate, async ({ caller }) => {

@@ -4,11 +4,14 @@ import type { SignedInCaller } from './caller.ts';
 import { afterFailure, afterSuccess, isFrozen } from './lockout.ts';
 import type { AccountsStore, SecretHasher } from './ports.ts';
 import { newToken, normaliseSecret, tokenHash } from './secret.ts';
+import { SignInThrottle } from './sign-in-throttle.ts';
 import type { User } from './user.ts';
 
 export interface AccountsPolicy {
   /** A token unused for this long stops working. */
   tokenIdleMs: number;
+  /** Failed sign-ins allowed per source address per minute before that address must wait. */
+  signInFailuresPerMinute: number;
 }
 
 /** Sessions are refreshed at most this often, so a busy client does not write on every request. */
@@ -22,15 +25,30 @@ export interface SignedIn {
 /** Sign-in, tokens and the own password: everything a signed-in person does to their own account. */
 export class AccountsService {
   private decoyHash: Promise<string> | undefined;
+  private readonly throttle: SignInThrottle;
 
   constructor(
     private readonly store: AccountsStore,
     private readonly hasher: SecretHasher,
     private readonly clock: Clock,
     private readonly policy: AccountsPolicy,
-  ) {}
+  ) {
+    this.throttle = new SignInThrottle(policy.signInFailuresPerMinute, 60_000);
+  }
 
-  async signIn(username: string, secret: string, clientId: string): Promise<SignedIn> {
+  /** `source` is the caller's network address, for the per-address limit on failures. */
+  async signIn(username: string, secret: string, clientId: string, source: string): Promise<SignedIn> {
+    const wait = this.throttle.retryAfter(source, this.clock.now());
+    if (wait > 0) return fail('rate.limited', `too many failed sign-ins from this address; try again in ${Math.ceil(wait / 1000)} s`);
+    try {
+      return await this.checkAndOpenSession(username, secret, clientId);
+    } catch (e) {
+      this.throttle.recordFailure(source, this.clock.now());
+      throw e;
+    }
+  }
+
+  private async checkAndOpenSession(username: string, secret: string, clientId: string): Promise<SignedIn> {
     const user = await this.store.users.findByUsername(username);
     if (!user) {
       // Spend the same time as a real check so response time does not reveal which usernames exist.

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorCatalog } from '../../contract/errors.ts';
 import { DomainError, type DomainErrorKind } from '../kernel/domain-error.ts';
 
@@ -18,6 +18,11 @@ export function renderError(error: unknown, requestId: string): { status: number
       return withStatus(413, 'input.tooLong', 'body: too large');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return fromKind('input.invalid', 'Content-Length: does not match the body');
+    // Router errors: Fastify's own message quotes the whole URL, query and token included, so it is not echoed.
+    case 'FST_ERR_BAD_URL':
+      return fromKind('input.invalid', 'URL: is not validly percent-encoded');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return withStatus(414, 'input.tooLong', 'URL: a path segment is too long');
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return withStatus(e.statusCode, 'input.invalid', e.message ?? 'bad request');
@@ -34,12 +39,15 @@ function withStatus(status: number, kind: DomainErrorKind, message: string) {
   return { ...fromKind(kind, message), status };
 }
 
+/** Sends `{error, errorCode}` for any error; also used as Fastify's `frameworkErrors` (router errors before routing). */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body, internal } = renderError(error, request.id);
+  if (internal) request.log.error({ err: error }, 'request failed');
+  reply.code(status).type('application/json').send(body);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => {
-    const { status, body, internal } = renderError(error, request.id);
-    if (internal) request.log.error({ err: error }, 'request failed');
-    reply.code(status).type('application/json').send(body);
-  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     const { status, body } = fromKind('notFound', `no endpoint ${request.method} ${request.url.split('?')[0]}`);
     reply.code(status).send(body);

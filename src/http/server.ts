@@ -1,9 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { DomainError } from '../kernel/domain-error.ts';
 import { compileValidator } from '../kernel/validate.ts';
 import { loggerOptions } from '../observability/logger.ts';
 import { installMetrics } from '../observability/metrics.ts';
-import { installErrorHandling } from './errors.ts';
+import { installErrorHandling, sendError } from './errors.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { installOpenApi } from './openapi.ts';
 import type { TlsMaterial } from './tls.ts';
@@ -35,10 +36,15 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     trustProxy: options.trustProxy,
     // Validation failures carry our own messages; Fastify must not prefix them.
     schemaErrorFormatter: (errors) => errors[0] as unknown as Error,
+    // A malformed URL or an over-long path parameter fails in the router, before the error handler is in reach.
+    frameworkErrors: (error, request, reply) => sendError(error, request as never, reply as never),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(({ schema, httpPart }) => {
-    const validate = compileValidator(schema as never, httpPart === 'querystring' ? 'query' : (httpPart ?? 'input'));
+    const label = httpPart === 'querystring' ? 'query' : (httpPart ?? 'input');
+    const validate = compileValidator(schema as never, label);
     return (data: unknown) => {
+      const nul = pathOfNul(data, label);
+      if (nul !== undefined) return { error: new DomainError('input.format', `${nul}: must not contain NUL characters`) };
       const result = validate(data);
       return result.error ? { error: result.error } : { value: result.value };
     };
@@ -58,4 +64,20 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     }
   });
   return app;
+}
+
+/**
+ * The path of the first string (key or value) holding a U+0000, or undefined. PostgreSQL text cannot store it, so
+ * such input is refused at the boundary with a message naming the field, on every database alike.
+ */
+function pathOfNul(value: unknown, label: string, prefix = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? prefix || label : undefined;
+  if (typeof value !== 'object' || value === null || depth > 32) return undefined;
+  for (const [key, member] of Object.entries(value)) {
+    const at = prefix === '' ? key : `${prefix}.${key}`;
+    if (key.includes('\u0000')) return at;
+    const found = pathOfNul(member, label, at, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

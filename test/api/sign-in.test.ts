@@ -130,4 +130,23 @@ for (const dialect of testDialects()) {
       for (const needle of [token, clientSecret('alice-pw-1'), 'alice-pw-1']) assert.ok(!all.includes(needle), `log leaks ${needle.slice(0, 6)}…`);
     });
   });
+
+  describe(`POST /api/v1/user/sign_in, failures per address [${dialect}]`, () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer(dialect, { CONVENE_SIGN_IN_FAILURES_PER_MINUTE: '3' });
+      await t.createUser('frank', 'frank-pw-1');
+    });
+    after(() => t.close());
+
+    it('after the allowed failures from one address, even a right password → 429 until the minute passes', async () => {
+      const attempt = (username: string, password: string) =>
+        t.call('POST', '/api/v1/user/sign_in', { query: { client_id: 'spray' }, body: { username, secret: clientSecret(password) } });
+      for (const name of ['x1', 'x2', 'x3']) assert.equal((await attempt(name, 'common-password')).status, 401);
+      const limited = await attempt('frank', 'frank-pw-1');
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.errorCode, '0x10000006');
+      assert.match(limited.body.error, /try again in \d+ s/);
+    });
+  });
 }
