@@ -60,7 +60,7 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     await database.close();
     throw e;
   }
-  const store = new KyselyAccountsStore(database.db);
+  const store = new KyselyAccountsStore(database.db, database.dialect);
   const accounts = new AccountsService(store, argon2Hasher, clock, {
     tokenIdleMs: config.tokenIdleMinutes * 60_000,
     signInFailuresPerMinute: config.signInFailuresPerMinute,

@@ -1,5 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
-import type { Database } from '../db/database.ts';
+import type { Database, Dialect } from '../db/database.ts';
 import { isUniqueViolation, likePattern } from '../db/errors.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
@@ -31,6 +31,7 @@ const toRow = (u: User): Insertable<UsersTable> => ({
   username: u.username,
   username_key: usernameKey(u.username),
   real_name: u.realName,
+  real_name_key: u.realName.toLowerCase(),
   email: u.email,
   department: u.department,
   mobile: u.mobile,
@@ -56,7 +57,10 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
 const taken = (username: string) => fail('data.conflict', `username: "${username}" is already taken`);
 
 class KyselyUserRepository implements UserRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async findById(id: UserId): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -75,7 +79,7 @@ class KyselyUserRepository implements UserRepository {
       query = query.where((eb) =>
         eb.or([
           eb('username_key', 'like', sql<string>`${pattern} escape '\\'`),
-          eb(eb.fn('lower', ['real_name']), 'like', sql<string>`${pattern} escape '\\'`),
+          eb('real_name_key', 'like', sql<string>`${pattern} escape '\\'`),
         ]),
       );
     }
@@ -115,6 +119,14 @@ class KyselyUserRepository implements UserRepository {
       if (isUniqueViolation(e)) taken(user.username);
       throw e;
     }
+  }
+
+  async lockoutForUpdate(id: UserId): Promise<LockoutState | undefined> {
+    let query = this.db.selectFrom('users').select(['failed_attempts', 'frozen_until']).where('id', '=', id);
+    // SQLite has no row locks and needs none: its transactions already run one at a time on the one connection.
+    if (this.dialect === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row && { failedAttempts: row.failed_attempts, frozenUntil: Number(row.frozen_until) };
   }
 
   async saveLockout(id: UserId, state: LockoutState): Promise<void> {
@@ -173,15 +185,16 @@ export class KyselyAccountsStore implements AccountsStore {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
     private readonly inTransaction = false,
   ) {
-    this.users = new KyselyUserRepository(db);
+    this.users = new KyselyUserRepository(db, dialect);
     this.sessions = new KyselySessionRepository(db);
   }
 
   transaction<T>(work: (store: AccountsStore) => Promise<T>): Promise<T> {
     // Nested calls join the transaction already open.
     if (this.inTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new KyselyAccountsStore(trx, true)));
+    return this.db.transaction().execute((trx) => work(new KyselyAccountsStore(trx, this.dialect, true)));
   }
 }

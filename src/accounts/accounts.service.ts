@@ -62,9 +62,12 @@ export class AccountsService {
     }
     const ok = await this.hasher.verify(user.secretHash, normaliseSecret(secret));
     if (!ok) {
-      const next = afterFailure(user, now);
-      await this.store.users.saveLockout(user.id, next);
-      if (next.frozeNow) return fail('signIn.frozen', 'account frozen for 5 minutes after 5 wrong passwords');
+      const next = await this.store.transaction(async (tx) => {
+        const state = afterFailure((await tx.users.lockoutForUpdate(user.id)) ?? user, now);
+        await tx.users.saveLockout(user.id, state);
+        return state;
+      });
+      if (isFrozen(next, now)) return fail('signIn.frozen', 'account frozen for 5 minutes after 5 wrong passwords');
       return fail('signIn.wrongSecret', 'wrong password');
     }
     if (user.locked) return fail('signIn.locked', 'account locked by an administrator');

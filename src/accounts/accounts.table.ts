@@ -6,6 +6,8 @@ export interface UsersTable {
   /** Lower-cased username: uniqueness and look-ups ignore case, so "Alice" and "alice" are one account. */
   username_key: string;
   real_name: string;
+  /** Lower-cased in JS (full Unicode), because SQLite's lower() only folds ASCII. */
+  real_name_key: string;
   email: string;
   department: string;
   mobile: string;

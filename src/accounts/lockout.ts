@@ -14,6 +14,8 @@ export const isFrozen = (state: LockoutState, now: number): boolean => state.fro
 
 /** The state after one more wrong secret, and whether that attempt froze the account. */
 export function afterFailure(state: LockoutState, now: number): LockoutState & { frozeNow: boolean } {
+  // Failures while frozen (e.g. racing requests that checked before the freeze) neither count nor lift it.
+  if (isFrozen(state, now)) return { ...state, frozeNow: false };
   // A freeze that has run out starts a fresh count.
   const previous = state.frozenUntil !== 0 && state.frozenUntil <= now ? 0 : state.failedAttempts;
   const failedAttempts = previous + 1;

@@ -27,6 +27,8 @@ export interface UserRepository {
   /** Throws DomainError data.conflict when a new username is taken. */
   update(user: User): Promise<void>;
   saveLockout(id: UserId, state: LockoutState): Promise<void>;
+  /** Reads the lockout state and, inside a transaction, locks the row until it ends (so concurrent failures all count). */
+  lockoutForUpdate(id: UserId): Promise<LockoutState | undefined>;
   delete(id: UserId): Promise<void>;
 }
 

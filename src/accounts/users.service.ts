@@ -86,7 +86,8 @@ export class UsersService {
         ...(secretHash ? { secretHash, passwordChangedAt: this.clock.now() } : {}),
         updatedAt: this.clock.now(),
       };
-      if (user.role === 'SystemAdmin' && updated.role !== 'SystemAdmin') await this.keepAnAdmin(tx, 'change the role of');
+      // Demoting an unlocked admin must leave another unlocked one (a locked admin cannot sign in to undo it).
+      if (user.role === 'SystemAdmin' && updated.role !== 'SystemAdmin') await this.keepAnAdmin(tx, 'change the role of', !user.locked);
       await tx.users.update(updated);
       if (secretHash) await tx.sessions.deleteForUser(user.id);
       return updated;

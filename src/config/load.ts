@@ -35,7 +35,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigK
     throw new ConfigError(`invalid configuration: ${source.timezone}: "${config.timezone}" is not an IANA time zone`);
   }
   if ((config.tlsCert === '') !== (config.tlsKey === '')) {
-    throw new ConfigError('invalid configuration: CONVENE_TLS_CERT and CONVENE_TLS_KEY must be given together');
+    const [given, missing] = config.tlsCert !== '' ? (['tlsCert', 'tlsKey'] as const) : (['tlsKey', 'tlsCert'] as const);
+    throw new ConfigError(
+      `invalid configuration: ${source[given]}: needs ${envName(missing)} (${flagName(missing)}) as well; certificate and key must be given together`,
+    );
   }
   return config;
 }

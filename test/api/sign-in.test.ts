@@ -77,6 +77,14 @@ for (const dialect of testDialects()) {
       assert.equal((await signIn('erin', 'erin-pw-1')).status, 200);
     });
 
+    it('wrong passwords sent all at once still freeze the account: none of them goes uncounted', async () => {
+      await t.createUser('gina', 'gina-pw-1');
+      const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => signIn('gina', `wrong-${i}`, `burst-${i}`)));
+      assert.ok(replies.every((r) => r.status === 401));
+      const r = await signIn('gina', 'gina-pw-1');
+      assert.equal(r.body.errorCode, '0x00003001');
+    });
+
     it('an account locked by an administrator → 401 0x00003002', async () => {
       const id = await t.createUser('dave', 'dave-pw-1');
       const lock = await t.call('POST', `/api/v1/user/users/${id}/lock`, { query: { client_id: 'a', token: await t.adminToken() } });

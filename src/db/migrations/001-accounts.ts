@@ -7,6 +7,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('username', 'text', (c) => c.notNull())
     .addColumn('username_key', 'text', (c) => c.notNull().unique())
     .addColumn('real_name', 'text', (c) => c.notNull())
+    .addColumn('real_name_key', 'text', (c) => c.notNull())
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('department', 'text', (c) => c.notNull())
     .addColumn('mobile', 'text', (c) => c.notNull())

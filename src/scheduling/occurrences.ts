@@ -1,0 +1,107 @@
+/**
+ * Occurrence expansion of a RecurrenceRule, and its iCalendar form.
+ *
+ * rrule-temporal runs on "floating" wall-clock times (the local date and time read as if in UTC): recurrence is
+ * calendar arithmetic on local dates, and UTC is the library's fastest path. Each wall-clock time is then placed in the
+ * rule's zone, so a 09:00 series stays 09:00 across DST changes. Doing the zone step ourselves (rather than passing the
+ * zone to rrule-temporal) keeps occurrences whose time falls in a spring-forward gap: RFC 5545 §3.3.10 drops them,
+ * which would silently cancel a meeting; we move them to the first valid time and list them as RDATEs in the export.
+ */
+import { RRuleTemporal } from 'rrule-temporal';
+import { Temporal } from 'temporal-polyfill';
+import { DomainError } from '../kernel/domain-error.ts';
+import type { RecurrenceRule } from './recurrence-rule.ts';
+import {
+  icalLocal,
+  icalUtc,
+  localDateTime,
+  nextDay,
+  startOfDay,
+  wallClockToInstants,
+} from './zoned-time.ts';
+
+export interface Occurrence {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface ExpandOptions {
+  /** The configured per-series cap; more occurrences than this is a client error. */
+  readonly maxOccurrences: number;
+}
+
+const BYDAY = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'] as const; // index = FRTC day − 1 (1 = Sunday)
+
+/** Weeks start on Monday (the RFC 5545 default, and ISO): it only matters for WEEKLY with an interval ≥ 2. */
+const WEEK_START = 'MO';
+
+/** How far to keep counting to name the size of an over-long series in the error; beyond this it says "more than". */
+const COUNT_REPORT_FACTOR = 10;
+
+/** The wall-clock start times (as UTC epoch ms) of the first `limit` occurrences at most. */
+function wallStarts(rule: RecurrenceRule, limit: number): number[] {
+  const dtstart = localDateTime(rule.firstStart, rule.timeZone).toZonedDateTime('UTC');
+  const until = Temporal.PlainDate.from(rule.lastDay).toPlainDateTime({ hour: 23, minute: 59, second: 59, millisecond: 999 });
+  const rrule = new RRuleTemporal({
+    freq: rule.frequency,
+    interval: rule.interval,
+    wkst: WEEK_START,
+    ...(rule.frequency === 'WEEKLY' ? { byDay: rule.daysOfWeek.map((d) => BYDAY[d - 1] as string) } : {}),
+    ...(rule.frequency === 'MONTHLY' ? { byMonthDay: [...rule.daysOfMonth] } : {}),
+    dtstart,
+    until: until.toZonedDateTime('UTC'),
+    // COUNT bounds the work for far-away end days (RFC 5545 forbids COUNT with UNTIL; the library accepts both and
+    // stops at whichever comes first). Its iteration guard (default 10,000 periods, i.e. 27 years daily) throws, so
+    // it is sized to the count: at worst every other period is empty (day 31 every 2 months from August).
+    count: limit,
+    maxIterations: 2 * limit + 16,
+    cache: false,
+  });
+  // Never pass all() an iterator callback: it leaves the library's numeric fast path and is ~50× slower.
+  return rrule.all().map((z) => z.epochMilliseconds);
+}
+
+interface Expansion {
+  occurrences: Occurrence[];
+  shifted: boolean[];
+}
+
+function expandDetailed(rule: RecurrenceRule, { maxOccurrences }: ExpandOptions): Expansion {
+  if (!Number.isSafeInteger(maxOccurrences) || maxOccurrences < 1) throw new RangeError(`maxOccurrences: ${maxOccurrences}`);
+  const walls = wallStarts(rule, maxOccurrences + 1);
+  if (walls.length > maxOccurrences) {
+    const ceiling = maxOccurrences * COUNT_REPORT_FACTOR;
+    const total = wallStarts(rule, ceiling + 1).length;
+    const size = total > ceiling ? `more than ${ceiling}` : String(total);
+    throw new DomainError(
+      'input.invalid',
+      `recurrenceEndDay: the series would have ${size} occurrences; at most ${maxOccurrences} are allowed (choose an earlier end day or a longer interval)`,
+    );
+  }
+  const { instants, shifted } = wallClockToInstants(walls, rule.timeZone);
+  // The first start is the client's exact instant, which matters in a repeated hour where the wall clock is ambiguous.
+  if (instants.length > 0) instants[0] = rule.firstStart;
+  return { occurrences: instants.map((start) => ({ start, end: start + rule.duration })), shifted };
+}
+
+/** Every occurrence of the series, ascending; throws DomainError('input.invalid') above `maxOccurrences`. */
+export function expand(rule: RecurrenceRule, options: ExpandOptions): Occurrence[] {
+  return expandDetailed(rule, options).occurrences;
+}
+
+/**
+ * The iCalendar lines that describe the series: DTSTART with TZID, RRULE (UNTIL in UTC as RFC 5545 requires with a
+ * TZID start), and an RDATE for each occurrence moved out of a spring-forward gap (see the file comment). The caller
+ * adds the VTIMEZONE for `rule.timeZone`, DTEND or DURATION, and EXDATE/RECURRENCE-ID for edited occurrences.
+ */
+export function toICalendarRule(rule: RecurrenceRule, options: ExpandOptions): string[] {
+  const parts = [`FREQ=${rule.frequency}`, `INTERVAL=${rule.interval}`];
+  if (rule.frequency === 'WEEKLY') parts.push(`BYDAY=${rule.daysOfWeek.map((d) => BYDAY[d - 1]).join(',')}`, `WKST=${WEEK_START}`);
+  if (rule.frequency === 'MONTHLY') parts.push(`BYMONTHDAY=${rule.daysOfMonth.join(',')}`);
+  parts.push(`UNTIL=${icalUtc(startOfDay(nextDay(rule.lastDay), rule.timeZone) - 1000)}`);
+  const lines = [`DTSTART;TZID=${rule.timeZone}:${icalLocal(localDateTime(rule.firstStart, rule.timeZone))}`, `RRULE:${parts.join(';')}`];
+  const { occurrences, shifted } = expandDetailed(rule, options);
+  const moved = occurrences.filter((_, i) => shifted[i] && i > 0).map((o) => icalLocal(localDateTime(o.start, rule.timeZone)));
+  if (moved.length > 0) lines.push(`RDATE;TZID=${rule.timeZone}:${moved.join(',')}`);
+  return lines;
+}

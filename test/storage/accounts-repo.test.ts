@@ -1,0 +1,447 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { KyselyAccountsStore } from '../../src/accounts/accounts.repo.ts';
+import type { Session } from '../../src/accounts/ports.ts';
+import type { User } from '../../src/accounts/user.ts';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open.ts';
+import { DomainError } from '../../src/kernel/domain-error.ts';
+import { asUserId } from '../../src/kernel/ids.ts';
+import { createPostgresDatabase, testDialects } from '../support/dialects.ts';
+
+/** Beyond 2^32 (and 2^31) so a 32-bit or string read would show. */
+const T = 1_900_000_000_123;
+
+function makeUser(n: number | string, overrides: Partial<User> = {}): User {
+  return {
+    id: asUserId(`user-${n}`),
+    username: `user${n}`,
+    realName: `Real Name ${n}`,
+    email: `user${n}@example.org`,
+    department: 'Engineering',
+    mobile: '+49 30 1234',
+    role: 'Normal',
+    securityLevel: 'NORMAL',
+    secretHash: `$argon2id$fake$${n}`,
+    locked: false,
+    failedAttempts: 0,
+    frozenUntil: 0,
+    passwordChangedAt: T,
+    createdAt: T + 1,
+    updatedAt: T + 2,
+    ...overrides,
+  };
+}
+
+const makeSession = (token: string, user: User, clientId = 'client-a', at = T): Session => ({
+  tokenHash: token,
+  userId: user.id,
+  clientId,
+  createdAt: at,
+  lastUsedAt: at,
+});
+
+async function rejectsWith(promise: Promise<unknown>, kind: string, message?: RegExp): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
+    assert.equal(e.kind, kind);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+for (const dialect of testDialects()) {
+  describe(`KyselyAccountsStore [${dialect}]`, () => {
+    let dir: string;
+    let handle: DatabaseHandle;
+    let store: KyselyAccountsStore;
+    let dropDatabase: (() => Promise<void>) | undefined;
+    let firstMigration: string[];
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'convene-repo-'));
+      let url = '';
+      if (dialect === 'postgres') {
+        const pg = await createPostgresDatabase();
+        url = pg.url;
+        dropDatabase = pg.drop;
+      }
+      handle = openDatabase(url, dir);
+      assert.equal(handle.dialect, dialect);
+      firstMigration = await migrateToLatest(handle.db);
+      store = new KyselyAccountsStore(handle.db, handle.dialect);
+    });
+
+    afterEach(async () => {
+      await handle.db.deleteFrom('sessions').execute();
+      await handle.db.deleteFrom('users').execute();
+    });
+
+    after(async () => {
+      await handle?.close();
+      await dropDatabase?.();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    describe('migrations', () => {
+      it('migrateToLatest() applies 001-accounts on a fresh database and nothing on a second run', async () => {
+        assert.deepEqual(firstMigration, ['001-accounts']);
+        assert.deepEqual(await migrateToLatest(handle.db), []);
+      });
+    });
+
+    describe('users', () => {
+      it('users.insert() then findById() returns the same user', async () => {
+        const u = makeUser(1, { role: 'MeetingOperator', securityLevel: 'HIGH', locked: true, failedAttempts: 2, frozenUntil: T + 9 });
+        await store.users.insert(u);
+        assert.deepEqual(await store.users.findById(u.id), u);
+      });
+
+      it('users.findById() of an unknown id → undefined', async () => {
+        await store.users.insert(makeUser(1));
+        assert.equal(await store.users.findById(asUserId('user-404')), undefined);
+      });
+
+      it('users.findByUsername() ignores case and keeps the spelling as entered', async () => {
+        const u = makeUser(1, { username: 'Alice.Smith' });
+        await store.users.insert(u);
+        const found = await store.users.findByUsername('aLICE.sMITH');
+        assert.equal(found?.id, u.id);
+        assert.equal(found?.username, 'Alice.Smith');
+        assert.equal(await store.users.findByUsername('alice'), undefined);
+      });
+
+      it('users.insert() of a username taken in another case → data.conflict naming the username', async () => {
+        await store.users.insert(makeUser(1, { username: 'alice' }));
+        await rejectsWith(store.users.insert(makeUser(2, { username: 'ALICE' })), 'data.conflict', /ALICE/);
+        assert.equal(await store.users.findById(asUserId('user-2')), undefined);
+        assert.equal(await store.users.count(), 1);
+      });
+
+      it('users.update() to a username another user has → data.conflict and nothing changes', async () => {
+        await store.users.insert(makeUser(1, { username: 'alice' }));
+        const bob = makeUser(2, { username: 'bob' });
+        await store.users.insert(bob);
+        await rejectsWith(store.users.update({ ...bob, username: 'Alice', realName: 'changed' }), 'data.conflict', /Alice/);
+        const after = await store.users.findById(bob.id);
+        assert.equal(after?.username, 'bob');
+        assert.equal(after?.realName, bob.realName);
+      });
+
+      it('users.update() saves profile changes, including a new case of the own username', async () => {
+        const u = makeUser(1, { username: 'alice' });
+        await store.users.insert(u);
+        const changed: User = { ...u, username: 'Alice', realName: 'Alice A', email: 'a@example.org', role: 'SystemAdmin', locked: true, updatedAt: T + 50 };
+        await store.users.update(changed);
+        assert.deepEqual(await store.users.findById(u.id), changed);
+        assert.equal((await store.users.findByUsername('ALICE'))?.id, u.id);
+      });
+
+      it('users.update() leaves the lockout state alone (saveLockout owns it)', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.users.saveLockout(u.id, { failedAttempts: 3, frozenUntil: T + 300_000 });
+        await store.users.update({ ...u, realName: 'Renamed' });
+        const after = await store.users.findById(u.id);
+        assert.equal(after?.realName, 'Renamed');
+        assert.equal(after?.failedAttempts, 3);
+        assert.equal(after?.frozenUntil, T + 300_000);
+      });
+
+      it('users.saveLockout() stores the count and the freeze end', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.users.saveLockout(u.id, { failedAttempts: 4, frozenUntil: 0 });
+        assert.deepEqual(await store.users.findById(u.id), { ...u, failedAttempts: 4, frozenUntil: 0 });
+        await store.users.saveLockout(u.id, { failedAttempts: 0, frozenUntil: T + 300_000 });
+        assert.deepEqual(await store.users.findById(u.id), { ...u, failedAttempts: 0, frozenUntil: T + 300_000 });
+      });
+
+      it('users.delete() removes only that user', async () => {
+        await store.users.insert(makeUser(1));
+        await store.users.insert(makeUser(2));
+        await store.users.delete(asUserId('user-1'));
+        assert.equal(await store.users.findById(asUserId('user-1')), undefined);
+        assert.equal((await store.users.findById(asUserId('user-2')))?.id, 'user-2');
+      });
+
+      it('users.count() and countByRole() count all users, or the unlocked ones of a role', async () => {
+        await store.users.insert(makeUser(1, { role: 'SystemAdmin' }));
+        await store.users.insert(makeUser(2, { role: 'SystemAdmin', locked: true }));
+        await store.users.insert(makeUser(3, { role: 'MeetingOperator' }));
+        await store.users.insert(makeUser(4));
+        await store.users.insert(makeUser(5));
+        assert.equal(await store.users.count(), 5);
+        assert.equal(await store.users.countByRole('SystemAdmin'), 2);
+        assert.equal(await store.users.countByRole('SystemAdmin', { unlockedOnly: true }), 1);
+        assert.equal(await store.users.countByRole('MeetingOperator', { unlockedOnly: true }), 1);
+        assert.equal(await store.users.countByRole('Normal'), 2);
+        assert.equal(typeof (await store.users.count()), 'number');
+      });
+    });
+
+    describe('users.search()', () => {
+      const names = ['dora', 'Carl', 'bert', 'anna', 'eve'];
+      const seed = async () => {
+        for (const [i, name] of names.entries()) await store.users.insert(makeUser(i, { username: name, realName: `Person ${name}` }));
+      };
+
+      it('users.search() with an empty filter pages through everyone by username, with the total', async () => {
+        await seed();
+        const all = await store.users.search('', 0, 100);
+        assert.deepEqual(all.users.map((u) => u.username), ['anna', 'bert', 'Carl', 'dora', 'eve']);
+        assert.equal(all.total, 5);
+        const page = await store.users.search('', 2, 2);
+        assert.deepEqual(page.users.map((u) => u.username), ['Carl', 'dora']);
+        assert.equal(page.total, 5);
+        assert.equal(typeof page.total, 'number');
+      });
+
+      it('users.search() past the last page → no users and the full total', async () => {
+        await seed();
+        const page = await store.users.search('', 10, 2);
+        assert.deepEqual(page.users, []);
+        assert.equal(page.total, 5);
+      });
+
+      it('users.search() matches the username or the real name, ignoring case', async () => {
+        await store.users.insert(makeUser(1, { username: 'jsmith', realName: 'John Smith' }));
+        await store.users.insert(makeUser(2, { username: 'mjones', realName: 'Mary Jones' }));
+        await store.users.insert(makeUser(3, { username: 'smithers', realName: 'Waylon' }));
+        const bySmith = await store.users.search('SMITH', 0, 10);
+        assert.deepEqual(bySmith.users.map((u) => u.username), ['jsmith', 'smithers']);
+        assert.equal(bySmith.total, 2);
+        const byRealName = await store.users.search('mary jo', 0, 10);
+        assert.deepEqual(byRealName.users.map((u) => u.username), ['mjones']);
+        assert.equal(byRealName.total, 1);
+      });
+
+      it('users.search() pages the filtered result and counts only the matches', async () => {
+        for (let i = 0; i < 6; i++) await store.users.insert(makeUser(i, { username: `team${i}` }));
+        await store.users.insert(makeUser(9, { username: 'other', realName: 'Other' }));
+        const page = await store.users.search('team', 4, 10);
+        assert.deepEqual(page.users.map((u) => u.username), ['team4', 'team5']);
+        assert.equal(page.total, 6);
+      });
+
+      it('users.search() treats % and _ in the filter literally', async () => {
+        await store.users.insert(makeUser(1, { username: '50%_off', realName: 'x' }));
+        await store.users.insert(makeUser(2, { username: '50xyoff', realName: 'x' }));
+        await store.users.insert(makeUser(3, { username: '50%xoff', realName: 'x' }));
+        await store.users.insert(makeUser(4, { username: 'a_b', realName: 'x' }));
+        await store.users.insert(makeUser(5, { username: 'axb', realName: 'x' }));
+        assert.deepEqual((await store.users.search('50%_off', 0, 10)).users.map((u) => u.username), ['50%_off']);
+        assert.deepEqual((await store.users.search('_', 0, 10)).users.map((u) => u.username), ['50%_off', 'a_b']);
+        assert.deepEqual((await store.users.search('%', 0, 10)).users.map((u) => u.username), ['50%_off', '50%xoff']);
+      });
+
+      it('users.search() ignores case in real names beyond ASCII', async () => {
+        await store.users.insert(makeUser(1, { username: 'zoe', realName: 'ZOË Ångström' }));
+        await store.users.insert(makeUser(2, { username: 'other', realName: 'Other' }));
+        assert.deepEqual((await store.users.search('zoë å', 0, 10)).users.map((u) => u.username), ['zoe']);
+      });
+
+      it('users.lockoutForUpdate() reads the stored count and freeze end inside a transaction', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.users.saveLockout(u.id, { failedAttempts: 2, frozenUntil: 0 });
+        const state = await store.transaction((tx) => tx.users.lockoutForUpdate(u.id));
+        assert.deepEqual(state, { failedAttempts: 2, frozenUntil: 0 });
+        assert.equal(await store.transaction((tx) => tx.users.lockoutForUpdate('missing' as never)), undefined);
+      });
+
+      it('users.search() treats a backslash in the filter literally', async () => {
+        await store.users.insert(makeUser(1, { username: 'back\\slash', realName: 'x' }));
+        await store.users.insert(makeUser(2, { username: 'backslash', realName: 'x' }));
+        const r = await store.users.search('k\\s', 0, 10);
+        assert.deepEqual(r.users.map((u) => u.username), ['back\\slash']);
+        assert.equal(r.total, 1);
+      });
+    });
+
+    describe('sessions', () => {
+      it('sessions.insert() then findWithUser() returns the session and its user', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        const s = makeSession('hash-1', u, 'client-a', T + 10);
+        await store.sessions.insert(s);
+        assert.deepEqual(await store.sessions.findWithUser('hash-1'), { session: s, user: u });
+      });
+
+      it('sessions.findWithUser() of an unknown token → undefined', async () => {
+        assert.equal(await store.sessions.findWithUser('no-such-hash'), undefined);
+      });
+
+      it('sessions.touch() moves lastUsedAt and keeps createdAt', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.sessions.insert(makeSession('hash-1', u));
+        await store.sessions.touch('hash-1', T + 60_000);
+        const found = await store.sessions.findWithUser('hash-1');
+        assert.equal(found?.session.lastUsedAt, T + 60_000);
+        assert.equal(found?.session.createdAt, T);
+      });
+
+      it('sessions.delete() removes only that token', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.sessions.insert(makeSession('hash-1', u));
+        await store.sessions.insert(makeSession('hash-2', u, 'client-b'));
+        await store.sessions.delete('hash-1');
+        assert.equal(await store.sessions.findWithUser('hash-1'), undefined);
+        assert.ok(await store.sessions.findWithUser('hash-2'));
+      });
+
+      const seedSessions = async () => {
+        const alice = makeUser(1);
+        const bob = makeUser(2);
+        await store.users.insert(alice);
+        await store.users.insert(bob);
+        await store.sessions.insert(makeSession('a-phone', alice, 'phone'));
+        await store.sessions.insert(makeSession('a-phone-2', alice, 'phone'));
+        await store.sessions.insert(makeSession('a-desk', alice, 'desk'));
+        await store.sessions.insert(makeSession('b-phone', bob, 'phone'));
+        return { alice, bob };
+      };
+      const remaining = async () =>
+        (await handle.db.selectFrom('sessions').select('token_hash').orderBy('token_hash').execute()).map((r) => r.token_hash);
+
+      it('sessions.deleteForUser() removes every session of that user only', async () => {
+        const { alice } = await seedSessions();
+        await store.sessions.deleteForUser(alice.id);
+        assert.deepEqual(await remaining(), ['b-phone']);
+      });
+
+      it('sessions.deleteForUser() with exceptTokenHash keeps that one session', async () => {
+        const { alice } = await seedSessions();
+        await store.sessions.deleteForUser(alice.id, { exceptTokenHash: 'a-desk' });
+        assert.deepEqual(await remaining(), ['a-desk', 'b-phone']);
+      });
+
+      it('sessions.deleteForUser() with clientId removes only that device\'s sessions', async () => {
+        const { alice } = await seedSessions();
+        await store.sessions.deleteForUser(alice.id, { clientId: 'phone' });
+        assert.deepEqual(await remaining(), ['a-desk', 'b-phone']);
+      });
+
+      it('sessions.deleteForUser() with clientId and exceptTokenHash combines both', async () => {
+        const { alice } = await seedSessions();
+        await store.sessions.deleteForUser(alice.id, { clientId: 'phone', exceptTokenHash: 'a-phone-2' });
+        assert.deepEqual(await remaining(), ['a-desk', 'a-phone-2', 'b-phone']);
+      });
+
+      it('sessions.deleteIdleSince() removes sessions last used before the instant and keeps the rest', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.sessions.insert(makeSession('old', u, 'c1', T - 1));
+        await store.sessions.insert(makeSession('edge', u, 'c2', T));
+        await store.sessions.insert(makeSession('new', u, 'c3', T + 1));
+        await store.sessions.deleteIdleSince(T);
+        assert.deepEqual(await remaining(), ['edge', 'new']);
+      });
+
+      it('users.delete() cascades to the user\'s sessions', async () => {
+        const { alice } = await seedSessions();
+        await store.users.delete(alice.id);
+        assert.deepEqual(await remaining(), ['b-phone']);
+      });
+
+      it('sessions.insert() for a user that does not exist is refused', async () => {
+        await assert.rejects(store.sessions.insert(makeSession('orphan', makeUser(404))));
+        assert.deepEqual(await remaining(), []);
+      });
+    });
+
+    describe('transactions', () => {
+      it('transaction() commits all of its writes when the work succeeds', async () => {
+        const u = makeUser(1);
+        const result = await store.transaction(async (tx) => {
+          await tx.users.insert(u);
+          await tx.sessions.insert(makeSession('hash-1', u));
+          return 'done';
+        });
+        assert.equal(result, 'done');
+        assert.deepEqual((await store.sessions.findWithUser('hash-1'))?.user, u);
+      });
+
+      it('transaction() rolls back every write when the work throws after an insert', async () => {
+        const u = makeUser(1);
+        const boom = new Error('boom');
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.users.insert(u);
+            await tx.sessions.insert(makeSession('hash-1', u));
+            assert.ok(await tx.users.findById(u.id), 'visible inside the transaction');
+            throw boom;
+          }),
+          (e) => e === boom,
+        );
+        assert.equal(await store.users.findById(u.id), undefined);
+        assert.equal(await store.sessions.findWithUser('hash-1'), undefined);
+        assert.equal(await store.users.count(), 0);
+      });
+
+      it('transaction() rolls back earlier writes when a later write conflicts', async () => {
+        await store.users.insert(makeUser(1, { username: 'alice' }));
+        await rejectsWith(
+          store.transaction(async (tx) => {
+            await tx.users.insert(makeUser(2, { username: 'bob' }));
+            await tx.users.insert(makeUser(3, { username: 'Alice' }));
+          }),
+          'data.conflict',
+        );
+        assert.equal(await store.users.findByUsername('bob'), undefined);
+        assert.equal(await store.users.count(), 1);
+      });
+
+      it('transaction() nested inside another joins it, so the outer failure undoes the inner writes', async () => {
+        const u = makeUser(1);
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.transaction(async (inner) => {
+              await inner.users.insert(u);
+            });
+            throw new Error('outer fails');
+          }),
+          /outer fails/,
+        );
+        assert.equal(await store.users.findById(u.id), undefined);
+      });
+    });
+
+    describe('column types', () => {
+      it('bigint timestamps come back as exact JS numbers through the repository', async () => {
+        const u = makeUser(1, { frozenUntil: T + 7 });
+        await store.users.insert(u);
+        await store.sessions.insert(makeSession('hash-1', u, 'c', T + 3));
+        const found = await store.sessions.findWithUser('hash-1');
+        assert.ok(found);
+        for (const [name, value, expected] of [
+          ['user.createdAt', found.user.createdAt, T + 1],
+          ['user.updatedAt', found.user.updatedAt, T + 2],
+          ['user.passwordChangedAt', found.user.passwordChangedAt, T],
+          ['user.frozenUntil', found.user.frozenUntil, T + 7],
+          ['session.createdAt', found.session.createdAt, T + 3],
+          ['session.lastUsedAt', found.session.lastUsedAt, T + 3],
+        ] as const) {
+          assert.equal(typeof value, 'number', name);
+          assert.equal(value, expected, name);
+        }
+      });
+
+      it('bigint columns are read as JS numbers by the driver itself', async () => {
+        await store.users.insert(makeUser(1));
+        const row = await handle.db.selectFrom('users').select(['created_at', 'frozen_until', 'locked', 'failed_attempts']).executeTakeFirstOrThrow();
+        assert.equal(typeof row.created_at, 'number');
+        assert.equal(row.created_at, T + 1);
+        assert.equal(typeof row.frozen_until, 'number');
+        assert.equal(typeof row.locked, 'number');
+        assert.equal(typeof row.failed_attempts, 'number');
+      });
+    });
+  });
+}
