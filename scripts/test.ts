@@ -13,6 +13,7 @@ const TEST_FILES = [
   'test/unit/lockout.test.ts',
   'test/unit/sign-in-throttle.test.ts',
   'test/unit/config.test.ts',
+  'test/unit/recurrence.test.ts',
   'test/unit/boundaries.test.ts',
   'test/unit/docs.test.ts',
   'test/storage/accounts-repo.test.ts',

@@ -5,7 +5,8 @@
  * calendar arithmetic on local dates, and UTC is the library's fastest path. Each wall-clock time is then placed in the
  * rule's zone, so a 09:00 series stays 09:00 across DST changes. Doing the zone step ourselves (rather than passing the
  * zone to rrule-temporal) keeps occurrences whose time falls in a spring-forward gap: RFC 5545 §3.3.10 drops them,
- * which would silently cancel a meeting; we move them to the first valid time and list them as RDATEs in the export.
+ * which would silently cancel a meeting; we move them forward by the gap (02:30 → 03:30, as §3.3.5 reads an explicit
+ * nonexistent time) and list them as RDATEs in the export.
  */
 import { RRuleTemporal } from 'rrule-temporal';
 import { Temporal } from 'temporal-polyfill';
@@ -35,8 +36,11 @@ const BYDAY = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'] as const; // index = FR
 /** Weeks start on Monday (the RFC 5545 default, and ISO): it only matters for WEEKLY with an interval ≥ 2. */
 const WEEK_START = 'MO';
 
-/** How far to keep counting to name the size of an over-long series in the error; beyond this it says "more than". */
-const COUNT_REPORT_FACTOR = 10;
+/**
+ * To name the size of an over-long series the error counts on, but only up to this multiple of the cap (bounded work
+ * for an end day millennia away); beyond it the message says "more than".
+ */
+const COUNT_REPORT_FACTOR = 4;
 
 /** The wall-clock start times (as UTC epoch ms) of the first `limit` occurrences at most. */
 function wallStarts(rule: RecurrenceRule, limit: number): number[] {

@@ -59,10 +59,15 @@ export interface RecurrenceFields {
 
 const invalid = (field: string, message: string): DomainError => new DomainError('input.invalid', `${field}: ${message}`);
 
-/** Epoch ms accepted as a meeting time: an integer inside Date's range. 0 is A's "unset" placeholder (§4.1). */
+/** Before 9999-01-01 UTC, so that every local date and iCalendar UNTIL derived from a time has four-digit years. */
+const LATEST = Date.UTC(9999, 0, 1);
+
+/** Epoch ms accepted as a meeting time. 0 is A's "unset" placeholder (§4.1), read as absent. */
 function instant(field: string, value: number | null | undefined): number | undefined {
   if (value === undefined || value === null || value === 0) return undefined;
-  if (!Number.isSafeInteger(value) || Math.abs(value) > 8.64e15) throw invalid(field, 'must be a time in epoch milliseconds');
+  if (!Number.isSafeInteger(value) || value < 0 || value >= LATEST) {
+    throw invalid(field, 'must be a time in epoch milliseconds between 1970 and 9999');
+  }
   return value;
 }
 
@@ -97,7 +102,7 @@ export function normaliseRecurrence(fields: RecurrenceFields, defaultTimeZone: s
   }
   const frequency = type as Frequency;
 
-  const rawZone = fields.time_zone ?? defaultTimeZone;
+  const rawZone = fields.time_zone || defaultTimeZone; // "" is how some clients say "not set"
   const timeZone = canonicalTimeZone(rawZone);
   if (!timeZone) throw invalid('time_zone', `"${rawZone}" is not an IANA time zone name such as "Europe/Berlin"`);
 
