@@ -1,25 +1,24 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer as createPlainServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { DestinationStream } from 'pino';
-import { KyselyAccountsStore } from './accounts/accounts.repo.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
-import { AccountsService } from './accounts/accounts.service.ts';
-import { argon2Hasher } from './accounts/argon2-hasher.ts';
-import { UsersService } from './accounts/users.service.ts';
+import type { UsersService } from './accounts/users.service.ts';
 import type { Config } from './config/options.ts';
 import type { DatabaseHandle } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
-import { openDatabase } from './db/open.ts';
+import { openCore } from './core.ts';
 import { createHttpApp } from './http/server.ts';
 import { loadTls } from './http/tls.ts';
-import { type Clock, systemClock } from './kernel/clock.ts';
+import type { Clock } from './kernel/clock.ts';
 import { noCalls } from './system/capacity.ts';
 import { systemRoutes } from './system/system.routes.ts';
 import { VERSION } from './version.ts';
+
+export type { Core } from './core.ts';
+export { openCore } from './core.ts';
 
 export interface ServerOptions {
   config: Config;
@@ -41,35 +40,6 @@ export interface ConveneServer {
   bootstrap?: Bootstrap;
   listen(): Promise<{ httpsPort: number; httpPort?: number }>;
   close(): Promise<void>;
-}
-
-export interface Core {
-  database: DatabaseHandle;
-  store: KyselyAccountsStore;
-  accounts: AccountsService;
-  users: UsersService;
-}
-
-/** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
-export async function openCore(config: Config, clock: Clock = systemClock): Promise<Core> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase(config.databaseUrl, config.dataDir);
-  try {
-    await migrateToLatest(database.db);
-  } catch (e) {
-    await database.close();
-    throw e;
-  }
-  const store = new KyselyAccountsStore(database.db, database.dialect);
-  const accounts = new AccountsService(store, argon2Hasher, clock, {
-    tokenIdleMs: config.tokenIdleMinutes * 60_000,
-    signInFailuresPerMinute: config.signInFailuresPerMinute,
-  });
-  const users = new UsersService(store, argon2Hasher, clock, {
-    anonymousDirectory: config.publicUserDirectory,
-    maxUsers: config.maxUsers,
-  });
-  return { database, store, accounts, users };
 }
 
 /** Composition root: the only place that knows every concrete class. */

@@ -5,7 +5,7 @@ import { fail } from '../kernel/domain-error.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { SessionsTable, UsersTable } from './accounts.table.ts';
 import type { LockoutState } from './lockout.ts';
-import type { AccountsStore, Session, SessionRepository, UserPage, UserRepository } from './ports.ts';
+import type { AccountsStore, Session, SessionRepository, UserPage, UserRepository, UserSummaryPage } from './ports.ts';
 import { isRole, type Role, type User, usernameKey } from './user.ts';
 
 const toUser = (row: Selectable<UsersTable>): User => ({
@@ -73,21 +73,35 @@ class KyselyUserRepository implements UserRepository {
   }
 
   async search(filter: string, offset: number, limit: number): Promise<UserPage> {
-    let query = this.db.selectFrom('users');
-    if (filter !== '') {
-      const pattern = likePattern(filter);
-      query = query.where((eb) =>
-        eb.or([
-          eb('username_key', 'like', sql<string>`${pattern} escape '\\'`),
-          eb('real_name_key', 'like', sql<string>`${pattern} escape '\\'`),
-        ]),
-      );
-    }
+    const query = this.matching(filter);
     const [rows, total] = await Promise.all([
       query.selectAll().orderBy('username_key').limit(limit).offset(offset).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { users: rows.map(toUser), total: Number(total.n) };
+  }
+
+  async searchSummaries(filter: string, offset: number, limit: number): Promise<UserSummaryPage> {
+    const query = this.matching(filter);
+    // Reading every column of every row on the page costs more than the search itself.
+    const [rows, total] = await Promise.all([
+      query.select(['id', 'username', 'real_name']).orderBy('username_key').limit(limit).offset(offset).execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { users: rows.map((r) => ({ id: asUserId(r.id), username: r.username, realName: r.real_name })), total: Number(total.n) };
+  }
+
+  /** Users whose username or real name contains the filter, ignoring case; everyone when it is empty. */
+  private matching(filter: string) {
+    const query = this.db.selectFrom('users');
+    if (filter === '') return query;
+    const pattern = likePattern(filter);
+    return query.where((eb) =>
+      eb.or([
+        eb('username_key', 'like', sql<string>`${pattern} escape '\\'`),
+        eb('real_name_key', 'like', sql<string>`${pattern} escape '\\'`),
+      ]),
+    );
   }
 
   async count(): Promise<number> {
@@ -153,10 +167,20 @@ class KyselySessionRepository implements SessionRepository {
   }
 
   async findWithUser(tokenHash: string): Promise<{ session: Session; user: User } | undefined> {
-    const session = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    if (!session) return undefined;
-    const user = await this.db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst();
-    return user && { session: toSession(session), user: toUser(user) };
+    // One query, not two: this runs on every signed-in request.
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select(['sessions.token_hash', 'sessions.client_id', 'sessions.created_at as session_created_at', 'sessions.last_used_at'])
+      .where('sessions.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { token_hash, client_id, session_created_at, last_used_at, ...user } = row;
+    return {
+      session: toSession({ token_hash, user_id: user.id, client_id, created_at: session_created_at, last_used_at }),
+      user: toUser(user),
+    };
   }
 
   async touch(tokenHash: string, at: number): Promise<void> {

@@ -15,11 +15,21 @@ export interface UserPage {
   total: number;
 }
 
+/** What the user directory shows of an account. */
+export type UserSummary = Pick<User, 'id' | 'username' | 'realName'>;
+
+export interface UserSummaryPage {
+  users: UserSummary[];
+  total: number;
+}
+
 export interface UserRepository {
   findById(id: UserId): Promise<User | undefined>;
   findByUsername(username: string): Promise<User | undefined>;
   /** Case-insensitive substring match on username or real name, ordered by username. */
   search(filter: string, offset: number, limit: number): Promise<UserPage>;
+  /** The same search reading only the summary columns (the directory's hot path). */
+  searchSummaries(filter: string, offset: number, limit: number): Promise<UserSummaryPage>;
   count(): Promise<number>;
   countByRole(role: Role, options?: { unlockedOnly?: boolean }): Promise<number>;
   /** Throws DomainError data.conflict when the username is taken. */

@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { Caller } from './caller.ts';
-import type { AccountsStore, SecretHasher, UserPage } from './ports.ts';
+import type { AccountsStore, SecretHasher, UserPage, UserSummaryPage } from './ports.ts';
 import { clientSecret, generatePassword, normaliseSecret } from './secret.ts';
 import { isSystemAdmin, type User, type UserProfileInput } from './user.ts';
 
@@ -31,9 +31,11 @@ export class UsersService {
     private readonly policy: DirectoryPolicy,
   ) {}
 
-  async directory(caller: Caller, paging: Paging): Promise<UserPage & { pageSize: number }> {
+  async directory(caller: Caller, paging: Paging): Promise<UserSummaryPage & { pageSize: number }> {
     if (!caller.user && !this.policy.anonymousDirectory) return fail('auth.required', 'token is required to search users');
-    return this.page(paging);
+    const pageSize = Math.min(paging.pageSize, MAX_PAGE_SIZE);
+    const page = await this.store.users.searchSummaries(paging.filter, (paging.pageNum - 1) * pageSize, pageSize);
+    return { ...page, pageSize };
   }
 
   async list(caller: Caller, paging: Paging): Promise<UserPage & { pageSize: number }> {

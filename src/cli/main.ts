@@ -1,12 +1,11 @@
+import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import type { Core } from '../core.ts';
 import { clientSecret, generatePassword } from '../accounts/secret.ts';
 import { isRole } from '../accounts/user.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { type ConfigKey, ConfigSchema, envName, flagName } from '../config/options.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase } from '../db/open.ts';
 import { DomainError } from '../kernel/domain-error.ts';
-import { createServer, openCore, writeBootstrapPassword } from '../main.ts';
 import { VERSION } from '../version.ts';
 
 /** Adds one flag per configuration key, named and described from the config schema. */
@@ -20,8 +19,11 @@ function withConfigFlags(command: Command): Command {
 
 const configFrom = (command: Command) => loadConfig(process.env, command.opts() as Partial<Record<ConfigKey, unknown>>);
 
+// The server and the database stack are loaded only by the commands that use them, so `--help` and the user
+// commands start quickly.
 async function serve(command: Command): Promise<void> {
   const config = configFrom(command);
+  const { createServer, writeBootstrapPassword } = await import('../main.ts');
   const server = await createServer({ config });
   if (server.bootstrap) {
     const { username, password, generated } = server.bootstrap;
@@ -54,8 +56,10 @@ async function serve(command: Command): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-async function withUsers<T>(command: Command, work: (core: Awaited<ReturnType<typeof openCore>>) => Promise<T>): Promise<T> {
-  const core = await openCore(configFrom(command));
+async function withUsers<T>(command: Command, work: (core: Core) => Promise<T>): Promise<T> {
+  const config = configFrom(command);
+  const { openCore } = await import('../core.ts');
+  const core = await openCore(config);
   try {
     return await work(core);
   } finally {
@@ -70,6 +74,9 @@ export function buildCli(): Command {
   );
   withConfigFlags(program.command('migrate').description('apply database migrations and exit')).action(async (_o, cmd: Command) => {
     const config = configFrom(cmd);
+    const { openDatabase } = await import('../db/open.ts');
+    const { migrateToLatest } = await import('../db/migrate.ts');
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const handle = openDatabase(config.databaseUrl, config.dataDir);
     try {
       const applied = await migrateToLatest(handle.db);

@@ -23,6 +23,8 @@ export const ConfigSchema = Type.Object({
   publicUrl: option(Type.String({ default: '', pattern: '^$|^https?://[^\\s/]+(/[^\\s]*)?$', description: 'Base URL of meeting links, e.g. https://meet.example.org; empty = https://<host name>:<https port>' })),
   timezone: option(Type.String({ default: '', description: 'IANA time zone for schedules (e.g. Europe/Berlin); empty = the machine zone' })),
   adminPassword: option(Type.String({ default: '', maxLength: 128, description: 'Password of the bootstrap admin on first start; empty = generated and printed once' }), { secret: true }),
+  meetingNumberLength: option(Type.Integer({ minimum: 6, maximum: 12, default: 9, description: 'Digits of generated meeting numbers' })),
+  maxOccurrences: option(Type.Integer({ minimum: 1, maximum: 20000, default: 5000, description: 'Most occurrences one recurring series may have' })),
   maxCalls: option(Type.Integer({ minimum: 0, default: 100, description: 'Licence: concurrent calls' })),
   maxUsers: option(Type.Integer({ minimum: 1, default: 1000, description: 'Licence: registered users' })),
   gatewayMaxCalls: option(Type.Integer({ minimum: 0, default: 0, description: 'Licence: concurrent gateway (SIP/H.323) calls' })),

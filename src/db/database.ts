@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { AccountsTables } from '../accounts/accounts.table.ts';
+import type { RoomsTables } from '../rooms/rooms.table.ts';
+import type { SchedulingTables } from '../scheduling/scheduling.table.ts';
 
 /** The whole schema: the sum of every capability's tables. */
-export type Database = AccountsTables;
+export type Database = AccountsTables & RoomsTables & SchedulingTables;
 
 export type Dialect = 'sqlite' | 'postgres';
 

@@ -38,6 +38,14 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     schemaErrorFormatter: (errors) => errors[0] as unknown as Error,
     // A malformed URL or an over-long path parameter fails in the router, before the error handler is in reach.
     frameworkErrors: (error, request, reply) => sendError(error, request as never, reply as never),
+    // Requests Node's HTTP parser rejects (e.g. raw non-ASCII bytes in the URL) still get an FRTC error body.
+    clientErrorHandler: (_error, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const body = JSON.stringify({ error: 'request: malformed HTTP request', errorCode: '0x10000001' });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const label = httpPart === 'querystring' ? 'query' : (httpPart ?? 'input');

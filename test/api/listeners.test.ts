@@ -71,3 +71,26 @@ describe('HTTPS and HTTP listeners', () => {
     assert.equal(missing.body.errorCode, '0x10000001');
   });
 });
+
+describe('malformed HTTP requests', () => {
+  it('raw non-ASCII bytes in the URL → 400 with an FRTC error body, not a framework default', async () => {
+    const t = await startTestServer('sqlite');
+    try {
+      const port = Number(new URL(t.url).port);
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+          socket.write(Buffer.concat([Buffer.from('GET /api/v1/system/version?client_id='), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+        });
+        let text = '';
+        socket.on('data', (c) => (text += c));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(raw, /^HTTP\/1\.1 400/);
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+      assert.equal(body.errorCode, '0x10000001');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -88,8 +88,8 @@ for (const dialect of testDialects()) {
     });
 
     describe('migrations', () => {
-      it('migrateToLatest() applies 001-accounts on a fresh database and nothing on a second run', async () => {
-        assert.deepEqual(firstMigration, ['001-accounts']);
+      it('migrateToLatest() applies every migration in order on a fresh database and nothing on a second run', async () => {
+        assert.deepEqual(firstMigration, ['001-accounts', '002-scheduling']);
         assert.deepEqual(await migrateToLatest(handle.db), []);
       });
     });

@@ -60,7 +60,8 @@ export async function startTestServer(
   const { httpsPort } = await server.listen();
   const url = `https://127.0.0.1:${httpsPort}`;
   const client = new HttpsClient(url);
-  let adminToken: string | undefined;
+  // The promise, not the token, is kept: parallel callers must share one sign-in (a second would replace the first).
+  let adminToken: Promise<string> | undefined;
 
   const signIn = async (username: string, password: string, clientId = `client-${username}`) => {
     const r: Reply = await client.call('POST', '/api/v1/user/sign_in', {
@@ -78,8 +79,8 @@ export async function startTestServer(
     config,
     logs,
     signIn,
-    async adminToken() {
-      adminToken ??= await signIn('admin', ADMIN_PASSWORD, 'admin-console');
+    adminToken() {
+      adminToken ??= signIn('admin', ADMIN_PASSWORD, 'admin-console');
       return adminToken;
     },
     async createUser(username, password, role = 'Normal', extra = {}) {

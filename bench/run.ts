@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: requests/s and latency of a bare Fastify route versus the real Convene server. Every server runs
+ * in its own child process (bench/server-child.ts), one at a time; autocannon drives them from this process.
+ * The machine is small and shared, so the whole sequence runs in rounds and each measure keeps its best round.
+ * See bench/README.md.
+ *
+ * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10),
+ * --no-postgres (skip PostgreSQL even when a server is installed), --cpu-prof (profile the server children; the
+ * profiles go to .tmp/bench-profiles/ and a summary is printed).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadTls } from '../src/http/tls.ts';
+import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+import { summariseProfile } from './profile.ts';
+import { measureBare, measureConvene } from './rest.ts';
+import { seedUsers } from './seed.ts';
+import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './support.ts';
+
+const SEEDED_USERS = 1000;
+const LOG_LEVEL = 'warn';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '10' },
+    'no-postgres': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+const rounds = Number(args.rounds);
+const load: LoadOptions = { duration: Number(args.duration), warmup: Number(args.warmup), connections: Number(args.connections) };
+
+const root = mkdtempSync(join(tmpdir(), 'convene-bench-'));
+const profileDir = resolve('.tmp/bench-profiles');
+const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+if (args['cpu-prof']) {
+  rmSync(profileDir, { recursive: true, force: true });
+  mkdirSync(profileDir, { recursive: true });
+}
+let pg: ThrowawayPostgres | undefined;
+const started = Date.now();
+
+try {
+  // One certificate for every server: the self-signed kind the real server makes on first start.
+  await loadTls(join(root, 'tls-home'), '', '');
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('CONVENE_') && k !== 'DATABASE_URL'),
+  ) as Record<string, string>;
+  const env = (dataDir: string, databaseUrl = ''): Record<string, string> => ({
+    ...inherited,
+    CONVENE_DATA_DIR: join(root, dataDir),
+    CONVENE_HOST: '127.0.0.1',
+    CONVENE_HTTPS_PORT: '0',
+    CONVENE_TLS_CERT: join(root, 'tls-home', 'tls', 'self-signed.crt'),
+    CONVENE_TLS_KEY: join(root, 'tls-home', 'tls', 'self-signed.key'),
+    CONVENE_LOG_LEVEL: LOG_LEVEL,
+    CONVENE_ADMIN_PASSWORD: 'Bench-Admin-Passw0rd!',
+    CONVENE_MAX_USERS: String(SEEDED_USERS + 10),
+    DATABASE_URL: databaseUrl,
+  });
+
+  const cpu = cpus();
+  console.log(`# ${new Date().toISOString()}  node ${process.version}  ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}`);
+  console.log(
+    `# ${rounds} round(s); per measure ${load.warmup} s warm-up + ${load.duration} s at ${load.connections} connections; ` +
+      `one server process at a time; log level ${LOG_LEVEL}; ${SEEDED_USERS} seeded users`,
+  );
+
+  const targets: { name: string; run: () => Promise<Measure[]> }[] = [{ name: 'bare', run: () => measureBare(env('bare'), load, nodeArgs) }];
+  const sqlite = env('sqlite');
+  await seedUsers(sqlite, SEEDED_USERS);
+  targets.push({ name: 'sqlite', run: () => measureConvene('sqlite', sqlite, load, nodeArgs) });
+  const pgBin = args['no-postgres'] ? undefined : findPostgresBin();
+  if (pgBin) {
+    pg = await startThrowawayPostgres(pgBin);
+    const postgres = env('postgres', pg.url);
+    await seedUsers(postgres, SEEDED_USERS);
+    targets.push({ name: 'postgres', run: () => measureConvene('postgres', postgres, load, nodeArgs) });
+  }
+
+  const results = new Map<string, Measure[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      for (const m of await target.run()) {
+        results.set(m.name, [...(results.get(m.name) ?? []), m]);
+        console.log(`  round ${round}  ${padEnd(m.name, 22)} ${pad(Math.round(m.rps), 6)} req/s`);
+      }
+    }
+  }
+
+  const best = (name: string) => (results.get(name) ?? []).reduce((a, b) => (b.rps > a.rps ? b : a));
+  const leastCpu = (name: string) => Math.min(...(results.get(name) ?? []).map((m) => m.cpuPerRequest));
+  const baseline = best('bare /hello');
+  const baseCpu = leastCpu('bare /hello');
+  console.log(
+    `\n${padEnd('measure', 22)} ${pad('req/s', 7)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)}` +
+      ` ${pad('CPU µs/req', 11)} ${pad('bare/this', 10)}   req/s of every round`,
+  );
+  const ratios: number[] = [];
+  for (const name of results.keys()) {
+    const m = best(name);
+    const ratio = m.rps / baseline.rps;
+    if (m !== baseline) ratios.push(ratio);
+    const all = results.get(name)!.map((r) => Math.round(r.rps)).join(' / ');
+    const cpu = leastCpu(name);
+    console.log(
+      `${padEnd(name, 22)} ${pad(Math.round(m.rps), 7)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(ratio.toFixed(2), 8)}` +
+        ` ${pad(Math.round(cpu), 11)} ${pad((baseCpu / cpu).toFixed(2), 10)}   ${all}`,
+    );
+  }
+  console.log('# req/s, p50, p99: the round with the most req/s; CPU µs/req: the server process, least of the rounds');
+  if (!pgBin) console.log(`\n# PostgreSQL ${args['no-postgres'] ? 'skipped (--no-postgres)' : 'server not installed: SQLite only'}`);
+  const worst = Math.min(...ratios);
+  console.log(`# goal ≥ 0.60 of bare req/s for every Convene measure: ${worst >= 0.6 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)})`);
+  console.log(`# total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  if (args['cpu-prof']) {
+    // Main-thread profiles only (file names end in .<pid>.0.<n>.cpuprofile; thread 1 is tsx's loader).
+    for (const file of readdirSync(profileDir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)).sort()) {
+      const pid = Number(file.split('.')[3]);
+      const label = startedChildren.find((c) => c.pid === pid)?.label ?? 'unknown';
+      console.log(`\n# profile of ${label} (whole process life, start-up included): ${join(profileDir, file)}`);
+      for (const l of summariseProfile(join(profileDir, file), 12)) console.log(l);
+    }
+  }
+} finally {
+  pg?.stop();
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { KyselyAccountsStore } from './accounts/accounts.repo.ts';
+import { AccountsService } from './accounts/accounts.service.ts';
+import { argon2Hasher } from './accounts/argon2-hasher.ts';
+import { UsersService } from './accounts/users.service.ts';
+import type { Config } from './config/options.ts';
+import type { DatabaseHandle } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { openDatabase } from './db/open.ts';
+import { type Clock, systemClock } from './kernel/clock.ts';
+
+export interface Core {
+  database: DatabaseHandle;
+  store: KyselyAccountsStore;
+  accounts: AccountsService;
+  users: UsersService;
+}
+
+/** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
+export async function openCore(config: Config, clock: Clock = systemClock): Promise<Core> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = openDatabase(config.databaseUrl, config.dataDir);
+  try {
+    await migrateToLatest(database.db);
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  const store = new KyselyAccountsStore(database.db, database.dialect);
+  const accounts = new AccountsService(store, argon2Hasher, clock, {
+    tokenIdleMs: config.tokenIdleMinutes * 60_000,
+    signInFailuresPerMinute: config.signInFailuresPerMinute,
+  });
+  const users = new UsersService(store, argon2Hasher, clock, {
+    anonymousDirectory: config.publicUserDirectory,
+    maxUsers: config.maxUsers,
+  });
+  return { database, store, accounts, users };
+}
+

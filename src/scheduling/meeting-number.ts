@@ -1,0 +1,27 @@
+import { randomInt } from 'node:crypto';
+
+/** Who holds a meeting number: a persistent room, a recurring series (all its occurrences), or one meeting. */
+export type NumberHolderKind = 'room' | 'series' | 'reservation';
+
+/**
+ * A random meeting number of `length` digits, never starting with 0 (people drop leading zeros when they type or
+ * read numbers out). Random rather than sequential so numbers cannot be enumerated from one's own.
+ */
+export function randomMeetingNumber(length: number): string {
+  let digits = String(randomInt(1, 10));
+  while (digits.length < length) digits += String(randomInt(0, 10));
+  return digits;
+}
+
+/** A random numeric meeting password, as the FRTC apps generate them (6 digits). */
+export function randomMeetingPassword(length = 6): string {
+  let digits = '';
+  while (digits.length < length) digits += String(randomInt(0, 10));
+  return digits;
+}
+
+/** The registry of numbers in use; `claim` retries on collisions and fails only when the number space is exhausted. */
+export interface MeetingNumberRegistry {
+  claim(kind: NumberHolderKind, holderId: string): Promise<string>;
+  release(number: string): Promise<void>;
+}

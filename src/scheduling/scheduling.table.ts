@@ -1,0 +1,71 @@
+export interface MeetingNumbersTable {
+  number: string;
+  holder_kind: string;
+  holder_id: string;
+  created_at: number;
+}
+
+export interface SeriesTable {
+  id: string;
+  owner_id: string;
+  frequency: string;
+  interval: number;
+  time_zone: string;
+  first_start: number;
+  duration: number;
+  last_day: string;
+  /** JSON array of numbers. */
+  days_of_week: string;
+  /** JSON array of numbers. */
+  days_of_month: string;
+  group_key: string;
+  meeting_number: string;
+  password: string;
+  room_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReservationsTable {
+  id: string;
+  type: string;
+  owner_id: string;
+  series_id: string | null;
+  meeting_number: string;
+  password: string;
+  room_id: string | null;
+  name: string;
+  description: string;
+  call_rate: string;
+  start_time: number;
+  end_time: number;
+  mute_upon_entry: number;
+  guest_dial_in: number;
+  watermark: number;
+  watermark_type: string;
+  time_to_join: number;
+  generate_live_url: number;
+  live_passcode: string;
+  info_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReservationInviteesTable {
+  reservation_id: string;
+  user_id: string;
+}
+
+export interface MeetingListTable {
+  user_id: string;
+  link_key: string;
+  created_at: number;
+}
+
+export interface SchedulingTables {
+  meeting_numbers: MeetingNumbersTable;
+  series: SeriesTable;
+  reservations: ReservationsTable;
+  reservation_invitees: ReservationInviteesTable;
+  meeting_list: MeetingListTable;
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Operation } from '../../contract/rest/operation.ts';
+import { systemOperations } from '../../contract/rest/system.ts';
+import { userOperations } from '../../contract/rest/user.ts';
+import { testDialects } from '../support/dialects.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+/** Every operation the contract declares: a new operation is covered here without touching this file. */
+const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations];
+
+/** Every (operation, method, path) the server must register. Contract paths already use the OpenAPI `{param}` form. */
+const ENDPOINTS = OPERATIONS.flatMap((op) => op.methods.flatMap((method) => op.paths.map((path) => ({ op, method, path }))));
+
+/** `/users/{user_id}` → `/users/:user_id`: the route template Fastify (and so the metrics label) uses. */
+const routeTemplate = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+type OpenApiOperation = {
+  operationId?: string;
+  parameters?: { in: string; name: string; required?: boolean }[];
+  security?: Record<string, string[]>[];
+  responses?: Record<string, { content?: Record<string, { schema?: { type?: string; required?: string[]; properties?: Record<string, unknown> } }> }>;
+};
+
+/** Parses `name{a="b",c="d"} value` lines of one metric from the Prometheus text format. */
+function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {
+  const out: { labels: Record<string, string>; value: number }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const labels: Record<string, string> = {};
+    for (const l of m[2]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+for (const dialect of testDialects()) {
+  describe(`GET /api/openapi.json [${dialect}]`, () => {
+    let t: TestServer;
+    let doc: { openapi: string; info: { version: string }; paths: Record<string, Record<string, OpenApiOperation>> };
+    before(async () => {
+      t = await startTestServer(dialect);
+      const r = await t.call('GET', '/api/openapi.json');
+      assert.equal(r.status, 200, r.text);
+      doc = r.body;
+    });
+    after(() => t.close());
+
+    const operationAt = (method: string, path: string) => doc.paths[path]?.[method.toLowerCase()];
+
+    it('is an OpenAPI 3.1 document served as JSON → 200', async () => {
+      const r = await t.call('GET', '/api/openapi.json');
+      assert.match(String(r.headers['content-type']), /^application\/json/);
+      assert.match(doc.openapi, /^3\.1\./);
+      assert.equal(typeof doc.info.version, 'string');
+      assert.ok(doc.info.version.length > 0);
+    });
+
+    it('the contract declares operations (guards this suite against an empty import)', () => {
+      assert.ok(OPERATIONS.length >= 15, `only ${OPERATIONS.length} operations`);
+      assert.equal(new Set(OPERATIONS.map((o) => o.id)).size, OPERATIONS.length, 'contract operation ids are unique');
+    });
+
+    for (const { op, method, path } of ENDPOINTS) {
+      it(`documents ${method} ${path} (${op.id}) with a 200 schema and the 4xx error schema`, () => {
+        const o = operationAt(method, path);
+        assert.ok(o, `${method} ${path} is missing from the document`);
+        assert.ok(o.operationId?.startsWith(op.id), `operationId ${o.operationId} does not name ${op.id}`);
+        const ok = o.responses?.['200']?.content?.['application/json']?.schema;
+        assert.ok(ok, 'no 200 application/json schema');
+        assert.equal(ok.type, 'object');
+        const declared = (op.response as { required?: string[] }).required ?? [];
+        assert.deepEqual([...(ok.required ?? [])].sort(), [...declared].sort(), '200 schema lists the contract response fields');
+        const clientError = o.responses?.['4XX'] ?? o.responses?.['4xx'];
+        const errSchema = clientError?.content?.['application/json']?.schema;
+        assert.ok(errSchema, 'no 4xx application/json schema');
+        assert.deepEqual([...(errSchema.required ?? [])].sort(), ['error', 'errorCode']);
+      });
+
+      it(`documents the parameters and credentials of ${method} ${path}`, () => {
+        const o = operationAt(method, path)!;
+        assert.ok(o, `${method} ${path} is missing from the document`);
+        const params = o.parameters ?? [];
+        for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)) {
+          assert.ok(params.some((p) => p.in === 'path' && p.name === name && p.required), `path parameter ${name}`);
+        }
+        const clientId = params.find((p) => p.in === 'query' && p.name === 'client_id');
+        if (op.access === 'anonymous') assert.ok(!clientId?.required, 'anonymous operations must not require client_id');
+        else assert.ok(clientId?.required, 'client_id is a required query parameter');
+        const secured = (o.security ?? []).some((s) => 'token' in s);
+        assert.equal(secured, op.access === 'user' || op.access === 'optionalUser', 'token security requirement');
+      });
+    }
+
+    it('operationIds are unique across the document', () => {
+      const ids = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId));
+      assert.ok(ids.every((id) => typeof id === 'string' && id.length > 0), 'every operation has an operationId');
+      const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
+      assert.deepEqual(dupes, []);
+    });
+
+    it('keeps health, metrics, docs and the document itself out of the API description', () => {
+      const hidden = Object.keys(doc.paths).filter((p) => /^\/(healthz|readyz|metrics)|^\/api\/(openapi|docs)/.test(p));
+      assert.deepEqual(hidden, []);
+    });
+
+    it('GET /api/docs serves the interactive HTML documentation', async () => {
+      let r = await t.call('GET', '/api/docs');
+      for (let hops = 0; r.status >= 300 && r.status < 400 && hops < 3; hops++) {
+        r = await t.call('GET', new URL(String(r.headers.location), `${t.url}/api/docs`).pathname);
+      }
+      assert.equal(r.status, 200);
+      assert.match(String(r.headers['content-type']), /^text\/html/);
+      assert.match(r.text, /<html/i);
+      const slash = await t.call('GET', '/api/docs/');
+      assert.equal(slash.status, 200);
+      assert.match(String(slash.headers['content-type']), /^text\/html/);
+    });
+  });
+
+  describe(`GET /healthz, /readyz, /metrics [${dialect}]`, () => {
+    let t: TestServer;
+    let token: string;
+    before(async () => {
+      t = await startTestServer(dialect);
+      token = await t.adminToken();
+    });
+    after(() => t.close());
+
+    const metrics = async () => {
+      const r = await t.call('GET', '/metrics');
+      assert.equal(r.status, 200);
+      assert.match(String(r.headers['content-type']), /^text\/plain/);
+      return samples(r.text, 'http_request_duration_seconds_count');
+    };
+    const countOf = (all: { labels: Record<string, string>; value: number }[], method: string, route: string, status: string) =>
+      all.find((s) => s.labels.method === method && s.labels.route === route && s.labels.status === status)?.value ?? 0;
+
+    it('GET /healthz → 200 {status: "ok"}', async () => {
+      const r = await t.call('GET', '/healthz');
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body, { status: 'ok' });
+    });
+
+    it('GET /readyz → 200 while the database answers', async () => {
+      const r = await t.call('GET', '/readyz');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.status, 'ready');
+    });
+
+    it('GET /metrics counts GET /api/v1/user/info under its route, method and status', async () => {
+      const before = countOf(await metrics(), 'GET', '/api/v1/user/info', '200');
+      const r = await t.call('GET', '/api/v1/user/info', { query: { client_id: 'metrics', token } });
+      assert.equal(r.status, 200);
+      const text = (await t.call('GET', '/metrics')).text;
+      assert.match(text, /^# TYPE http_request_duration_seconds histogram$/m);
+      const all = samples(text, 'http_request_duration_seconds_count');
+      assert.equal(countOf(all, 'GET', '/api/v1/user/info', '200'), before + 1);
+      const buckets = samples(text, 'http_request_duration_seconds_bucket').filter((s) => s.labels.route === '/api/v1/user/info');
+      assert.ok(buckets.some((b) => b.labels.le === '+Inf'), 'histogram buckets carry the route label');
+    });
+
+    it('labels a parameterised route with its template, never the concrete id', async () => {
+      const id = await t.createUser('metrics-target', 'metrics-pw-1');
+      const missing = 'no-such-user-4711';
+      assert.equal((await t.call('GET', `/api/v1/user/users/${id}`, { query: { client_id: 'metrics', token } })).status, 200);
+      assert.equal((await t.call('GET', `/api/v1/user/users/${missing}`, { query: { client_id: 'metrics', token } })).status, 404);
+      assert.equal((await t.call('POST', `/api/v1/user/users/${id}/lock`, { query: { client_id: 'metrics', token } })).status, 200);
+      const all = await metrics();
+      const template = routeTemplate('/api/v1/user/users/{user_id}');
+      assert.equal(template, '/api/v1/user/users/:user_id');
+      assert.equal(countOf(all, 'GET', template, '200'), 1);
+      assert.equal(countOf(all, 'GET', template, '404'), 1);
+      assert.equal(countOf(all, 'POST', routeTemplate('/api/v1/user/users/{user_id}/lock'), '200'), 1);
+      const leaking = all.filter((s) => s.labels.route?.includes(id) || s.labels.route?.includes(missing));
+      assert.deepEqual(leaking, []);
+    });
+
+    it('unknown URLs share one label instead of adding a series per URL', async () => {
+      const r = await t.call('GET', '/no/such/endpoint-8d1f3');
+      assert.equal(r.status, 404);
+      assert.equal(r.body.errorCode, '0x10000004');
+      const all = await metrics();
+      assert.deepEqual(all.filter((s) => s.labels.route?.includes('8d1f3')), []);
+      assert.ok(all.some((s) => s.labels.status === '404' && s.labels.method === 'GET'), 'the 404 is still counted');
+    });
+  });
+}

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { HttpMethod, Operation } from '../../contract/rest/operation.ts';
+import { systemOperations } from '../../contract/rest/system.ts';
+import { userOperations } from '../../contract/rest/user.ts';
+import { clientSecret } from '../../src/accounts/secret.ts';
+import type { Reply } from '../support/client.ts';
+import { testDialects } from '../support/dialects.ts';
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts';
+
+/**
+ * The endpoint × credential matrix: every method and path of every contract operation, called with every kind of
+ * credential, must give exactly the status (and FRTC errorCode) the access rules say — and never a 5xx.
+ */
+
+const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations];
+
+/** Operations only a SystemAdmin may use (contract §9, the document's "available for SystemAdmin"). */
+const ADMIN_ONLY = new Set(['createUser', 'updateUser', 'listUsers', 'getUser', 'lockUser', 'unlockUser', 'resetUserPassword', 'deleteUser']);
+
+type Role = 'Normal' | 'MeetingOperator' | 'SystemAdmin';
+type Credential = 'none' | 'clientOnly' | 'garbageToken' | Role;
+
+const CREDENTIALS: readonly Credential[] = ['none', 'clientOnly', 'garbageToken', 'Normal', 'MeetingOperator', 'SystemAdmin'];
+
+const DESCRIBE: Record<Credential, string> = {
+  none: 'without client_id',
+  clientOnly: 'with client_id only',
+  garbageToken: 'with a token the server never issued',
+  Normal: 'for a Normal user',
+  MeetingOperator: 'for a MeetingOperator',
+  SystemAdmin: 'for a SystemAdmin',
+};
+
+interface Expectation {
+  status: number;
+  errorCode?: string;
+}
+
+const isRole = (c: Credential): c is Role => c === 'Normal' || c === 'MeetingOperator' || c === 'SystemAdmin';
+
+/** The rule table: what the server must answer to this credential on this operation (given a valid request). */
+function expected(op: Operation, credential: Credential): Expectation {
+  if (op.access === 'anonymous') return { status: 200 };
+  if (credential === 'none') return { status: 400, errorCode: '0x10000001' };
+  // `client` operations ignore a token altogether (the apps send a stale one on some calls).
+  if (op.access === 'client') return { status: 200 };
+  // `optionalUser` (the directory) needs sign-in too unless CONVENE_PUBLIC_USER_DIRECTORY=true, which is off by default.
+  if (!isRole(credential)) return { status: 401, errorCode: '0x10000002' };
+  if (ADMIN_ONLY.has(op.id) && credential !== 'SystemAdmin') return { status: 403, errorCode: '0x10000003' };
+  return { status: 200 };
+}
+
+const label = (e: Expectation) => (e.errorCode ? `${e.status} ${e.errorCode}` : `${e.status}`);
+
+/** One signed-in identity per role; the password changes as the changePassword rows run. */
+interface Identity {
+  username: string;
+  password: string;
+  token: string;
+  clientId: string;
+}
+
+interface Fixture {
+  t: TestServer;
+  ids: Record<Role, Identity>;
+  /** A throwaway account the admin rows act on; recreated after a successful delete. */
+  target(): Promise<string>;
+  targetDeleted(): void;
+  unique(prefix: string): string;
+}
+
+interface Request {
+  params?: Record<string, string>;
+  query?: Record<string, string | number>;
+  body?: unknown;
+  /** Runs after the call (e.g. to remember a changed password). */
+  after?(reply: Reply): void;
+}
+
+/**
+ * For each operation, a request a permitted caller gets through validation with. `who` is the signed-in identity of the
+ * row (undefined for rows without a valid token). A new contract operation without an entry here fails the suite.
+ */
+const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promise<Request>> = {
+  signIn: async () => ({ body: { username: 'matrix-signin', secret: clientSecret('signin-pw-1') } }),
+  signOut: async (f, who) => {
+    if (!who) return {};
+    // A separate session (other client id) so the identity's own token survives for the later rows.
+    const token = await f.t.signIn(who.username, who.password, `${who.clientId}-signout`);
+    return { query: { client_id: `${who.clientId}-signout`, token } };
+  },
+  userInfo: async () => ({}),
+  changePassword: async (f, who) => {
+    const current = who?.password ?? 'unknown-pw';
+    const next = f.unique('pw');
+    return {
+      body: { secret_old: clientSecret(current), secret_new: clientSecret(next) },
+      after: (r) => {
+        if (who && r.status === 200) who.password = next;
+      },
+    };
+  },
+  findUsers: async () => ({ query: { page_num: 1, page_size: 50, filter: 'matrix' } }),
+  createUser: async (f) => ({ body: { username: f.unique('created'), secret: clientSecret('created-pw-1'), role: 'Normal' } }),
+  updateUser: async (f) => ({ params: { user_id: await f.target() }, body: { real_name: f.unique('Renamed') } }),
+  listUsers: async () => ({ query: { page_num: 1, page_size: 20 } }),
+  getUser: async (f) => ({ params: { user_id: await f.target() } }),
+  lockUser: async (f) => ({ params: { user_id: await f.target() } }),
+  unlockUser: async (f) => ({ params: { user_id: await f.target() } }),
+  resetUserPassword: async (f) => ({ params: { user_id: await f.target() }, body: { secret: clientSecret('reset-pw-1') } }),
+  deleteUser: async (f) => ({
+    params: { user_id: await f.target() },
+    after: (r) => {
+      if (r.status === 200) f.targetDeleted();
+    },
+  }),
+  systemVersion: async () => ({}),
+  systemCapacity: async () => ({}),
+};
+
+const fillPath = (path: string, params: Record<string, string> = {}) =>
+  path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+
+for (const dialect of testDialects()) {
+  describe(`security matrix: endpoint × credential [${dialect}]`, () => {
+    let t: TestServer;
+    const ids = {} as Record<Role, Identity>;
+    let counter = 0;
+    let targetId: string | undefined;
+    const fixture: Fixture = {
+      get t() {
+        return t;
+      },
+      ids,
+      async target() {
+        targetId ??= await t.createUser(`matrix-target-${++counter}`, 'target-pw-1');
+        return targetId;
+      },
+      targetDeleted() {
+        targetId = undefined;
+      },
+      unique: (prefix) => `${prefix}-${++counter}`,
+    };
+
+    before(async () => {
+      t = await startTestServer(dialect);
+      await t.createUser('matrix-signin', 'signin-pw-1');
+      ids.SystemAdmin = { username: 'admin', password: ADMIN_PASSWORD, token: await t.adminToken(), clientId: 'admin-console' };
+      for (const role of ['Normal', 'MeetingOperator'] as const) {
+        const username = `matrix-${role.toLowerCase()}`;
+        await t.createUser(username, `${role}-pw-1`, role);
+        const clientId = `matrix-${role}`;
+        ids[role] = { username, password: `${role}-pw-1`, token: await t.signIn(username, `${role}-pw-1`, clientId), clientId };
+      }
+    });
+    after(() => t.close());
+
+    it('every contract operation has a request in the matrix and a known access rule', () => {
+      assert.deepEqual(OPERATIONS.filter((op) => !REQUESTS[op.id]).map((op) => op.id), []);
+      for (const op of OPERATIONS) assert.ok(['anonymous', 'client', 'optionalUser', 'user'].includes(op.access), op.id);
+    });
+
+    it('the admin-only list is exactly the "user administration" operations', () => {
+      const admin = OPERATIONS.filter((op) => op.tag === 'user administration').map((op) => op.id).sort();
+      assert.deepEqual(admin, [...ADMIN_ONLY].sort());
+    });
+
+    for (const op of OPERATIONS) {
+      for (const method of op.methods as readonly HttpMethod[]) {
+        for (const path of op.paths) {
+          describe(`${method} ${path} [${dialect}]`, () => {
+            for (const credential of CREDENTIALS) {
+              const want = expected(op, credential);
+              it(`${op.id} → ${label(want)} ${DESCRIBE[credential]}`, async () => {
+                const who = isRole(credential) ? ids[credential] : undefined;
+                const build = REQUESTS[op.id];
+                assert.ok(build, `no request for ${op.id} in REQUESTS`);
+                const req = await build(fixture, who);
+                const query: Record<string, string | number> = { ...(req.query ?? {}) };
+                if (credential === 'none') {
+                  delete query.client_id;
+                  delete query.token;
+                } else {
+                  query.client_id ??= who?.clientId ?? `matrix-${credential}`;
+                  if (credential === 'garbageToken') query.token = 'bm90LWEtcmVhbC10b2tlbi1qdXN0LWdhcmJhZ2UtMTIzNDU2';
+                  else if (who) query.token ??= who.token;
+                }
+                const body = method === 'GET' ? undefined : req.body;
+                const r = await t.call(method, fillPath(path, req.params), { query, ...(body !== undefined ? { body } : {}) });
+                req.after?.(r);
+                assert.ok(r.status < 500, `server error ${r.status}: ${r.text}`);
+                assert.equal(r.status, want.status, r.text);
+                assert.match(String(r.headers['content-type']), /^application\/json/);
+                assert.ok(r.body !== null && typeof r.body === 'object' && !Array.isArray(r.body), 'JSON object body');
+                if (want.errorCode) assert.equal(r.body.errorCode, want.errorCode, r.text);
+                else assert.equal(r.body.errorCode, undefined, r.text);
+              });
+            }
+          });
+        }
+      }
+    }
+
+    it('the identities used by the matrix are still signed in afterwards (rows did not interfere)', async () => {
+      for (const role of ['Normal', 'MeetingOperator', 'SystemAdmin'] as const) {
+        const r = await t.call('GET', '/api/v1/user/info', { query: { client_id: ids[role].clientId, token: ids[role].token } });
+        assert.equal(r.status, 200, role);
+        assert.deepEqual(r.body.role, [role]);
+      }
+    });
+  });
+}
