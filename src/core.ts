@@ -8,12 +8,23 @@ import type { DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
 import { type Clock, systemClock } from './kernel/clock.ts';
+import { KyselyPeopleLookup } from './accounts/people.repo.ts';
+import { KyselyRoomsStore } from './rooms/rooms.repo.ts';
+import { RoomsService } from './rooms/rooms.service.ts';
+import { KyselyMeetingNumberRegistry } from './scheduling/meeting-number.repo.ts';
+import { ScheduleQueries } from './scheduling/schedule-queries.ts';
+import { KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
+import { SchedulingService } from './scheduling/scheduling.service.ts';
+import { machineTimeZone } from './config/load.ts';
 
 export interface Core {
   database: DatabaseHandle;
   store: KyselyAccountsStore;
   accounts: AccountsService;
   users: UsersService;
+  rooms: RoomsService;
+  scheduling: SchedulingService;
+  schedule: ScheduleQueries;
 }
 
 /** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
@@ -35,6 +46,18 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     anonymousDirectory: config.publicUserDirectory,
     maxUsers: config.maxUsers,
   });
-  return { database, store, accounts, users };
+  const rooms = new RoomsService(
+    new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now())),
+    new KyselyPeopleLookup(database.db),
+    clock,
+  );
+  const people = new KyselyPeopleLookup(database.db);
+  const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now());
+  const scheduling = new SchedulingService(schedulingStore, people, rooms, clock, {
+    timeZone: config.timezone || machineTimeZone(),
+    maxOccurrences: config.maxOccurrences,
+  });
+  const schedule = new ScheduleQueries(schedulingStore, people, clock);
+  return { database, store, accounts, users, rooms, scheduling, schedule };
 }
 

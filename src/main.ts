@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer as createPlainServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -12,6 +13,9 @@ import type { DatabaseHandle } from './db/database.ts';
 import { openCore } from './core.ts';
 import { createHttpApp } from './http/server.ts';
 import { loadTls } from './http/tls.ts';
+import { roomsRoutes } from './rooms/rooms.routes.ts';
+import type { LinkBase } from './scheduling/links.ts';
+import { schedulingRoutes } from './scheduling/scheduling.routes.ts';
 import type { Clock } from './kernel/clock.ts';
 import { noCalls } from './system/capacity.ts';
 import { systemRoutes } from './system/system.routes.ts';
@@ -42,10 +46,17 @@ export interface ConveneServer {
   close(): Promise<void>;
 }
 
+/** How long close() waits for running request handlers before it closes the database anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Composition root: the only place that knows every concrete class. */
 export async function createServer(options: ServerOptions): Promise<ConveneServer> {
   const { config } = options;
-  const { database, store, accounts, users } = await openCore(config, options.clock);
+  const core = await openCore(config, options.clock);
+  const { database, store, accounts, users, rooms } = core;
+  // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
+  let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;
+  const links: LinkBase = { baseUrl: () => publicBase };
   const bootstrap = await users.ensureAdmin(config.adminPassword === '' ? undefined : config.adminPassword);
 
   const app = await createHttpApp({
@@ -60,6 +71,8 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   });
   const authenticate = (token: string, clientId: string) => accounts.authenticate(token, clientId);
   accountsRoutes(app, accounts, users, authenticate);
+  roomsRoutes(app, rooms, authenticate);
+  schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate);
   systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: noCalls }, authenticate);
 
   let plain: Server | undefined;
@@ -71,6 +84,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     async listen() {
       await app.listen({ host: config.host, port: config.httpsPort });
       const httpsPort = (app.server.address() as AddressInfo).port;
+      if (config.publicUrl === '') publicBase = `https://${hostname()}:${httpsPort}`;
       if (config.httpPort === 0) return { httpsPort };
       await app.ready();
       const server = createPlainServer((req, res) => app.routing(req, res));
@@ -84,6 +98,10 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     async close() {
       await new Promise<void>((resolve) => (plain ? plain.close(() => resolve()) : resolve()));
       await app.close();
+      // app.close() waits for open connections only; a handler whose client already left may still be using the database.
+      if (!(await app.inFlight.idle(SHUTDOWN_GRACE_MS))) {
+        app.log.warn({ inFlight: app.inFlight.count }, 'closing the database with request handlers still running');
+      }
       await database.close();
     },
   };

@@ -4,8 +4,10 @@ import { isUniqueViolation, likePattern } from '../db/errors.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { SessionsTable, UsersTable } from './accounts.table.ts';
+import { type DirectoryEntry, DirectoryIndex } from './directory-index.ts';
 import type { LockoutState } from './lockout.ts';
 import type { AccountsStore, Session, SessionRepository, UserPage, UserRepository, UserSummaryPage } from './ports.ts';
+import { SessionCache } from './session-cache.ts';
 import { isRole, type Role, type User, usernameKey } from './user.ts';
 
 const toUser = (row: Selectable<UsersTable>): User => ({
@@ -56,10 +58,39 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
 
 const taken = (username: string) => fail('data.conflict', `username: "${username}" is already taken`);
 
+/**
+ * The in-process caches one store and the transaction-bound stores it hands out share (see session-cache.ts and
+ * directory-index.ts). Only the store outside a transaction reads them; a transaction reads the database, so it sees
+ * its own writes and never caches what it has not committed.
+ */
+interface Caches {
+  sessions: SessionCache;
+  directory: DirectoryIndex;
+}
+
+/**
+ * How a write drops what it makes stale. It runs after the write, even a failed one; inside a transaction it also runs
+ * again once the transaction has ended, because a concurrent reader outside it may meanwhile have cached the rows as
+ * they were before the commit.
+ */
+type Invalidate = (drop: (caches: Caches) => void) => void;
+
+/** Runs `write`, then the invalidation (whether or not the write succeeded). */
+async function writing<T>(write: Promise<T>, invalidate: Invalidate, drop: (caches: Caches) => void): Promise<T> {
+  try {
+    return await write;
+  } finally {
+    invalidate(drop);
+  }
+}
+
 class KyselyUserRepository implements UserRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    private readonly invalidate: Invalidate,
+    /** The directory index, for the store outside a transaction; undefined inside one. */
+    private readonly directory: DirectoryIndex | undefined,
   ) {}
 
   async findById(id: UserId): Promise<User | undefined> {
@@ -82,6 +113,7 @@ class KyselyUserRepository implements UserRepository {
   }
 
   async searchSummaries(filter: string, offset: number, limit: number): Promise<UserSummaryPage> {
+    if (this.directory) return this.directory.search(filter, offset, limit);
     const query = this.matching(filter);
     // Reading every column of every row on the page costs more than the search itself.
     const [rows, total] = await Promise.all([
@@ -118,7 +150,7 @@ class KyselyUserRepository implements UserRepository {
 
   async insert(user: User): Promise<void> {
     try {
-      await this.db.insertInto('users').values(toRow(user)).execute();
+      await writing(this.db.insertInto('users').values(toRow(user)).execute(), this.invalidate, dropUser(user.id));
     } catch (e) {
       if (isUniqueViolation(e)) taken(user.username);
       throw e;
@@ -128,7 +160,7 @@ class KyselyUserRepository implements UserRepository {
   async update(user: User): Promise<void> {
     const { id, failed_attempts, frozen_until, ...fields } = toRow(user);
     try {
-      await this.db.updateTable('users').set(fields).where('id', '=', id).execute();
+      await writing(this.db.updateTable('users').set(fields).where('id', '=', id).execute(), this.invalidate, dropUser(user.id));
     } catch (e) {
       if (isUniqueViolation(e)) taken(user.username);
       throw e;
@@ -144,20 +176,33 @@ class KyselyUserRepository implements UserRepository {
   }
 
   async saveLockout(id: UserId, state: LockoutState): Promise<void> {
-    await this.db
+    const write = this.db
       .updateTable('users')
       .set({ failed_attempts: state.failedAttempts, frozen_until: state.frozenUntil })
       .where('id', '=', id)
       .execute();
+    // The directory shows nothing of the lockout state; wrong passwords must not make it reload.
+    await writing(write, this.invalidate, (c) => c.sessions.forgetUser(id));
   }
 
   async delete(id: UserId): Promise<void> {
-    await this.db.deleteFrom('users').where('id', '=', id).execute();
+    await writing(this.db.deleteFrom('users').where('id', '=', id).execute(), this.invalidate, dropUser(id));
   }
 }
 
+/** A user row was written: its cached sessions and the directory are stale. */
+const dropUser = (id: UserId) => (c: Caches) => {
+  c.sessions.forgetUser(id);
+  c.directory.invalidate();
+};
+
 class KyselySessionRepository implements SessionRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly invalidate: Invalidate,
+    /** The session cache, for the store outside a transaction; undefined inside one. */
+    private readonly cache: SessionCache | undefined,
+  ) {}
 
   async insert(s: Session): Promise<void> {
     await this.db
@@ -167,7 +212,18 @@ class KyselySessionRepository implements SessionRepository {
   }
 
   async findWithUser(tokenHash: string): Promise<{ session: Session; user: User } | undefined> {
-    // One query, not two: this runs on every signed-in request.
+    if (!this.cache) return this.read(tokenHash);
+    const cached = this.cache.get(tokenHash);
+    if (cached) return cached;
+    const generation = this.cache.begin();
+    const found = await this.read(tokenHash);
+    // Unknown tokens are not remembered: a token is unknown until its sign-in commits, and then must work at once.
+    if (found) this.cache.put(tokenHash, found, generation);
+    return found;
+  }
+
+  private async read(tokenHash: string): Promise<{ session: Session; user: User } | undefined> {
+    // One query, not two: this runs on every signed-in request (that the cache does not answer).
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -185,40 +241,101 @@ class KyselySessionRepository implements SessionRepository {
 
   async touch(tokenHash: string, at: number): Promise<void> {
     await this.db.updateTable('sessions').set({ last_used_at: at }).where('token_hash', '=', tokenHash).execute();
+    // Outside a transaction the write is committed: the cached entry may say so. Inside one it may yet roll back.
+    if (this.cache) this.cache.touch(tokenHash, at);
+    else this.invalidate((c) => c.sessions.forgetToken(tokenHash));
   }
 
   async delete(tokenHash: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+    await writing(this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute(), this.invalidate, (c) =>
+      c.sessions.forgetToken(tokenHash),
+    );
   }
 
   async deleteForUser(id: UserId, options: { exceptTokenHash?: string; clientId?: string } = {}): Promise<void> {
     let query = this.db.deleteFrom('sessions').where('user_id', '=', id);
     if (options.exceptTokenHash) query = query.where('token_hash', '!=', options.exceptTokenHash);
     if (options.clientId !== undefined) query = query.where('client_id', '=', options.clientId);
-    await query.execute();
+    // All of the user's cached sessions, the kept one too: one more read of it costs less than tracking exceptions.
+    await writing(query.execute(), this.invalidate, (c) => c.sessions.forgetUser(id));
   }
 
   async deleteIdleSince(before: number): Promise<void> {
-    await this.db.deleteFrom('sessions').where('last_used_at', '<', before).execute();
+    await writing(this.db.deleteFrom('sessions').where('last_used_at', '<', before).execute(), this.invalidate, (c) =>
+      c.sessions.forgetIdleSince(before),
+    );
   }
 }
 
+export interface AccountsStoreOptions {
+  /** Monotonic milliseconds for the caches' TTLs (tests move it); performance.now() by default. */
+  cacheClock?: () => number;
+}
+
+/**
+ * The accounts tables, with an in-process cache of authenticated sessions and the user directory in memory (see
+ * session-cache.ts and directory-index.ts). Every write through this store, or through a transaction it opened, drops
+ * what it makes stale. Writes that bypass it — another process on the same database, such as the CLI — are seen only
+ * once the cached entries expire (SESSION_CACHE_TTL_MS, DIRECTORY_TTL_MS).
+ */
 export class KyselyAccountsStore implements AccountsStore {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
+  private readonly caches: Caches;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-    private readonly inTransaction = false,
+    options: AccountsStoreOptions = {},
   ) {
-    this.users = new KyselyUserRepository(db, dialect);
-    this.sessions = new KyselySessionRepository(db);
+    const now = options.cacheClock ?? (() => performance.now());
+    this.caches = {
+      sessions: new SessionCache(now),
+      directory: new DirectoryIndex(() => loadDirectory(db), now),
+    };
+    const invalidate: Invalidate = (drop) => drop(this.caches);
+    this.users = new KyselyUserRepository(db, dialect, invalidate, this.caches.directory);
+    this.sessions = new KyselySessionRepository(db, invalidate, this.caches.sessions);
+  }
+
+  async transaction<T>(work: (store: AccountsStore) => Promise<T>): Promise<T> {
+    const pending: Array<(caches: Caches) => void> = [];
+    try {
+      return await this.db.transaction().execute((trx) => work(new TransactionStore(trx, this.dialect, this.caches, pending)));
+    } finally {
+      // Again after the commit (or rollback): a reader outside the transaction may have cached the rows as they were
+      // before it, between the write's own invalidation and the commit.
+      for (const drop of pending) drop(this.caches);
+    }
+  }
+}
+
+/** The repositories bound to one open transaction: they read the database only and record their invalidations. */
+class TransactionStore implements AccountsStore {
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+
+  constructor(db: Kysely<Database>, dialect: Dialect, caches: Caches, pending: Array<(caches: Caches) => void>) {
+    const invalidate: Invalidate = (drop) => {
+      drop(caches);
+      pending.push(drop);
+    };
+    this.users = new KyselyUserRepository(db, dialect, invalidate, undefined);
+    this.sessions = new KyselySessionRepository(db, invalidate, undefined);
   }
 
   transaction<T>(work: (store: AccountsStore) => Promise<T>): Promise<T> {
     // Nested calls join the transaction already open.
-    if (this.inTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new KyselyAccountsStore(trx, this.dialect, true)));
+    return work(this);
   }
+}
+
+/** Every account's directory summary, in the database's username_key order. */
+async function loadDirectory(db: Kysely<Database>): Promise<DirectoryEntry[]> {
+  const rows = await db.selectFrom('users').select(['id', 'username', 'real_name', 'username_key', 'real_name_key']).orderBy('username_key').execute();
+  return rows.map((r) => ({
+    summary: { id: asUserId(r.id), username: r.username, realName: r.real_name },
+    usernameKey: r.username_key,
+    realNameKey: r.real_name_key,
+  }));
 }

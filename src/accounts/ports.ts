@@ -28,7 +28,10 @@ export interface UserRepository {
   findByUsername(username: string): Promise<User | undefined>;
   /** Case-insensitive substring match on username or real name, ordered by username. */
   search(filter: string, offset: number, limit: number): Promise<UserPage>;
-  /** The same search reading only the summary columns (the directory's hot path). */
+  /**
+   * The same search, returning only the summary (the directory's hot path). The store may answer it from memory: writes
+   * through the store show at once, accounts written by another process within half a minute.
+   */
   searchSummaries(filter: string, offset: number, limit: number): Promise<UserSummaryPage>;
   count(): Promise<number>;
   countByRole(role: Role, options?: { unlockedOnly?: boolean }): Promise<number>;
@@ -44,7 +47,10 @@ export interface UserRepository {
 
 export interface SessionRepository {
   insert(session: Session): Promise<void>;
-  /** The session and its user, or undefined when the token is unknown. */
+  /**
+   * The session and its user, or undefined when the token is unknown. The store may answer from a short-lived cache:
+   * its own writes invalidate it at once, writes by another process are seen within seconds.
+   */
   findWithUser(tokenHash: string): Promise<{ session: Session; user: User } | undefined>;
   touch(tokenHash: string, at: number): Promise<void>;
   delete(tokenHash: string): Promise<void>;

@@ -127,7 +127,74 @@ export function buildCli(): Command {
       }
     });
   });
+  roomCommands(program);
   return program;
+}
+
+/** Room flags are checked here so that errors name the flag, not the API field. */
+function roomFlags(o: { name?: string; password?: string }): void {
+  if (o.name !== undefined && (o.name.trim() === '' || o.name.trim().length > 128)) {
+    throw new DomainError('input.invalid', 'name: must be 1–128 characters');
+  }
+  if (o.password !== undefined && !/^[0-9]{0,16}$/.test(o.password)) {
+    throw new DomainError('input.format', '--password: must be at most 16 digits, or "" for no password');
+  }
+}
+
+async function ownerId(core: Core, username: string): Promise<string> {
+  try {
+    return (await core.users.findByUsername(username)).id;
+  } catch (e) {
+    if (e instanceof DomainError && e.kind === 'notFound') throw new DomainError('input.invalid', `--owner: no user "${username}"`);
+    throw e;
+  }
+}
+
+function roomCommands(program: Command): void {
+  const room = program.command('room').description('manage persistent meeting rooms (named by their meeting number)');
+  withConfigFlags(room.command('create').argument('<name>').description('create a room with a new meeting number'))
+    .addOption(new Option('--owner <username>', 'the account that owns the room').makeOptionMandatory())
+    .addOption(new Option('--password <digits>', 'meeting password; "" for none (6 random digits when omitted)'))
+    .action(async (name: string, o: { owner: string; password?: string }, cmd: Command) => {
+      roomFlags({ name, ...(o.password !== undefined ? { password: o.password } : {}) });
+      const { room: created } = await withUsers(cmd, async (core) =>
+        core.rooms.create('system', { name, ownerId: await ownerId(core, o.owner), password: o.password }),
+      );
+      console.log(`created room ${created.meetingNumber} "${created.name}" owned by ${o.owner}, password: ${created.password || '(none)'}`);
+    });
+  withConfigFlags(room.command('list').description('list every room: number, name, owner, password')).action(async (_o, cmd: Command) => {
+    await withUsers(cmd, async (core) => {
+      for (let pageNum = 1; ; pageNum++) {
+        const page = await core.rooms.listAll('system', { pageNum, pageSize: 500, filter: '' });
+        for (const { room: r, owner } of page.rooms) console.log([r.meetingNumber, r.name, owner?.username ?? '', r.password].join('\t'));
+        if (pageNum * page.pageSize >= page.total) break;
+      }
+    });
+  });
+  withConfigFlags(room.command('update').argument('<meeting_number>').description('rename, reassign or change the password; the number stays'))
+    .addOption(new Option('--name <name>', 'new name'))
+    .addOption(new Option('--owner <username>', 'new owner'))
+    .addOption(new Option('--password <digits>', 'new password; "" for none'))
+    .action(async (meetingNumber: string, o: { name?: string; owner?: string; password?: string }, cmd: Command) => {
+      roomFlags(o);
+      await withUsers(cmd, async (core) => {
+        const { room: found } = await core.rooms.findByNumber(meetingNumber);
+        await core.rooms.update('system', found.id, {
+          name: o.name,
+          ownerId: o.owner === undefined ? undefined : await ownerId(core, o.owner),
+          password: o.password,
+        });
+      });
+      console.log(`updated room ${meetingNumber}`);
+    });
+  withConfigFlags(room.command('delete').argument('<meeting_number>').description('delete a room and free its number'))
+    .action(async (meetingNumber: string, _o, cmd: Command) => {
+      await withUsers(cmd, async (core) => {
+        const { room: found } = await core.rooms.findByNumber(meetingNumber);
+        await core.rooms.delete('system', found.id);
+      });
+      console.log(`deleted room ${meetingNumber}`);
+    });
 }
 
 export async function runCli(argv: string[]): Promise<void> {

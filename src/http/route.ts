@@ -4,6 +4,7 @@ import { ClientQuery, ErrorBody } from '../../contract/rest/common.ts';
 import type { Operation } from '../../contract/rest/operation.ts';
 import type { Caller, SignedInCaller } from '../accounts/caller.ts';
 import { fail } from '../kernel/domain-error.ts';
+import type { InFlight } from './in-flight.ts';
 
 export type Authenticate = (token: string, clientId: string) => Promise<SignedInCaller>;
 
@@ -31,6 +32,7 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
     op.access === 'anonymous'
       ? op.query
       : Type.Object({ ...ClientQuery, ...((op.query as { properties?: Record<string, TSchema> } | undefined)?.properties ?? {}) });
+  const inFlight: InFlight | undefined = app.inFlight;
   op.methods.forEach((method, m) =>
     op.paths.forEach((path, p) => {
       const alias = m === 0 && p === 0 ? '' : `_${method.toLowerCase()}${p === 0 ? '' : p}`;
@@ -48,10 +50,14 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
           ...(op.access === 'user' || op.access === 'optionalUser' ? { security: [{ token: [] }] } : {}),
           response: { 200: op.response, '4xx': ErrorBody, '5xx': ErrorBody },
         },
-        handler: async (request) => {
-          const query = (request.query ?? {}) as { client_id?: string; token?: string };
-          const caller = await resolveCaller(op, query, authenticate);
-          return handler({ params: request.params, query, body: request.body, caller, request } as RequestContext<O>);
+        handler: (request) => {
+          const run = async () => {
+            const query = (request.query ?? {}) as { client_id?: string; token?: string };
+            const caller = await resolveCaller(op, query, authenticate);
+            return handler({ params: request.params, query, body: request.body, caller, request } as RequestContext<O>);
+          };
+          // Counted so shutdown waits for it even when the client has gone (createHttpApp's apps; not a bare Fastify).
+          return inFlight ? inFlight.track(run) : run();
         },
       });
     }),

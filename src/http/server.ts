@@ -5,6 +5,7 @@ import { compileValidator } from '../kernel/validate.ts';
 import { loggerOptions } from '../observability/logger.ts';
 import { installMetrics } from '../observability/metrics.ts';
 import { installErrorHandling, sendError } from './errors.ts';
+import { InFlight } from './in-flight.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { installOpenApi } from './openapi.ts';
 import type { TlsMaterial } from './tls.ts';
@@ -19,6 +20,13 @@ export interface HttpOptions {
 }
 
 const BODY_LIMIT = 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The handlers still running, for shutdown to wait on (createHttpApp sets it; registerOperation counts). */
+    inFlight: InFlight;
+  }
+}
 
 /**
  * The HTTPS application with the cross-cutting pieces every route relies on. Validation is ours on purpose: Fastify's
@@ -47,6 +55,8 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
       );
     },
   }) as unknown as FastifyInstance;
+  const inFlight = new InFlight();
+  app.decorate('inFlight', inFlight);
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const label = httpPart === 'querystring' ? 'query' : (httpPart ?? 'input');
     const validate = compileValidator(schema as never, label);
@@ -62,15 +72,17 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   installMetrics(app);
   await installOpenApi(app, options.version);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
-    try {
-      await options.ready();
-      return { status: 'ready' };
-    } catch (err) {
-      request.log.warn({ err }, 'readiness check failed');
-      return reply.code(503).send({ error: 'database unavailable', errorCode: '0x10000000' });
-    }
-  });
+  app.get('/readyz', { schema: { hide: true } }, (request, reply) =>
+    inFlight.track(async () => {
+      try {
+        await options.ready();
+        return { status: 'ready' };
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check failed');
+        return reply.code(503).send({ error: 'database unavailable', errorCode: '0x10000000' });
+      }
+    }),
+  );
   return app;
 }
 

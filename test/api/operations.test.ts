@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
 import type { Operation } from '../../contract/rest/operation.ts';
 import { systemOperations } from '../../contract/rest/system.ts';
 import { userOperations } from '../../contract/rest/user.ts';
@@ -7,7 +8,7 @@ import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** Every operation the contract declares: a new operation is covered here without touching this file. */
-const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations];
+const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations, ...meetingRoomOperations];
 
 /** Every (operation, method, path) the server must register. Contract paths already use the OpenAPI `{param}` form. */
 const ENDPOINTS = OPERATIONS.flatMap((op) => op.methods.flatMap((method) => op.paths.map((path) => ({ op, method, path }))));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
 import type { HttpMethod, Operation } from '../../contract/rest/operation.ts';
 import { systemOperations } from '../../contract/rest/system.ts';
 import { userOperations } from '../../contract/rest/user.ts';
@@ -13,10 +14,24 @@ import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/ser
  * credential, must give exactly the status (and FRTC errorCode) the access rules say — and never a 5xx.
  */
 
-const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations];
+const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations, ...meetingRoomOperations];
 
 /** Operations only a SystemAdmin may use (contract §9, the document's "available for SystemAdmin"). */
-const ADMIN_ONLY = new Set(['createUser', 'updateUser', 'listUsers', 'getUser', 'lockUser', 'unlockUser', 'resetUserPassword', 'deleteUser']);
+const ADMIN_ONLY = new Set([
+  'createUser',
+  'updateUser',
+  'listUsers',
+  'getUser',
+  'lockUser',
+  'unlockUser',
+  'resetUserPassword',
+  'deleteUser',
+  'createMeetingRoom',
+  'updateMeetingRoom',
+  'deleteMeetingRoom',
+]);
+/** Operations SystemAdmins and MeetingOperators may use (reading every meeting room). */
+const MANAGER_ONLY = new Set(['listMeetingRooms', 'getMeetingRoom']);
 
 type Role = 'Normal' | 'MeetingOperator' | 'SystemAdmin';
 type Credential = 'none' | 'clientOnly' | 'garbageToken' | Role;
@@ -48,6 +63,7 @@ function expected(op: Operation, credential: Credential): Expectation {
   // `optionalUser` (the directory) needs sign-in too unless CONVENE_PUBLIC_USER_DIRECTORY=true, which is off by default.
   if (!isRole(credential)) return { status: 401, errorCode: '0x10000002' };
   if (ADMIN_ONLY.has(op.id) && credential !== 'SystemAdmin') return { status: 403, errorCode: '0x10000003' };
+  if (MANAGER_ONLY.has(op.id) && credential === 'Normal') return { status: 403, errorCode: '0x10000003' };
   return { status: 200 };
 }
 
@@ -67,6 +83,10 @@ interface Fixture {
   /** A throwaway account the admin rows act on; recreated after a successful delete. */
   target(): Promise<string>;
   targetDeleted(): void;
+  /** A meeting room (owned by an account no row signs in as) the room rows act on; recreated after a delete. */
+  room(): Promise<string>;
+  roomDeleted(): void;
+  roomOwner: string;
   unique(prefix: string): string;
 }
 
@@ -115,6 +135,17 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
       if (r.status === 200) f.targetDeleted();
     },
   }),
+  listOwnMeetingRooms: async () => ({}),
+  listMeetingRooms: async () => ({ query: { page_num: 1, page_size: 20, filter: 'matrix' } }),
+  createMeetingRoom: async (f) => ({ body: { meetingroom_name: f.unique('Matrix room'), owner_id: f.roomOwner } }),
+  getMeetingRoom: async (f) => ({ params: { meeting_room_id: await f.room() } }),
+  updateMeetingRoom: async (f) => ({ params: { meeting_room_id: await f.room() }, body: { meetingroom_name: f.unique('Renamed room') } }),
+  deleteMeetingRoom: async (f) => ({
+    params: { meeting_room_id: await f.room() },
+    after: (r) => {
+      if (r.status === 200) f.roomDeleted();
+    },
+  }),
   systemVersion: async () => ({}),
   systemCapacity: async () => ({}),
 };
@@ -132,6 +163,8 @@ for (const dialect of testDialects()) {
     const ids = {} as Record<Role, Identity>;
     let counter = 0;
     let targetId: string | undefined;
+    let roomId: string | undefined;
+    let roomOwner = '';
     const fixture: Fixture = {
       get t() {
         return t;
@@ -144,12 +177,30 @@ for (const dialect of testDialects()) {
       targetDeleted() {
         targetId = undefined;
       },
+      async room() {
+        if (roomId === undefined) {
+          const r = await t.call('POST', '/api/v1/meeting_rooms', {
+            query: { client_id: 'admin-console', token: await t.adminToken() },
+            body: { meetingroom_name: `matrix-room-${++counter}`, owner_id: roomOwner },
+          });
+          assert.equal(r.status, 200, r.text);
+          roomId = r.body.meeting_room_id as string;
+        }
+        return roomId;
+      },
+      roomDeleted() {
+        roomId = undefined;
+      },
+      get roomOwner() {
+        return roomOwner;
+      },
       unique: (prefix) => `${prefix}-${++counter}`,
     };
 
     before(async () => {
       t = await startTestServer(dialect);
       await t.createUser('matrix-signin', 'signin-pw-1');
+      roomOwner = await t.createUser('matrix-room-owner', 'room-owner-pw-1');
       ids.SystemAdmin = { username: 'admin', password: ADMIN_PASSWORD, token: await t.adminToken(), clientId: 'admin-console' };
       for (const role of ['Normal', 'MeetingOperator'] as const) {
         const username = `matrix-${role.toLowerCase()}`;
@@ -165,9 +216,9 @@ for (const dialect of testDialects()) {
       for (const op of OPERATIONS) assert.ok(['anonymous', 'client', 'optionalUser', 'user'].includes(op.access), op.id);
     });
 
-    it('the admin-only list is exactly the "user administration" operations', () => {
-      const admin = OPERATIONS.filter((op) => op.tag === 'user administration').map((op) => op.id).sort();
-      assert.deepEqual(admin, [...ADMIN_ONLY].sort());
+    it('the admin-only and manager-only lists are exactly the "… administration" operations', () => {
+      const admin = OPERATIONS.filter((op) => op.tag.endsWith(' administration')).map((op) => op.id).sort();
+      assert.deepEqual(admin, [...ADMIN_ONLY, ...MANAGER_ONLY].sort());
     });
 
     for (const op of OPERATIONS) {

@@ -1,0 +1,245 @@
+import Type from 'typebox';
+import { Empty, PageQuery, Timestamp } from './common.ts';
+import { operation } from './operation.ts';
+
+export const CALL_RATES = ['128K', '512K', '1024K', '2048K', '2560K', '3072K', '4096K', '6144K', '8192K'] as const;
+const literals = <T extends readonly string[]>(values: T, description: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)) as never, { description }) as ReturnType<typeof Type.Union>;
+
+const Digits = (max: number, description: string) => Type.String({ maxLength: max, pattern: '^[0-9]*$', description });
+const Id = Type.String({ maxLength: 64 });
+const Days = (max: number, description: string) => Type.Array(Type.Integer({ minimum: 1, maximum: max }), { maxItems: 31, description });
+
+/**
+ * The body of create and update calls (§3.1, §4.1), every field optional here: what is required depends on the call
+ * and the meeting type, which the domain checks with messages naming the field.
+ */
+export const MeetingBody = Type.Object({
+  meeting_type: Type.Optional(literals(['instant', 'reservation', 'recurrence'], 'instant, reservation or recurrence')),
+  meeting_name: Type.Optional(Type.String({ maxLength: 128 })),
+  meeting_description: Type.Optional(Type.String({ maxLength: 2000 })),
+  schedule_start_time: Type.Optional(Timestamp),
+  schedule_end_time: Type.Optional(Timestamp),
+  call_rate_type: Type.Optional(literals(CALL_RATES, '6144K and 8192K only for MeetingOperator and SystemAdmin')),
+  meeting_password: Type.Optional(Digits(16, 'absent or null: generated; "": no password; digits: that password')),
+  meeting_room_id: Type.Optional(Type.String({ maxLength: 64, description: 'use this meeting room\'s number and password; "" = none' })),
+  invited_users: Type.Optional(Type.Array(Id, { maxItems: 1000, description: 'user_ids' })),
+  mute_upon_entry: Type.Optional(literals(['ENABLE', 'DISABLE'], 'ENABLE or DISABLE')),
+  guest_dial_in: Type.Optional(Type.Boolean()),
+  watermark: Type.Optional(Type.Boolean()),
+  watermark_type: Type.Optional(Type.String({ maxLength: 32 })),
+  time_to_join: Type.Optional(Type.Integer({ minimum: -1, maximum: 1440, description: 'minutes before the start that joining opens: 30, or -1 for any time' })),
+  generate_live_url: Type.Optional(Type.Boolean()),
+  live_passcode: Type.Optional(Digits(16, 'passcode for the live stream')),
+  recurrence_type: Type.Optional(literals(['NONE', 'DAILY', 'WEEKLY', 'MONTHLY'], 'DAILY, WEEKLY or MONTHLY')),
+  recurrenceInterval: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  recurrenceStartTime: Type.Optional(Timestamp),
+  recurrenceEndTime: Type.Optional(Timestamp),
+  recurrenceStartDay: Type.Optional(Timestamp),
+  recurrenceEndDay: Type.Optional(Timestamp),
+  recurrenceDaysOfWeek: Type.Optional(Days(7, '1 = Sunday … 7 = Saturday')),
+  recurrenceDaysOfMonth: Type.Optional(Days(31, '1–31; months without the day skip it')),
+  time_zone: Type.Optional(Type.String({ maxLength: 64, description: 'Convene extension: IANA zone of the recurrence (default: the server\'s)' })),
+});
+
+const InvitedUser = Type.Object({ user_id: Type.String(), username: Type.String(), real_name: Type.String() });
+
+const seriesFields = {
+  recurrence_gid: Type.String(),
+  recurrence_type: Type.String({ description: 'NONE for a meeting that does not repeat' }),
+  recurrenceInterval: Type.Integer(),
+  recurrenceStartTime: Type.Integer(),
+  recurrenceEndTime: Type.Integer(),
+  recurrenceStartDay: Type.Integer(),
+  recurrenceEndDay: Type.Integer(),
+  recurrenceDaysOfWeek: Type.Array(Type.Integer()),
+  recurrenceDaysOfMonth: Type.Array(Type.Integer()),
+  groupMeetingUrl: Type.String(),
+  groupInfoKey: Type.String(),
+};
+
+const meetingFields = {
+  reservation_id: Type.String(),
+  meeting_type: Type.String(),
+  meeting_name: Type.String(),
+  meeting_number: Type.String(),
+  meeting_password: Type.String(),
+  meeting_description: Type.String(),
+  call_rate_type: Type.String(),
+  schedule_start_time: Type.Integer(),
+  schedule_end_time: Type.Integer(),
+  meeting_room_id: Type.String(),
+  time_to_join: Type.Integer(),
+  mute_upon_entry: Type.String(),
+  guest_dial_in: Type.Boolean(),
+  watermark: Type.Boolean(),
+  watermark_type: Type.String(),
+  generate_live_url: Type.Boolean(),
+  live_passcode: Type.String(),
+  owner_id: Type.String(),
+  owner_name: Type.String(),
+  meeting_url: Type.String(),
+  meetingInfoKey: Type.String(),
+  participantUsers: Type.Array(Type.String(), { description: 'user_ids of the invited users' }),
+  ...seriesFields,
+  time_zone: Type.String({ description: 'Convene extension: zone the series follows ("" for single meetings)' }),
+};
+
+export const MeetingDetail = Type.Object({
+  ...meetingFields,
+  invited_users_details: Type.Array(InvitedUser),
+  invited_users_detail: Type.Array(InvitedUser, { description: 'same as invited_users_details (the Android app reads this name)' }),
+  qrcode_string: Type.String({ description: 'the meeting_link payload the apps put in QR codes' }),
+  calendar_url: Type.String({ description: 'Convene extension: iCalendar (.ics) download of the meeting or series' }),
+});
+
+const ListItemBase = Type.Object(meetingFields);
+export const MeetingListItem = Type.Object({
+  ...meetingFields,
+  recurrenceReservationList: Type.Array(ListItemBase, { description: 'the later occurrences of the series' }),
+});
+
+const ReservationIdParams = Type.Object({ reservation_id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const createMeeting = operation({
+  id: 'createMeeting',
+  methods: ['POST'],
+  paths: ['/api/v1/meeting_schedule'],
+  tag: 'meeting schedule',
+  summary: 'Create an instant meeting, a reservation or a recurring series',
+  description:
+    'meeting_type "instant" needs only meeting_name and is joinable at once. "reservation" needs name and ' +
+    'schedule_start_time/schedule_end_time. "recurrence" also needs the recurrence fields (the Linux and macOS apps ' +
+    'create series here).',
+  access: 'user',
+  body: MeetingBody,
+  response: MeetingDetail,
+  errors: ['auth.required', 'input.invalid', 'permission.denied', 'notFound'],
+});
+
+export const createSeries = operation({
+  id: 'createRecurringMeeting',
+  methods: ['POST'],
+  paths: ['/api/v1/meeting_schedule/recurrence'],
+  tag: 'meeting schedule',
+  summary: 'Create a recurring series (the Android, iOS and Windows apps use this path)',
+  access: 'user',
+  body: MeetingBody,
+  response: MeetingDetail,
+  errors: ['auth.required', 'input.invalid', 'permission.denied', 'notFound'],
+});
+
+export const listMeetings = operation({
+  id: 'listMeetings',
+  methods: ['GET'],
+  paths: ['/api/v1/meeting_schedule'],
+  tag: 'meeting schedule',
+  summary: "The caller's meetings that have not ended: owned, invited to, or added by link; one entry per series",
+  access: 'user',
+  query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
+  response: Type.Object({
+    meeting_schedules: Type.Array(MeetingListItem),
+    scheduled_meetings: Type.Array(MeetingListItem, { description: 'same list under the name the API document uses' }),
+    total_page_num: Type.Integer(),
+    total_size: Type.Integer(),
+  }),
+  errors: ['auth.required', 'input.invalid'],
+});
+
+export const getMeeting = operation({
+  id: 'getMeeting',
+  methods: ['GET'],
+  paths: ['/api/v1/meeting_schedule/{reservation_id}'],
+  tag: 'meeting schedule',
+  summary: 'One meeting or occurrence',
+  access: 'user',
+  params: ReservationIdParams,
+  response: MeetingDetail,
+  errors: ['auth.required', 'permission.denied', 'notFound'],
+});
+
+export const updateMeeting = operation({
+  id: 'updateMeeting',
+  methods: ['POST', 'PUT'],
+  paths: ['/api/v1/meeting_schedule/{reservation_id}'],
+  tag: 'meeting schedule',
+  summary: 'Update a reservation, or edit one occurrence of a series',
+  description:
+    'On a reservation every present field is applied. On an occurrence only its times, name, description, ' +
+    'call_rate_type, mute_upon_entry and time_to_join are applied, to that occurrence alone; its new times must lie ' +
+    'between the neighbouring occurrences. Instant meetings cannot be updated (0x10000007).',
+  access: 'user',
+  params: ReservationIdParams,
+  body: MeetingBody,
+  response: MeetingDetail,
+  errors: ['auth.required', 'input.invalid', 'permission.denied', 'notFound', 'state.invalid'],
+});
+
+export const updateSeries = operation({
+  id: 'updateRecurringMeeting',
+  methods: ['POST', 'PUT'],
+  paths: ['/api/v1/meeting_schedule/recurrence/{id}'],
+  tag: 'meeting schedule',
+  summary: 'Edit a whole series; id is any occurrence\'s reservation_id or the recurrence_gid',
+  description: 'Occurrences that have not started are regenerated from the new rule; earlier ones are kept, and so is the meeting number.',
+  access: 'user',
+  params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+  body: MeetingBody,
+  response: MeetingDetail,
+  errors: ['auth.required', 'input.invalid', 'permission.denied', 'notFound'],
+});
+
+export const listOccurrences = operation({
+  id: 'listOccurrences',
+  methods: ['GET'],
+  paths: ['/api/v1/meeting_schedule/recurrence/{id}'],
+  tag: 'meeting schedule',
+  summary: 'The occurrences of a series that have not ended, with the series description (camelCase keys)',
+  access: 'user',
+  params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+  query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
+  response: Type.Object({
+    meeting_schedules: Type.Array(ListItemBase),
+    scheduled_meetings: Type.Array(ListItemBase),
+    total_page_num: Type.Integer(),
+    total_size: Type.Integer(),
+    recurrenceType: Type.String(),
+    recurrenceInterval: Type.Integer(),
+    recurrenceStartTime: Type.Integer(),
+    recurrenceEndTime: Type.Integer(),
+    recurrenceStartDay: Type.Integer(),
+    recurrenceEndDay: Type.Integer(),
+    recurrenceDaysOfWeek: Type.Array(Type.Integer()),
+    recurrenceDaysOfMonth: Type.Array(Type.Integer()),
+    groupMeetingUrl: Type.String(),
+    groupInfoKey: Type.String(),
+    recurrence_gid: Type.String(),
+    time_zone: Type.String(),
+  }),
+  errors: ['auth.required', 'permission.denied', 'notFound'],
+});
+
+export const deleteMeeting = operation({
+  id: 'deleteMeeting',
+  methods: ['DELETE'],
+  paths: ['/api/v1/meeting_schedule/{reservation_id}'],
+  tag: 'meeting schedule',
+  summary: 'Delete a meeting or one occurrence; deleteGroup=true (or 1), in the query or the body, deletes the whole series',
+  access: 'user',
+  params: ReservationIdParams,
+  query: Type.Object({ deleteGroup: Type.Optional(Type.Boolean()) }),
+  body: Type.Object({ deleteGroup: Type.Optional(Type.Boolean()) }),
+  response: Empty,
+  errors: ['auth.required', 'permission.denied', 'notFound'],
+});
+
+export const meetingScheduleOperations = [
+  createMeeting,
+  createSeries,
+  listMeetings,
+  getMeeting,
+  updateMeeting,
+  updateSeries,
+  listOccurrences,
+  deleteMeeting,
+];

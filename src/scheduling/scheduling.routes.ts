@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import * as ops from '../../contract/rest/meeting-schedule.ts';
+import { type Authenticate, registerOperation } from '../http/route.ts';
+import type { LinkBase } from './links.ts';
+import { listItem, meetingDetail, meetingFields, meetingInput, seriesFields } from './meeting-wire.ts';
+import type { ScheduleQueries } from './schedule-queries.ts';
+import type { SchedulingService } from './scheduling.service.ts';
+
+const paging = (q: { page_num?: number; page_size?: number; filter?: string }) => ({
+  pageNum: q.page_num ?? 1,
+  pageSize: q.page_size ?? 500,
+  filter: q.filter?.trim() ?? '',
+});
+
+export function schedulingRoutes(
+  app: FastifyInstance,
+  service: SchedulingService,
+  queries: ScheduleQueries,
+  links: LinkBase,
+  authenticate: Authenticate,
+): void {
+  registerOperation(app, ops.createMeeting, authenticate, async ({ caller, body }) =>
+    meetingDetail(await queries.view(await service.create(caller, meetingInput(body))), links),
+  );
+  registerOperation(app, ops.createSeries, authenticate, async ({ caller, body }) =>
+    meetingDetail(await queries.view(await service.create(caller, meetingInput(body), true)), links),
+  );
+  registerOperation(app, ops.getMeeting, authenticate, async ({ caller, params }) =>
+    meetingDetail(await queries.get(caller, params.reservation_id), links),
+  );
+  registerOperation(app, ops.updateMeeting, authenticate, async ({ caller, params, body }) =>
+    meetingDetail(await queries.view(await service.update(caller, params.reservation_id, meetingInput(body))), links),
+  );
+  registerOperation(app, ops.updateSeries, authenticate, async ({ caller, params, body }) =>
+    meetingDetail(await queries.view(await service.updateSeries(caller, params.id, meetingInput(body))), links),
+  );
+  registerOperation(app, ops.deleteMeeting, authenticate, async ({ caller, params, query, body }) => {
+    await service.delete(caller, params.reservation_id, query.deleteGroup === true || body?.deleteGroup === true);
+    return {};
+  });
+  registerOperation(app, ops.listMeetings, authenticate, async ({ caller, query }) => {
+    const { entries, total, pageSize } = await queries.list(caller, paging(query));
+    const items = entries.map((e) => listItem(e, links));
+    return { meeting_schedules: items, scheduled_meetings: items, total_page_num: Math.ceil(total / pageSize), total_size: total };
+  });
+  registerOperation(app, ops.listOccurrences, authenticate, async ({ caller, params, query }) => {
+    const { series, occurrences, total, pageSize, owner } = await queries.occurrences(caller, params.id, paging(query));
+    const items = occurrences.map((r) => meetingFields(r, series, owner, links));
+    const s = seriesFields(series, links);
+    return {
+      meeting_schedules: items,
+      scheduled_meetings: items,
+      total_page_num: Math.ceil(total / pageSize),
+      total_size: total,
+      recurrenceType: s.recurrence_type,
+      recurrenceInterval: s.recurrenceInterval,
+      recurrenceStartTime: s.recurrenceStartTime,
+      recurrenceEndTime: s.recurrenceEndTime,
+      recurrenceStartDay: s.recurrenceStartDay,
+      recurrenceEndDay: s.recurrenceEndDay,
+      recurrenceDaysOfWeek: s.recurrenceDaysOfWeek,
+      recurrenceDaysOfMonth: s.recurrenceDaysOfMonth,
+      groupMeetingUrl: s.groupMeetingUrl,
+      groupInfoKey: s.groupInfoKey,
+      recurrence_gid: s.recurrence_gid,
+      time_zone: s.time_zone,
+    };
+  });
+}

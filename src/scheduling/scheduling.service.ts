@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../accounts/caller.ts';
+import { displayName, type PeopleLookup } from '../accounts/people.ts';
+import type { User } from '../accounts/user.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { fail } from '../kernel/domain-error.ts';
+import { canManage } from './access.ts';
+import { newLinkKey } from './links.ts';
+import { applyOptions, checkTimes, DEFAULT_OPTIONS, type MeetingInput, timeToJoin } from './meeting-input.ts';
+import { INSTANT_WINDOW_MS, type MeetingOptions, type Reservation, type Series } from './meeting.ts';
+import { randomMeetingPassword } from './meeting-number.ts';
+import { expand } from './occurrences.ts';
+import type { RoomAccess, SchedulingStore } from './ports.ts';
+import { normaliseRecurrence, type RecurrenceFields, type RecurrenceRule } from './recurrence-rule.ts';
+import { recurrenceFieldsOf } from './series-fields.ts';
+
+export interface SchedulingPolicy {
+  /** IANA zone series follow when the client names none. */
+  timeZone: string;
+  maxOccurrences: number;
+}
+
+/** Creating, changing and deleting meetings and series (the reads are in schedule-queries.ts). */
+export class SchedulingService {
+  constructor(
+    private readonly store: SchedulingStore,
+    private readonly people: PeopleLookup,
+    private readonly rooms: RoomAccess,
+    private readonly clock: Clock,
+    private readonly policy: SchedulingPolicy,
+  ) {}
+
+  /** meeting_type decides: instant, reservation or recurrence. `forceSeries` is the /recurrence path. */
+  async create(caller: Caller, input: MeetingInput, forceSeries = false): Promise<Reservation> {
+    const user = signedIn(caller);
+    const type = forceSeries ? 'recurrence' : (input.type ?? fail('input.invalid', 'meeting_type: is required'));
+    if (type === 'instant') return this.createInstant(user, input);
+    if (type === 'recurrence') return this.createSeries(caller, user, input);
+    const options = await this.options(input, { ...DEFAULT_OPTIONS, name: '' }, user);
+    const { start, end } = checkTimes(input.start, input.end, this.clock.now());
+    return this.store.transaction(async (tx) => {
+      const id = randomUUID();
+      const number = await this.numberFor(tx, caller, input, id, 'reservation');
+      const reservation = this.newReservation(user, options, number, { id, type: 'reservation', start, end, seriesId: null });
+      await tx.reservations.insertMany([reservation]);
+      return reservation;
+    });
+  }
+
+  async update(caller: Caller, reservationId: string, input: MeetingInput): Promise<Reservation> {
+    const user = signedIn(caller);
+    const current = await this.manageable(user, reservationId);
+    if (current.type === 'instant') fail('state.invalid', 'reservation_id: instant meetings cannot be updated');
+    if (current.seriesId) return this.updateOccurrence(current, input, user);
+    const options = await this.options(input, current, user);
+    const times = input.start !== undefined || input.end !== undefined
+      ? checkTimes(input.start ?? current.start, input.end ?? current.end, this.clock.now())
+      : { start: current.start, end: current.end };
+    return this.store.transaction(async (tx) => {
+      const number = await this.renumber(tx, caller, current, input, 'reservation', current.id);
+      const updated = { ...current, ...options, ...times, ...number, updatedAt: this.clock.now() };
+      await tx.reservations.update(updated);
+      return updated;
+    });
+  }
+
+  /** Edits the whole series; `id` is any occurrence's reservation_id or the recurrence_gid. Returns the next occurrence. */
+  async updateSeries(caller: Caller, id: string, input: MeetingInput): Promise<Reservation> {
+    const user = signedIn(caller);
+    const series = await this.seriesFor(id);
+    if (!canManage(user, series)) fail('permission.denied', 'id: only the owner or an administrator may change this series');
+    const now = this.clock.now();
+    const rule = this.rule({ ...recurrenceFieldsOf(series.rule), ...definedOnly(input.recurrence) });
+    const occurrences = expand(rule, { maxOccurrences: this.policy.maxOccurrences }).filter((o) => o.start > now);
+    const existing = await this.store.reservations.listBySeries(series.id);
+    const template = existing.find((r) => r.start > now) ?? existing[existing.length - 1];
+    const options = await this.options(input, template ?? { ...DEFAULT_OPTIONS, name: '' }, user);
+    return this.store.transaction(async (tx) => {
+      const number = await this.renumber(tx, caller, series, input, 'series', series.id);
+      const updated: Series = { ...series, rule, meetingNumber: number.meetingNumber, password: number.password, roomId: number.roomId, updatedAt: now };
+      await tx.series.update(updated);
+      await tx.reservations.deleteSeriesFrom(series.id, now);
+      const fresh = occurrences.map((o) =>
+        this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId: series.id }, series.ownerId),
+      );
+      await tx.reservations.insertMany(fresh);
+      return fresh[0] ?? template ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
+    });
+  }
+
+  async delete(caller: Caller, reservationId: string, wholeSeries: boolean): Promise<void> {
+    const user = signedIn(caller);
+    const current = await this.manageable(user, reservationId);
+    await this.store.transaction(async (tx) => {
+      if (current.seriesId && (wholeSeries || (await tx.reservations.countBySeries(current.seriesId)) <= 1)) {
+        await tx.series.delete(current.seriesId);
+      } else {
+        await tx.reservations.delete(current.id);
+        if (current.seriesId) return;
+      }
+      if (!current.roomId) await tx.numbers.release(current.meetingNumber);
+    });
+  }
+
+  private async createInstant(user: User, input: MeetingInput): Promise<Reservation> {
+    const now = this.clock.now();
+    const name = input.name?.trim() || `${displayName(user)}'s meeting`;
+    const options: MeetingOptions = { ...DEFAULT_OPTIONS, name, timeToJoin: -1 };
+    return this.store.transaction(async (tx) => {
+      const id = randomUUID();
+      const meetingNumber = await tx.numbers.claim('reservation', id);
+      const number = { meetingNumber, password: randomMeetingPassword(), roomId: null };
+      const reservation = this.newReservation(user, options, number, { id, type: 'instant', start: now, end: now + INSTANT_WINDOW_MS, seriesId: null });
+      await tx.reservations.insertMany([reservation]);
+      return reservation;
+    });
+  }
+
+  private async createSeries(caller: Caller, user: User, input: MeetingInput): Promise<Reservation> {
+    const rule = this.rule({ ...input.recurrence, schedule_start_time: input.start, schedule_end_time: input.end });
+    const occurrences = expand(rule, { maxOccurrences: this.policy.maxOccurrences });
+    const options = await this.options(input, { ...DEFAULT_OPTIONS, name: '' }, user);
+    const now = this.clock.now();
+    if (occurrences[occurrences.length - 1]!.end <= now) fail('input.invalid', 'recurrenceEndDay: every occurrence of this series is in the past');
+    return this.store.transaction(async (tx) => {
+      const seriesId = randomUUID();
+      const number = await this.numberFor(tx, caller, input, seriesId, 'series');
+      const series: Series = { id: seriesId, ownerId: user.id, rule, groupKey: newLinkKey(), ...number, createdAt: now, updatedAt: now };
+      await tx.series.insert(series);
+      const reservations = occurrences.map((o) =>
+        this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId }),
+      );
+      await tx.reservations.insertMany(reservations);
+      return reservations.find((r) => r.end > now) ?? reservations[0]!;
+    });
+  }
+
+  /** Edit-one (§4.5): only the occurrence's own times and a few harmless fields, never the series' settings. */
+  private async updateOccurrence(current: Reservation, input: MeetingInput, user: User): Promise<Reservation> {
+    const now = this.clock.now();
+    const start = input.start || current.start;
+    const end = input.end || current.end;
+    if (start !== current.start || end !== current.end) {
+      checkTimes(start, end, now);
+      const siblings = await this.store.reservations.listBySeries(current.seriesId!);
+      const index = siblings.findIndex((s) => s.id === current.id);
+      const before = siblings[index - 1];
+      const after = siblings[index + 1];
+      if (before && start < before.end) fail('input.invalid', 'schedule_start_time: must not be before the previous occurrence ends');
+      if (after && end > after.start) fail('input.invalid', 'schedule_end_time: must not be after the next occurrence starts');
+    }
+    const name = input.name?.trim() || current.name;
+    const rateCheck = applyOptions({ recurrence: {}, ...(input.callRate ? { callRate: input.callRate } : {}) }, current, user);
+    const updated: Reservation = {
+      ...current,
+      name,
+      description: input.description ?? current.description,
+      callRate: rateCheck.callRate,
+      muteUponEntry: input.muteUponEntry ?? current.muteUponEntry,
+      timeToJoin: timeToJoin(input.timeToJoin) ?? current.timeToJoin,
+      start,
+      end,
+      updatedAt: now,
+    };
+    await this.store.reservations.update(updated);
+    return updated;
+  }
+
+  private rule(fields: RecurrenceFields): RecurrenceRule {
+    if (fields.recurrence_type === undefined || fields.recurrence_type === 'NONE') {
+      fail('input.invalid', 'recurrence_type: must be one of "DAILY", "WEEKLY", "MONTHLY" for a recurring meeting');
+    }
+    return normaliseRecurrence(fields, this.policy.timeZone);
+  }
+
+  private async options(input: MeetingInput, base: MeetingOptions, user: User): Promise<MeetingOptions> {
+    const options = applyOptions(input, base, user);
+    if (input.invitees) {
+      const found = await this.people.byIds(options.invitees);
+      const unknown = options.invitees.find((id) => !found.has(id));
+      if (unknown !== undefined) fail('input.invalid', `invited_users: no user ${unknown}`);
+    }
+    return options;
+  }
+
+  /** The number and password of a new meeting or series: the room's, or a fresh number. */
+  private async numberFor(tx: SchedulingStore, caller: Caller, input: MeetingInput, holderId: string, kind: 'reservation' | 'series') {
+    if (input.roomId) {
+      const room = await this.rooms.forMeeting(caller, input.roomId);
+      return { meetingNumber: room.meetingNumber, password: room.password, roomId: room.id };
+    }
+    const meetingNumber = await tx.numbers.claim(kind, holderId);
+    return { meetingNumber, password: input.password ?? randomMeetingPassword(), roomId: null };
+  }
+
+  /** Number and password after an update: a new room, leaving a room, or a new password. */
+  private async renumber(
+    tx: SchedulingStore,
+    caller: Caller,
+    current: { meetingNumber: string; password: string; roomId: string | null },
+    input: MeetingInput,
+    kind: 'reservation' | 'series',
+    holderId: string,
+  ) {
+    const wanted = input.roomId === undefined ? current.roomId : input.roomId || null;
+    if (wanted === current.roomId) {
+      const password = current.roomId ? current.password : (input.password ?? current.password);
+      return { meetingNumber: current.meetingNumber, password, roomId: current.roomId };
+    }
+    if (!current.roomId) await tx.numbers.release(current.meetingNumber);
+    return this.numberFor(tx, caller, { ...input, roomId: wanted ?? '' }, holderId, kind);
+  }
+
+  private newReservation(
+    user: User,
+    options: MeetingOptions,
+    number: { meetingNumber: string; password: string; roomId: string | null },
+    fields: Pick<Reservation, 'id' | 'type' | 'start' | 'end' | 'seriesId'>,
+    ownerId: Reservation['ownerId'] = user.id,
+  ): Reservation {
+    const now = this.clock.now();
+    return { ...options, ...number, ...fields, ownerId, infoKey: newLinkKey(), createdAt: now, updatedAt: now };
+  }
+
+  private async manageable(user: User, reservationId: string): Promise<Reservation> {
+    const r = (await this.store.reservations.findById(reservationId)) ?? fail('notFound', `reservation_id: no meeting ${reservationId}`);
+    if (!canManage(user, r)) fail('permission.denied', 'reservation_id: only the owner or an administrator may change this meeting');
+    return r;
+  }
+
+  private async seriesFor(id: string): Promise<Series> {
+    const direct = await this.store.series.findById(id);
+    if (direct) return direct;
+    const occurrence = await this.store.reservations.findById(id);
+    if (!occurrence) return fail('notFound', `id: no meeting or series ${id}`);
+    if (!occurrence.seriesId) return fail('input.invalid', 'id: this meeting does not repeat; update it with POST /api/v1/meeting_schedule/{reservation_id}');
+    return (await this.store.series.findById(occurrence.seriesId)) ?? fail('notFound', `id: no series ${occurrence.seriesId}`);
+  }
+}
+
+export const signedIn = (caller: Caller): User => caller.user ?? fail('auth.required', 'token: is required; sign in first');
+
+/** The fields a client actually set: 0 and "" are how some apps say "unset" (§4.1). */
+const definedOnly = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) as Partial<T>;
