@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: requests/s and latency of a bare Fastify route versus the real Convene server. Every server runs
+ * `npm run bench`: requests/s and latency of a bare Fastify route versus the real Convene server, and the scheduling
+ * measures of issue 3 (bench/scheduling.ts: creating a 10-year daily series, listing 500 meetings). Every server runs
  * in its own child process (bench/server-child.ts), one at a time; autocannon drives them from this process.
  * The machine is small and shared, so the whole sequence runs in rounds and each measure keeps its best round.
  * See bench/README.md.
  *
- * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10),
+ * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
+ * series creations per round and database, 10),
  * --no-postgres (skip PostgreSQL even when a server is installed), --cpu-prof (profile the server children; the
  * profiles go to .tmp/bench-profiles/ and a summary is printed).
  */
@@ -16,6 +18,7 @@ import { loadTls } from '../src/http/tls.ts';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 import { summariseProfile } from './profile.ts';
 import { measureBare, measureConvene } from './rest.ts';
+import { LISTED_MEETINGS, measureScheduling, printSeriesTable, SERIES_DAYS, seedMeetings, type SeriesTimings } from './scheduling.ts';
 import { seedUsers } from './seed.ts';
 import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './support.ts';
 
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
+    series: { type: 'string', default: '10' },
     'no-postgres': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -68,19 +72,31 @@ try {
   console.log(`# ${new Date().toISOString()}  node ${process.version}  ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}`);
   console.log(
     `# ${rounds} round(s); per measure ${load.warmup} s warm-up + ${load.duration} s at ${load.connections} connections; ` +
-      `one server process at a time; log level ${LOG_LEVEL}; ${SEEDED_USERS} seeded users`,
+      `one server process at a time; log level ${LOG_LEVEL}; ${SEEDED_USERS} seeded users;` +
+      ` ${LISTED_MEETINGS} meetings of user2; series of ${SERIES_DAYS} days, ${args.series} timed creations per round`,
   );
 
   const targets: { name: string; run: () => Promise<Measure[]> }[] = [{ name: 'bare', run: () => measureBare(env('bare'), load, nodeArgs) }];
+  // Scheduling (bench/scheduling.ts): series creation timings are kept here, the meeting list joins the table.
+  const seriesTimings: SeriesTimings[] = [];
+  const scheduling = (label: string, e: Record<string, string>) => async () => {
+    const { measures, series } = await measureScheduling(label, e, load, nodeArgs, Number(args.series));
+    seriesTimings.push(series);
+    return measures;
+  };
   const sqlite = env('sqlite');
   await seedUsers(sqlite, SEEDED_USERS);
+  await seedMeetings(sqlite);
   targets.push({ name: 'sqlite', run: () => measureConvene('sqlite', sqlite, load, nodeArgs) });
+  targets.push({ name: 'sqlite scheduling', run: scheduling('sqlite', sqlite) });
   const pgBin = args['no-postgres'] ? undefined : findPostgresBin();
   if (pgBin) {
     pg = await startThrowawayPostgres(pgBin);
     const postgres = env('postgres', pg.url);
     await seedUsers(postgres, SEEDED_USERS);
+    await seedMeetings(postgres);
     targets.push({ name: 'postgres', run: () => measureConvene('postgres', postgres, load, nodeArgs) });
+    targets.push({ name: 'postgres scheduling', run: scheduling('postgres', postgres) });
   }
 
   const results = new Map<string, Measure[]>();
@@ -102,21 +118,25 @@ try {
       ` ${pad('CPU µs/req', 11)} ${pad('bare/this', 10)}   req/s of every round`,
   );
   const ratios: number[] = [];
+  // Two significant digits below 0.1 (the 500-meeting list is far below the other measures).
+  const fmtRatio = (r: number) => (r >= 0.095 ? r.toFixed(2) : r.toPrecision(2));
   for (const name of results.keys()) {
     const m = best(name);
     const ratio = m.rps / baseline.rps;
-    if (m !== baseline) ratios.push(ratio);
+    // The ≥ 0.6 goal is the foundation's, for its REST measures; issue 3 sets none for the 500-meeting list.
+    if (m !== baseline && !name.endsWith('meeting list')) ratios.push(ratio);
     const all = results.get(name)!.map((r) => Math.round(r.rps)).join(' / ');
     const cpu = leastCpu(name);
     console.log(
-      `${padEnd(name, 22)} ${pad(Math.round(m.rps), 7)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(ratio.toFixed(2), 8)}` +
-        ` ${pad(Math.round(cpu), 11)} ${pad((baseCpu / cpu).toFixed(2), 10)}   ${all}`,
+      `${padEnd(name, 22)} ${pad(Math.round(m.rps), 7)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(fmtRatio(ratio), 8)}` +
+        ` ${pad(Math.round(cpu), 11)} ${pad(fmtRatio(baseCpu / cpu), 10)}   ${all}`,
     );
   }
   console.log('# req/s, p50, p99: the round with the most req/s; CPU µs/req: the server process, least of the rounds');
   if (!pgBin) console.log(`\n# PostgreSQL ${args['no-postgres'] ? 'skipped (--no-postgres)' : 'server not installed: SQLite only'}`);
   const worst = Math.min(...ratios);
-  console.log(`# goal ≥ 0.60 of bare req/s for every Convene measure: ${worst >= 0.6 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)})`);
+  console.log(`# goal ≥ 0.60 of bare req/s for user/info and public/users: ${worst >= 0.6 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)})`);
+  printSeriesTable(seriesTimings, baseCpu);
   console.log(`# total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
   if (args['cpu-prof']) {

@@ -12,6 +12,7 @@ import { KyselyPeopleLookup } from './accounts/people.repo.ts';
 import { KyselyRoomsStore } from './rooms/rooms.repo.ts';
 import { RoomsService } from './rooms/rooms.service.ts';
 import { KyselyMeetingNumberRegistry } from './scheduling/meeting-number.repo.ts';
+import { MeetingLinks } from './scheduling/meeting-links.service.ts';
 import { ScheduleQueries } from './scheduling/schedule-queries.ts';
 import { KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
 import { SchedulingService } from './scheduling/scheduling.service.ts';
@@ -25,6 +26,7 @@ export interface Core {
   rooms: RoomsService;
   scheduling: SchedulingService;
   schedule: ScheduleQueries;
+  meetingLinks: MeetingLinks;
 }
 
 /** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
@@ -58,6 +60,7 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     maxOccurrences: config.maxOccurrences,
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
-  return { database, store, accounts, users, rooms, scheduling, schedule };
+  const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });
+  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks };
 }
 

@@ -15,6 +15,7 @@ import { createHttpApp } from './http/server.ts';
 import { loadTls } from './http/tls.ts';
 import { roomsRoutes } from './rooms/rooms.routes.ts';
 import type { LinkBase } from './scheduling/links.ts';
+import { meetingLinkRoutes } from './scheduling/links.routes.ts';
 import { schedulingRoutes } from './scheduling/scheduling.routes.ts';
 import type { Clock } from './kernel/clock.ts';
 import { noCalls } from './system/capacity.ts';
@@ -73,6 +74,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   accountsRoutes(app, accounts, users, authenticate);
   roomsRoutes(app, rooms, authenticate);
   schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate);
+  meetingLinkRoutes(app, core.meetingLinks, links, authenticate);
   systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: noCalls }, authenticate);
 
   let plain: Server | undefined;

@@ -59,6 +59,10 @@ function openPostgres(url: string): DatabaseHandle {
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server ends (restart, pg_terminate_backend, DROP DATABASE … FORCE, or one still closing after
+  // pool.end(), which does not wait for it) makes the pool emit 'error'; unhandled, that would crash the process. The
+  // pool has already discarded that client and the next query opens a new one, so there is nothing else to do.
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';

@@ -116,6 +116,11 @@ class KyselyRoomUsage implements RoomUsage {
     return { meetings: Number(meetings.n), series: Number(series.n) };
   }
 
+  async changePassword(roomId: string, password: string, now: number): Promise<void> {
+    await this.db.updateTable('reservations').set({ password }).where('room_id', '=', roomId).where('end_time', '>', now).execute();
+    await this.db.updateTable('series').set({ password }).where('room_id', '=', roomId).execute();
+  }
+
   async detachEnded(roomId: string, now: number): Promise<void> {
     // Only called after upcoming() found nothing, in the same transaction: every row still naming the room has ended.
     await this.db.updateTable('reservations').set({ room_id: null }).where('room_id', '=', roomId).where('end_time', '<=', now).execute();

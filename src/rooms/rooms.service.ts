@@ -135,6 +135,8 @@ export class RoomsService {
         updatedAt: this.clock.now(),
       };
       await tx.rooms.update(updated);
+      // A room's meetings use the room's password: people who know the room's new password can join them.
+      if (password !== undefined && password !== found.password) await tx.usage.changePassword(found.id, password, this.clock.now());
       return updated;
     });
     return this.view(room);
@@ -155,7 +157,7 @@ export class RoomsService {
       }
       await tx.usage.detachEnded(room.id, now);
       await tx.rooms.delete(room.id);
-      await tx.numbers.release(room.meetingNumber);
+      await tx.numbers.release(room.meetingNumber, room.id);
     });
   }
 

@@ -27,7 +27,7 @@ export class KyselyMeetingNumberRegistry implements MeetingNumberRegistry {
     return fail('license.limit', `no free meeting number of ${this.length} digits; raise CONVENE_MEETING_NUMBER_LENGTH`);
   }
 
-  async release(number: string): Promise<void> {
-    await this.db.deleteFrom('meeting_numbers').where('number', '=', number).execute();
+  async release(number: string, holderId: string): Promise<void> {
+    await this.db.deleteFrom('meeting_numbers').where('number', '=', number).where('holder_id', '=', holderId).execute();
   }
 }

@@ -23,5 +23,6 @@ export function randomMeetingPassword(length = 6): string {
 /** The registry of numbers in use; `claim` retries on collisions and fails only when the number space is exhausted. */
 export interface MeetingNumberRegistry {
   claim(kind: NumberHolderKind, holderId: string): Promise<string>;
-  release(number: string): Promise<void>;
+  /** Frees the number if `holderId` still holds it (a number already passed on to someone else stays theirs). */
+  release(number: string, holderId: string): Promise<void>;
 }

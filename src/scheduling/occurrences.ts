@@ -56,9 +56,10 @@ function wallStarts(rule: RecurrenceRule, limit: number): number[] {
     until: until.toZonedDateTime('UTC'),
     // COUNT bounds the work for far-away end days (RFC 5545 forbids COUNT with UNTIL; the library accepts both and
     // stops at whichever comes first). Its iteration guard (default 10,000 periods, i.e. 27 years daily) throws, so
-    // it is sized to the count: at worst every other period is empty (day 31 every 2 months from August).
+    // it is sized to the count. The emptiest rule is 29 February every 12 months: 303 of every 400 periods have no
+    // occurrence (leap years, Gregorian centuries), so `limit` occurrences need up to ~4.13 × limit periods.
     count: limit,
-    maxIterations: 2 * limit + 16,
+    maxIterations: 5 * limit + 16,
     cache: false,
   });
   // Never pass all() an iterator callback: it leaves the library's numeric fast path and is ~50× slower.

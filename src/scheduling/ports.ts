@@ -33,7 +33,8 @@ export interface SeriesRepository {
 /** Meetings people added to their own list by link (S10/S11). */
 export interface MeetingListRepository {
   add(userId: UserId, key: string, at: number): Promise<void>;
-  remove(userId: UserId, key: string): Promise<void>;
+  /** Removes any of `keys` from the user's list (keys not in it are ignored). */
+  remove(userId: UserId, keys: readonly string[]): Promise<void>;
   has(userId: UserId, keys: readonly string[]): Promise<boolean>;
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database, Dialect } from '../db/database.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { MeetingType, Reservation, Series } from './meeting.ts';
@@ -10,6 +10,13 @@ import type { ReservationsTable, SeriesTable } from './scheduling.table.ts';
 
 /** Rows per INSERT: SQLite allows 32,766 bound parameters per statement, PostgreSQL 65,535. */
 const CHUNK = 500;
+
+/**
+ * The SQL of a full chunk's `INSERT INTO reservations … VALUES (…), …`, per dialect. Kysely builds and compiles a
+ * syntax tree of every value on every call (~25 ms of CPU for the 3653 rows of a 10-year daily series), yet the text
+ * depends only on the dialect and the row count; so it is compiled once and reused with the next rows' values.
+ */
+const fullChunkInsert = new Map<Dialect, string>();
 
 const toRow = (r: Reservation): ReservationsTable => ({
   id: r.id,
@@ -103,7 +110,10 @@ const toSeries = (row: Selectable<SeriesTable>): Series => ({
 });
 
 class KyselyReservationRepository implements ReservationRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async findById(id: string) {
     return (await this.withInvitees(await this.db.selectFrom('reservations').selectAll().where('id', '=', id).execute()))[0];
@@ -156,7 +166,20 @@ class KyselyReservationRepository implements ReservationRepository {
 
   async insertMany(reservations: Reservation[]): Promise<void> {
     for (let i = 0; i < reservations.length; i += CHUNK) {
-      await this.db.insertInto('reservations').values(reservations.slice(i, i + CHUNK).map(toRow)).execute();
+      const rows = reservations.slice(i, i + CHUNK).map(toRow);
+      const values: unknown[] = []; // a plain loop: flatMap over 11,000 values is ~6× slower in V8
+      for (const row of rows) for (const value of Object.values(row)) values.push(value);
+      const sql = rows.length === CHUNK ? fullChunkInsert.get(this.dialect) : undefined;
+      if (sql !== undefined) {
+        await this.db.executeQuery(CompiledQuery.raw(sql, values));
+        continue;
+      }
+      const compiled = this.db.insertInto('reservations').values(rows).compile();
+      // Kept only if Kysely's parameters are exactly the rows' values in toRow's key order, as `values` is built.
+      if (rows.length === CHUNK && compiled.parameters.length === values.length && compiled.parameters.every((v, j) => v === values[j])) {
+        fullChunkInsert.set(this.dialect, compiled.sql);
+      }
+      await this.db.executeQuery(compiled);
     }
     const invitees = reservations.flatMap((r) => r.invitees.map((user_id) => ({ reservation_id: r.id, user_id })));
     for (let i = 0; i < invitees.length; i += CHUNK) {
@@ -254,8 +277,10 @@ class KyselyMeetingListRepository implements MeetingListRepository {
       .execute();
   }
 
-  async remove(userId: UserId, key: string): Promise<void> {
-    await this.db.deleteFrom('meeting_list').where('user_id', '=', userId).where('link_key', '=', key).execute();
+  async remove(userId: UserId, keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      await this.db.deleteFrom('meeting_list').where('user_id', '=', userId).where('link_key', 'in', keys.slice(i, i + CHUNK)).execute();
+    }
   }
 
   async has(userId: UserId, keys: readonly string[]): Promise<boolean> {
@@ -278,7 +303,7 @@ export class KyselySchedulingStore implements SchedulingStore {
     private readonly now: () => number,
     private readonly inTransaction = false,
   ) {
-    this.reservations = new KyselyReservationRepository(db);
+    this.reservations = new KyselyReservationRepository(db, dialect);
     this.series = new KyselySeriesRepository(db);
     this.lists = new KyselyMeetingListRepository(db);
     this.numbers = new KyselyMeetingNumberRegistry(db, numberLength, now);

@@ -509,6 +509,26 @@ for (const dialect of testDialects()) {
       });
     });
 
+    describe(`DELETE /api/v1/user/users/{user_id} of a room owner [${dialect}]`, () => {
+      it('deletes the account and its rooms → 200; other people\'s meetings in those rooms are kept, without the room', async () => {
+        const ownerId = await t.createUser('leaving', 'leaving-pw-1');
+        const room = await create('Leaving room', ownerId);
+        const now = Date.now();
+        // Meetings owned by someone else (alice) that name the room: one ended, one upcoming.
+        const ended = await insertReservation(room.meeting_room_id, now - 7_200_000, now - 3_600_000);
+        const upcoming = await insertReservation(room.meeting_room_id, now + 3_600_000, now + 7_200_000);
+        const series = await insertSeries(room.meeting_room_id);
+        const r = await admin('DELETE', `/api/v1/user/users/${ownerId}`);
+        assert.equal(r.status, 200, r.text);
+        assertError(await admin('GET', `/api/v1/meeting_rooms/${room.meeting_room_id}`), 404, '0x10000004');
+        const kept = await t.server.database.db.selectFrom('reservations').select(['id', 'room_id']).where('id', 'in', [ended, upcoming]).execute();
+        assert.equal(kept.length, 2, 'the meetings stay');
+        assert.deepEqual(kept.map((k) => k.room_id), [null, null]);
+        const s = await t.server.database.db.selectFrom('series').select('room_id').where('id', '=', series).executeTakeFirst();
+        assert.equal(s?.room_id, null);
+      });
+    });
+
     describe(`hostile input [${dialect}]`, () => {
       it('odd ids, bodies and query values never cause a 5xx, and always an FRTC error body', async () => {
         const room = await create('Target', ids.alice);

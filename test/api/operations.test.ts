@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { calendarDownload, meetingLinkOperations } from '../../contract/rest/meeting-links.ts';
 import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
+import { meetingScheduleOperations } from '../../contract/rest/meeting-schedule.ts';
 import type { Operation } from '../../contract/rest/operation.ts';
 import { systemOperations } from '../../contract/rest/system.ts';
 import { userOperations } from '../../contract/rest/user.ts';
@@ -8,7 +10,13 @@ import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** Every operation the contract declares: a new operation is covered here without touching this file. */
-const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations, ...meetingRoomOperations];
+const OPERATIONS: readonly Operation[] = [
+  ...userOperations,
+  ...systemOperations,
+  ...meetingRoomOperations,
+  ...meetingLinkOperations,
+  ...meetingScheduleOperations,
+];
 
 /** Every (operation, method, path) the server must register. Contract paths already use the OpenAPI `{param}` form. */
 const ENDPOINTS = OPERATIONS.flatMap((op) => op.methods.flatMap((method) => op.paths.map((path) => ({ op, method, path }))));
@@ -93,6 +101,19 @@ for (const dialect of testDialects()) {
         assert.equal(secured, op.access === 'user' || op.access === 'optionalUser', 'token security requirement');
       });
     }
+
+    it(`documents GET ${calendarDownload.path} as a text/calendar download without credentials`, () => {
+      const o = operationAt('GET', calendarDownload.path);
+      assert.ok(o, 'the calendar download is in the document');
+      assert.equal(o.operationId, calendarDownload.id);
+      assert.ok(o.responses?.['200']?.content?.['text/calendar'], 'the 200 response is text/calendar');
+      assert.equal(o.responses?.['200']?.content?.['application/json'], undefined);
+      assert.ok((o.parameters ?? []).some((p) => p.in === 'path' && p.name === 'key' && p.required));
+      assert.ok(!(o.parameters ?? []).some((p) => p.name === 'client_id' && p.required), 'no client_id needed');
+      assert.deepEqual(o.security ?? [], []);
+      const clientError = o.responses?.['4XX'] ?? o.responses?.['4xx'];
+      assert.deepEqual([...(clientError?.content?.['application/json']?.schema?.required ?? [])].sort(), ['error', 'errorCode']);
+    });
 
     it('operationIds are unique across the document', () => {
       const ids = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId));

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { meetingLinkOperations } from '../../contract/rest/meeting-links.ts';
 import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
+import { meetingScheduleOperations } from '../../contract/rest/meeting-schedule.ts';
 import type { HttpMethod, Operation } from '../../contract/rest/operation.ts';
 import { systemOperations } from '../../contract/rest/system.ts';
 import { userOperations } from '../../contract/rest/user.ts';
@@ -14,7 +16,13 @@ import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/ser
  * credential, must give exactly the status (and FRTC errorCode) the access rules say — and never a 5xx.
  */
 
-const OPERATIONS: readonly Operation[] = [...userOperations, ...systemOperations, ...meetingRoomOperations];
+const OPERATIONS: readonly Operation[] = [
+  ...userOperations,
+  ...systemOperations,
+  ...meetingRoomOperations,
+  ...meetingLinkOperations,
+  ...meetingScheduleOperations,
+];
 
 /** Operations only a SystemAdmin may use (contract §9, the document's "available for SystemAdmin"). */
 const ADMIN_ONLY = new Set([
@@ -32,6 +40,11 @@ const ADMIN_ONLY = new Set([
 ]);
 /** Operations SystemAdmins and MeetingOperators may use (reading every meeting room). */
 const MANAGER_ONLY = new Set(['listMeetingRooms', 'getMeetingRoom']);
+/**
+ * Operations on one meeting or series; the matrix's meeting belongs to an account no row signs in as, so only
+ * MeetingOperators and SystemAdmins may use them (owners and invited users are covered in meeting-schedule.test.ts).
+ */
+const SOMEONE_ELSES_MEETING = new Set(['getMeeting', 'updateMeeting', 'updateRecurringMeeting', 'listOccurrences', 'deleteMeeting']);
 
 type Role = 'Normal' | 'MeetingOperator' | 'SystemAdmin';
 type Credential = 'none' | 'clientOnly' | 'garbageToken' | Role;
@@ -64,6 +77,7 @@ function expected(op: Operation, credential: Credential): Expectation {
   if (!isRole(credential)) return { status: 401, errorCode: '0x10000002' };
   if (ADMIN_ONLY.has(op.id) && credential !== 'SystemAdmin') return { status: 403, errorCode: '0x10000003' };
   if (MANAGER_ONLY.has(op.id) && credential === 'Normal') return { status: 403, errorCode: '0x10000003' };
+  if (SOMEONE_ELSES_MEETING.has(op.id) && credential === 'Normal') return { status: 403, errorCode: '0x10000003' };
   return { status: 200 };
 }
 
@@ -96,6 +110,84 @@ interface Request {
   body?: unknown;
   /** Runs after the call (e.g. to remember a changed password). */
   after?(reply: Reply): void;
+}
+
+/** The link key of a meeting (the admin's, one per server) that the meeting-link rows resolve, add and remove. */
+const linkKeys = new WeakMap<TestServer, Promise<string>>();
+function linkKey(t: TestServer): Promise<string> {
+  let key = linkKeys.get(t);
+  if (!key) {
+    key = (async () => {
+      const start = Date.now() + 86_400_000;
+      const r = await t.call('POST', '/api/v1/meeting_schedule', {
+        query: { client_id: 'admin-console', token: await t.adminToken() },
+        body: { meeting_type: 'reservation', meeting_name: 'Matrix link meeting', schedule_start_time: start, schedule_end_time: start + 3_600_000 },
+      });
+      assert.equal(r.status, 200, r.text);
+      return r.body.meetingInfoKey as string;
+    })();
+    linkKeys.set(t, key);
+  }
+  return key;
+}
+
+/** A reservation and a weekly series owned by an account no row signs in as; the reservation is recreated after a delete. */
+interface ScheduleFixture {
+  owner: Promise<{ clientId: string; token: string }>;
+  meeting?: Promise<string>;
+  series?: Promise<string>;
+}
+const scheduleFixtures = new WeakMap<TestServer, ScheduleFixture>();
+const DAY_MS = 86_400_000;
+
+function scheduleFixture(t: TestServer): ScheduleFixture {
+  let f = scheduleFixtures.get(t);
+  if (!f) {
+    const owner = (async () => {
+      await t.createUser('matrix-meeting-owner', 'meeting-owner-pw-1');
+      return { clientId: 'matrix-meeting-owner', token: await t.signIn('matrix-meeting-owner', 'meeting-owner-pw-1', 'matrix-meeting-owner') };
+    })();
+    f = { owner };
+    scheduleFixtures.set(t, f);
+  }
+  return f;
+}
+
+/** The body of a reservation two days ahead. */
+const reservationBody = (name: string) => {
+  const start = Date.now() + 2 * DAY_MS;
+  return { meeting_type: 'reservation', meeting_name: name, schedule_start_time: start, schedule_end_time: start + 3_600_000 };
+};
+
+/** The body of a weekly series two days ahead, three occurrences. */
+const seriesBody = (name: string) => {
+  const start = Date.now() + 2 * DAY_MS;
+  return {
+    meeting_type: 'recurrence',
+    meeting_name: name,
+    schedule_start_time: start,
+    schedule_end_time: start + 3_600_000,
+    recurrence_type: 'WEEKLY',
+    recurrenceInterval: 1,
+    recurrenceStartTime: start,
+    recurrenceEndTime: start + 3_600_000,
+    recurrenceStartDay: start,
+    recurrenceEndDay: start + 15 * DAY_MS,
+  };
+};
+
+async function ownersMeeting(t: TestServer, kind: 'meeting' | 'series'): Promise<string> {
+  const f = scheduleFixture(t);
+  f[kind] ??= (async () => {
+    const owner = await f.owner;
+    const r = await t.call('POST', '/api/v1/meeting_schedule', {
+      query: { client_id: owner.clientId, token: owner.token },
+      body: kind === 'meeting' ? reservationBody('Matrix meeting') : seriesBody('Matrix series'),
+    });
+    assert.equal(r.status, 200, r.text);
+    return (kind === 'meeting' ? r.body.reservation_id : r.body.recurrence_gid) as string;
+  })();
+  return f[kind]!;
 }
 
 /**
@@ -144,6 +236,22 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
     params: { meeting_room_id: await f.room() },
     after: (r) => {
       if (r.status === 200) f.roomDeleted();
+    },
+  }),
+  resolveMeetingLink: async (f) => ({ params: { key: await linkKey(f.t) } }),
+  addToMeetingList: async (f) => ({ params: { key: await linkKey(f.t) } }),
+  removeFromMeetingList: async (f) => ({ params: { key: await linkKey(f.t) } }),
+  createMeeting: async () => ({ body: reservationBody('Matrix created meeting') }),
+  createRecurringMeeting: async () => ({ body: seriesBody('Matrix created series') }),
+  listMeetings: async () => ({ query: { page_num: 1, page_size: 500, filter: 'Matrix', sort: 'startTime' } }),
+  getMeeting: async (f) => ({ params: { reservation_id: await ownersMeeting(f.t, 'meeting') } }),
+  updateMeeting: async (f) => ({ params: { reservation_id: await ownersMeeting(f.t, 'meeting') }, body: { meeting_name: f.unique('Matrix meeting') } }),
+  updateRecurringMeeting: async (f) => ({ params: { id: await ownersMeeting(f.t, 'series') }, body: { meeting_name: f.unique('Matrix series') } }),
+  listOccurrences: async (f) => ({ params: { id: await ownersMeeting(f.t, 'series') }, query: { page_num: 1, page_size: 50 } }),
+  deleteMeeting: async (f) => ({
+    params: { reservation_id: await ownersMeeting(f.t, 'meeting') },
+    after: (r) => {
+      if (r.status === 200) delete scheduleFixture(f.t).meeting;
     },
   }),
   systemVersion: async () => ({}),

@@ -188,6 +188,41 @@ for (const dialect of testDialects()) {
     });
   });
 
+  describe(`${PATH} after accounts change [${dialect}]`, () => {
+    // The directory is searched in memory (src/accounts/directory-index.ts); writes through the API must show at once.
+    let t: TestServer;
+    let token: string;
+    before(async () => {
+      t = await startTestServer(dialect);
+      await t.createUser('alice', 'alice-pw-1', 'Normal', { real_name: 'Alice Anders' });
+      token = await t.signIn('alice', 'alice-pw-1', 'dir');
+    });
+    after(() => t.close());
+
+    const find = async (filter: string) => {
+      const r = await t.call('GET', PATH, { query: { client_id: 'dir', token, filter } });
+      assert.equal(r.status, 200, r.text);
+      return r.body as Page;
+    };
+
+    it('a user created through the API is found at once; renamed and deleted ones too', async () => {
+      assert.equal((await find('')).total_size, 2, 'admin and alice; the directory is loaded now');
+      assert.deepEqual((await find('newcomer')).users, []);
+      const id = await t.createUser('newcomer', 'newcomer-pw-1', 'Normal', { real_name: 'Nora Newcomer' });
+      assert.deepEqual((await find('newcomer')).users, [{ user_id: id, username: 'newcomer', real_name: 'Nora Newcomer' }]);
+      assert.equal((await find('')).total_size, 3);
+
+      const admin = { client_id: 'admin-console', token: await t.adminToken() };
+      assert.equal((await t.call('PUT', `/api/v1/user/users/${id}`, { query: admin, body: { real_name: 'Ophelia Other' } })).status, 200);
+      assert.deepEqual((await find('nora')).users, []);
+      assert.deepEqual((await find('ophelia')).users.map((u) => u.username), ['newcomer']);
+
+      assert.equal((await t.call('DELETE', `/api/v1/user/users/${id}`, { query: admin })).status, 200);
+      assert.deepEqual((await find('newcomer')).users, []);
+      assert.equal((await find('')).total_size, 2);
+    });
+  });
+
   describe(`${PATH} page_size cap [${dialect}]`, () => {
     // 501 accounts (the admin and 500 more): one beyond the cap of 500, so a capped page is observable. 500 argon2
     // hashes through the API would take most of a minute, so one account is created through the API and the rest are

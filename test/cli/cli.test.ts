@@ -283,6 +283,79 @@ function operatorFlow(dialect: TestDialect): void {
       assert.equal((await signIn(server!.client, 'alice', alicePassword)).status, 200);
     });
 
+    /** Alice's rooms as her app sees them (R1) on the running server. */
+    const aliceRooms = async () => {
+      const token = (await signIn(server!.client, 'alice', alicePassword, 'alice-rooms')).body.user_token as string;
+      const r = await server!.client.call('GET', '/api/v1/meeting_room', { query: { client_id: 'alice-rooms', token } });
+      assert.equal(r.status, 200, r.text);
+      return r.body.meeting_rooms as Record<string, unknown>[];
+    };
+    let roomNumber = '';
+
+    it('room create "Alice weekly" --owner alice (while serving) prints the new number and password; her app lists the room', async () => {
+      const r = await run(['room', 'create', 'Alice weekly', '--owner', 'alice'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const m = /^created room ([1-9][0-9]{8}) "Alice weekly" owned by alice, password: ([0-9]{6})$/m.exec(r.stdout);
+      assert.ok(m, `unexpected output: ${r.stdout}`);
+      roomNumber = m[1]!;
+      const rooms = await aliceRooms();
+      assert.equal(rooms.length, 1);
+      assert.equal(rooms[0]!.meeting_number, roomNumber);
+      assert.equal(rooms[0]!.meetingroom_name, 'Alice weekly');
+      assert.equal(rooms[0]!.meeting_password, m[2]);
+      assert.equal(rooms[0]!.owner_name, 'Alice Operator');
+      assert.equal(rooms[0]!.creator_id, '', 'created by the CLI, not by an account');
+      assert.equal(rooms[0]!.creator_name, '');
+    });
+
+    it('room list shows number, name, owner and password', async () => {
+      const r = await run(['room', 'list'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+      assert.equal(rows.length, 1, r.stdout);
+      assert.deepEqual(rows[0]!.slice(0, 3), [roomNumber, 'Alice weekly', 'alice']);
+      assert.match(rows[0]![3]!, /^[0-9]{6}$/);
+    });
+
+    if (full) {
+      describe(`room commands that must fail → exit 2 with a one-line reason [${dialect}]`, { concurrency: true }, () => {
+        it('room create X --owner nobody → exit 2 naming --owner', async () => {
+          const r = await run(['room', 'create', 'X', '--owner', 'nobody'], env);
+          assert.equal(r.code, 2, r.stderr);
+          assert.match(r.stderr, /^convene: --owner: .*nobody/m);
+          assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+        });
+        it('room create X --owner alice --password 12ab → exit 2 naming --password', async () => {
+          const r = await run(['room', 'create', 'X', '--owner', 'alice', '--password', '12ab'], env);
+          assert.equal(r.code, 2, r.stderr);
+          assert.match(r.stderr, /^convene: --password/m);
+        });
+        it('room update 123 --name Y (no such number) → exit 2 naming the number', async () => {
+          const r = await run(['room', 'update', '123', '--name', 'Y'], env);
+          assert.equal(r.code, 2, r.stderr);
+          assert.match(r.stderr, /^convene: .*123/m);
+        });
+      });
+
+      it('room update <number> --name … --owner admin --password "" renames, reassigns and clears the password; the number stays', async () => {
+        const r = await run(['room', 'update', roomNumber, '--name', 'Team daily', '--owner', 'admin', '--password', ''], env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`updated room ${roomNumber}`));
+        assert.deepEqual(await aliceRooms(), [], 'no longer alice\'s');
+        const list = await run(['room', 'list'], env);
+        assert.deepEqual(list.stdout.replace(/\n$/, '').split('\t'), [roomNumber, 'Team daily', 'admin', ''], 'no password: an empty last column');
+      });
+
+      it('room delete <number> removes it', async () => {
+        const r = await run(['room', 'delete', roomNumber], env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`deleted room ${roomNumber}`));
+        const list = await run(['room', 'list'], env);
+        assert.equal(list.code, 0, list.stderr);
+        assert.equal(list.stdout.trim(), '');
+      });
+    }
+
     it('SIGTERM shuts the server down gracefully → exit code 0', async () => {
       const exit = await server!.stop();
       server = undefined;

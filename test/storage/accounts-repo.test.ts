@@ -79,6 +79,8 @@ for (const dialect of testDialects()) {
     afterEach(async () => {
       await handle.db.deleteFrom('sessions').execute();
       await handle.db.deleteFrom('users').execute();
+      // Those deletes went around the store, so its caches would still hold them: each test starts with a fresh store.
+      store = new KyselyAccountsStore(handle.db, handle.dialect);
     });
 
     after(async () => {
@@ -410,6 +412,186 @@ for (const dialect of testDialects()) {
           /outer fails/,
         );
         assert.equal(await store.users.findById(u.id), undefined);
+      });
+    });
+
+    describe('caches (sessions.findWithUser, users.searchSummaries)', () => {
+      /** A store whose cache TTLs run on a clock the test moves. */
+      let cached: KyselyAccountsStore;
+      let cacheNow = 0;
+      before(() => {
+        cacheNow = 0;
+      });
+      const fresh = () => {
+        cached = new KyselyAccountsStore(handle.db, handle.dialect, { cacheClock: () => cacheNow });
+        return cached;
+      };
+      /** A write that bypasses the store, as another process (the CLI) on the same database would make. */
+      const behindTheStore = (id: string, fields: { locked?: number; role?: string; real_name?: string; real_name_key?: string }) =>
+        handle.db.updateTable('users').set(fields).where('id', '=', id).execute();
+
+      const seedCached = async () => {
+        const s = fresh();
+        const alice = makeUser(1, { role: 'SystemAdmin' });
+        const bob = makeUser(2);
+        await s.users.insert(alice);
+        await s.users.insert(bob);
+        await s.sessions.insert(makeSession('a-phone', alice, 'phone'));
+        await s.sessions.insert(makeSession('a-desk', alice, 'desk'));
+        await s.sessions.insert(makeSession('b-phone', bob, 'phone'));
+        // Read once: these are now cached.
+        for (const token of ['a-phone', 'a-desk', 'b-phone']) assert.ok(await s.sessions.findWithUser(token));
+        return { s, alice, bob };
+      };
+
+      it('a cached session answers without the database until the TTL (10 s) has passed', async () => {
+        const { s, alice } = await seedCached();
+        await behindTheStore(alice.id, { locked: 1, role: 'Normal' });
+        cacheNow += 9_999;
+        const stale = await s.sessions.findWithUser('a-phone');
+        assert.equal(stale?.user.locked, false, 'a write from another process is not seen within the TTL');
+        assert.equal(stale?.user.role, 'SystemAdmin');
+        cacheNow += 1;
+        const seen = await s.sessions.findWithUser('a-phone');
+        assert.equal(seen?.user.locked, true);
+        assert.equal(seen?.user.role, 'Normal');
+      });
+
+      it('sessions.delete() of a cached token (sign-out) → findWithUser() undefined at once', async () => {
+        const { s } = await seedCached();
+        await s.sessions.delete('a-phone');
+        assert.equal(await s.sessions.findWithUser('a-phone'), undefined);
+        assert.ok(await s.sessions.findWithUser('a-desk'));
+      });
+
+      it('sessions.deleteForUser() (password change, reset, lock) → the user\'s cached tokens end at once, except the kept one', async () => {
+        const { s, alice } = await seedCached();
+        await s.sessions.deleteForUser(alice.id, { exceptTokenHash: 'a-desk' });
+        assert.equal(await s.sessions.findWithUser('a-phone'), undefined);
+        assert.ok(await s.sessions.findWithUser('a-desk'));
+        assert.ok(await s.sessions.findWithUser('b-phone'));
+        await s.sessions.deleteForUser(alice.id, { clientId: 'desk' });
+        assert.equal(await s.sessions.findWithUser('a-desk'), undefined);
+      });
+
+      it('users.update() (role change, lock, rename) → the next findWithUser() reads the new row', async () => {
+        const { s, alice, bob } = await seedCached();
+        await s.users.update({ ...alice, role: 'Normal', realName: 'Demoted' });
+        const found = await s.sessions.findWithUser('a-phone');
+        assert.equal(found?.user.role, 'Normal');
+        assert.equal(found?.user.realName, 'Demoted');
+        await s.users.update({ ...bob, locked: true });
+        assert.equal((await s.sessions.findWithUser('b-phone'))?.user.locked, true);
+      });
+
+      it('users.saveLockout() → the next findWithUser() reads the new lockout state', async () => {
+        const { s, bob } = await seedCached();
+        await s.users.saveLockout(bob.id, { failedAttempts: 3, frozenUntil: T + 5 });
+        const found = await s.sessions.findWithUser('b-phone');
+        assert.equal(found?.user.failedAttempts, 3);
+        assert.equal(found?.user.frozenUntil, T + 5);
+      });
+
+      it('users.delete() → the user\'s cached tokens end at once', async () => {
+        const { s, alice } = await seedCached();
+        await s.users.delete(alice.id);
+        assert.equal(await s.sessions.findWithUser('a-phone'), undefined);
+        assert.equal(await s.sessions.findWithUser('a-desk'), undefined);
+        assert.ok(await s.sessions.findWithUser('b-phone'));
+      });
+
+      it('sessions.touch() moves the cached lastUsedAt too; deleteIdleSince() drops the idle cached ones', async () => {
+        const { s } = await seedCached();
+        await s.sessions.touch('a-phone', T + 60_000);
+        assert.equal((await s.sessions.findWithUser('a-phone'))?.session.lastUsedAt, T + 60_000);
+        await s.sessions.deleteIdleSince(T + 1);
+        assert.equal(await s.sessions.findWithUser('b-phone'), undefined);
+        assert.equal((await s.sessions.findWithUser('a-phone'))?.session.lastUsedAt, T + 60_000);
+      });
+
+      it('writes inside a transaction invalidate again after the commit (a reader may cache pre-commit rows meanwhile)', async () => {
+        const { s, alice } = await seedCached();
+        let outside: Promise<unknown> | undefined;
+        await s.transaction(async (tx) => {
+          await tx.users.update({ ...alice, role: 'Normal' });
+          await tx.sessions.deleteForUser(alice.id, { exceptTokenHash: 'a-desk' });
+          // A request outside the transaction reads meanwhile. On PostgreSQL it runs now and sees the rows from before
+          // the commit (and caches them); SQLite's one connection makes it wait for the commit.
+          outside = s.sessions.findWithUser('a-desk');
+          if (dialect === 'postgres') assert.equal(((await outside) as { user: User }).user.role, 'SystemAdmin', 'pre-commit read');
+          // Reads inside the transaction see its own writes and are never cached.
+          assert.equal((await tx.sessions.findWithUser('a-desk'))?.user.role, 'Normal');
+          assert.equal(await tx.sessions.findWithUser('a-phone'), undefined);
+        });
+        await outside;
+        assert.equal((await s.sessions.findWithUser('a-desk'))?.user.role, 'Normal');
+        assert.equal(await s.sessions.findWithUser('a-phone'), undefined);
+      });
+
+      it('a rolled-back transaction leaves no cached trace of its writes', async () => {
+        const { s, alice } = await seedCached();
+        await assert.rejects(
+          s.transaction(async (tx) => {
+            await tx.users.update({ ...alice, role: 'Normal' });
+            await tx.sessions.touch('a-phone', T + 99);
+            throw new Error('roll back');
+          }),
+          /roll back/,
+        );
+        const found = await s.sessions.findWithUser('a-phone');
+        assert.equal(found?.user.role, 'SystemAdmin');
+        assert.equal(found?.session.lastUsedAt, T);
+      });
+
+      it('searchSummaries() gives what search() gives, for filters, paging and Unicode', async () => {
+        const s = fresh();
+        const people: [string, string][] = [
+          ['dora', 'Dora D'],
+          ['Carl', 'Carl Carlsson'],
+          ['bert', 'ZOË Ångström'],
+          ['anna', ''],
+          ['50%_off', 'Percy'],
+          ['a_b', 'x'],
+          ['back\\slash', 'x'],
+          ['İstanbul', 'Straße'],
+        ];
+        for (const [i, [username, realName]] of people.entries()) await s.users.insert(makeUser(i, { username, realName }));
+        for (const filter of ['', 'a', 'A', 'carl', 'zoë å', 'ÅNG', '%', '_', '50%_', '\\', 'k\\s', 'i̇st', 'STRASSE', 'straße', 'nobody']) {
+          for (const [offset, limit] of [[0, 100], [0, 2], [2, 2], [7, 5], [50, 5]] as const) {
+            const bySql = await s.users.search(filter, offset, limit);
+            const fromMemory = await s.users.searchSummaries(filter, offset, limit);
+            assert.deepEqual(
+              fromMemory,
+              { users: bySql.users.map((u) => ({ id: u.id, username: u.username, realName: u.realName })), total: bySql.total },
+              `filter ${JSON.stringify(filter)}, offset ${offset}, limit ${limit}`,
+            );
+          }
+        }
+      });
+
+      it('searchSummaries() sees users inserted, updated and deleted through the store at once', async () => {
+        const s = fresh();
+        await s.users.insert(makeUser(1, { username: 'alice', realName: 'Alice' }));
+        assert.deepEqual((await s.users.searchSummaries('', 0, 10)).users.map((u) => u.username), ['alice']);
+        await s.users.insert(makeUser(2, { username: 'bob', realName: 'Bob' }));
+        assert.deepEqual((await s.users.searchSummaries('', 0, 10)).users.map((u) => u.username), ['alice', 'bob']);
+        await s.users.update(makeUser(2, { username: 'bob', realName: 'Robert Renamed' }));
+        assert.deepEqual((await s.users.searchSummaries('renamed', 0, 10)).users.map((u) => u.username), ['bob']);
+        await s.transaction((tx) => tx.users.insert(makeUser(3, { username: 'carol' })));
+        assert.equal((await s.users.searchSummaries('', 0, 10)).total, 3);
+        await s.users.delete(asUserId('user-1'));
+        assert.deepEqual((await s.users.searchSummaries('', 0, 10)).users.map((u) => u.username), ['bob', 'carol']);
+      });
+
+      it('searchSummaries() sees writes from another process once the directory TTL (30 s) has passed', async () => {
+        const s = fresh();
+        await s.users.insert(makeUser(1, { username: 'alice', realName: 'Alice' }));
+        assert.equal((await s.users.searchSummaries('wonder', 0, 10)).total, 0);
+        await behindTheStore('user-1', { real_name: 'Wonderland', real_name_key: 'wonderland' });
+        cacheNow += 29_999;
+        assert.equal((await s.users.searchSummaries('wonder', 0, 10)).total, 0);
+        cacheNow += 1;
+        assert.equal((await s.users.searchSummaries('wonder', 0, 10)).total, 1);
       });
     });
 

@@ -40,7 +40,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('group_key', 'text', (c) => c.notNull().unique())
     .addColumn('meeting_number', 'text', (c) => c.notNull())
     .addColumn('password', 'text', (c) => c.notNull())
-    .addColumn('room_id', 'text', (c) => c.references('meeting_rooms.id'))
+    // A room goes with its owner's account; meetings in it (also other people's) stay, keeping the number they copied.
+    .addColumn('room_id', 'text', (c) => c.references('meeting_rooms.id').onDelete('set null'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -53,7 +54,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('series_id', 'text', (c) => c.references('series.id').onDelete('cascade'))
     .addColumn('meeting_number', 'text', (c) => c.notNull())
     .addColumn('password', 'text', (c) => c.notNull())
-    .addColumn('room_id', 'text', (c) => c.references('meeting_rooms.id'))
+    .addColumn('room_id', 'text', (c) => c.references('meeting_rooms.id').onDelete('set null'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('call_rate', 'text', (c) => c.notNull())
