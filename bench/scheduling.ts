@@ -33,7 +33,7 @@ export interface SeriesTimings {
   cpuMs: number[];
 }
 
-/** The body a client sends for "every day at 09:00 for an hour, for ten years", starting tomorrow. */
+/** The body a client sends for "every day for an hour, for ten years", starting the day after tomorrow. */
 function seriesBody(now: number) {
   // 09:00 UTC of the day after tomorrow: in the future, and 10:00 or 11:00 in Berlin; the series keeps that wall time.
   const start = Math.floor(now / DAY_MS) * DAY_MS + 2 * DAY_MS + 9 * 3_600_000;

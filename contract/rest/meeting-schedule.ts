@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import { Empty, PageQuery, Timestamp } from './common.ts';
 import { operation } from './operation.ts';
 
@@ -101,32 +101,40 @@ export const MeetingListItem = Type.Object({
 
 const ReservationIdParams = Type.Object({ reservation_id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export const createMeeting = operation({
-  id: 'createMeeting',
+/** Both create paths take the same body and return the same detail; they differ in what meeting_type may be. */
+const creating = {
   methods: ['POST'],
-  paths: ['/api/v1/meeting_schedule'],
   tag: 'meeting schedule',
+  access: 'user',
+  body: MeetingBody,
+  response: MeetingDetail,
+  errors: ['auth.required', 'input.invalid', 'permission.denied', 'notFound'],
+} as const;
+
+export const createMeeting = operation({
+  ...creating,
+  id: 'createMeeting',
+  paths: ['/api/v1/meeting_schedule'],
   summary: 'Create an instant meeting, a reservation or a recurring series',
   description:
     'meeting_type "instant" needs only meeting_name and is joinable at once. "reservation" needs name and ' +
     'schedule_start_time/schedule_end_time. "recurrence" also needs the recurrence fields (the Linux and macOS apps ' +
     'create series here).',
-  access: 'user',
-  body: MeetingBody,
-  response: MeetingDetail,
-  errors: ['auth.required', 'input.invalid', 'permission.denied', 'notFound'],
 });
 
 export const createSeries = operation({
+  ...creating,
   id: 'createRecurringMeeting',
-  methods: ['POST'],
   paths: ['/api/v1/meeting_schedule/recurrence'],
-  tag: 'meeting schedule',
   summary: 'Create a recurring series (the Android, iOS and Windows apps use this path)',
-  access: 'user',
-  body: MeetingBody,
-  response: MeetingDetail,
-  errors: ['auth.required', 'input.invalid', 'permission.denied', 'notFound'],
+});
+
+/** A page of meetings under both names the clients and the document use. */
+const MeetingPage = <T extends TSchema>(item: T) => ({
+  meeting_schedules: Type.Array(item),
+  scheduled_meetings: Type.Array(item, { description: 'same list under the name the API document uses' }),
+  total_page_num: Type.Integer(),
+  total_size: Type.Integer(),
 });
 
 export const listMeetings = operation({
@@ -137,12 +145,7 @@ export const listMeetings = operation({
   summary: "The caller's meetings that have not ended: owned, invited to, or added by link; one entry per series",
   access: 'user',
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
-  response: Type.Object({
-    meeting_schedules: Type.Array(MeetingListItem),
-    scheduled_meetings: Type.Array(MeetingListItem, { description: 'same list under the name the API document uses' }),
-    total_page_num: Type.Integer(),
-    total_size: Type.Integer(),
-  }),
+  response: Type.Object(MeetingPage(MeetingListItem)),
   errors: ['auth.required', 'input.invalid'],
 });
 
@@ -199,10 +202,7 @@ export const listOccurrences = operation({
   params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
   response: Type.Object({
-    meeting_schedules: Type.Array(ListItemBase),
-    scheduled_meetings: Type.Array(ListItemBase),
-    total_page_num: Type.Integer(),
-    total_size: Type.Integer(),
+    ...MeetingPage(ListItemBase),
     recurrenceType: Type.String(),
     recurrenceInterval: Type.Integer(),
     recurrenceStartTime: Type.Integer(),
