@@ -3,7 +3,7 @@
  * binaries are installed, against a throwaway PostgreSQL cluster started here and removed afterwards.
  * CONVENE_REQUIRE_POSTGRES=1 (set by .ci/run) turns a missing PostgreSQL into a failure instead of a skip.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 
 // Node 20's test runner does not expand globs: every file is listed here.
@@ -57,14 +57,12 @@ if (bin) {
   console.log('# PostgreSQL server not installed: database tests run on SQLite only (apt-get install postgresql)');
 }
 
-let status = 1;
-try {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-    stdio: 'inherit',
-    env: { ...process.env, ...(pg ? { CONVENE_TEST_PG_URL: pg.url } : {}) },
-  });
-  status = result.status ?? 1;
-} finally {
-  pg?.stop();
-}
+// Async, not spawnSync: a runner stopped by a signal (Ctrl-C, `timeout`) must still stop its PostgreSQL cluster.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, ...(pg ? { CONVENE_TEST_PG_URL: pg.url } : {}) },
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+const status = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+pg?.stop();
 process.exit(status);
