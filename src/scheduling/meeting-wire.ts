@@ -61,20 +61,11 @@ const NO_SERIES = {
 /** The series fields of a meeting, in the snake/camel mix the clients read (§3.2, §3.3). */
 export function seriesFields(series: Series | undefined, links: LinkBase) {
   if (!series) return NO_SERIES;
-  const d = describeRule(series.rule);
   return {
     recurrence_gid: series.id,
-    recurrence_type: d.recurrenceType,
-    recurrenceInterval: d.recurrenceInterval,
-    recurrenceStartTime: d.recurrenceStartTime,
-    recurrenceEndTime: d.recurrenceEndTime,
-    recurrenceStartDay: d.recurrenceStartDay,
-    recurrenceEndDay: d.recurrenceEndDay,
-    recurrenceDaysOfWeek: d.recurrenceDaysOfWeek,
-    recurrenceDaysOfMonth: d.recurrenceDaysOfMonth,
+    ...describeRule(series.rule),
     groupMeetingUrl: meetingUrl(links, series.groupKey),
     groupInfoKey: series.groupKey,
-    time_zone: d.timeZone,
   };
 }
 

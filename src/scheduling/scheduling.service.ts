@@ -12,7 +12,7 @@ import { randomMeetingPassword } from './meeting-number.ts';
 import { expand } from './occurrences.ts';
 import type { RoomAccess, SchedulingStore } from './ports.ts';
 import { normaliseRecurrence, type RecurrenceFields, type RecurrenceRule } from './recurrence-rule.ts';
-import { recurrenceFieldsOf } from './series-fields.ts';
+import { describeRule } from './series-fields.ts';
 
 export interface SchedulingPolicy {
   /** IANA zone series follow when the client names none. */
@@ -74,7 +74,7 @@ export class SchedulingService {
     const now = this.clock.now();
     // A body with new schedule times but no recurrence times means the new times (they are the same thing, §4.1).
     const times = { recurrenceStartTime: input.recurrence.recurrenceStartTime ?? input.start, recurrenceEndTime: input.recurrence.recurrenceEndTime ?? input.end };
-    const rule = this.rule({ ...recurrenceFieldsOf(series.rule), ...definedOnly({ ...input.recurrence, ...times }) });
+    const rule = this.rule({ ...describeRule(series.rule), ...definedOnly({ ...input.recurrence, ...times }) });
     const occurrences = expand(rule, { maxOccurrences: this.policy.maxOccurrences }).filter((o) => o.start > now);
     const existing = await this.store.reservations.listBySeries(series.id);
     const template = existing.find((r) => r.start > now) ?? existing[existing.length - 1];

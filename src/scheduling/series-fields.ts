@@ -1,9 +1,12 @@
-import type { RecurrenceFields, RecurrenceRule } from './recurrence-rule.ts';
-import { nextDay, localDate, startOfDay } from './zoned-time.ts';
+import type { RecurrenceRule } from './recurrence-rule.ts';
+import { localDate, nextDay, startOfDay } from './zoned-time.ts';
 
-/** The FRTC recurrence fields (§4.1, §4.3) that describe a rule, as clients read them back. */
+/**
+ * A rule as the FRTC recurrence fields (§4.1, §3.2): what responses show and, read back as a request body, what an
+ * edit-all starts from before the client's fields override it.
+ */
 export interface SeriesDescription {
-  recurrenceType: string;
+  recurrence_type: string;
   recurrenceInterval: number;
   recurrenceStartTime: number;
   recurrenceEndTime: number;
@@ -13,12 +16,12 @@ export interface SeriesDescription {
   recurrenceEndDay: number;
   recurrenceDaysOfWeek: number[];
   recurrenceDaysOfMonth: number[];
-  timeZone: string;
+  time_zone: string;
 }
 
 export function describeRule(rule: RecurrenceRule): SeriesDescription {
   return {
-    recurrenceType: rule.frequency,
+    recurrence_type: rule.frequency,
     recurrenceInterval: rule.interval,
     recurrenceStartTime: rule.firstStart,
     recurrenceEndTime: rule.firstStart + rule.duration,
@@ -26,22 +29,6 @@ export function describeRule(rule: RecurrenceRule): SeriesDescription {
     recurrenceEndDay: startOfDay(nextDay(rule.lastDay), rule.timeZone) - 1000,
     recurrenceDaysOfWeek: [...rule.daysOfWeek],
     recurrenceDaysOfMonth: [...rule.daysOfMonth],
-    timeZone: rule.timeZone,
-  };
-}
-
-/** The rule as the fields a client would send, so an edit-all body can override just some of them. */
-export function recurrenceFieldsOf(rule: RecurrenceRule): RecurrenceFields {
-  const d = describeRule(rule);
-  return {
-    recurrence_type: d.recurrenceType,
-    recurrenceInterval: d.recurrenceInterval,
-    recurrenceStartTime: d.recurrenceStartTime,
-    recurrenceEndTime: d.recurrenceEndTime,
-    recurrenceStartDay: d.recurrenceStartDay,
-    recurrenceEndDay: d.recurrenceEndDay,
-    recurrenceDaysOfWeek: d.recurrenceDaysOfWeek,
-    recurrenceDaysOfMonth: d.recurrenceDaysOfMonth,
-    time_zone: d.timeZone,
+    time_zone: rule.timeZone,
   };
 }
