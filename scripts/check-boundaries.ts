@@ -5,7 +5,8 @@
  *      src/<capability>/) every file that is not an adapter by role (*.routes.ts, *.signal.ts, *.repo.ts, *.table.ts,
  *      *-hasher.ts) — import no framework, database, logging or network package, no node:* I/O module, and nothing
  *      from the infrastructure folders or adapter files;
- *  (c) nothing in src/ imports from test/ or bench/.
+ *  (c) nothing in src/ imports from test/ or bench/;
+ *  (d) sdk/ (also bundled for the browser) imports only typebox, contract/ and sdk/ files.
  * Usage: node --import tsx scripts/check-boundaries.ts [root]   (root defaults to the repository)
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -71,6 +72,7 @@ const FORBIDDEN_FOLDERS = ['src/http/', 'src/ws/', 'src/db/', 'src/observability
 const RULE_CONTRACT = 'contract/ may import only typebox, contract/ files and `import type` from src/kernel/';
 const RULE_PURE = 'pure files import no framework, database, logging or I/O module, nor infrastructure or adapter files';
 const RULE_TESTS = 'src/ may not import test/ or bench/';
+const RULE_SDK = 'sdk/ may import only typebox, contract/ and sdk/ files';
 
 /** Every import specifier in a TypeScript source: static imports, re-exports, side-effect and dynamic imports. */
 export function parseImports(source: string): ImportRef[] {
@@ -123,6 +125,11 @@ export function checkFile(file: string, imports: ImportRef[]): Violation[] {
       if (!allowed) add(RULE_CONTRACT);
       continue;
     }
+    if (file.startsWith('sdk/')) {
+      const allowed = target ? target.startsWith('contract/') || target.startsWith('sdk/') : moduleName(specifier) === 'typebox';
+      if (!allowed) add(RULE_SDK);
+      continue;
+    }
     if (!file.startsWith('src/')) continue;
     if (target && (target.startsWith('test/') || target.startsWith('bench/') || target === 'test' || target === 'bench')) {
       add(RULE_TESTS);
@@ -153,9 +160,9 @@ function listTs(dir: string): string[] {
   });
 }
 
-/** Checks every .ts file under root/src and root/contract. */
+/** Checks every .ts file under root/src, root/contract and root/sdk. */
 export function checkBoundaries(root: string): BoundaryReport {
-  const files = [...listTs(join(root, 'src')), ...listTs(join(root, 'contract'))].sort();
+  const files = [...listTs(join(root, 'src')), ...listTs(join(root, 'contract')), ...listTs(join(root, 'sdk'))].sort();
   let imports = 0;
   const violations: Violation[] = [];
   for (const full of files) {

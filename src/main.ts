@@ -18,9 +18,15 @@ import type { LinkBase } from './scheduling/links.ts';
 import { meetingLinkRoutes } from './scheduling/links.routes.ts';
 import { schedulingRoutes } from './scheduling/scheduling.routes.ts';
 import type { Clock } from './kernel/clock.ts';
-import { noCalls } from './system/capacity.ts';
 import { systemRoutes } from './system/system.routes.ts';
 import { VERSION } from './version.ts';
+import { MeetingControl } from './live/control.service.ts';
+import { KyselyMeetingDirectory } from './live/directory.repo.ts';
+import { KyselySessionHistory } from './live/history.repo.ts';
+import { liveRoutes } from './live/live.routes.ts';
+import { LiveService } from './live/live.service.ts';
+import { signalRoutes, SocketFanout } from './live/live.signal.ts';
+import { systemClock } from './kernel/clock.ts';
 
 export type { Core } from './core.ts';
 export { openCore } from './core.ts';
@@ -46,6 +52,12 @@ export interface ConveneServer {
   listen(): Promise<{ httpsPort: number; httpPort?: number }>;
   close(): Promise<void>;
 }
+
+/** Live-meeting housekeeping (end times, empty meetings, resume windows) runs this often. */
+const SWEEP_MS = 1000;
+const JOIN_TIMEOUT_MS = 15_000;
+const PASSCODE_TIMEOUT_MS = 120_000;
+const PASSCODE_WINDOW_MS = 10 * 60_000;
 
 /** How long close() waits for running request handlers before it closes the database anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -75,7 +87,38 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   roomsRoutes(app, rooms, authenticate);
   schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate);
   meetingLinkRoutes(app, core.meetingLinks, links, authenticate);
-  systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: noCalls }, authenticate);
+
+  const clock = options.clock ?? systemClock;
+  const fanout = new SocketFanout(links);
+  const live = new LiveService(
+    new KyselyMeetingDirectory(database.db),
+    new KyselySessionHistory(database.db),
+    { authenticate: async (token, clientId) => (await accounts.authenticate(token, clientId)).user },
+    fanout,
+    clock,
+    {
+      maxCalls: config.maxCalls,
+      maxParticipantsPerMeeting: config.maxParticipantsPerMeeting,
+      endGraceMs: config.endGraceSeconds * 1000,
+      emptyTimeoutMs: config.emptyMeetingSeconds * 1000,
+      resumeMs: config.resumeSeconds * 1000,
+      passcodeAttempts: config.passcodeAttempts,
+      passcodeAttemptsPerAddress: config.passcodeAttemptsPerAddress,
+      passcodeWindowMs: PASSCODE_WINDOW_MS,
+    },
+    (err, what) => app.log.error({ err }, what),
+  );
+  const abandoned = await live.start();
+  if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
+  const stopSignalling = signalRoutes(app, live, fanout, {
+    heartbeatMs: config.heartbeatSeconds * 1000,
+    joinTimeoutMs: JOIN_TIMEOUT_MS,
+    passcodeTimeoutMs: PASSCODE_TIMEOUT_MS,
+  });
+  liveRoutes(app, new MeetingControl(live, clock), authenticate);
+  const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
+  sweeper.unref();
+  systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => 0 } }, authenticate);
 
   let plain: Server | undefined;
   return {
@@ -98,6 +141,10 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       return { httpsPort, httpPort: (server.address() as AddressInfo).port };
     },
     async close() {
+      clearInterval(sweeper);
+      // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
+      await live.shutdown();
+      stopSignalling();
       await new Promise<void>((resolve) => (plain ? plain.close(() => resolve()) : resolve()));
       await app.close();
       // app.close() waits for open connections only; a handler whose client already left may still be using the database.

@@ -1,3 +1,4 @@
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { DomainError } from '../kernel/domain-error.ts';
@@ -71,6 +72,8 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   installErrorHandling(app);
   installMetrics(app);
   await installOpenApi(app, options.version);
+  // Participant signalling shares the HTTPS port; frames are small JSON commands.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, (request, reply) =>
     inFlight.track(async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { meetingControlOperations } from '../../contract/rest/meeting-control.ts';
 import { calendarDownload, meetingLinkOperations } from '../../contract/rest/meeting-links.ts';
 import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
 import { meetingScheduleOperations } from '../../contract/rest/meeting-schedule.ts';
@@ -16,6 +17,7 @@ const OPERATIONS: readonly Operation[] = [
   ...meetingRoomOperations,
   ...meetingLinkOperations,
   ...meetingScheduleOperations,
+  ...meetingControlOperations,
 ];
 
 /** Every (operation, method, path) the server must register. Contract paths already use the OpenAPI `{param}` form. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { meetingControlOperations } from '../../contract/rest/meeting-control.ts';
 import { meetingLinkOperations } from '../../contract/rest/meeting-links.ts';
 import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
 import { meetingScheduleOperations } from '../../contract/rest/meeting-schedule.ts';
@@ -22,6 +23,7 @@ const OPERATIONS: readonly Operation[] = [
   ...meetingRoomOperations,
   ...meetingLinkOperations,
   ...meetingScheduleOperations,
+  ...meetingControlOperations,
 ];
 
 /** Operations only a SystemAdmin may use (contract §9, the document's "available for SystemAdmin"). */

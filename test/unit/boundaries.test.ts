@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type BoundaryReport, checkBoundaries, formatViolation, parseImports } from '../../scripts/check-boundaries.ts';
+import { type BoundaryReport, checkBoundaries, checkFile, formatViolation, parseImports } from '../../scripts/check-boundaries.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCRIPT = join(REPO, 'scripts', 'check-boundaries.ts');
@@ -152,6 +152,23 @@ describe('checkBoundaries() on a fixture tree with violations', () => {
     ]) {
       assert.deepEqual(violationsOf(file), [], file);
     }
+  });
+
+  it('checkFile() lets sdk/ import only typebox, contract/ and sdk/ files (it is bundled for the browser)', () => {
+    const refs = parseImports(
+      [
+        "import Type from 'typebox';",
+        "import { SIGNAL_PATH } from '../contract/signal/protocol.ts';",
+        "import { applyRoster } from './roster.ts';",
+        "import { fail } from '../src/kernel/domain-error.ts';",
+        "import WebSocket from 'ws';",
+        "import { readFileSync } from 'node:fs';",
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      checkFile('sdk/signal-client.ts', refs).map((v) => v.specifier),
+      ['../src/kernel/domain-error.ts', 'ws', 'node:fs'],
+    );
   });
 
   it('checkBoundaries() allows node:crypto and node:path in pure files', () => {

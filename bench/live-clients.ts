@@ -1,0 +1,160 @@
+/**
+ * Participant sockets for bench/live.ts, in a process of their own: `node --import tsx bench/live-clients.ts`, driven
+ * over IPC by the bench process, so neither the server under test nor the process that sends the timed HTTP request
+ * shares an event loop with 1000 sockets.
+ *
+ * Commands (parent → child), each answered with one message carrying the same `cmd`:
+ * - `join`: open one WebSocket per participant (at most `concurrency` joins in flight), send the `join` command and
+ *   wait for `meeting.status` connected; answers every join's latency (from opening the socket) and the wall time.
+ * - `arm`: the next `mute.lock` with `muted` = the given value is timed on every measured socket; once all have it the
+ *   child sends `{ cmd: 'received', times }` (process.hrtime in ms, the same monotonic clock in every process on
+ *   Linux, so the parent can subtract its own send time).
+ * - `cpu`: this process's CPU time so far (µs).
+ * - `stop`: closes every socket and exits (also when the parent goes away).
+ *
+ * Frames are looked at lazily: the event type is read from the frame's first bytes (the server writes `type` first)
+ * and only the few frames that matter are parsed, so rosters and counts cost no JSON.parse here.
+ */
+import { WebSocket } from 'ws';
+
+export interface JoinSpec {
+  client_id: string;
+  display_name: string;
+  token?: string;
+  passcode?: string;
+}
+
+export type ClientCommand =
+  | { cmd: 'join'; url: string; meetingNumber: string; participants: JoinSpec[]; concurrency: number; measured: boolean }
+  | { cmd: 'arm'; muted: boolean }
+  | { cmd: 'cpu' }
+  | { cmd: 'stop' };
+
+export type ClientReply =
+  | { cmd: 'join'; latencies: number[]; wallMs: number }
+  | { cmd: 'join'; error: string }
+  | { cmd: 'arm' }
+  | { cmd: 'received'; times: number[]; unexpected: number }
+  | { cmd: 'cpu'; cpu: number };
+
+const JOIN_TIMEOUT_MS = 30_000;
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+const send = (reply: ClientReply): void => void process.send!(reply);
+
+/** `{"type":"…"` at the start of a frame → the type, without parsing the frame. */
+const PREFIX = Buffer.from('{"type":"');
+function typeOf(data: Buffer): string {
+  if (data.length < PREFIX.length + 2 || data.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) !== 0) return '';
+  const end = data.indexOf(0x22, PREFIX.length);
+  return end < 0 ? '' : data.toString('latin1', PREFIX.length, end);
+}
+
+const sockets: WebSocket[] = [];
+/** Index in the measured set, per socket; the host is not measured (it is never muted). */
+let measured = 0;
+let armed: { muted: boolean; seen: Uint8Array; times: number[]; unexpected: number } | undefined;
+
+function onMeasured(index: number, data: Buffer): void {
+  if (!armed || data.length > 256 || typeOf(data) !== 'mute.lock') return;
+  const at = now();
+  const muted = (JSON.parse(data.toString('utf8')) as { muted: boolean }).muted;
+  if (muted !== armed.muted || armed.seen[index]) {
+    armed.unexpected++;
+    return;
+  }
+  armed.seen[index] = 1;
+  armed.times.push(at);
+  if (armed.times.length === measured) {
+    const { times, unexpected } = armed;
+    armed = undefined;
+    send({ cmd: 'received', times, unexpected });
+  }
+}
+
+/** One participant: open, join, wait for connected. Resolves with the latency (ms) from opening the socket. */
+function joinOne(url: string, meetingNumber: string, spec: JoinSpec, index: number | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const ws = new WebSocket(url, { rejectUnauthorized: false, perMessageDeflate: false });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`${spec.client_id}: not connected within ${JOIN_TIMEOUT_MS} ms`));
+    }, JOIN_TIMEOUT_MS);
+    let joined = false;
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', v: 1, meeting_number: meetingNumber, ...spec })));
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (joined) {
+        if (index !== undefined) onMeasured(index, data);
+        return;
+      }
+      if (isBinary) return;
+      const type = typeOf(data);
+      if (type === 'meeting.status') {
+        const status = (JSON.parse(data.toString('utf8')) as { status: string }).status;
+        clearTimeout(timer);
+        if (status !== 'connected') return reject(new Error(`${spec.client_id}: ${data.toString('utf8').slice(0, 300)}`));
+        joined = true;
+        sockets.push(ws);
+        resolve(now() - t0);
+      } else if (type === 'join.failed' || type === 'passcode.requested' || type === 'error') {
+        clearTimeout(timer);
+        ws.terminate();
+        reject(new Error(`${spec.client_id}: ${data.toString('utf8').slice(0, 300)}`));
+      }
+    });
+    ws.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${spec.client_id}: ${e.message}`));
+    });
+    ws.on('close', (code, reason) => {
+      clearTimeout(timer);
+      if (!joined) reject(new Error(`${spec.client_id}: closed ${code} ${reason.toString()}`));
+    });
+  });
+}
+
+async function join(c: Extract<ClientCommand, { cmd: 'join' }>): Promise<ClientReply> {
+  const latencies: number[] = [];
+  const t0 = now();
+  let next = 0;
+  const worker = async () => {
+    while (next < c.participants.length) {
+      const spec = c.participants[next++]!;
+      latencies.push(await joinOne(c.url, c.meetingNumber, spec, c.measured ? measured++ : undefined));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(c.concurrency, c.participants.length) }, worker));
+  } catch (e) {
+    return { cmd: 'join', error: (e as Error).message };
+  }
+  return { cmd: 'join', latencies, wallMs: now() - t0 };
+}
+
+let stopping = false;
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  for (const ws of sockets) ws.terminate();
+  process.exit(0);
+}
+
+process.on('message', (m: ClientCommand) => {
+  switch (m.cmd) {
+    case 'join':
+      void join(m).then(send);
+      break;
+    case 'arm':
+      armed = { muted: m.muted, seen: new Uint8Array(measured), times: [], unexpected: 0 };
+      send({ cmd: 'arm' });
+      break;
+    case 'cpu': {
+      const { user, system } = process.cpuUsage();
+      send({ cmd: 'cpu', cpu: user + system });
+      break;
+    }
+    case 'stop':
+      stop();
+  }
+});
+process.on('disconnect', stop);

@@ -1,0 +1,353 @@
+import Type, { type TSchema } from 'typebox';
+import type { DomainErrorKind } from '../../src/kernel/domain-error.ts';
+import { Empty, Timestamp } from './common.ts';
+import { type Access, type HttpMethod, operation } from './operation.ts';
+
+/**
+ * Meeting control (the API document's "Meeting Control", client contract §2.4): calls on a live meeting, addressed by
+ * its number. `participants` arrays hold participant uuids, i.e. the client_ids the participants joined with.
+ */
+const MeetingNumber = Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9]+$', description: 'Digits' });
+const Participant = Type.String({ minLength: 1, maxLength: 128, description: 'A participant uuid (its client_id)' });
+const Participants = Type.Array(Participant, { minItems: 1, maxItems: 10_000 });
+
+const ByNumber = Type.Object({ meeting_number: MeetingNumber });
+const ByTarget = Type.Object({ meeting_number: MeetingNumber, target_client_id: Participant });
+const ByPinned = Type.Object({ meeting_number: MeetingNumber, pinned_client_id: Participant });
+const ByViewer = Type.Object({ meeting_number: MeetingNumber, viewer_client_id: Participant });
+
+const CONTROL_ERRORS: DomainErrorKind[] = ['auth.required', 'permission.denied', 'notFound', 'state.invalid', 'input.invalid'];
+
+/** One control call: same shape for every entry of the table, so the list below reads like the document. */
+const control = <B extends TSchema | undefined, P extends TSchema = typeof ByNumber>(spec: {
+  id: string;
+  methods: readonly HttpMethod[];
+  path: string;
+  summary: string;
+  description?: string;
+  body?: B;
+  params?: P;
+  access?: Access;
+  errors?: DomainErrorKind[];
+}) =>
+  operation({
+    id: spec.id,
+    methods: spec.methods,
+    paths: [`/api/v1/meeting/{meeting_number}${spec.path}`],
+    tag: 'meeting control',
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    access: spec.access ?? 'user',
+    params: (spec.params ?? ByNumber) as P,
+    ...(spec.body ? { body: spec.body } : {}),
+    response: Empty,
+    errors: [...CONTROL_ERRORS, ...(spec.errors ?? [])],
+  });
+
+export const muteAll = control({
+  id: 'muteAll',
+  methods: ['POST'],
+  path: '/mute_all',
+  summary: 'Mute every participant except the hosts and the exclusions',
+  description: 'allow_self_unmute defaults to true. Hosts (owner, MeetingOperator, SystemAdmin) in the meeting are not muted.',
+  body: Type.Object({
+    allow_self_unmute: Type.Boolean({ default: true }),
+    exclusions: Type.Optional(Type.Array(Participant, { maxItems: 10_000, description: 'Participants to leave as they are' })),
+  }),
+});
+
+export const unmuteAll = control({ id: 'unmuteAll', methods: ['POST'], path: '/unmute_all', summary: 'Lift every host mute' });
+
+export const mute = control({
+  id: 'muteParticipants',
+  methods: ['POST'],
+  path: '/mute',
+  summary: 'Mute one or more participants',
+  description: 'allow_self_unmute defaults to true (the Windows app omits it).',
+  body: Type.Object({ allow_self_unmute: Type.Boolean({ default: true }), participants: Participants }),
+});
+
+export const unmute = control({
+  id: 'unmuteParticipants',
+  methods: ['POST'],
+  path: '/unmute',
+  summary: 'Lift the host mute of one or more participants',
+  body: Type.Object({ participants: Participants }),
+});
+
+export const stop = control({
+  id: 'stopMeeting',
+  methods: ['POST'],
+  path: '/stop',
+  summary: 'End the meeting for everyone',
+  description:
+    'Every participant is disconnected with reason MeetingStop. rejoin true (the default when absent, as no app sends it) lets ' +
+    'people join the same meeting again; false ends it and refuses joins until the meeting is next scheduled.',
+  body: Type.Object({ rejoin: Type.Boolean({ default: true }) }),
+});
+
+export const renameParticipant = control({
+  id: 'renameParticipant',
+  methods: ['POST'],
+  path: '/participant',
+  summary: 'Change a participant’s display name',
+  description:
+    'Hosts rename anyone. A participant (guest or not, token optional) renames only itself: client_id in the body equals the ' +
+    'caller’s client_id, and the call comes from the same address as its meeting connection.',
+  access: 'optionalUser',
+  body: Type.Object({
+    client_id: Participant,
+    display_name: Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: '1–128 characters, not only blanks' }),
+  }),
+});
+
+export const startOverlay = control({
+  id: 'startOverlay',
+  methods: ['POST'],
+  path: '/overlay',
+  summary: 'Show a text overlay to every participant',
+  description: 'position: 0 top, 50 middle, 100 bottom. A static (not scrolling) overlay is shown once.',
+  body: Type.Object({
+    content: Type.String({ minLength: 1, maxLength: 4096 }),
+    repeat: Type.Integer({ minimum: 1, maximum: 999, default: 3, description: 'How often a scrolling text passes' }),
+    position: Type.Union([Type.Literal(0), Type.Literal(50), Type.Literal(100)], { default: 0 }),
+    enable_scroll: Type.Boolean({ default: true }),
+  }),
+});
+
+export const stopOverlay = control({ id: 'stopOverlay', methods: ['DELETE'], path: '/overlay', summary: 'Remove the text overlay' });
+
+export const setLecturer = control({
+  id: 'setLecturer',
+  methods: ['POST'],
+  path: '/lecturer',
+  summary: 'Make a participant the lecturer (everyone sees them large)',
+  body: Type.Object({ lecturer: Participant }),
+});
+
+export const unsetLecturer = control({ id: 'unsetLecturer', methods: ['DELETE'], path: '/lecturer', summary: 'End lecturer mode' });
+
+export const disconnect = control({
+  id: 'disconnectParticipants',
+  methods: ['DELETE'],
+  path: '/disconnect',
+  summary: 'Remove one or more participants (reason RemovedFromMeeting)',
+  body: Type.Object({ participants: Participants }),
+});
+
+export const disconnectAll = control({
+  id: 'disconnectAll',
+  methods: ['DELETE'],
+  path: '/disconnect_all',
+  summary: 'Remove every participant except the caller; the meeting goes on',
+  description: 'A body listing participants (as in the API document) is accepted and ignored: everyone is removed.',
+  body: Type.Object({ participants: Type.Optional(Type.Array(Participant, { maxItems: 10_000 })) }),
+});
+
+export const pinForMeeting = control({
+  id: 'pinForMeeting',
+  methods: ['POST'],
+  path: '/pin',
+  summary: 'Pin one participant for everyone',
+  body: Type.Object({ participants: Type.Array(Participant, { minItems: 1, maxItems: 1, description: 'Exactly one uuid' }) }),
+});
+
+export const unpinForMeeting = control({ id: 'unpinForMeeting', methods: ['DELETE'], path: '/pin', summary: 'Remove the meeting pin' });
+
+export const pinForParticipant = control({
+  id: 'pinForParticipant',
+  methods: ['POST'],
+  path: '/participant/{target_client_id}/pin',
+  summary: 'Choose whom one viewer sees pinned',
+  description: 'participants holds one other participant, or is empty to clear this viewer’s pin (the meeting pin applies again).',
+  params: ByTarget,
+  body: Type.Object({ participants: Type.Array(Participant, { maxItems: 1, default: [] }) }),
+});
+
+export const unpinForParticipant = control({
+  id: 'unpinForParticipant',
+  methods: ['DELETE'],
+  path: '/participant/{pinned_client_id}/pin',
+  summary: 'Clear one viewer’s own pin',
+  params: ByPinned,
+});
+
+export const layoutChange = control({
+  id: 'layoutChange',
+  methods: ['POST'],
+  path: '/participant/{viewer_client_id}/layout_change',
+  summary: 'Set how many videos one viewer sees (1 or 9) and the layout name',
+  params: ByViewer,
+  body: Type.Object({
+    max_views: Type.Union([Type.Literal(1), Type.Literal(9)]),
+    layout: Type.String({ minLength: 1, maxLength: 32, default: 'auto' }),
+  }),
+});
+
+export const requestUnmute = control({
+  id: 'requestUnmute',
+  methods: ['POST'],
+  path: '/request_unmute',
+  summary: 'Ask the hosts to be allowed to speak (the caller’s client_id)',
+  description: 'Token optional: guests and the Windows app call it with client_id only, from their meeting connection’s address.',
+  access: 'optionalUser',
+});
+
+export const allowUnmute = control({
+  id: 'allowUnmute',
+  methods: ['POST'],
+  path: '/allow_unmute',
+  summary: 'Grant unmute requests',
+  body: Type.Object({ participants: Participants }),
+});
+
+export const allowUnmuteAll = control({ id: 'allowUnmuteAll', methods: ['POST'], path: '/allow_unmute_all', summary: 'Grant every open unmute request' });
+
+export const lock = control({ id: 'lockMeeting', methods: ['POST'], path: '/lock', summary: 'Refuse new joins (MeetingLocked)' });
+export const unlock = control({ id: 'unlockMeeting', methods: ['DELETE'], path: '/lock', summary: 'Accept new joins again' });
+
+const NotYet = (id: string, methods: readonly HttpMethod[], path: string, summary: string) =>
+  control({
+    id,
+    methods,
+    path,
+    summary,
+    description: 'Answers 0x10002001 (service unavailable) until recording, streaming and cascading are built.',
+    body: Type.Object({}),
+    errors: ['service.unavailable'],
+  });
+
+export const recording = NotYet('recording', ['POST', 'DELETE'], '/recording', 'Start (POST) or stop (DELETE) recording');
+export const liveStreaming = NotYet('liveStreaming', ['POST', 'DELETE'], '/live', 'Start (POST) or stop (DELETE) live streaming');
+export const cascading = NotYet('cascading', ['POST'], '/cascading', 'Call another meeting system into this meeting');
+
+// ---- reads ----------------------------------------------------------------------------------------------------
+
+const LiveMeetingItem = Type.Object({
+  meeting_number: Type.String(),
+  meeting_name: Type.String(),
+  start_time: Timestamp,
+  end_time: Type.Integer({ description: 'ms; 0 = open-ended (a meeting room)' }),
+  status: Type.Literal('STARTED'),
+  owner_id: Type.String(),
+  owner_name: Type.String(),
+  locked: Type.Boolean(),
+  participant_count: Type.Integer(),
+});
+
+export const listLiveMeetings = operation({
+  id: 'listLiveMeetings',
+  methods: ['GET', 'POST'],
+  paths: ['/api/v1/meeting'],
+  tag: 'meeting control',
+  summary: 'Meetings in progress',
+  description: 'SystemAdmin and MeetingOperator see every live meeting; others see the live meetings they own.',
+  access: 'user',
+  response: Type.Object({ meetings: Type.Array(LiveMeetingItem) }),
+  errors: ['auth.required'],
+});
+
+const DetailParticipant = Type.Object({
+  client_uuid: Type.String(),
+  name: Type.String(),
+  type: Type.Union([Type.Literal('GUEST'), Type.Literal('USER')]),
+  user_id: Type.String(),
+  mute_audio: Type.Boolean(),
+  mute_video: Type.Boolean(),
+  lecture: Type.Boolean(),
+  hand_raised: Type.Boolean(),
+  joined_time: Timestamp,
+});
+
+export const LiveMeetingDetail = Type.Object({
+  meeting_number: Type.String(),
+  meeting_name: Type.String(),
+  start_time: Timestamp,
+  end_time: Type.Integer(),
+  meeting_password: Type.String(),
+  status: Type.Literal('STARTED'),
+  owner_id: Type.String(),
+  owner_name: Type.String(),
+  guest_dial_in: Type.Boolean(),
+  watermark: Type.Boolean(),
+  locked: Type.Boolean(),
+  participants: Type.Array(DetailParticipant),
+});
+
+export const liveMeetingDetail = operation({
+  id: 'liveMeetingDetail',
+  methods: ['GET', 'POST'],
+  paths: ['/api/v1/meeting/{meeting_number}'],
+  tag: 'meeting control',
+  summary: 'A live meeting and its participants; with end_time in the body, move its end',
+  description:
+    'The API document uses POST both to read the detail (empty body) and to update the end time (`{"end_time": ms}`); ' +
+    'both answer with the detail. A new end time must lie in the future.',
+  access: 'user',
+  params: ByNumber,
+  body: Type.Object({ end_time: Type.Optional(Timestamp) }),
+  response: LiveMeetingDetail,
+  errors: CONTROL_ERRORS,
+});
+
+const SessionRecord = Type.Object({
+  session_id: Type.String(),
+  meeting_name: Type.String(),
+  start_time: Timestamp,
+  end_time: Type.Integer({ description: '0 while still live' }),
+  end_reason: Type.String(),
+  attendance: Type.Array(
+    Type.Object({
+      client_uuid: Type.String(),
+      name: Type.String(),
+      user_id: Type.String(),
+      joined_time: Timestamp,
+      left_time: Type.Integer({ description: '0 while still in the meeting' }),
+      left_reason: Type.String(),
+    }),
+  ),
+});
+
+export const meetingHistory = operation({
+  id: 'meetingHistory',
+  methods: ['GET'],
+  paths: ['/api/v1/meeting/{meeting_number}/history'],
+  tag: 'meeting control',
+  summary: 'Past and current live sessions of a meeting number, with who joined and left when (extension)',
+  description: 'For the meeting’s owner, MeetingOperator and SystemAdmin. Newest first, at most 50 sessions.',
+  access: 'user',
+  params: ByNumber,
+  response: Type.Object({ sessions: Type.Array(SessionRecord) }),
+  errors: ['auth.required', 'permission.denied', 'notFound'],
+});
+
+export const meetingControlOperations = [
+  listLiveMeetings,
+  liveMeetingDetail,
+  meetingHistory,
+  muteAll,
+  unmuteAll,
+  mute,
+  unmute,
+  stop,
+  renameParticipant,
+  startOverlay,
+  stopOverlay,
+  setLecturer,
+  unsetLecturer,
+  disconnect,
+  disconnectAll,
+  pinForMeeting,
+  unpinForMeeting,
+  pinForParticipant,
+  unpinForParticipant,
+  layoutChange,
+  requestUnmute,
+  allowUnmute,
+  allowUnmuteAll,
+  lock,
+  unlock,
+  recording,
+  liveStreaming,
+  cascading,
+];

@@ -1,0 +1,299 @@
+import { fail } from '../kernel/domain-error.ts';
+import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
+import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
+import type { ScheduledMeeting } from './ports.ts';
+
+export const NO_OVERLAY: OverlaySetting = { enabled: false, text: '', position: 0, repeat: 1, scroll: false };
+
+/**
+ * A meeting in progress: who is in it and every setting the control API changes. Pure state and rules; each change
+ * returns the deliveries that tell the affected participants (and only them). Roster changes are collected and sent
+ * in batches by `flushRoster`, so a thousand joins or a mute_all do not become a thousand broadcasts each.
+ */
+export class LiveMeeting {
+  readonly participants = new Map<string, Participant>();
+  locked = false;
+  lecturer: string | null = null;
+  meetingPin: string | null = null;
+  overlay: OverlaySetting = NO_OVERLAY;
+  /** Set while a mute_all is in force: later joiners are muted the same way. */
+  muteAllSetting: { allowSelfUnmute: boolean } | null = null;
+  /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
+  emptySince: number | null;
+  private pendingRoster = new Map<string, 'changed' | 'left'>();
+  private pendingAllAudio: { muted: boolean; except: string[] } | undefined;
+  private sentCount = -1;
+
+  constructor(
+    readonly sessionId: string,
+    readonly settings: ScheduledMeeting,
+    readonly startedAt: number,
+    /** ms; null = open-ended (a room). Hosts may move it. */
+    public endTime: number | null,
+  ) {
+    this.emptySince = startedAt;
+  }
+
+  get meetingNumber(): string {
+    return this.settings.meetingNumber;
+  }
+
+  get count(): number {
+    return this.participants.size;
+  }
+
+  get(clientId: string): Participant | undefined {
+    return this.participants.get(clientId);
+  }
+
+  /** The participant, or a 404 naming the field it came from. */
+  require(clientId: string, field: string): Participant {
+    return this.participants.get(clientId) ?? fail('notFound', `${field}: no participant ${JSON.stringify(clientId)} in meeting ${this.meetingNumber}`);
+  }
+
+  hosts(): Participant[] {
+    return [...this.participants.values()].filter((p) => p.host);
+  }
+
+  /** Whom `viewer` sees pinned: its own pin, else the meeting pin. */
+  pinFor(viewer: Participant): { clientId: string; scope: 'meeting' | 'participant' | 'none' } {
+    if (viewer.pin) return { clientId: viewer.pin, scope: 'participant' };
+    if (this.meetingPin) return { clientId: this.meetingPin, scope: 'meeting' };
+    return { clientId: '', scope: 'none' };
+  }
+
+  /** Adds a participant; mute upon entry and a mute_all in force apply to non-hosts. */
+  admit(p: Participant, now: number): Delivery[] {
+    const entryMute = p.host ? null : this.muteAllSetting ?? (this.settings.muteUponEntry ? { allowSelfUnmute: true } : null);
+    if (entryMute) {
+      p.hostMute = { muted: true, allowSelfUnmute: entryMute.allowSelfUnmute };
+      p.audioMuted = true;
+    }
+    this.participants.set(p.clientId, p);
+    this.emptySince = null;
+    this.markChanged(p.clientId);
+    return p.handRaised ? [this.unmuteRequests()] : [];
+  }
+
+  /** Takes a participant out; a lecturer or pin pointing at them is cleared and the viewers told. */
+  remove(clientId: string, now: number): Delivery[] {
+    const p = this.participants.get(clientId);
+    if (!p) return [];
+    this.participants.delete(clientId);
+    this.pendingRoster.set(clientId, 'left');
+    if (this.participants.size === 0) this.emptySince = now;
+    const out: Delivery[] = [];
+    if (this.lecturer === clientId) out.push(...this.setLecturer(null));
+    const pinViewers = [...this.participants.values()].filter((v) => v.pin === clientId);
+    for (const v of pinViewers) v.pin = null;
+    if (this.meetingPin === clientId) out.push(...this.setMeetingPin(null));
+    else if (pinViewers.length > 0) out.push(toSome(pinViewers.map((v) => v.clientId), { kind: 'pin' }));
+    if (p.handRaised) out.push(this.unmuteRequests());
+    return out;
+  }
+
+  /** Everything a joining (or resuming) participant needs to see the meeting as the others do, in order. */
+  welcome(p: Participant): Notice[] {
+    const requests = this.requesters();
+    return [
+      { kind: 'info' },
+      { kind: 'roster', full: true, participants: [...this.participants.values()].map(viewOf), left: [] },
+      { kind: 'count', count: this.count },
+      ...(p.hostMute.muted ? [{ kind: 'muteLock', muted: true, allowSelfUnmute: p.hostMute.allowSelfUnmute } as const] : []),
+      { kind: 'layout' },
+      { kind: 'pin' },
+      ...(this.overlay.enabled ? [{ kind: 'overlay', overlay: this.overlay } as const] : []),
+      { kind: 'session' },
+      ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
+    ];
+  }
+
+  // ---- audio ----------------------------------------------------------------------------------------------------
+
+  /** Host mute of the listed participants. */
+  mute(targets: Participant[], allowSelfUnmute: boolean): Delivery[] {
+    for (const p of targets) {
+      p.hostMute = { muted: true, allowSelfUnmute };
+      p.audioMuted = true;
+      this.markChanged(p.clientId);
+    }
+    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: true, allowSelfUnmute })] : [];
+  }
+
+  /** Lifts the host mute and turns the microphone back on (the FRTC apps follow the unlock). */
+  unmute(targets: Participant[]): Delivery[] {
+    for (const p of targets) {
+      p.hostMute = NOT_HOST_MUTED;
+      p.audioMuted = false;
+      p.handRaised = false;
+      this.markChanged(p.clientId);
+    }
+    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: false, allowSelfUnmute: true }), this.unmuteRequests()] : [];
+  }
+
+  /** Mutes everyone but the hosts and the exclusions, and keeps muting joiners until unmute_all. */
+  muteAll(allowSelfUnmute: boolean, exclusions: readonly string[]): Delivery[] {
+    const spared = new Set(exclusions);
+    this.muteAllSetting = { allowSelfUnmute };
+    const targets = [...this.participants.values()].filter((p) => !p.host && !spared.has(p.clientId));
+    for (const p of targets) {
+      p.hostMute = { muted: true, allowSelfUnmute };
+      p.audioMuted = true;
+    }
+    // Everyone's audio_mute changed: one compact roster entry names the exceptions instead of listing everybody.
+    this.pendingAllAudio = { muted: true, except: [...this.participants.values()].filter((p) => p.host || spared.has(p.clientId)).map((p) => p.clientId) };
+    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: true, allowSelfUnmute })] : [];
+  }
+
+  unmuteAll(): Delivery[] {
+    this.muteAllSetting = null;
+    const targets = [...this.participants.values()].filter((p) => p.hostMute.muted);
+    for (const p of targets) {
+      p.hostMute = NOT_HOST_MUTED;
+      p.audioMuted = false;
+      p.handRaised = false;
+    }
+    const untouched = [...this.participants.values()].filter((p) => !targets.includes(p));
+    this.pendingAllAudio = { muted: false, except: ids(untouched) };
+    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: false, allowSelfUnmute: true }), this.unmuteRequests()] : [];
+  }
+
+  /** The participant's own microphone/camera buttons; unmuting is refused while a host mute forbids it. */
+  selfMute(p: Participant, change: { audio?: boolean; video?: boolean }): Delivery[] {
+    if (change.audio === false && p.audioMuted && !maySelfUnmute(p)) {
+      fail('operation.forbidden', 'audio: muted by the host; raise your hand to ask for the floor');
+    }
+    const out: Delivery[] = [];
+    if (change.audio !== undefined && change.audio !== p.audioMuted) {
+      p.audioMuted = change.audio;
+      if (!change.audio && p.hostMute.muted) {
+        p.hostMute = NOT_HOST_MUTED;
+        out.push(toSome([p.clientId], { kind: 'muteLock', muted: false, allowSelfUnmute: true }));
+      }
+      if (!change.audio && p.handRaised) {
+        p.handRaised = false;
+        out.push(this.unmuteRequests());
+      }
+    }
+    if (change.video !== undefined) p.videoMuted = change.video;
+    this.markChanged(p.clientId);
+    return out;
+  }
+
+  /** Raising a hand is the request_unmute of the REST API: the hosts see every open request. */
+  setHand(p: Participant, raised: boolean): Delivery[] {
+    if (p.handRaised === raised) return [];
+    p.handRaised = raised;
+    this.markChanged(p.clientId);
+    return [this.unmuteRequests()];
+  }
+
+  /** Grants the requests: the participants may unmute themselves (they do, as the FRTC apps do on OnUnmuteAllow). */
+  allowUnmute(targets: Participant[]): Delivery[] {
+    if (targets.length === 0) return [];
+    for (const p of targets) {
+      p.hostMute = { muted: p.hostMute.muted, allowSelfUnmute: true };
+      p.handRaised = false;
+      this.markChanged(p.clientId);
+    }
+    const locked = targets.filter((p) => p.hostMute.muted);
+    return [
+      toSome(ids(targets), { kind: 'unmuteAllowed' }),
+      ...(locked.length ? [toSome(ids(locked), { kind: 'muteLock', muted: true, allowSelfUnmute: true } as const)] : []),
+      this.unmuteRequests(),
+    ];
+  }
+
+  requesters(): Participant[] {
+    return [...this.participants.values()].filter((p) => p.handRaised);
+  }
+
+  private unmuteRequests(): Delivery {
+    return toHosts({ kind: 'unmuteRequests', requests: this.requesters().map((p) => ({ clientId: p.clientId, displayName: p.displayName })) });
+  }
+
+  // ---- names, layout, overlay, lock -----------------------------------------------------------------------------
+
+  rename(p: Participant, displayName: string): Delivery[] {
+    p.displayName = displayName;
+    this.markChanged(p.clientId);
+    return [toSome([p.clientId], { kind: 'info' }), ...(p.handRaised ? [this.unmuteRequests()] : [])];
+  }
+
+  setLecturer(clientId: string | null): Delivery[] {
+    if (this.lecturer === clientId) return [];
+    this.lecturer = clientId;
+    return [toAll({ kind: 'layout' })];
+  }
+
+  /** The meeting pin; viewers with their own pin keep seeing theirs, so only the others are told. */
+  setMeetingPin(clientId: string | null): Delivery[] {
+    if (this.meetingPin === clientId) return [];
+    this.meetingPin = clientId;
+    const affected = [...this.participants.values()].filter((v) => v.pin === null);
+    return affected.length ? [toSome(ids(affected), { kind: 'pin' })] : [];
+  }
+
+  setViewerPin(viewer: Participant, pinned: string | null): Delivery[] {
+    if (viewer.pin === pinned) return [];
+    viewer.pin = pinned;
+    return [toSome([viewer.clientId], { kind: 'pin' })];
+  }
+
+  setViewerLayout(viewer: Participant, maxViews: 1 | 9, layout: string): Delivery[] {
+    viewer.maxViews = maxViews;
+    viewer.layout = layout;
+    return [toSome([viewer.clientId], { kind: 'layout' })];
+  }
+
+  setOverlay(overlay: OverlaySetting): Delivery[] {
+    this.overlay = overlay;
+    return [toAll({ kind: 'overlay', overlay })];
+  }
+
+  setLocked(locked: boolean): Delivery[] {
+    if (this.locked === locked) return [];
+    this.locked = locked;
+    return [toAll({ kind: 'info' })];
+  }
+
+  setEndTime(end: number): Delivery[] {
+    this.endTime = end;
+    return [toAll({ kind: 'info' })];
+  }
+
+  // ---- roster batching ------------------------------------------------------------------------------------------
+
+  private markChanged(clientId: string): void {
+    if (this.pendingRoster.get(clientId) !== 'left') this.pendingRoster.set(clientId, 'changed');
+  }
+
+  get rosterPending(): boolean {
+    return this.pendingRoster.size > 0 || this.pendingAllAudio !== undefined || this.sentCount !== this.count;
+  }
+
+  /** The roster delta and participant count accumulated since the last flush (nothing when nothing changed). */
+  flushRoster(): Delivery[] {
+    const out: Delivery[] = [];
+    if (this.pendingRoster.size > 0 || this.pendingAllAudio) {
+      const changed: Participant[] = [];
+      const left: string[] = [];
+      for (const [id, what] of this.pendingRoster) {
+        const p = this.participants.get(id);
+        if (what === 'left' || !p) left.push(id);
+        else changed.push(p);
+      }
+      const allAudio = this.pendingAllAudio;
+      out.push(toAll({ kind: 'roster', full: false, participants: changed.map(viewOf), left, ...(allAudio ? { allAudio } : {}) }));
+      this.pendingRoster.clear();
+      this.pendingAllAudio = undefined;
+    }
+    if (this.sentCount !== this.count) {
+      this.sentCount = this.count;
+      out.push(toAll({ kind: 'count', count: this.count }));
+    }
+    return out;
+  }
+}
+
+const ids = (ps: readonly Participant[]): string[] => ps.map((p) => p.clientId);

@@ -1,0 +1,156 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import * as ops from '../../contract/rest/meeting-control.ts';
+import type { Authenticate } from '../http/route.ts';
+import { registerOperation } from '../http/route.ts';
+import type { MeetingControl } from './control.service.ts';
+import type { LiveMeeting } from './live-meeting.ts';
+import type { SessionRecord } from './ports.ts';
+
+const wireItem = (m: LiveMeeting) => ({
+  meeting_number: m.meetingNumber,
+  meeting_name: m.settings.name,
+  start_time: m.startedAt,
+  end_time: m.endTime ?? 0,
+  status: 'STARTED' as const,
+  owner_id: m.settings.ownerId,
+  owner_name: m.settings.ownerName,
+  locked: m.locked,
+  participant_count: m.count,
+});
+
+const wireDetail = (m: LiveMeeting): Static<typeof ops.LiveMeetingDetail> => ({
+  ...wireItem(m),
+  meeting_password: m.settings.password,
+  guest_dial_in: m.settings.guestDialIn,
+  watermark: m.settings.watermark,
+  participants: [...m.participants.values()].map((p) => ({
+    client_uuid: p.clientId,
+    name: p.displayName,
+    type: p.userId === '' ? ('GUEST' as const) : ('USER' as const),
+    user_id: p.userId,
+    mute_audio: p.audioMuted,
+    mute_video: p.videoMuted,
+    lecture: m.lecturer === p.clientId,
+    hand_raised: p.handRaised,
+    joined_time: p.joinedAt,
+  })),
+});
+
+const wireSession = (s: SessionRecord) => ({
+  session_id: s.id,
+  meeting_name: s.name,
+  start_time: s.startedAt,
+  end_time: s.endedAt,
+  end_reason: s.endReason,
+  attendance: s.attendance.map((a) => ({
+    client_uuid: a.clientId,
+    name: a.displayName,
+    user_id: a.userId,
+    joined_time: a.joinedAt,
+    left_time: a.leftAt,
+    left_reason: a.leftReason,
+  })),
+});
+
+const done = {};
+
+/** Thin adapters from the meeting-control operations to MeetingControl. */
+export function liveRoutes(app: FastifyInstance, control: MeetingControl, authenticate: Authenticate): void {
+  const on = <O extends (typeof ops.meetingControlOperations)[number]>(op: O, handler: Parameters<typeof registerOperation<O>>[3]) =>
+    registerOperation(app, op, authenticate, handler);
+  on(ops.listLiveMeetings, async ({ caller }) => ({ meetings: control.list(caller).map(wireItem) }));
+  on(ops.liveMeetingDetail, async ({ caller, params, body }) => wireDetail(await control.detail(caller, params.meeting_number, body?.end_time)));
+  on(ops.meetingHistory, async ({ caller, params }) => ({ sessions: (await control.history(caller, params.meeting_number)).map(wireSession) }));
+  on(ops.muteAll, async ({ caller, params, body }) => {
+    await control.muteAll(caller, params.meeting_number, body.allow_self_unmute, body.exclusions ?? []);
+    return done;
+  });
+  on(ops.unmuteAll, async ({ caller, params }) => {
+    await control.unmuteAll(caller, params.meeting_number);
+    return done;
+  });
+  on(ops.mute, async ({ caller, params, body }) => {
+    await control.mute(caller, params.meeting_number, body.participants, body.allow_self_unmute);
+    return done;
+  });
+  on(ops.unmute, async ({ caller, params, body }) => {
+    await control.unmute(caller, params.meeting_number, body.participants);
+    return done;
+  });
+  on(ops.stop, async ({ caller, params, body }) => {
+    await control.stop(caller, params.meeting_number, body.rejoin);
+    return done;
+  });
+  on(ops.renameParticipant, async ({ caller, params, body, request }) => {
+    await control.rename(caller, params.meeting_number, body.client_id, body.display_name.trim(), request.ip);
+    return done;
+  });
+  on(ops.startOverlay, async ({ caller, params, body }) => {
+    await control.setOverlay(caller, params.meeting_number, { content: body.content, repeat: body.repeat, position: body.position, scroll: body.enable_scroll });
+    return done;
+  });
+  on(ops.stopOverlay, async ({ caller, params }) => {
+    await control.setOverlay(caller, params.meeting_number, null);
+    return done;
+  });
+  on(ops.setLecturer, async ({ caller, params, body }) => {
+    await control.setLecturer(caller, params.meeting_number, body.lecturer);
+    return done;
+  });
+  on(ops.unsetLecturer, async ({ caller, params }) => {
+    await control.setLecturer(caller, params.meeting_number, null);
+    return done;
+  });
+  on(ops.disconnect, async ({ caller, params, body }) => {
+    await control.disconnect(caller, params.meeting_number, body.participants);
+    return done;
+  });
+  on(ops.disconnectAll, async ({ caller, params }) => {
+    await control.disconnect(caller, params.meeting_number, 'all');
+    return done;
+  });
+  on(ops.pinForMeeting, async ({ caller, params, body }) => {
+    await control.pin(caller, params.meeting_number, body.participants[0] ?? null);
+    return done;
+  });
+  on(ops.unpinForMeeting, async ({ caller, params }) => {
+    await control.pin(caller, params.meeting_number, null);
+    return done;
+  });
+  on(ops.pinForParticipant, async ({ caller, params, body }) => {
+    await control.pinFor(caller, params.meeting_number, params.target_client_id, body.participants[0] ?? null);
+    return done;
+  });
+  on(ops.unpinForParticipant, async ({ caller, params }) => {
+    await control.pinFor(caller, params.meeting_number, params.pinned_client_id, null);
+    return done;
+  });
+  on(ops.layoutChange, async ({ caller, params, body }) => {
+    await control.layout(caller, params.meeting_number, params.viewer_client_id, body.max_views, body.layout);
+    return done;
+  });
+  on(ops.requestUnmute, async ({ caller, params, request }) => {
+    await control.requestUnmute(caller, params.meeting_number, request.ip);
+    return done;
+  });
+  on(ops.allowUnmute, async ({ caller, params, body }) => {
+    await control.allowUnmute(caller, params.meeting_number, body.participants);
+    return done;
+  });
+  on(ops.allowUnmuteAll, async ({ caller, params }) => {
+    await control.allowUnmute(caller, params.meeting_number, 'all');
+    return done;
+  });
+  on(ops.lock, async ({ caller, params }) => {
+    await control.setLocked(caller, params.meeting_number, true);
+    return done;
+  });
+  on(ops.unlock, async ({ caller, params }) => {
+    await control.setLocked(caller, params.meeting_number, false);
+    return done;
+  });
+  on(ops.recording, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'recording'));
+  on(ops.liveStreaming, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'live streaming'));
+  on(ops.cascading, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'cascading'));
+}

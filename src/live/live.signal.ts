@@ -1,0 +1,282 @@
+import type {} from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { errorCatalog } from '../../contract/errors.ts';
+import { CLOSE_CODES, COMMAND_SCHEMAS, type ClientCommand, PROTOCOL_VERSION, type ServerEvent, SIGNAL_PATH } from '../../contract/signal/protocol.ts';
+import type { Reason } from '../../contract/signal/reasons.ts';
+import { DomainError } from '../kernel/domain-error.ts';
+import { compileValidator } from '../kernel/validate.ts';
+import type { LinkBase } from '../scheduling/links.ts';
+import type { LiveMeeting } from './live-meeting.ts';
+import type { Fanout, JoinRequest, LiveService } from './live.service.ts';
+import type { Notice } from './notices.ts';
+import type { Participant } from './participant.ts';
+import { connectedStatus, disconnectedStatus, isPerViewer, joinFailed, renderNotice } from './signal-events.ts';
+
+export interface SignalOptions {
+  heartbeatMs: number;
+  /** How long a connection may stay silent before its first command, and how long a passcode prompt waits. */
+  joinTimeoutMs: number;
+  passcodeTimeoutMs: number;
+}
+
+/** A socket whose unsent data grows past this is too slow to follow the meeting; it is dropped (and may resume). */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+
+const validators = Object.fromEntries(
+  Object.entries(COMMAND_SCHEMAS).map(([type, schema]) => [type, compileValidator<ClientCommand>(schema, type)]),
+) as Record<ClientCommand['type'], ReturnType<typeof compileValidator<ClientCommand>>>;
+
+/** Sockets of the participants; the live domain addresses participants, this turns them into frames. */
+export class SocketFanout implements Fanout {
+  private readonly sockets = new WeakMap<Participant, WebSocket>();
+
+  constructor(private readonly links: LinkBase) {}
+
+  attach(participant: Participant, socket: WebSocket): WebSocket | undefined {
+    const previous = this.sockets.get(participant);
+    this.sockets.set(participant, socket);
+    return previous === socket ? undefined : previous;
+  }
+
+  socketOf(participant: Participant): WebSocket | undefined {
+    return this.sockets.get(participant);
+  }
+
+  detach(participant: Participant, socket: WebSocket): boolean {
+    if (this.sockets.get(participant) !== socket) return false;
+    this.sockets.delete(participant);
+    return true;
+  }
+
+  deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void {
+    if (isPerViewer(notice)) {
+      for (const p of recipients) this.sendText(p, JSON.stringify(renderNotice(notice, meeting, p, this.links)));
+      return;
+    }
+    // Same event for everyone: serialised once however many receive it.
+    const text = JSON.stringify(renderNotice(notice, meeting, recipients[0]!, this.links));
+    for (const p of recipients) this.sendText(p, text);
+  }
+
+  disconnect(_meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void {
+    const socket = this.sockets.get(participant);
+    if (!socket) return;
+    this.sockets.delete(participant);
+    send(socket, disconnectedStatus(reason, message));
+    socket.close(CLOSE_CODES.done, reason);
+  }
+
+  private sendText(p: Participant, text: string): void {
+    const socket = this.sockets.get(p);
+    if (!socket || socket.readyState !== 1) return;
+    if (socket.bufferedAmount > MAX_BUFFERED) {
+      socket.terminate();
+      return;
+    }
+    socket.send(text);
+  }
+}
+
+const send = (socket: WebSocket, event: ServerEvent): void => {
+  if (socket.readyState === 1) socket.send(JSON.stringify(event));
+};
+
+const errorEvent = (id: ClientCommand['id'], e: DomainError): ServerEvent => ({
+  type: 'error',
+  ...(id !== undefined ? { id } : {}),
+  errorCode: errorCatalog[e.kind].code,
+  error: e.message,
+});
+
+/** The participant signalling endpoint (contract/signal/protocol.ts; docs/protocol.md). */
+export function signalRoutes(app: FastifyInstance, live: LiveService, fanout: SocketFanout, options: SignalOptions): () => void {
+  const alive = new WeakMap<WebSocket, boolean>();
+  const open = new Set<WebSocket>();
+  app.get(SIGNAL_PATH, { websocket: true, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) => {
+    open.add(socket);
+    alive.set(socket, true);
+    socket.on('pong', () => alive.set(socket, true));
+    new Connection(socket, request.ip, live, fanout, options, app).start();
+    socket.on('close', () => open.delete(socket));
+  });
+  // WebSocket pings detect dead connections (a browser answers them without any code); two missed = lost.
+  const heartbeat = setInterval(() => {
+    for (const socket of open) {
+      if (!alive.get(socket)) {
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  return () => {
+    clearInterval(heartbeat);
+    for (const socket of open) socket.terminate();
+  };
+}
+
+type State =
+  | { at: 'new' }
+  | { at: 'admitting' }
+  | { at: 'passcode'; request: JoinRequest; timer: ReturnType<typeof setTimeout> }
+  | { at: 'joined'; meeting: LiveMeeting; participant: Participant }
+  | { at: 'done' };
+
+/** One participant connection: join (with the passcode prompt) or resume, then commands until it ends. */
+class Connection {
+  private state: State = { at: 'new' };
+  private firstTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly address: string,
+    private readonly live: LiveService,
+    private readonly fanout: SocketFanout,
+    private readonly options: SignalOptions,
+    private readonly app: FastifyInstance,
+  ) {}
+
+  start(): void {
+    this.firstTimer = setTimeout(() => this.fail('protocol', 'join: expected within the time limit'), this.options.joinTimeoutMs);
+    this.socket.on('message', (data, isBinary) => {
+      if (isBinary) return this.fail('protocol', 'frames must be JSON text');
+      void this.onText(String(data)).catch((e) => this.app.log.error({ err: e }, 'signalling command failed'));
+    });
+    this.socket.on('close', () => this.onClose());
+    this.socket.on('error', () => this.socket.terminate());
+  }
+
+  private async onText(text: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.reject(undefined, new DomainError('input.format', 'frame: is not JSON'));
+    }
+    const type = (raw as { type?: unknown } | null)?.type;
+    const id = (raw as { id?: unknown } | null)?.id as ClientCommand['id'];
+    const validate = typeof type === 'string' ? validators[type as ClientCommand['type']] : undefined;
+    if (!validate) return this.reject(id, new DomainError('input.invalid', `type: unknown command ${JSON.stringify(type)}`));
+    const checked = validate(raw);
+    if (checked.error) {
+      if (this.state.at === 'new') return this.fail('protocol', checked.error.message);
+      return this.reject(id, checked.error);
+    }
+    try {
+      await this.handle(checked.value);
+    } catch (e) {
+      if (e instanceof DomainError) return this.reject(id, e);
+      throw e;
+    }
+  }
+
+  private async handle(cmd: ClientCommand): Promise<void> {
+    if (cmd.type === 'ping') return send(this.socket, { type: 'pong', ...(cmd.id !== undefined ? { id: cmd.id } : {}), time: Date.now() });
+    const state = this.state;
+    switch (state.at) {
+      case 'new':
+        clearTimeout(this.firstTimer);
+        if (cmd.type === 'join') return this.join(cmd, { meetingNumber: cmd.meeting_number, clientId: cmd.client_id, displayName: cmd.display_name.trim(), ...optional(cmd), address: this.address });
+        if (cmd.type === 'resume') return this.resume(cmd.resume_token, cmd.id);
+        return this.fail('protocol', `${cmd.type}: join or resume first (protocol version ${PROTOCOL_VERSION})`);
+      case 'passcode':
+        if (cmd.type !== 'passcode') throw new DomainError('state.invalid', `${cmd.type}: answer the passcode request first`);
+        clearTimeout(state.timer);
+        return this.join(cmd, { ...state.request, passcode: cmd.passcode });
+      case 'joined':
+        return this.command(cmd, state.meeting, state.participant);
+      default:
+        throw new DomainError('state.invalid', `${cmd.type}: not possible now`);
+    }
+  }
+
+  private async join(cmd: ClientCommand, request: JoinRequest): Promise<void> {
+    this.state = { at: 'admitting' };
+    const admission = await this.live.admit(request);
+    if (this.socket.readyState !== 1) {
+      // The client went away while we were checking: a place it was given is released at once.
+      if (admission.kind === 'joined' && !admission.replaced) this.live.leave(admission.meeting, admission.participant, 'Aborted', 'gone', 'connection lost');
+      return;
+    }
+    if (admission.kind === 'refused') return this.refuse(admission.reason, admission.message);
+    if (admission.kind === 'passcode') {
+      const timer = setTimeout(() => this.refuse('PasscodeTimeout', 'no passcode given in time'), this.options.passcodeTimeoutMs);
+      this.state = { at: 'passcode', request, timer };
+      send(this.socket, { type: 'passcode.requested', rejected: admission.rejected, attempts_left: admission.attemptsLeft });
+      return;
+    }
+    this.enter(admission.meeting, admission.participant, admission.replaced, cmd.id);
+  }
+
+  private resume(token: string, id: ClientCommand['id']): void {
+    const found = this.live.resume(token, this.address);
+    if (!found) return this.refuse('MeetingInterrupt', 'resume_token: the place is no longer held; join again');
+    this.enter(found.meeting, found.participant, true, id);
+  }
+
+  private enter(meeting: LiveMeeting, participant: Participant, resumed: boolean, id: ClientCommand['id']): void {
+    const previous = this.fanout.attach(participant, this.socket);
+    if (previous) previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
+    this.state = { at: 'joined', meeting, participant };
+    send(this.socket, connectedStatus(participant, resumed));
+    if (id !== undefined) send(this.socket, { type: 'ack', id });
+    for (const notice of meeting.welcome(participant)) this.fanout.deliver(meeting, [participant], notice);
+  }
+
+  private command(cmd: ClientCommand, meeting: LiveMeeting, p: Participant): void {
+    switch (cmd.type) {
+      case 'mute':
+        this.live.apply(meeting, meeting.selfMute(p, { ...(cmd.audio !== undefined ? { audio: cmd.audio } : {}), ...(cmd.video !== undefined ? { video: cmd.video } : {}) }));
+        break;
+      case 'hand':
+        this.live.apply(meeting, meeting.setHand(p, cmd.raised));
+        break;
+      case 'rename':
+        this.live.apply(meeting, meeting.rename(p, cmd.display_name.trim()));
+        this.live.recordRename(p);
+        break;
+      case 'leave':
+        if (cmd.id !== undefined) send(this.socket, { type: 'ack', id: cmd.id });
+        this.state = { at: 'done' };
+        this.live.leave(meeting, p, 'StatusOk', 'you left the meeting', 'left');
+        return;
+      default:
+        throw new DomainError('state.invalid', `${cmd.type}: already in the meeting`);
+    }
+    if (cmd.id !== undefined) send(this.socket, { type: 'ack', id: cmd.id });
+  }
+
+  private onClose(): void {
+    clearTimeout(this.firstTimer);
+    const state = this.state;
+    if (state.at === 'passcode') clearTimeout(state.timer);
+    if (state.at === 'joined' && this.fanout.detach(state.participant, this.socket)) this.live.connectionLost(state.meeting, state.participant);
+    this.state = { at: 'done' };
+  }
+
+  private refuse(reason: Reason, message: string): void {
+    this.state = { at: 'done' };
+    send(this.socket, joinFailed(reason, message));
+    this.socket.close(CLOSE_CODES.done, reason);
+  }
+
+  private reject(id: ClientCommand['id'], e: DomainError): void {
+    send(this.socket, errorEvent(id, e));
+  }
+
+  private fail(kind: 'protocol', message: string): void {
+    send(this.socket, errorEvent(undefined, new DomainError('input.invalid', message)));
+    this.state = { at: 'done' };
+    this.socket.close(CLOSE_CODES[kind], 'protocol error');
+  }
+}
+
+const optional = (cmd: Extract<ClientCommand, { type: 'join' }>) => ({
+  ...(cmd.token !== undefined ? { token: cmd.token } : {}),
+  ...(cmd.passcode !== undefined ? { passcode: cmd.passcode } : {}),
+  ...(cmd.audio_mute !== undefined ? { audioMuted: cmd.audio_mute } : {}),
+  ...(cmd.video_mute !== undefined ? { videoMuted: cmd.video_mute } : {}),
+});

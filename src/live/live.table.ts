@@ -1,0 +1,37 @@
+/** One live meeting from its start to its end: the history of who met under a meeting number. */
+export interface LiveSessionsTable {
+  id: string;
+  meeting_number: string;
+  /** The reservation id (instant, reservation, occurrence) or the room id the session was opened for. */
+  schedule_id: string;
+  name: string;
+  /** No foreign key to users: the history outlives the account. */
+  owner_id: string;
+  started_at: number;
+  /** 0 while live. */
+  ended_at: number;
+  /** '' while live. */
+  end_reason: string;
+  /** Joins under the number are refused until then (a stop without rejoin); null = no restriction. */
+  closed_until: number | null;
+}
+
+/** One participant's stay in a live session. */
+export interface LiveAttendanceTable {
+  id: string;
+  session_id: string;
+  client_id: string;
+  /** '' for guests; no foreign key to users. */
+  user_id: string;
+  display_name: string;
+  joined_at: number;
+  /** 0 while present. */
+  left_at: number;
+  /** '' while present. */
+  left_reason: string;
+}
+
+export interface LiveTables {
+  live_sessions: LiveSessionsTable;
+  live_attendance: LiveAttendanceTable;
+}

@@ -1,0 +1,50 @@
+import type { Reason } from '../../contract/signal/reasons.ts';
+
+/** A participant as others see it in the roster. */
+export interface ParticipantView {
+  clientId: string;
+  displayName: string;
+  userId: string;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  role: 'host' | 'participant' | 'guest';
+  handRaised: boolean;
+}
+
+export interface OverlaySetting {
+  enabled: boolean;
+  text: string;
+  /** 0 top, 50 middle, 100 bottom. */
+  position: 0 | 50 | 100;
+  repeat: number;
+  scroll: boolean;
+}
+
+/**
+ * What the live domain tells participants (client contract §7). The signalling adapter turns each notice into one
+ * protocol event; notices that are the same for every recipient are serialised once.
+ */
+export type Notice =
+  | { kind: 'info' }
+  | { kind: 'count'; count: number }
+  | { kind: 'roster'; full: boolean; participants: ParticipantView[]; left: string[]; allAudio?: { muted: boolean; except: string[] } }
+  | { kind: 'muteLock'; muted: boolean; allowSelfUnmute: boolean }
+  | { kind: 'unmuteRequests'; requests: Array<{ clientId: string; displayName: string }> }
+  | { kind: 'unmuteAllowed' }
+  | { kind: 'layout' }
+  | { kind: 'pin' }
+  | { kind: 'overlay'; overlay: OverlaySetting }
+  | { kind: 'session' }
+  | { kind: 'ended'; reason: Reason; message: string };
+
+/** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
+export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };
+
+export interface Delivery {
+  audience: Audience;
+  notice: Notice;
+}
+
+export const toAll = (notice: Notice): Delivery => ({ audience: { to: 'all' }, notice });
+export const toHosts = (notice: Notice): Delivery => ({ audience: { to: 'hosts' }, notice });
+export const toSome = (clientIds: readonly string[], notice: Notice): Delivery => ({ audience: { to: 'some', clientIds }, notice });

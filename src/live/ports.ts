@@ -1,0 +1,89 @@
+/**
+ * What a meeting number stands for, as the live side needs it: a persistent meeting room (open any time), or one
+ * scheduled meeting — an instant meeting, a reservation, or one occurrence of a series.
+ */
+export interface ScheduledMeeting {
+  meetingNumber: string;
+  kind: 'room' | 'instant' | 'reservation' | 'occurrence';
+  /** The reservation id (instant, reservation, occurrence) or the room id. */
+  scheduleId: string;
+  name: string;
+  ownerId: string;
+  ownerName: string;
+  /** '' = no password. */
+  password: string;
+  /** ms; null for a room without a scheduled meeting. */
+  start: number | null;
+  end: number | null;
+  /** Minutes before the start that joining opens; -1 = any time. */
+  timeToJoin: number;
+  muteUponEntry: boolean;
+  guestDialIn: boolean;
+  watermark: boolean;
+  watermarkType: string;
+  callRate: string;
+  /** Link key of the meeting (`/j/{key}`); '' for rooms. */
+  infoKey: string;
+  /** Link key of the series; '' when not an occurrence. */
+  groupKey: string;
+}
+
+/** Everything a meeting number could open, around `now`. */
+export interface NumberLookup {
+  /** The room holding the number, if it is a room's number. */
+  room?: ScheduledMeeting;
+  /** Scheduled meetings under the number (including those held in the room) that have not ended at `now`, by start. */
+  upcoming: ScheduledMeeting[];
+  /** True when some meeting under the number has already ended (distinguishes "expired" from "no such meeting"). */
+  hadEnded: boolean;
+}
+
+export interface MeetingDirectory {
+  lookup(meetingNumber: string, now: number): Promise<NumberLookup>;
+}
+
+export interface SessionStart {
+  id: string;
+  meetingNumber: string;
+  scheduleId: string;
+  name: string;
+  ownerId: string;
+  startedAt: number;
+}
+
+export interface Attendance {
+  id: string;
+  sessionId: string;
+  clientId: string;
+  userId: string;
+  displayName: string;
+  joinedAt: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  meetingNumber: string;
+  name: string;
+  ownerId: string;
+  startedAt: number;
+  /** 0 while live. */
+  endedAt: number;
+  endReason: string;
+  attendance: Array<Attendance & { leftAt: number; leftReason: string }>;
+}
+
+/** Live sessions and attendance, written as they happen so history survives restarts. */
+export interface SessionHistory {
+  /** Ends the sessions (and attendances) a previous process left open; returns how many sessions it closed. */
+  closeAbandoned(now: number, reason: string): Promise<number>;
+  started(session: SessionStart): Promise<void>;
+  /** `closedUntil`: joins under the number are refused until then (a stop without rejoin); null = no restriction. */
+  ended(sessionId: string, endedAt: number, reason: string, closedUntil: number | null): Promise<void>;
+  joined(attendance: Attendance): Promise<void>;
+  left(attendanceId: string, leftAt: number, reason: string): Promise<void>;
+  renamed(attendanceId: string, displayName: string): Promise<void>;
+  /** The latest closedUntil of the number's sessions still in the future, or null. */
+  closedUntil(meetingNumber: string, now: number): Promise<number | null>;
+  /** Newest first. */
+  list(meetingNumber: string, limit: number): Promise<SessionRecord[]>;
+}

@@ -1,0 +1,123 @@
+import type { EventOf, RosterEntry, ServerEvent } from '../../contract/signal/protocol.ts';
+import { REASON_CODES, type Reason } from '../../contract/signal/reasons.ts';
+import { type LinkBase, meetingUrl } from '../scheduling/links.ts';
+import type { LiveMeeting } from './live-meeting.ts';
+import type { Notice, ParticipantView } from './notices.ts';
+import { type Participant, viewOf } from './participant.ts';
+
+/** Notices whose event differs per recipient (their own name, their own pin and layout). */
+export const isPerViewer = (notice: Notice): boolean => notice.kind === 'info' || notice.kind === 'layout' || notice.kind === 'pin';
+
+export const rosterEntry = (v: ParticipantView): RosterEntry => ({
+  uuid: v.clientId,
+  display_name: v.displayName,
+  user_id: v.userId,
+  audio_mute: v.audioMuted,
+  video_mute: v.videoMuted,
+  role: v.role,
+  hand_raised: v.handRaised,
+});
+
+/** The protocol event for one notice, as `viewer` receives it (one function per shape: the wire names live here). */
+export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Participant, links: LinkBase): ServerEvent {
+  const s = meeting.settings;
+  switch (notice.kind) {
+    case 'info':
+      return {
+        type: 'meeting.info',
+        meeting_number: s.meetingNumber,
+        meeting_name: s.name,
+        display_name: viewer.displayName,
+        owner_id: s.ownerId,
+        owner_name: s.ownerName,
+        meeting_url: s.infoKey ? meetingUrl(links, s.infoKey) : '',
+        group_meeting_url: s.groupKey ? meetingUrl(links, s.groupKey) : '',
+        start_time: meeting.startedAt,
+        end_time: meeting.endTime ?? 0,
+        is_guest: viewer.userId === '',
+        locked: meeting.locked,
+      };
+    case 'count':
+      return { type: 'participant.count', count: notice.count };
+    case 'roster':
+      return {
+        type: 'roster',
+        full: notice.full,
+        participants: notice.participants.map(rosterEntry),
+        left: notice.left,
+        ...(notice.allAudio ? { all_audio_mute: notice.allAudio } : {}),
+      };
+    case 'muteLock':
+      return { type: 'mute.lock', muted: notice.muted, allow_self_unmute: notice.allowSelfUnmute };
+    case 'unmuteRequests':
+      return { type: 'unmute.requested', requests: notice.requests.map((r) => ({ uuid: r.clientId, display_name: r.displayName })) };
+    case 'unmuteAllowed':
+      return { type: 'unmute.allowed' };
+    case 'layout':
+      return {
+        type: 'layout.setting',
+        lecturer: meeting.lecturer ?? '',
+        lectures: meeting.lecturer ? [meeting.lecturer] : [],
+        max_cell_count: viewer.maxViews,
+        layout: viewer.layout,
+      };
+    case 'pin': {
+      const pin = meeting.pinFor(viewer);
+      return { type: 'pin.changed', pin_speaker_uuid: pin.clientId, scope: pin.scope };
+    }
+    case 'overlay':
+      return {
+        type: 'overlay',
+        enabled: notice.overlay.enabled,
+        text: notice.overlay.text,
+        font: 'sans-serif',
+        font_size: 24,
+        color: '#ffffff',
+        vertical_position: notice.overlay.position,
+        background_transparency: 50,
+        display_repetition: notice.overlay.repeat,
+        display_speed: notice.overlay.scroll ? 'slow' : 'static',
+        text_overlay_type: 'global',
+      };
+    case 'session': {
+      const watermark = { enable: s.watermark, style: s.watermarkType };
+      return {
+        type: 'session.status',
+        watermark,
+        watermark_msg: JSON.stringify(watermark),
+        recording_status: 'NOT_STARTED',
+        streaming_status: 'NOT_STARTED',
+        streaming_url: '',
+        streaming_pwd: '',
+      };
+    }
+    case 'ended':
+      return disconnectedStatus(notice.reason, notice.message);
+  }
+}
+
+export const connectedStatus = (p: Participant, resumed: boolean): EventOf<'meeting.status'> => ({
+  type: 'meeting.status',
+  status: 'connected',
+  reason: 'StatusOk',
+  reason_code: REASON_CODES.StatusOk,
+  message: resumed ? 'connection resumed' : 'joined',
+  resume_token: p.resumeToken,
+  resumed,
+  self: rosterEntry(viewOf(p)),
+});
+
+export const disconnectedStatus = (reason: Reason, message: string): EventOf<'meeting.status'> => ({
+  type: 'meeting.status',
+  status: 'disconnected',
+  reason,
+  reason_code: REASON_CODES[reason],
+  message,
+});
+
+export const joinFailed = (reason: Reason, message: string): EventOf<'join.failed'> => ({
+  type: 'join.failed',
+  reason,
+  reason_code: REASON_CODES[reason],
+  message,
+});
