@@ -9,7 +9,7 @@
  * - `arm`: the next `mute.lock` with `muted` = the given value is timed on every measured socket; once all have it the
  *   child sends `{ cmd: 'received', times }` (process.hrtime in ms, the same monotonic clock in every process on
  *   Linux, so the parent can subtract its own send time).
- * - `cpu`: this process's CPU time so far (µs).
+ * - `cpu`: this process's CPU time so far (µs), and the frames and bytes its sockets have received so far.
  * - `stop`: closes every socket and exits (also when the parent goes away).
  *
  * Frames are looked at lazily: the event type is read from the frame's first bytes (the server writes `type` first)
@@ -35,7 +35,7 @@ export type ClientReply =
   | { cmd: 'join'; error: string }
   | { cmd: 'arm' }
   | { cmd: 'received'; times: number[]; unexpected: number }
-  | { cmd: 'cpu'; cpu: number };
+  | { cmd: 'cpu'; cpu: number; frames: number; bytes: number };
 
 const JOIN_TIMEOUT_MS = 30_000;
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -52,6 +52,9 @@ function typeOf(data: Buffer): string {
 const sockets: WebSocket[] = [];
 /** Index in the measured set, per socket; the host is not measured (it is never muted). */
 let measured = 0;
+/** Every frame any socket received (payload bytes), to show what the server sends. */
+let frames = 0;
+let bytes = 0;
 let armed: { muted: boolean; seen: Uint8Array; times: number[]; unexpected: number } | undefined;
 
 function onMeasured(index: number, data: Buffer): void {
@@ -83,6 +86,8 @@ function joinOne(url: string, meetingNumber: string, spec: JoinSpec, index: numb
     let joined = false;
     ws.on('open', () => ws.send(JSON.stringify({ type: 'join', v: 1, meeting_number: meetingNumber, ...spec })));
     ws.on('message', (data: Buffer, isBinary) => {
+      frames++;
+      bytes += data.length;
       if (joined) {
         if (index !== undefined) onMeasured(index, data);
         return;
@@ -150,7 +155,7 @@ process.on('message', (m: ClientCommand) => {
       break;
     case 'cpu': {
       const { user, system } = process.cpuUsage();
-      send({ cmd: 'cpu', cpu: user + system });
+      send({ cmd: 'cpu', cpu: user + system, frames, bytes });
       break;
     }
     case 'stop':

@@ -39,7 +39,7 @@ export const startedChildren: { pid: number; label: string }[] = [];
  * Starts `server-child.ts <kind>` in its own Node process (same flags for every kind), configured through `env`,
  * and resolves once it listens. `nodeArgs` go before the script (e.g. --cpu-prof).
  */
-export async function startChild(kind: 'bare' | 'convene', env: Record<string, string>, nodeArgs: string[] = [], label: string = kind): Promise<Child> {
+export async function startChild(kind: 'bare' | 'bare-signal' | 'convene', env: Record<string, string>, nodeArgs: string[] = [], label: string = kind): Promise<Child> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CHILD, kind], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

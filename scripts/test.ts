@@ -18,6 +18,8 @@ const TEST_FILES = [
   'test/unit/docs.test.ts',
   'test/unit/icalendar.test.ts',
   'test/unit/accounts-caches.test.ts',
+  'test/unit/sdk-roster.test.ts',
+  'test/unit/live-meeting.test.ts',
   'test/storage/accounts-repo.test.ts',
   'test/storage/rooms-repo.test.ts',
   'test/storage/live-repo.test.ts',
@@ -40,6 +42,9 @@ const TEST_FILES = [
   'test/compat/frtc-user-calls.test.ts',
   'test/compat/frtc-meeting-room-calls.test.ts',
   'test/compat/frtc-scheduling-calls.test.ts',
+  'test/compat/frtc-meeting-control-calls.test.ts',
+  'test/live/control.test.ts',
+  'test/live/lifecycle.test.ts',
   'test/cli/cli.test.ts',
 ];
 

@@ -26,6 +26,7 @@ import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
+import { liveGauges } from './observability/metrics.ts';
 import { systemClock } from './kernel/clock.ts';
 
 export type { Core } from './core.ts';
@@ -116,6 +117,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     passcodeTimeoutMs: PASSCODE_TIMEOUT_MS,
   });
   liveRoutes(app, new MeetingControl(live, clock), authenticate);
+  liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
   systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => 0 } }, authenticate);

@@ -32,7 +32,7 @@ export const ConfigSchema = Type.Object({
   endGraceSeconds: option(Type.Integer({ minimum: 0, maximum: 86400, default: 60, description: 'A live meeting ends this long after its end time (hosts can move the end time)' })),
   emptyMeetingSeconds: option(Type.Integer({ minimum: 1, maximum: 86400, default: 600, description: 'An instant meeting or meeting room with nobody in it ends after this long' })),
   resumeSeconds: option(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'A participant whose connection drops keeps its place this long, to resume' })),
-  heartbeatSeconds: option(Type.Integer({ minimum: 1, maximum: 300, default: 15, description: 'Signalling ping interval; a connection missing two pings is treated as lost' })),
+  heartbeatSeconds: option(Type.Integer({ minimum: 1, maximum: 300, default: 15, description: 'Signalling ping interval; a ping unanswered when the next is due means the connection is lost' })),
   passcodeAttempts: option(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Wrong meeting passcodes allowed per participant and meeting in 10 minutes' })),
   passcodeAttemptsPerAddress: option(Type.Integer({ minimum: 1, maximum: 10000, default: 20, description: 'Wrong meeting passcodes allowed per network address in 10 minutes' })),
   tokenIdleMinutes: option(Type.Integer({ minimum: 1, default: 43200, description: 'A token unused for this long expires (default 30 days)' })),

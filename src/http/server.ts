@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -26,6 +27,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The handlers still running, for shutdown to wait on (createHttpApp sets it; registerOperation counts). */
     inFlight: InFlight;
+    /** The Prometheus registry served at /metrics, for capabilities to add their gauges to. */
+    metrics: Registry;
   }
 }
 
@@ -70,7 +73,7 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   });
   installJsonBodyParser(app, BODY_LIMIT);
   installErrorHandling(app);
-  installMetrics(app);
+  app.decorate('metrics', installMetrics(app));
   await installOpenApi(app, options.version);
   // Participant signalling shares the HTTPS port; frames are small JSON commands.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

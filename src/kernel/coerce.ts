@@ -51,6 +51,8 @@ function coerceUnion(members: SchemaLike[], value: unknown): unknown {
     const arrayMember = members.find((m) => m.type === 'array');
     return arrayMember ? coerce(arrayMember, value) : value;
   }
+  // A value that already fits a scalar member is kept as it is: in string | integer, 2 stays 2 (not "2").
+  if (members.some((m) => (m.const !== undefined ? value === m.const : SCALARS.has(m.type as string) && matchesType(m.type, value)))) return value;
   for (const member of members) {
     if (member.type === 'array') continue;
     const converted = coerce(member, value);
@@ -58,6 +60,8 @@ function coerceUnion(members: SchemaLike[], value: unknown): unknown {
   }
   return value;
 }
+
+const SCALARS = new Set(['string', 'integer', 'number', 'boolean']);
 
 function matchesType(type: SchemaLike['type'], v: unknown): boolean {
   switch (type) {

@@ -153,7 +153,8 @@ export class LiveMeeting {
       p.audioMuted = false;
       p.handRaised = false;
     }
-    const untouched = [...this.participants.values()].filter((p) => !targets.includes(p));
+    const lifted = new Set(targets);
+    const untouched = [...this.participants.values()].filter((p) => !lifted.has(p));
     this.pendingAllAudio = { muted: false, except: ids(untouched) };
     return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: false, allowSelfUnmute: true }), this.unmuteRequests()] : [];
   }

@@ -1,5 +1,6 @@
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { errorCatalog } from '../../contract/errors.ts';
 import { CLOSE_CODES, COMMAND_SCHEMAS, type ClientCommand, PROTOCOL_VERSION, type ServerEvent, SIGNAL_PATH } from '../../contract/signal/protocol.ts';
@@ -27,25 +28,29 @@ const validators = Object.fromEntries(
   Object.entries(COMMAND_SCHEMAS).map(([type, schema]) => [type, compileValidator<ClientCommand>(schema, type)]),
 ) as Record<ClientCommand['type'], ReturnType<typeof compileValidator<ClientCommand>>>;
 
+/** The WebSocket of a participant and the TLS/TCP socket under it (corked while a round of frames is written). */
+interface Line {
+  ws: WebSocket;
+  raw: Duplex;
+}
+
 /** Sockets of the participants; the live domain addresses participants, this turns them into frames. */
 export class SocketFanout implements Fanout {
-  private readonly sockets = new WeakMap<Participant, WebSocket>();
+  private readonly lines = new WeakMap<Participant, Line>();
+  private readonly corked = new Set<Duplex>();
 
   constructor(private readonly links: LinkBase) {}
 
-  attach(participant: Participant, socket: WebSocket): WebSocket | undefined {
-    const previous = this.sockets.get(participant);
-    this.sockets.set(participant, socket);
-    return previous === socket ? undefined : previous;
+  /** Connects the participant to a socket; returns the socket it replaces, if any. */
+  attach(participant: Participant, ws: WebSocket, raw: Duplex): WebSocket | undefined {
+    const previous = this.lines.get(participant)?.ws;
+    this.lines.set(participant, { ws, raw });
+    return previous === ws ? undefined : previous;
   }
 
-  socketOf(participant: Participant): WebSocket | undefined {
-    return this.sockets.get(participant);
-  }
-
-  detach(participant: Participant, socket: WebSocket): boolean {
-    if (this.sockets.get(participant) !== socket) return false;
-    this.sockets.delete(participant);
+  detach(participant: Participant, ws: WebSocket): boolean {
+    if (this.lines.get(participant)?.ws !== ws) return false;
+    this.lines.delete(participant);
     return true;
   }
 
@@ -60,21 +65,32 @@ export class SocketFanout implements Fanout {
   }
 
   disconnect(_meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void {
-    const socket = this.sockets.get(participant);
-    if (!socket) return;
-    this.sockets.delete(participant);
-    send(socket, disconnectedStatus(reason, message));
-    socket.close(CLOSE_CODES.done, reason);
+    const line = this.lines.get(participant);
+    if (!line) return;
+    this.lines.delete(participant);
+    send(line.ws, disconnectedStatus(reason, message));
+    line.ws.close(CLOSE_CODES.done, reason);
   }
 
   private sendText(p: Participant, text: string): void {
-    const socket = this.sockets.get(p);
-    if (!socket || socket.readyState !== 1) return;
-    if (socket.bufferedAmount > MAX_BUFFERED) {
-      socket.terminate();
+    const line = this.lines.get(p);
+    if (!line || line.ws.readyState !== 1) return;
+    if (line.ws.bufferedAmount > MAX_BUFFERED) {
+      line.ws.terminate();
       return;
     }
-    socket.send(text);
+    // Frames sent to one socket in the same tick leave in one write (one TLS record), not one write each.
+    if (!this.corked.has(line.raw)) {
+      if (this.corked.size === 0) queueMicrotask(() => this.uncorkAll());
+      line.raw.cork();
+      this.corked.add(line.raw);
+    }
+    line.ws.send(text);
+  }
+
+  private uncorkAll(): void {
+    for (const raw of this.corked) raw.uncork();
+    this.corked.clear();
   }
 }
 
@@ -97,10 +113,11 @@ export function signalRoutes(app: FastifyInstance, live: LiveService, fanout: So
     open.add(socket);
     alive.set(socket, true);
     socket.on('pong', () => alive.set(socket, true));
-    new Connection(socket, request.ip, live, fanout, options, app).start();
+    new Connection(socket, request.raw.socket, request.ip, live, fanout, options, app).start();
     socket.on('close', () => open.delete(socket));
   });
-  // WebSocket pings detect dead connections (a browser answers them without any code); two missed = lost.
+  // WebSocket pings detect dead connections (a browser answers them without any code); a ping still unanswered
+  // when the next one is due means the connection is lost.
   const heartbeat = setInterval(() => {
     for (const socket of open) {
       if (!alive.get(socket)) {
@@ -114,7 +131,11 @@ export function signalRoutes(app: FastifyInstance, live: LiveService, fanout: So
   heartbeat.unref();
   return () => {
     clearInterval(heartbeat);
-    for (const socket of open) socket.terminate();
+    // Sockets already closing carry their final status and close code; the rest are told the server is going away.
+    for (const socket of open) if (socket.readyState === 1) socket.close(1001, 'server shutting down');
+    setTimeout(() => {
+      for (const socket of open) socket.terminate();
+    }, 1000).unref();
   };
 }
 
@@ -132,6 +153,7 @@ class Connection {
 
   constructor(
     private readonly socket: WebSocket,
+    private readonly raw: Duplex,
     private readonly address: string,
     private readonly live: LiveService,
     private readonly fanout: SocketFanout,
@@ -162,7 +184,7 @@ class Connection {
     if (!validate) return this.reject(id, new DomainError('input.invalid', `type: unknown command ${JSON.stringify(type)}`));
     const checked = validate(raw);
     if (checked.error) {
-      if (this.state.at === 'new') return this.fail('protocol', checked.error.message);
+      if (this.state.at === 'new') return this.fail('protocol', checked.error, id);
       return this.reject(id, checked.error);
     }
     try {
@@ -195,7 +217,13 @@ class Connection {
 
   private async join(cmd: ClientCommand, request: JoinRequest): Promise<void> {
     this.state = { at: 'admitting' };
-    const admission = await this.live.admit(request);
+    let admission;
+    try {
+      admission = await this.live.admit(request);
+    } catch (e) {
+      this.app.log.error({ err: e }, 'join failed');
+      return this.refuse('ServerError', 'the server could not process the join; try again');
+    }
     if (this.socket.readyState !== 1) {
       // The client went away while we were checking: a place it was given is released at once.
       if (admission.kind === 'joined' && !admission.replaced) this.live.leave(admission.meeting, admission.participant, 'Aborted', 'gone', 'connection lost');
@@ -218,7 +246,7 @@ class Connection {
   }
 
   private enter(meeting: LiveMeeting, participant: Participant, resumed: boolean, id: ClientCommand['id']): void {
-    const previous = this.fanout.attach(participant, this.socket);
+    const previous = this.fanout.attach(participant, this.socket, this.raw);
     if (previous) previous.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
     this.state = { at: 'joined', meeting, participant };
     send(this.socket, connectedStatus(participant, resumed));
@@ -267,8 +295,9 @@ class Connection {
     send(this.socket, errorEvent(id, e));
   }
 
-  private fail(kind: 'protocol', message: string): void {
-    send(this.socket, errorEvent(undefined, new DomainError('input.invalid', message)));
+  /** Ends a connection that broke the protocol; the error names what was wrong. */
+  private fail(kind: 'protocol', problem: string | DomainError, id?: ClientCommand['id']): void {
+    send(this.socket, errorEvent(id, typeof problem === 'string' ? new DomainError('input.invalid', problem) : problem));
     this.state = { at: 'done' };
     this.socket.close(CLOSE_CODES[kind], 'protocol error');
   }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics for one server: request duration by route, method and status, plus process metrics. */
 export function installMetrics(app: FastifyInstance): Registry {
@@ -22,4 +22,24 @@ export function installMetrics(app: FastifyInstance): Registry {
     return registry.metrics();
   });
   return registry;
+}
+
+/** Live meetings and connected participants, read when /metrics is scraped. */
+export function liveGauges(registry: Registry, live: { list(): readonly unknown[]; calls(): number }): void {
+  new Gauge({
+    name: 'convene_live_meetings',
+    help: 'Meetings in progress',
+    registers: [registry],
+    collect() {
+      this.set(live.list().length);
+    },
+  });
+  new Gauge({
+    name: 'convene_live_participants',
+    help: 'Participants holding a place in a live meeting (including those about to resume)',
+    registers: [registry],
+    collect() {
+      this.set(live.calls());
+    },
+  });
 }

@@ -48,6 +48,16 @@ const MANAGER_ONLY = new Set(['listMeetingRooms', 'getMeetingRoom']);
  */
 const SOMEONE_ELSES_MEETING = new Set(['getMeeting', 'updateMeeting', 'updateRecurringMeeting', 'listOccurrences', 'deleteMeeting']);
 
+/**
+ * Operations on a live meeting, addressed by its number (meeting control). A Normal user may use them only on a live
+ * meeting it owns, which the matrix has none of, so every row names a number no meeting has: signed-in callers get
+ * 404, and so do token-less callers of the calls a participant makes for itself (`optionalUser`: rename, request
+ * unmute). Who may control which live meeting is covered with real participants in test/live/control.test.ts.
+ */
+const LIVE_MEETING_OPS = new Set(meetingControlOperations.filter((op) => op.id !== 'listLiveMeetings').map((op) => op.id));
+/** The number the live-meeting rows use: ten digits, never given to a meeting (they have nine). */
+const NO_SUCH_MEETING = '0000000000';
+
 type Role = 'Normal' | 'MeetingOperator' | 'SystemAdmin';
 type Credential = 'none' | 'clientOnly' | 'garbageToken' | Role;
 
@@ -75,8 +85,13 @@ function expected(op: Operation, credential: Credential): Expectation {
   if (credential === 'none') return { status: 400, errorCode: '0x10000001' };
   // `client` operations ignore a token altogether (the apps send a stale one on some calls).
   if (op.access === 'client') return { status: 200 };
+  // A participant's own calls (rename, request unmute) need only its client_id: the meeting is looked up first.
+  if (LIVE_MEETING_OPS.has(op.id) && op.access === 'optionalUser' && credential === 'clientOnly') return { status: 404, errorCode: '0x10000004' };
   // `optionalUser` (the directory) needs sign-in too unless CONVENE_PUBLIC_USER_DIRECTORY=true, which is off by default.
   if (!isRole(credential)) return { status: 401, errorCode: '0x10000002' };
+  if (LIVE_MEETING_OPS.has(op.id)) {
+    return { status: 404, errorCode: '0x10000004' };
+  }
   if (ADMIN_ONLY.has(op.id) && credential !== 'SystemAdmin') return { status: 403, errorCode: '0x10000003' };
   if (MANAGER_ONLY.has(op.id) && credential === 'Normal') return { status: 403, errorCode: '0x10000003' };
   if (SOMEONE_ELSES_MEETING.has(op.id) && credential === 'Normal') return { status: 403, errorCode: '0x10000003' };
@@ -258,6 +273,43 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   }),
   systemVersion: async () => ({}),
   systemCapacity: async () => ({}),
+  listLiveMeetings: async () => ({}),
+  liveMeetingDetail: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  meetingHistory: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  muteAll: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { allow_self_unmute: true } }),
+  unmuteAll: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  muteParticipants: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { participants: ['matrix-participant'] } }),
+  unmuteParticipants: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { participants: ['matrix-participant'] } }),
+  stopMeeting: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { rejoin: true } }),
+  renameParticipant: async (_f, who) => ({
+    params: { meeting_number: NO_SUCH_MEETING },
+    body: { client_id: who?.clientId ?? 'matrix-participant', display_name: 'Matrix participant' },
+  }),
+  startOverlay: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { content: 'Matrix', repeat: 3, position: 0, enable_scroll: true } }),
+  stopOverlay: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  setLecturer: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { lecturer: 'matrix-participant' } }),
+  unsetLecturer: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  disconnectParticipants: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { participants: ['matrix-participant'] } }),
+  disconnectAll: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  pinForMeeting: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { participants: ['matrix-participant'] } }),
+  unpinForMeeting: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  pinForParticipant: async () => ({
+    params: { meeting_number: NO_SUCH_MEETING, target_client_id: 'matrix-viewer' },
+    body: { participants: ['matrix-participant'] },
+  }),
+  unpinForParticipant: async () => ({ params: { meeting_number: NO_SUCH_MEETING, pinned_client_id: 'matrix-viewer' } }),
+  layoutChange: async () => ({
+    params: { meeting_number: NO_SUCH_MEETING, viewer_client_id: 'matrix-viewer' },
+    body: { max_views: 9, layout: 'auto' },
+  }),
+  requestUnmute: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  allowUnmute: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { participants: ['matrix-participant'] } }),
+  allowUnmuteAll: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  lockMeeting: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  unlockMeeting: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
+  recording: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { meeting_number: NO_SUCH_MEETING } }),
+  liveStreaming: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { meeting_number: NO_SUCH_MEETING } }),
+  cascading: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
 };
 
 const fillPath = (path: string, params: Record<string, string> = {}) =>

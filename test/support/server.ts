@@ -1,7 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { clientSecret } from '../../src/accounts/secret.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/options.ts';
@@ -9,14 +11,40 @@ import type { Clock } from '../../src/kernel/clock.ts';
 import { type ConveneServer, createServer } from '../../src/main.ts';
 import { HttpsClient, type Reply } from './client.ts';
 import { createPostgresDatabase, type TestDialect } from './dialects.ts';
+import { freePort } from './postgres.ts';
 
 export const ADMIN_PASSWORD = 'Admin-Passw0rd!';
+
+/**
+ * Where a test server keeps its state: the data directory and, for PostgreSQL, the database. Pass it to another
+ * startTestServer() (or startServerProcess()) to run a new server on the same state, e.g. to test a restart.
+ */
+export interface TestStorage {
+  dialect: TestDialect;
+  dataDir: string;
+  /** The PostgreSQL database (undefined for SQLite). */
+  pg?: { url: string; drop(): Promise<void> };
+}
+
+/** Creates fresh storage of the dialect; removeStorage() deletes it. */
+export async function createTestStorage(dialect: TestDialect): Promise<TestStorage> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'convene-test-'));
+  const pg = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+  return { dialect, dataDir, ...(pg ? { pg } : {}) };
+}
+
+export async function removeStorage(storage: TestStorage): Promise<void> {
+  await storage.pg?.drop();
+  rmSync(storage.dataDir, { recursive: true, force: true });
+}
 
 export interface TestServer {
   server: ConveneServer;
   client: HttpsClient;
   url: string;
   dataDir: string;
+  /** The data directory and database, for a later server on the same state. */
+  storage: TestStorage;
   config: Config;
   /** Every log line the server wrote. */
   logs: string[];
@@ -26,29 +54,36 @@ export interface TestServer {
   /** Creates a user through the API as admin; returns its id. */
   createUser(username: string, password: string, role?: string, extra?: Record<string, unknown>): Promise<string>;
   call: HttpsClient['call'];
-  close(): Promise<void>;
+  /**
+   * Stops the server (gracefully) and removes its storage — unless `keepStorage`, for another server to reuse it (that
+   * server's close() then removes it).
+   */
+  close(options?: { keepStorage?: boolean }): Promise<void>;
 }
+
+/** The environment a test server runs with, before the test's overrides. */
+const baseEnv = (storage: TestStorage): Record<string, string> => ({
+  CONVENE_DATA_DIR: storage.dataDir,
+  CONVENE_HOST: '127.0.0.1',
+  CONVENE_HTTPS_PORT: '0',
+  CONVENE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  CONVENE_LOG_LEVEL: 'info',
+  ...(storage.pg ? { DATABASE_URL: storage.pg.url } : {}),
+});
 
 /**
  * A real server on 127.0.0.1 (random port, HTTPS with its self-signed certificate) over a fresh database of the
- * given dialect and a temp data directory, logging into memory.
+ * given dialect and a temp data directory — or over `options.storage` of an earlier server — logging into memory.
  */
 export async function startTestServer(
   dialect: TestDialect,
   overrides: Record<string, string> = {},
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; storage?: TestStorage } = {},
 ): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'convene-test-'));
-  const pgdb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
-  const config = loadConfig({
-    CONVENE_DATA_DIR: dataDir,
-    CONVENE_HOST: '127.0.0.1',
-    CONVENE_HTTPS_PORT: '0',
-    CONVENE_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    CONVENE_LOG_LEVEL: 'info',
-    ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
-    ...overrides,
-  });
+  if (options.storage && options.storage.dialect !== dialect) throw new Error(`storage is ${options.storage.dialect}, not ${dialect}`);
+  const storage = options.storage ?? (await createTestStorage(dialect));
+  const { dataDir } = storage;
+  const config = loadConfig({ ...baseEnv(storage), ...overrides });
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, done) {
@@ -76,6 +111,7 @@ export async function startTestServer(
     client,
     url,
     dataDir,
+    storage,
     config,
     logs,
     signIn,
@@ -92,12 +128,75 @@ export async function startTestServer(
       return r.body.user_id as string;
     },
     call: (method, path, opts) => client.call(method, path, opts),
-    async close() {
+    async close(closeOptions = {}) {
       client.close();
       await server.close();
-      await pgdb?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!closeOptions.keepStorage) await removeStorage(storage);
     },
   };
   return t;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/convene.js', import.meta.url));
+const PROCESS_STARTUP_MS = 60_000;
+
+export interface ServerProcess {
+  url: string;
+  client: HttpsClient;
+  child: ChildProcess;
+  output(): string;
+  /** SIGKILL: the server gets no chance to end its sessions or write anything. */
+  kill(): Promise<void>;
+}
+
+/**
+ * `convene serve` in its own process over `storage` (e.g. to kill it with SIGKILL, which an in-process server cannot
+ * undergo). Its storage is not removed: the caller's later server or removeStorage() does that.
+ */
+export async function startServerProcess(storage: TestStorage, overrides: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CONVENE_') && k !== 'DATABASE_URL' && !k.startsWith('NODE_TEST')) env[k] = v;
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...env, ...baseEnv(storage), CONVENE_HTTPS_PORT: String(port), ...overrides },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    await exited;
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server process did not start in ${PROCESS_STARTUP_MS} ms\n${out}`)), PROCESS_STARTUP_MS);
+      child.stdout!.on('data', () => {
+        if (out.includes('Convene is serving')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`server process exited during startup\n${out}`));
+      });
+    });
+  } catch (e) {
+    await kill();
+    throw e;
+  }
+  const url = `https://127.0.0.1:${port}`;
+  const client = new HttpsClient(url);
+  return {
+    url,
+    client,
+    child,
+    output: () => out,
+    async kill() {
+      client.close();
+      await kill();
+    },
+  };
 }

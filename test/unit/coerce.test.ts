@@ -177,6 +177,13 @@ describe('coerce() unions', () => {
     assert.deepEqual(run(schema, { v: ['1', '3'] }), { v: [1, 3] });
   });
 
+  it('coerce() keeps a value that already fits a member of a string-or-integer union (signalling command ids)', () => {
+    const schema = Type.Union([Type.String(), Type.Integer()]);
+    assert.equal(run(schema, 2), 2);
+    assert.equal(run(schema, '2'), '2');
+    assert.equal(run(schema, 2.5), '2.5');
+  });
+
   it('coerce() leaves an array for a union without an array member unchanged', () => {
     const schema = Type.Union([Type.Literal(1), Type.Literal(2)]);
     assert.deepEqual(run(schema, ['1']), ['1']);

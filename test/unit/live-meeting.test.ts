@@ -1,0 +1,445 @@
+/**
+ * The live domain's pure parts, without a server: LiveMeeting (admission effects, audio, roster batching, removal),
+ * openingAt (which meeting a number opens when), PasscodeGuard (per client, per address, sliding window).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DomainError } from '../../src/kernel/domain-error.ts';
+import { LiveMeeting } from '../../src/live/live-meeting.ts';
+import { openingAt } from '../../src/live/meeting-window.ts';
+import type { Delivery } from '../../src/live/notices.ts';
+import { NOT_HOST_MUTED, type Participant } from '../../src/live/participant.ts';
+import { PasscodeGuard } from '../../src/live/passcode-guard.ts';
+import type { NumberLookup, ScheduledMeeting } from '../../src/live/ports.ts';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2030, 0, 7, 9, 0, 0);
+
+const scheduled = (over: Partial<ScheduledMeeting> = {}): ScheduledMeeting => ({
+  meetingNumber: '123456789',
+  kind: 'reservation',
+  scheduleId: 'r1',
+  name: 'Weekly',
+  ownerId: 'owner',
+  ownerName: 'Owner',
+  password: '',
+  start: T0,
+  end: T0 + 60 * MIN,
+  timeToJoin: 30,
+  muteUponEntry: false,
+  guestDialIn: true,
+  watermark: false,
+  watermarkType: '',
+  callRate: '0',
+  infoKey: 'k',
+  groupKey: '',
+  ...over,
+});
+
+const person = (clientId: string, over: Partial<Participant> = {}): Participant => ({
+  clientId,
+  userId: '',
+  displayName: clientId.toUpperCase(),
+  host: false,
+  audioMuted: false,
+  videoMuted: false,
+  hostMute: NOT_HOST_MUTED,
+  handRaised: false,
+  pin: null,
+  maxViews: 9,
+  layout: 'auto',
+  joinedAt: T0,
+  address: '10.0.0.1',
+  connected: true,
+  disconnectedAt: 0,
+  resumeToken: `rt-${clientId}`,
+  attendanceId: `att-${clientId}`,
+  ...over,
+});
+
+/** A meeting with a host `h` and the given non-host ids admitted, roster already flushed. */
+function meetingWith(ids: string[], settings: Partial<ScheduledMeeting> = {}): LiveMeeting {
+  const m = new LiveMeeting('s1', scheduled(settings), T0, T0 + 60 * MIN);
+  m.admit(person('h', { host: true, userId: 'owner' }), T0);
+  for (const id of ids) m.admit(person(id), T0);
+  m.flushRoster();
+  return m;
+}
+
+const recipients = (d: Delivery): string[] | 'all' | 'hosts' => (d.audience.to === 'some' ? [...d.audience.clientIds].sort() : d.audience.to);
+const kinds = (ds: Delivery[]): string[] => ds.map((d) => d.notice.kind);
+
+describe('LiveMeeting', () => {
+  it('admit() of a non-host applies mute upon entry with self-unmute allowed', () => {
+    const m = meetingWith([], { muteUponEntry: true });
+    const p = person('a');
+    m.admit(p, T0);
+    assert.equal(p.audioMuted, true);
+    assert.deepEqual(p.hostMute, { muted: true, allowSelfUnmute: true });
+    assert.deepEqual(m.welcome(p).find((n) => n.kind === 'muteLock'), { kind: 'muteLock', muted: true, allowSelfUnmute: true });
+  });
+
+  it('admit() of a host ignores mute upon entry and a mute_all in force', () => {
+    const m = meetingWith([], { muteUponEntry: true });
+    m.muteAll(false, []);
+    const host = person('h2', { host: true, userId: 'op' });
+    m.admit(host, T0);
+    assert.equal(host.audioMuted, false);
+    assert.equal(host.hostMute.muted, false);
+    assert.equal(m.welcome(host).some((n) => n.kind === 'muteLock'), false);
+  });
+
+  it('admit() after muteAll() mutes the joiner with the mute_all setting', () => {
+    const m = meetingWith(['a']);
+    m.muteAll(false, []);
+    const late = person('late');
+    m.admit(late, T0);
+    assert.deepEqual(late.hostMute, { muted: true, allowSelfUnmute: false });
+    m.unmuteAll();
+    const later = person('later');
+    m.admit(later, T0);
+    assert.equal(later.hostMute.muted, false);
+  });
+
+  it('admit() clears emptySince and remove() of the last participant sets it', () => {
+    const m = new LiveMeeting('s1', scheduled(), T0, null);
+    assert.equal(m.emptySince, T0);
+    m.admit(person('a'), T0 + 1000);
+    assert.equal(m.emptySince, null);
+    m.remove('a', T0 + 5000);
+    assert.equal(m.emptySince, T0 + 5000);
+  });
+
+  it('welcome() lists info, full roster, count, layout, pin, session in order; unmute requests only to hosts', () => {
+    const m = meetingWith(['a']);
+    m.setHand(m.get('a')!, true);
+    const guest = m.welcome(m.get('a')!);
+    assert.deepEqual(kinds(guest.map((notice) => ({ audience: { to: 'all' }, notice }))), ['info', 'roster', 'count', 'layout', 'pin', 'session']);
+    const roster = guest[1]!;
+    assert.ok(roster.kind === 'roster' && roster.full && roster.participants.length === 2);
+    const host = m.welcome(m.get('h')!);
+    assert.equal(host.at(-1)!.kind, 'unmuteRequests');
+  });
+
+  it('muteAll() keeps hosts and exclusions unmuted', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    const out = m.muteAll(true, ['b']);
+    assert.equal(out.length, 1);
+    assert.deepEqual(recipients(out[0]!), ['a', 'c']);
+    assert.deepEqual(out[0]!.notice, { kind: 'muteLock', muted: true, allowSelfUnmute: true });
+    assert.equal(m.get('a')!.audioMuted, true);
+    assert.equal(m.get('c')!.audioMuted, true);
+    assert.equal(m.get('b')!.audioMuted, false);
+    assert.equal(m.get('h')!.audioMuted, false);
+  });
+
+  it('muteAll() with only hosts in the meeting tells nobody', () => {
+    const m = meetingWith([]);
+    assert.deepEqual(m.muteAll(true, []), []);
+  });
+
+  it('flushRoster() after muteAll() sends one delta with all_audio_mute and no entries, and no count', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    m.muteAll(true, ['b']);
+    assert.equal(m.rosterPending, true);
+    const out = m.flushRoster();
+    assert.equal(out.length, 1, 'count unchanged: not sent');
+    const notice = out[0]!.notice;
+    assert.equal(out[0]!.audience.to, 'all');
+    assert.ok(notice.kind === 'roster');
+    assert.equal(notice.full, false);
+    assert.deepEqual(notice.participants, []);
+    assert.deepEqual(notice.left, []);
+    assert.deepEqual(notice.allAudio?.muted, true);
+    assert.deepEqual([...notice.allAudio!.except].sort(), ['b', 'h']);
+    assert.equal(m.rosterPending, false);
+    assert.deepEqual(m.flushRoster(), [], 'nothing left to send');
+  });
+
+  it('flushRoster() after unmuteAll() excepts those who were not host-muted', () => {
+    const m = meetingWith(['a', 'b']);
+    m.mute([m.get('a')!], true);
+    m.flushRoster();
+    const out = m.unmuteAll();
+    assert.deepEqual(recipients(out[0]!), ['a']);
+    assert.deepEqual(out[0]!.notice, { kind: 'muteLock', muted: false, allowSelfUnmute: true });
+    const [delta] = m.flushRoster();
+    assert.ok(delta!.notice.kind === 'roster');
+    assert.deepEqual(delta!.notice.allAudio?.muted, false);
+    assert.deepEqual([...delta!.notice.allAudio!.except].sort(), ['b', 'h']);
+  });
+
+  it('flushRoster() batches several joins into one delta and one count', () => {
+    const m = meetingWith([]);
+    m.admit(person('a'), T0);
+    m.admit(person('b'), T0);
+    m.admit(person('c'), T0);
+    const out = m.flushRoster();
+    assert.deepEqual(kinds(out), ['roster', 'count']);
+    const [roster, count] = out;
+    assert.ok(roster!.notice.kind === 'roster');
+    assert.deepEqual(roster!.notice.participants.map((p) => p.clientId), ['a', 'b', 'c']);
+    assert.deepEqual(count!.notice, { kind: 'count', count: 4 });
+  });
+
+  it('flushRoster() sends the count only when it changed', () => {
+    const m = meetingWith(['a']);
+    m.rename(m.get('a')!, 'Ann');
+    assert.deepEqual(kinds(m.flushRoster()), ['roster']);
+    m.admit(person('b'), T0);
+    m.remove('b', T0);
+    const out = m.flushRoster();
+    assert.deepEqual(kinds(out), ['roster'], 'joined and left within one batch: count back where it was');
+    assert.ok(out[0]!.notice.kind === 'roster');
+    assert.deepEqual(out[0]!.notice.participants, []);
+    assert.deepEqual(out[0]!.notice.left, ['b']);
+  });
+
+  it('flushRoster() reports a participant who changed and then left only as left', () => {
+    const m = meetingWith(['a', 'b']);
+    m.rename(m.get('a')!, 'Ann');
+    m.remove('a', T0);
+    const [roster, count] = m.flushRoster();
+    assert.ok(roster!.notice.kind === 'roster');
+    assert.deepEqual(roster!.notice.participants, []);
+    assert.deepEqual(roster!.notice.left, ['a']);
+    assert.deepEqual(count!.notice, { kind: 'count', count: 2 });
+  });
+
+  it('remove() of the lecturer clears it and tells everyone the layout', () => {
+    const m = meetingWith(['a', 'b']);
+    m.setLecturer('a');
+    const out = m.remove('a', T0);
+    assert.equal(m.lecturer, null);
+    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['layout', 'all']]);
+  });
+
+  it('remove() of the meeting pin clears it and tells the viewers without their own pin', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    m.setViewerPin(m.get('c')!, 'b');
+    m.setMeetingPin('a');
+    const out = m.remove('a', T0);
+    assert.equal(m.meetingPin, null);
+    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['pin', ['b', 'h']]]);
+    assert.equal(m.get('c')!.pin, 'b', 'own pin untouched');
+  });
+
+  it('remove() of a participant pinned by viewers clears their pins and tells only them', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    m.setMeetingPin('c');
+    m.setViewerPin(m.get('b')!, 'a');
+    m.setViewerPin(m.get('h')!, 'a');
+    const out = m.remove('a', T0);
+    assert.equal(m.get('b')!.pin, null);
+    assert.equal(m.get('h')!.pin, null);
+    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['pin', ['b', 'h']]]);
+    assert.deepEqual(m.pinFor(m.get('b')!), { clientId: 'c', scope: 'meeting' }, 'back to the meeting pin');
+  });
+
+  it('remove() of the meeting pin who is also a viewer pin tells everyone affected once', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    m.setMeetingPin('a');
+    m.setViewerPin(m.get('b')!, 'a');
+    const out = m.remove('a', T0);
+    assert.equal(m.get('b')!.pin, null);
+    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['pin', ['b', 'c', 'h']]]);
+  });
+
+  it('remove() of someone with a raised hand updates the hosts’ request list', () => {
+    const m = meetingWith(['a', 'b']);
+    m.setHand(m.get('a')!, true);
+    m.setHand(m.get('b')!, true);
+    const out = m.remove('a', T0);
+    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['unmuteRequests', 'hosts']]);
+    const n = out[0]!.notice;
+    assert.ok(n.kind === 'unmuteRequests');
+    assert.deepEqual(n.requests.map((r) => r.clientId), ['b']);
+  });
+
+  it('remove() of an unknown participant does nothing', () => {
+    const m = meetingWith(['a']);
+    assert.deepEqual(m.remove('nobody', T0), []);
+    assert.equal(m.rosterPending, false);
+  });
+
+  it('selfMute() is refused when host-muted without allow_self_unmute (operation.forbidden)', () => {
+    const m = meetingWith(['a']);
+    const a = m.get('a')!;
+    m.mute([a], false);
+    assert.throws(
+      () => m.selfMute(a, { audio: false }),
+      (e: unknown) => e instanceof DomainError && e.kind === 'operation.forbidden',
+    );
+    assert.equal(a.audioMuted, true);
+    assert.deepEqual(m.selfMute(a, { video: true }), [], 'the camera stays the participant’s own');
+    assert.equal(a.videoMuted, true);
+  });
+
+  it('selfMute() unmuting when allowed lifts the host mute and tells the participant', () => {
+    const m = meetingWith(['a']);
+    const a = m.get('a')!;
+    m.mute([a], true);
+    const out = m.selfMute(a, { audio: false });
+    assert.equal(a.audioMuted, false);
+    assert.equal(a.hostMute.muted, false);
+    assert.deepEqual(out.map((d) => [d.notice, recipients(d)]), [[{ kind: 'muteLock', muted: false, allowSelfUnmute: true }, ['a']]]);
+  });
+
+  it('selfMute() unmuting with a raised hand lowers it and updates the hosts', () => {
+    const m = meetingWith(['a']);
+    const a = m.get('a')!;
+    m.selfMute(a, { audio: true });
+    m.setHand(a, true);
+    const out = m.selfMute(a, { audio: false });
+    assert.equal(a.handRaised, false);
+    assert.deepEqual(kinds(out), ['unmuteRequests']);
+  });
+
+  it('allowUnmute() lets a host-muted requester unmute itself', () => {
+    const m = meetingWith(['a']);
+    const a = m.get('a')!;
+    m.mute([a], false);
+    m.setHand(a, true);
+    const out = m.allowUnmute([a]);
+    assert.deepEqual(kinds(out), ['unmuteAllowed', 'muteLock', 'unmuteRequests']);
+    assert.deepEqual(a.hostMute, { muted: true, allowSelfUnmute: true });
+    assert.doesNotThrow(() => m.selfMute(a, { audio: false }));
+  });
+
+  it('setHand() twice with the same value tells the hosts once', () => {
+    const m = meetingWith(['a']);
+    assert.equal(m.setHand(m.get('a')!, true).length, 1);
+    assert.deepEqual(m.setHand(m.get('a')!, true), []);
+  });
+
+  it('setMeetingPin() tells only viewers without their own pin', () => {
+    const m = meetingWith(['a', 'b']);
+    m.setViewerPin(m.get('a')!, 'b');
+    const out = m.setMeetingPin('b');
+    assert.deepEqual(out.map((d) => recipients(d)), [['b', 'h']]);
+    assert.deepEqual(m.setMeetingPin('b'), [], 'unchanged: nobody told');
+  });
+
+  it('setLocked() and setLecturer() tell everyone only on a change', () => {
+    const m = meetingWith(['a']);
+    assert.deepEqual(kinds(m.setLocked(true)), ['info']);
+    assert.deepEqual(m.setLocked(true), []);
+    assert.deepEqual(kinds(m.setLecturer('a')), ['layout']);
+    assert.deepEqual(m.setLecturer('a'), []);
+  });
+
+  it('rename() tells the renamed participant its info and batches a roster entry', () => {
+    const m = meetingWith(['a']);
+    const out = m.rename(m.get('a')!, 'Ann');
+    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['info', ['a']]]);
+    const [delta] = m.flushRoster();
+    assert.ok(delta!.notice.kind === 'roster');
+    assert.deepEqual(delta!.notice.participants.map((p) => [p.clientId, p.displayName]), [['a', 'Ann']]);
+  });
+
+  it('require() of an unknown participant fails notFound naming the field', () => {
+    const m = meetingWith([]);
+    assert.throws(
+      () => m.require('x', 'participants'),
+      (e: unknown) => e instanceof DomainError && e.kind === 'notFound' && e.message.startsWith('participants:'),
+    );
+  });
+});
+
+describe('openingAt()', () => {
+  const lookup = (over: Partial<NumberLookup> = {}): NumberLookup => ({ upcoming: [], hadEnded: false, ...over });
+
+  it('opens a reservation within its time_to_join window (30 min)', () => {
+    const m = scheduled();
+    const r = openingAt(lookup({ upcoming: [m] }), T0 - 30 * MIN);
+    assert.deepEqual(r, { open: true, meeting: m });
+  });
+
+  it('refuses MeetingNoStarted before the time_to_join window', () => {
+    const r = openingAt(lookup({ upcoming: [scheduled()] }), T0 - 31 * MIN);
+    assert.equal(r.open, false);
+    assert.equal(!r.open && r.reason, 'MeetingNoStarted');
+  });
+
+  it('opens a reservation with time_to_join -1 at any time before its end', () => {
+    const m = scheduled({ timeToJoin: -1 });
+    assert.deepEqual(openingAt(lookup({ upcoming: [m] }), T0 - 3 * 24 * 60 * MIN), { open: true, meeting: m });
+  });
+
+  it('refuses MeetingExpired when every meeting under the number has ended', () => {
+    const r = openingAt(lookup({ hadEnded: true }), T0 + 2 * 60 * MIN);
+    assert.equal(!r.open && r.reason, 'MeetingExpired');
+  });
+
+  it('refuses MeetingNoExist for an unknown number', () => {
+    const r = openingAt(lookup(), T0);
+    assert.equal(!r.open && r.reason, 'MeetingNoExist');
+  });
+
+  it('does not open a meeting listed past its end (lookup race): falls back to the reason', () => {
+    const r = openingAt(lookup({ upcoming: [scheduled()], hadEnded: true }), T0 + 60 * MIN);
+    assert.equal(r.open, false);
+  });
+
+  it('opens the room when no reservation in it is open', () => {
+    const room = scheduled({ kind: 'room', start: null, end: null, scheduleId: 'room1', name: 'Room' });
+    const later = scheduled({ start: T0 + 5 * 60 * MIN, end: T0 + 6 * 60 * MIN });
+    assert.deepEqual(openingAt(lookup({ room, upcoming: [later] }), T0), { open: true, meeting: room });
+    assert.deepEqual(openingAt(lookup({ room, hadEnded: true }), T0), { open: true, meeting: room });
+  });
+
+  it('prefers a reservation in a room whose window is open over the room', () => {
+    const room = scheduled({ kind: 'room', start: null, end: null, scheduleId: 'room1', name: 'Room' });
+    const booked = scheduled({ scheduleId: 'r9', name: 'Booked' });
+    assert.deepEqual(openingAt(lookup({ room, upcoming: [booked] }), T0 - 10 * MIN), { open: true, meeting: booked });
+  });
+
+  it('opens the first open meeting of several under the number', () => {
+    const first = scheduled({ scheduleId: 'r1', start: T0 + 5 * 60 * MIN, end: T0 + 6 * 60 * MIN });
+    const second = scheduled({ scheduleId: 'r2', timeToJoin: -1, start: T0 + 8 * 60 * MIN, end: T0 + 9 * 60 * MIN });
+    assert.deepEqual(openingAt(lookup({ upcoming: [first, second] }), T0), { open: true, meeting: second });
+  });
+});
+
+describe('PasscodeGuard', () => {
+  const guard = () => new PasscodeGuard({ perClient: 3, perAddress: 5, windowMs: 10 * MIN });
+
+  it('attemptsLeft() counts down per client and meeting', () => {
+    const g = guard();
+    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0), 3);
+    g.recordFailure('m1', 'c1', 'ip1', T0);
+    g.recordFailure('m1', 'c1', 'ip1', T0);
+    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0), 1);
+    g.recordFailure('m1', 'c1', 'ip1', T0);
+    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0), 0);
+    assert.equal(g.attemptsLeft('m2', 'c1', 'ip2', T0), 3, 'another meeting has its own count');
+    assert.equal(g.attemptsLeft('m1', 'c2', 'ip2', T0), 3, 'another client has its own count');
+  });
+
+  it('attemptsLeft() is limited per address across client ids and meetings', () => {
+    const g = guard();
+    for (let i = 0; i < 5; i++) g.recordFailure(`m${i}`, `c${i}`, 'ip1', T0);
+    assert.equal(g.attemptsLeft('m9', 'fresh', 'ip1', T0), 0);
+    assert.equal(g.attemptsLeft('m9', 'fresh', 'ip2', T0), 3);
+  });
+
+  it('attemptsLeft() recovers when failures fall out of the window', () => {
+    const g = guard();
+    g.recordFailure('m1', 'c1', 'ip1', T0);
+    g.recordFailure('m1', 'c1', 'ip1', T0 + 5 * MIN);
+    g.recordFailure('m1', 'c1', 'ip1', T0 + 6 * MIN);
+    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0 + 10 * MIN - 1), 0);
+    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0 + 10 * MIN), 1, 'the first failure expired');
+    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0 + 16 * MIN), 3);
+  });
+
+  it('prune() forgets expired failures and keeps fresh ones', () => {
+    const g = guard();
+    g.recordFailure('m1', 'c1', 'ip1', T0);
+    g.recordFailure('m1', 'c2', 'ip2', T0 + 8 * MIN);
+    g.prune(T0 + 10 * MIN);
+    const map = (g as unknown as { failures: Map<string, number[]> }).failures;
+    assert.deepEqual([...map.keys()].sort(), ['a:ip2', 'c:m1:c2']);
+    assert.equal(g.attemptsLeft('m1', 'c2', 'ip2', T0 + 10 * MIN), 2);
+  });
+});
