@@ -85,8 +85,12 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   });
   const authenticate = (token: string, clientId: string) => accounts.authenticate(token, clientId);
   accountsRoutes(app, accounts, users, authenticate);
-  roomsRoutes(app, rooms, authenticate);
-  schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate);
+  // An edited meeting or room that is live tells its participants (live is created below; called only after start).
+  const scheduleChanged = (meetingNumber: string) => {
+    live.refresh(meetingNumber).catch((err) => app.log.error({ err }, 'refreshing a live meeting after an edit'));
+  };
+  roomsRoutes(app, rooms, authenticate, scheduleChanged);
+  schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate, scheduleChanged);
   meetingLinkRoutes(app, core.meetingLinks, links, authenticate);
 
   const clock = options.clock ?? systemClock;

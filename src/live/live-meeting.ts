@@ -26,7 +26,8 @@ export class LiveMeeting {
 
   constructor(
     readonly sessionId: string,
-    readonly settings: ScheduledMeeting,
+    /** What the schedule says about the meeting; replaced when it is edited while live (see reschedule). */
+    public settings: ScheduledMeeting,
     readonly startedAt: number,
     /** ms; null = open-ended (a room). Hosts may move it. */
     public endTime: number | null,
@@ -256,6 +257,14 @@ export class LiveMeeting {
     if (this.locked === locked) return [];
     this.locked = locked;
     return [toAll({ kind: 'info' })];
+  }
+
+  /** The meeting (or room) was edited while live: new name, owner, times, links, watermark reach everyone. */
+  reschedule(fresh: ScheduledMeeting): Delivery[] {
+    const endChanged = fresh.end !== this.settings.end;
+    this.settings = fresh;
+    if (endChanged) this.endTime = fresh.end;
+    return [toAll({ kind: 'info' }), toAll({ kind: 'session' })];
   }
 
   setEndTime(end: number): Delivery[] {

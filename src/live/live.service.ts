@@ -194,6 +194,15 @@ export class LiveService {
     return { kind: 'joined', meeting, participant, replaced: false };
   }
 
+  /** Re-reads the schedule of a live meeting after an edit and tells the participants what changed. */
+  async refresh(meetingNumber: string): Promise<void> {
+    const meeting = this.meetings.get(meetingNumber);
+    if (!meeting) return;
+    const lookup = await this.directory.lookup(meetingNumber, this.clock.now());
+    const fresh = [...lookup.upcoming, ...(lookup.room ? [lookup.room] : [])].find((m) => m.scheduleId === meeting.settings.scheduleId);
+    if (fresh && this.meetings.get(meetingNumber) === meeting) this.apply(meeting, meeting.reschedule(fresh));
+  }
+
   /** A new connection taking back a place held since its connection dropped. */
   resume(resumeToken: string, address: string): { meeting: LiveMeeting; participant: Participant } | undefined {
     for (const meeting of this.meetings.values()) {

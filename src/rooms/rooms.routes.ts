@@ -26,7 +26,13 @@ const wirePage = (page: RoomViewPage) => ({
   total_size: page.total,
 });
 
-export function roomsRoutes(app: FastifyInstance, rooms: RoomsService, authenticate: Authenticate): void {
+export function roomsRoutes(
+  app: FastifyInstance,
+  rooms: RoomsService,
+  authenticate: Authenticate,
+  /** Told the number of every edited room, so a live session in it can follow its new name. */
+  onChanged: (meetingNumber: string) => void = () => {},
+): void {
   registerOperation(app, ops.listOwnMeetingRooms, authenticate, async ({ caller, query }) =>
     wirePage(await rooms.listOwn(caller, { pageNum: query.page_num ?? 1, pageSize: query.page_size ?? 500 })),
   );
@@ -37,15 +43,15 @@ export function roomsRoutes(app: FastifyInstance, rooms: RoomsService, authentic
   registerOperation(app, ops.createMeetingRoom, authenticate, async ({ caller, body }) =>
     wireRoom(await rooms.create(caller, { name: body.meetingroom_name, ownerId: body.owner_id, password: body.meeting_password })),
   );
-  registerOperation(app, ops.updateMeetingRoom, authenticate, async ({ caller, params, body }) =>
-    wireRoom(
-      await rooms.update(caller, params.meeting_room_id, {
-        name: body.meetingroom_name,
-        ownerId: body.owner_id,
-        password: body.meeting_password,
-      }),
-    ),
-  );
+  registerOperation(app, ops.updateMeetingRoom, authenticate, async ({ caller, params, body }) => {
+    const view = await rooms.update(caller, params.meeting_room_id, {
+      name: body.meetingroom_name,
+      ownerId: body.owner_id,
+      password: body.meeting_password,
+    });
+    onChanged(view.room.meetingNumber);
+    return wireRoom(view);
+  });
   registerOperation(app, ops.deleteMeetingRoom, authenticate, async ({ caller, params }) => {
     await rooms.delete(caller, params.meeting_room_id);
     return {};

@@ -18,7 +18,13 @@ export function schedulingRoutes(
   queries: ScheduleQueries,
   links: LinkBase,
   authenticate: Authenticate,
+  /** Told the meeting number of every edited meeting, so a live session can follow its new name and times. */
+  onChanged: (meetingNumber: string) => void = () => {},
 ): void {
+  const changed = <T extends { meetingNumber: string }>(r: T): T => {
+    onChanged(r.meetingNumber);
+    return r;
+  };
   registerOperation(app, ops.createMeeting, authenticate, async ({ caller, body }) =>
     meetingDetail(await queries.view(await service.create(caller, meetingInput(body))), links),
   );
@@ -29,10 +35,10 @@ export function schedulingRoutes(
     meetingDetail(await queries.get(caller, params.reservation_id), links),
   );
   registerOperation(app, ops.updateMeeting, authenticate, async ({ caller, params, body }) =>
-    meetingDetail(await queries.view(await service.update(caller, params.reservation_id, meetingInput(body))), links),
+    meetingDetail(await queries.view(changed(await service.update(caller, params.reservation_id, meetingInput(body)))), links),
   );
   registerOperation(app, ops.updateSeries, authenticate, async ({ caller, params, body }) =>
-    meetingDetail(await queries.view(await service.updateSeries(caller, params.id, meetingInput(body))), links),
+    meetingDetail(await queries.view(changed(await service.updateSeries(caller, params.id, meetingInput(body)))), links),
   );
   registerOperation(app, ops.deleteMeeting, authenticate, async ({ caller, params, query, body }) => {
     await service.delete(caller, params.reservation_id, query.deleteGroup === true || body?.deleteGroup === true);

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { reservationRow } from '../support/storage.ts';
 
 /** R1 (client contract §2.2) plus Convene's room administration calls. */
 
@@ -69,36 +70,17 @@ for (const dialect of testDialects()) {
     };
     /** A meeting row as the scheduling capability stores it, written directly (its API is built separately). */
     const insertReservation = async (roomId: string | null, startTime: number, endTime: number, seriesId: string | null = null) => {
-      const id = randomUUID();
-      const now = Date.now();
-      await t.server.database.db
-        .insertInto('reservations')
-        .values({
-          id,
-          type: seriesId ? 'recurrence' : 'reservation',
-          owner_id: ids.alice,
-          series_id: seriesId,
-          meeting_number: '123456789',
-          password: '',
-          room_id: roomId,
-          name: 'Planning',
-          description: '',
-          call_rate: '2048K',
-          start_time: startTime,
-          end_time: endTime,
-          mute_upon_entry: 0,
-          guest_dial_in: 1,
-          watermark: 0,
-          watermark_type: 'single',
-          time_to_join: 30,
-          generate_live_url: 0,
-          live_passcode: '',
-          info_key: randomUUID(),
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      return id;
+      const row = reservationRow({
+        type: seriesId ? 'recurrence' : 'reservation',
+        owner_id: ids.alice,
+        series_id: seriesId,
+        meeting_number: '123456789',
+        room_id: roomId,
+        start_time: startTime,
+        end_time: endTime,
+      });
+      await t.server.database.db.insertInto('reservations').values(row).execute();
+      return row.id;
     };
     const insertSeries = async (roomId: string) => {
       const id = randomUUID();

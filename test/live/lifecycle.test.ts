@@ -140,6 +140,28 @@ describe('live meetings: join reasons, lifecycle, reconnect [sqlite]', () => {
   });
   after(() => t.close());
 
+  it('editing a live reservation (name, end time) reaches its participants as meeting.info', async () => {
+    const now = clock.now();
+    const created = await t.call('POST', '/api/v1/meeting_schedule', {
+      query: { client_id: owner.clientId, token: owner.token },
+      body: { meeting_type: 'reservation', meeting_name: 'Before', schedule_start_time: now - 10 * MINUTE, schedule_end_time: now + 60 * MINUTE, meeting_password: '', time_to_join: -1 },
+    });
+    assert.equal(created.status, 200, created.text);
+    const guest = await join(t, { meeting_number: created.body.meeting_number, client_id: 'g-edited', display_name: 'G' });
+    assert.equal(guest.info?.meeting_name, 'Before');
+    const newEnd = now + 90 * MINUTE;
+    const edited = await t.call('POST', `/api/v1/meeting_schedule/${created.body.reservation_id}`, {
+      query: { client_id: owner.clientId, token: owner.token },
+      body: { meeting_name: 'After', schedule_start_time: now - 10 * MINUTE, schedule_end_time: newEnd },
+    });
+    assert.equal(edited.status, 200, edited.text);
+    const info = await guest.waitFor('meeting.info', (e) => e.meeting_name === 'After');
+    assert.equal(info.end_time, newEnd);
+    const detail = await restFor(t, owner.clientId, owner.token).liveMeeting(created.body.meeting_number);
+    assert.equal(detail.meeting_name, 'After');
+    assert.equal(detail.end_time, newEnd);
+  });
+
   describe('join reasons', () => {
     it('an unknown number → MeetingNoExist', async () => {
       await refused(t, { meeting_number: '100000001', client_id: 'g-noexist', display_name: 'G' }, 'MeetingNoExist');

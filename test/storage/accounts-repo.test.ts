@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { KyselyAccountsStore } from '../../src/accounts/accounts.repo.ts';
 import type { Session } from '../../src/accounts/ports.ts';
 import type { User } from '../../src/accounts/user.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
 import { DomainError } from '../../src/kernel/domain-error.ts';
 import { asUserId } from '../../src/kernel/ids.ts';
-import { createPostgresDatabase, testDialects } from '../support/dialects.ts';
+import { testDialects } from '../support/dialects.ts';
+import { openTestDatabase } from '../support/storage.ts';
 
 /** Beyond 2^32 (and 2^31) so a 32-bit or string read would show. */
 const T = 1_900_000_000_123;
@@ -56,23 +53,15 @@ async function rejectsWith(promise: Promise<unknown>, kind: string, message?: Re
 
 for (const dialect of testDialects()) {
   describe(`KyselyAccountsStore [${dialect}]`, () => {
-    let dir: string;
     let handle: DatabaseHandle;
     let store: KyselyAccountsStore;
-    let dropDatabase: (() => Promise<void>) | undefined;
+    let closeDatabase: (() => Promise<void>) | undefined;
     let firstMigration: string[];
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'convene-repo-'));
-      let url = '';
-      if (dialect === 'postgres') {
-        const pg = await createPostgresDatabase();
-        url = pg.url;
-        dropDatabase = pg.drop;
-      }
-      handle = openDatabase(url, dir);
+      const opened = await openTestDatabase(dialect, 'convene-repo-');
+      ({ handle, applied: firstMigration, close: closeDatabase } = opened);
       assert.equal(handle.dialect, dialect);
-      firstMigration = await migrateToLatest(handle.db);
       store = new KyselyAccountsStore(handle.db, handle.dialect);
     });
 
@@ -83,11 +72,7 @@ for (const dialect of testDialects()) {
       store = new KyselyAccountsStore(handle.db, handle.dialect);
     });
 
-    after(async () => {
-      await handle?.close();
-      await dropDatabase?.();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => closeDatabase?.());
 
     describe('migrations', () => {
       it('migrateToLatest() applies every migration in order on a fresh database and nothing on a second run', async () => {

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Insertable } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
 import { KyselyMeetingDirectory } from '../../src/live/directory.repo.ts';
 import { KyselySessionHistory } from '../../src/live/history.repo.ts';
 import type { ScheduledMeeting } from '../../src/live/ports.ts';
-import type { ReservationsTable } from '../../src/scheduling/scheduling.table.ts';
-import { createPostgresDatabase, testDialects } from '../support/dialects.ts';
+import { testDialects } from '../support/dialects.ts';
+import { openTestDatabase, type ReservationFields, reservationRow } from '../support/storage.ts';
 
 /** Beyond 2^32 so a 32-bit or string read would show. */
 const T = 1_900_000_000_123;
@@ -20,11 +13,10 @@ const HOUR = 3_600_000;
 
 for (const dialect of testDialects()) {
   describe(`live storage [${dialect}]`, () => {
-    let dir: string;
     let handle: DatabaseHandle;
     let directory: KyselyMeetingDirectory;
     let history: KyselySessionHistory;
-    let dropDatabase: (() => Promise<void>) | undefined;
+    let closeDatabase: (() => Promise<void>) | undefined;
 
     const insertUser = async (name: string, realName: string) => {
       await handle.db
@@ -91,28 +83,8 @@ for (const dialect of testDialects()) {
         .execute();
     };
 
-    const insertReservation = async (fields: Partial<Insertable<ReservationsTable>> & Pick<ReservationsTable, 'meeting_number' | 'owner_id' | 'start_time' | 'end_time'>) => {
-      const row: Insertable<ReservationsTable> = {
-        id: randomUUID(),
-        type: 'reservation',
-        series_id: null,
-        password: '',
-        room_id: null,
-        name: 'Meeting',
-        description: '',
-        call_rate: '4096K',
-        mute_upon_entry: 0,
-        guest_dial_in: 0,
-        watermark: 0,
-        watermark_type: 'single',
-        time_to_join: 30,
-        generate_live_url: 0,
-        live_passcode: '',
-        info_key: randomUUID(),
-        created_at: T,
-        updated_at: T,
-        ...fields,
-      };
+    const insertReservation = async (fields: ReservationFields) => {
+      const row = reservationRow({ created_at: T, updated_at: T, ...fields });
       await handle.db.insertInto('reservations').values(row).execute();
       return row;
     };
@@ -121,25 +93,13 @@ for (const dialect of testDialects()) {
     let bob: string; // has none: his username stands in
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'convene-live-'));
-      let url = '';
-      if (dialect === 'postgres') {
-        const pg = await createPostgresDatabase();
-        url = pg.url;
-        dropDatabase = pg.drop;
-      }
-      handle = openDatabase(url, dir);
-      await migrateToLatest(handle.db);
+      ({ handle, close: closeDatabase } = await openTestDatabase(dialect, 'convene-live-'));
       directory = new KyselyMeetingDirectory(handle.db);
       history = new KyselySessionHistory(handle.db);
       alice = await insertUser('alice', 'Alice Able');
       bob = await insertUser('bob', '');
     });
-    after(async () => {
-      await handle.db.destroy();
-      await dropDatabase?.();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => closeDatabase?.());
 
     describe(`MeetingDirectory.lookup [${dialect}]`, () => {
       it('an unknown number: no room, nothing upcoming, nothing ended', async () => {

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KyselyAccountsStore } from '../../src/accounts/accounts.repo.ts';
 import type { Caller } from '../../src/accounts/caller.ts';
 import { KyselyPeopleLookup } from '../../src/accounts/people.repo.ts';
 import type { Role, User } from '../../src/accounts/user.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open.ts';
 import { ManualClock } from '../../src/kernel/clock.ts';
 import { DomainError } from '../../src/kernel/domain-error.ts';
 import { asUserId } from '../../src/kernel/ids.ts';
@@ -18,7 +12,8 @@ import type { MeetingRoom } from '../../src/rooms/room.ts';
 import { KyselyRoomsStore } from '../../src/rooms/rooms.repo.ts';
 import { RoomsService } from '../../src/rooms/rooms.service.ts';
 import { KyselyMeetingNumberRegistry } from '../../src/scheduling/meeting-number.repo.ts';
-import { createPostgresDatabase, testDialects } from '../support/dialects.ts';
+import { testDialects } from '../support/dialects.ts';
+import { openTestDatabase, reservationRow } from '../support/storage.ts';
 
 /** Beyond 2^32 so a 32-bit or string read would show. */
 const T = 1_900_000_000_123;
@@ -54,11 +49,10 @@ async function rejectsWith(promise: Promise<unknown>, kind: string, message?: Re
 
 for (const dialect of testDialects()) {
   describe(`KyselyRoomsStore and RoomsService [${dialect}]`, () => {
-    let dir: string;
     let handle: DatabaseHandle;
     let store: KyselyRoomsStore;
     let service: RoomsService;
-    let dropDatabase: (() => Promise<void>) | undefined;
+    let closeDatabase: (() => Promise<void>) | undefined;
     const clock = new ManualClock(T);
     const users = {
       admin: makeUser('admin', 'SystemAdmin', 'The Admin'),
@@ -81,57 +75,19 @@ for (const dialect of testDialects()) {
     });
 
     const insertReservation = async (roomId: string | null, start: number, end: number, seriesId: string | null = null) => {
-      const id = randomUUID();
-      await handle.db
-        .insertInto('reservations')
-        .values({
-          id,
-          type: 'reservation',
-          owner_id: users.owner.id,
-          series_id: seriesId,
-          meeting_number: '555555555',
-          password: '',
-          room_id: roomId,
-          name: 'm',
-          description: '',
-          call_rate: '2048K',
-          start_time: start,
-          end_time: end,
-          mute_upon_entry: 0,
-          guest_dial_in: 0,
-          watermark: 0,
-          watermark_type: 'single',
-          time_to_join: 30,
-          generate_live_url: 0,
-          live_passcode: '',
-          info_key: randomUUID(),
-          created_at: T,
-          updated_at: T,
-        })
-        .execute();
-      return id;
+      const row = reservationRow({ owner_id: users.owner.id, meeting_number: '555555555', room_id: roomId, series_id: seriesId, start_time: start, end_time: end, created_at: T, updated_at: T });
+      await handle.db.insertInto('reservations').values(row).execute();
+      return row.id;
     };
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'convene-rooms-'));
-      let url = '';
-      if (dialect === 'postgres') {
-        const pg = await createPostgresDatabase();
-        url = pg.url;
-        dropDatabase = pg.drop;
-      }
-      handle = openDatabase(url, dir);
-      await migrateToLatest(handle.db);
+      ({ handle, close: closeDatabase } = await openTestDatabase(dialect, 'convene-rooms-'));
       const accounts = new KyselyAccountsStore(handle.db, handle.dialect);
       for (const u of Object.values(users)) await accounts.users.insert(u);
       store = new KyselyRoomsStore(handle.db, (db) => new KyselyMeetingNumberRegistry(db, 9, () => clock.now()));
       service = new RoomsService(store, new KyselyPeopleLookup(handle.db), clock);
     });
-    after(async () => {
-      await handle.db.destroy();
-      await dropDatabase?.();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => closeDatabase?.());
 
     describe(`repository [${dialect}]`, () => {
       it('insert → findById and findByNumber return the room unchanged, timestamps as numbers beyond 2^32', async () => {
