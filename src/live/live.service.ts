@@ -136,13 +136,14 @@ export class LiveService {
     const live = this.meetings.get(req.meetingNumber);
     if (live) settings = live.settings;
     const host = user !== undefined && (user.id === settings.ownerId || isMeetingManager(user));
-    if (live?.locked && !host) return refused('MeetingLocked', 'the meeting is locked');
-    if (!user && !settings.guestDialIn) return refused('GuestUnallowed', 'guests may not join this meeting; sign in');
-
+    // The same participant coming back (the same user, or a guest from the same address) takes its place again, even
+    // in a meeting locked meanwhile; anyone else presenting that client_id is refused.
     const existing = live?.get(req.clientId);
     if (existing && !(user ? existing.userId === user.id : existing.userId === '' && existing.address === req.address)) {
       return refused('ServerReject', 'client_id: already in the meeting from another device');
     }
+    if (live?.locked && !host && !existing) return refused('MeetingLocked', 'the meeting is locked');
+    if (!user && !settings.guestDialIn) return refused('GuestUnallowed', 'guests may not join this meeting; sign in');
     if (!existing) {
       if (this.calls() >= this.policy.maxCalls) return refused('LicenseLimitReached', 'the server’s licensed number of calls is reached');
       const cap = this.policy.maxParticipantsPerMeeting;

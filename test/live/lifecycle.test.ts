@@ -192,6 +192,13 @@ describe('live meetings: join reasons, lifecycle, reconnect [sqlite]', () => {
       await refused(t, { meeting_number: n, client_id: 'm-locked', display_name: 'M', token: member.token }, 'MeetingLocked');
       const op = await join(t, { meeting_number: n, client_id: 'op-locked', display_name: 'Op', token: operator.token });
       assert.equal((await op.waitFor('meeting.info')).locked, true);
+      // Someone already in takes their place back after a lost connection, lock or not.
+      await restFor(t, owner.clientId, owner.token).unlock(n);
+      const inside = await join(t, { meeting_number: n, client_id: 'g-inside', display_name: 'Inside' });
+      await restFor(t, owner.clientId, owner.token).lock(n);
+      inside.close();
+      const back = await join(t, { meeting_number: n, client_id: 'g-inside', display_name: 'Inside' });
+      assert.equal(back.connected, true);
     });
 
     it('guest_dial_in false → GuestUnallowed for guests; a signed-in user may join', async () => {
