@@ -6,7 +6,8 @@
  *      *-hasher.ts) — import no framework, database, logging or network package, no node:* I/O module, and nothing
  *      from the infrastructure folders or adapter files;
  *  (c) nothing in src/ imports from test/ or bench/;
- *  (d) sdk/ (also bundled for the browser) imports only typebox, contract/ and sdk/ files.
+ *  (d) sdk/ (also bundled for the browser) imports only typebox, contract/ and sdk/ files;
+ *  (e) web/ (the browser app, bundled by src/web/web.routes.ts) imports only typebox, contract/, sdk/ and web/ files.
  * Usage: node --import tsx scripts/check-boundaries.ts [root]   (root defaults to the repository)
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -73,6 +74,7 @@ const RULE_CONTRACT = 'contract/ may import only typebox, contract/ files and `i
 const RULE_PURE = 'pure files import no framework, database, logging or I/O module, nor infrastructure or adapter files';
 const RULE_TESTS = 'src/ may not import test/ or bench/';
 const RULE_SDK = 'sdk/ may import only typebox, contract/ and sdk/ files';
+const RULE_WEB = 'web/ may import only typebox, contract/, sdk/ and web/ files';
 
 /** Every import specifier in a TypeScript source: static imports, re-exports, side-effect and dynamic imports. */
 export function parseImports(source: string): ImportRef[] {
@@ -130,6 +132,13 @@ export function checkFile(file: string, imports: ImportRef[]): Violation[] {
       if (!allowed) add(RULE_SDK);
       continue;
     }
+    if (file.startsWith('web/')) {
+      const allowed = target
+        ? target.startsWith('contract/') || target.startsWith('sdk/') || target.startsWith('web/')
+        : moduleName(specifier) === 'typebox';
+      if (!allowed) add(RULE_WEB);
+      continue;
+    }
     if (!file.startsWith('src/')) continue;
     if (target && (target.startsWith('test/') || target.startsWith('bench/') || target === 'test' || target === 'bench')) {
       add(RULE_TESTS);
@@ -160,9 +169,9 @@ function listTs(dir: string): string[] {
   });
 }
 
-/** Checks every .ts file under root/src, root/contract and root/sdk. */
+/** Checks every .ts file under root/src, root/contract, root/sdk and root/web. */
 export function checkBoundaries(root: string): BoundaryReport {
-  const files = [...listTs(join(root, 'src')), ...listTs(join(root, 'contract')), ...listTs(join(root, 'sdk'))].sort();
+  const files = [...listTs(join(root, 'src')), ...listTs(join(root, 'contract')), ...listTs(join(root, 'sdk')), ...listTs(join(root, 'web'))].sort();
   let imports = 0;
   const violations: Violation[] = [];
   for (const full of files) {

@@ -2,6 +2,8 @@
  * `npm test`: runs the whole suite once, with every database test against SQLite and, when the PostgreSQL server
  * binaries are installed, against a throwaway PostgreSQL cluster started here and removed afterwards.
  * CONVENE_REQUIRE_POSTGRES=1 (set by .ci/run) turns a missing PostgreSQL into a failure instead of a skip.
+ * CONVENE_REQUIRE_CHROMIUM=1 (also set by .ci/run) does the same for the browser tests (test/web/), which need the
+ * Debian `chromium` package at /usr/lib/chromium/chromium.
  */
 import { spawn } from 'node:child_process';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
@@ -20,6 +22,8 @@ const TEST_FILES = [
   'test/unit/accounts-caches.test.ts',
   'test/unit/sdk-roster.test.ts',
   'test/unit/live-meeting.test.ts',
+  'test/unit/media-policy.test.ts',
+  'test/unit/ipc-channel.test.ts',
   'test/storage/accounts-repo.test.ts',
   'test/storage/rooms-repo.test.ts',
   'test/storage/live-repo.test.ts',
@@ -45,7 +49,9 @@ const TEST_FILES = [
   'test/compat/frtc-meeting-control-calls.test.ts',
   'test/live/control.test.ts',
   'test/live/lifecycle.test.ts',
+  'test/media/pool.test.ts',
   'test/cli/cli.test.ts',
+  'test/web/app.test.ts',
 ];
 
 const only = process.argv.slice(2);

@@ -19,6 +19,7 @@ import { meetingLinkRoutes } from './scheduling/links.routes.ts';
 import { schedulingRoutes } from './scheduling/scheduling.routes.ts';
 import type { Clock } from './kernel/clock.ts';
 import { systemRoutes } from './system/system.routes.ts';
+import { webRoutes } from './web/web.routes.ts';
 import { VERSION } from './version.ts';
 import { MeetingControl } from './live/control.service.ts';
 import { KyselyMeetingDirectory } from './live/directory.repo.ts';
@@ -92,6 +93,8 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   roomsRoutes(app, rooms, authenticate, scheduleChanged);
   schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate, scheduleChanged);
   meetingLinkRoutes(app, core.meetingLinks, links, authenticate);
+  // The browser meeting app at /app/, bundled in memory from web/ at start (no build step).
+  webRoutes(app);
 
   const clock = options.clock ?? systemClock;
   const fanout = new SocketFanout(links);

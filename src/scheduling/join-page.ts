@@ -1,6 +1,6 @@
 /**
  * The page behind a meeting link (`/j/{key}`): self-contained HTML (no external assets) with the meeting's name,
- * time, number and how to join with an FRTC app. Joining in the browser comes with the media capability. Every value
+ * time, number, a link to join in the browser app (`/app/`) and how to join with an FRTC app. Every value
  * from the database is HTML-escaped; the one inline script only reformats the UTC times into the reader's local time.
  */
 import type { MeetingStatus } from './meeting-links.service.ts';
@@ -18,6 +18,8 @@ export interface JoinPageData {
   calendarUrl: string;
   /** host[:port] the apps must be configured with. */
   serverAddress: string;
+  /** The browser app opened on this meeting: `/app/#key=<key>` (the key in the fragment never reaches a server log). */
+  appUrl: string;
 }
 
 export function escapeHtml(value: string): string {
@@ -33,7 +35,8 @@ export const JOIN_PAGE_STYLE =
   '.desc{white-space:pre-wrap;overflow-wrap:anywhere;color:#3a3f47}' +
   'dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem}dt{color:#5c6370}dd{margin:0;font-weight:600}' +
   '.number{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:1.2rem;letter-spacing:.05em}' +
-  'a.button{display:inline-block;margin-top:1rem;padding:.6rem 1rem;border-radius:8px;background:#026ffe;color:#fff;text-decoration:none}';
+  'a.button{display:inline-block;margin-top:1rem;padding:.6rem 1rem;border-radius:8px;background:#026ffe;color:#fff;text-decoration:none}' +
+  'a.button.secondary{background:#e8eaed;color:#1d2129;margin-left:.5rem}';
 
 export const JOIN_PAGE_SCRIPT =
   '(function(){try{var f={weekday:"long",year:"numeric",month:"long",day:"numeric",hour:"2-digit",minute:"2-digit",timeZoneName:"short"};' +
@@ -81,11 +84,13 @@ export function joinPage(d: JoinPageData): string {
     `<dt>Server</dt><dd>${escapeHtml(d.serverAddress)}</dd>`,
     '</dl>',
     '<h2>How to join</h2>',
+    `<p><a class="button" id="join-in-browser" href="${escapeHtml(d.appUrl)}">Join in the browser</a></p>`,
+    '<p class="note">Or with an app:</p>',
     '<ol>',
     `<li>Open the FRTC / SQMeeting app and make sure its server address is <b>${escapeHtml(d.serverAddress)}</b>.</li>`,
     `<li>Choose “Join meeting” and enter the meeting number <b>${number}</b>${d.hasPassword ? ', then the password' : ''}.</li>`,
     '</ol>',
-    `<a class="button" href="${escapeHtml(d.calendarUrl)}" download>Download calendar invite</a>`,
+    `<a class="button secondary" href="${escapeHtml(d.calendarUrl)}" download>Download calendar invite</a>`,
   ];
   return page(`${d.name} · Convene`, lines.filter((l) => l !== '').join('\n'));
 }

@@ -111,6 +111,7 @@ export function meetingLinkRoutes(app: FastifyInstance, links: MeetingLinks, bas
               status,
               calendarUrl: calendarUrl(base, viaGroupKey || !view.series ? key : view.series.groupKey),
               serverAddress: serverAddress(),
+              appUrl: `/app/#key=${encodeURIComponent(key)}`,
             }),
           );
         } catch (e) {

@@ -171,6 +171,24 @@ describe('checkBoundaries() on a fixture tree with violations', () => {
     );
   });
 
+  it('checkFile() lets web/ import only typebox, contract/, sdk/ and web/ files (the browser app)', () => {
+    const refs = parseImports(
+      [
+        "import Type from 'typebox';",
+        "import { SIGNAL_PATH } from '../contract/signal/protocol.ts';",
+        "import { SignalClient } from '../sdk/signal-client.ts';",
+        "import { h } from './dom.ts';",
+        "import { webRoutes } from '../src/web/web.routes.ts';",
+        "import { chromium } from 'playwright-core';",
+        "import { readFileSync } from 'node:fs';",
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      checkFile('web/app.ts', refs).map((v) => v.specifier),
+      ['../src/web/web.routes.ts', 'playwright-core', 'node:fs'],
+    );
+  });
+
   it('checkBoundaries() allows node:crypto and node:path in pure files', () => {
     assert.deepEqual(violationsOf('src/kernel/domain-error.ts'), []);
     assert.deepEqual(violationsOf('src/accounts/user.ts'), []);

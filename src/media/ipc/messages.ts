@@ -1,0 +1,62 @@
+/**
+ * The message maps of the supervisor ↔ media worker channel. A side of a channel is described by the requests it
+ * answers and the notifications it sends; Channel<Local, Remote> is typed by method name from these maps.
+ *
+ * Everything that crosses is JSON (the channel uses Node's 'json' IPC serialization, see channel.ts), which the `Json`
+ * constraint checks at compile time: a Map, a Buffer or a class instance in a message is a type error, not a silently
+ * emptied object on the other side. Media never crosses this channel: workers own their UDP sockets.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+/** Params or result of a request that carries nothing. */
+export type Empty = Record<string, never>;
+
+export type RequestMap = Record<string, { params: JsonObject; result: JsonObject }>;
+export type NotificationMap = Record<string, JsonObject>;
+
+/** One side of a channel: the requests it serves and the notifications (one-way events) it sends. */
+export interface Side {
+  requests: RequestMap;
+  notifications: NotificationMap;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The media worker process (src/media/worker/main.ts). */
+export type WorkerSide = {
+  requests: {
+    /** Health check; also what the pool's periodic ping sends. */
+    ping: { params: Empty; result: { pid: number; rss: number } };
+    /** Idempotent: opening an open room succeeds. */
+    openRoom: { params: { roomId: string }; result: Empty };
+    /** Idempotent: closing an unknown room succeeds. */
+    closeRoom: { params: { roomId: string }; result: Empty };
+    roomCount: { params: Empty; result: { count: number } };
+    /**
+     * DIAGNOSTIC, served only by a worker started with diagnostics on (WorkerPool option `diagnostics`, used by the
+     * tests; never by the server): answers after `ms` (at most 60 000) without blocking the worker, to exercise
+     * request deadlines. Without diagnostics it fails as an unknown method.
+     */
+    sleep: { params: { ms: number }; result: Empty };
+    /**
+     * DIAGNOSTIC, same guard: busy-waits `ms` (at most 60 000), so the worker's event loop is wedged and its pings go
+     * unanswered, as in a worker stuck in a loop.
+     */
+    block: { params: { ms: number }; result: Empty };
+  };
+  notifications: {
+    /** Sent once, when the worker's handlers are installed; the pool sends nothing before it. */
+    ready: { pid: number };
+    log: { level: LogLevel; msg: string };
+  };
+};
+
+/** The supervisor (WorkerPool): serves no requests and sends no notifications yet. */
+export type SupervisorSide = {
+  requests: Record<never, never>;
+  notifications: Record<never, never>;
+};
+
+/** Longest `sleep`/`block` a diagnostic request may ask for. */
+export const DIAGNOSTIC_MAX_MS = 60_000;

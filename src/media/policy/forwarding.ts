@@ -1,0 +1,186 @@
+/**
+ * The forwarding decision as data: given who publishes what, who may be heard and seen, the meeting's focus settings
+ * and the active-speaker ranking, what each viewer receives. The SFU worker recomputes it on every relevant change
+ * (mute, pin, lecturer, layout, join/leave, speaker ranking tick), applies `diff(previous, next)` and never decides
+ * anything itself, so the enforcement rules live here, tested without media.
+ *
+ * Enforcement: a participant whose audio (video) is not allowed — host-muted, or self-muted — is never a source of an
+ * audio (video) slot, whatever its client sends.
+ *
+ * Audio: top-N slots, not "every allowed publisher". Each viewer gets `audioSlots` (default 3) audio streams, filled
+ * with the active speakers, then the recent speakers, then join order. Why:
+ *  - forwarding every unmuted publisher costs viewers × unmuted streams and one transceiver per publisher on every
+ *    viewer's connection (renegotiated at each join); with the 1000-participant meetings Convene is sized for that
+ *    is unbounded, while N fixed slots are negotiated once and cost viewers × N;
+ *  - people cannot follow more than two or three simultaneous talkers; Google Meet forwards the three loudest too;
+ *  - slots are filled even with silent publishers, so a meeting with at most N + 1 unmuted participants (every
+ *    small meeting) forwards all of them, exactly as "everyone" would, with no onset clipping.
+ * The cost: in a crowd, a new talker is heard once the detector ranks them (~0.25 s). `audioSlots: Infinity` gives
+ * the "every allowed publisher" behaviour.
+ *
+ * Video, per viewer, at most maxViews slots, the viewer never receiving itself. Slot 0 is the large one: the focus —
+ * the viewer's pin, else the meeting pin, else the lecturer (entries naming the viewer or an absent participant are
+ * skipped) — kept empty if the focus sends no video (the client shows the focus's avatar large: a pin means "show me
+ * this person", not "show me whoever has a camera"); with no focus, the dominant speaker. The other slots take the
+ * active speakers, then join order. Content share has its own slot (`content`).
+ */
+import { placeStable, type Slot } from './slots.ts';
+
+export type { Slot } from './slots.ts';
+
+export interface MediaParticipant {
+  id: string;
+  publishesAudio: boolean;
+  publishesVideo: boolean;
+  publishesContent: boolean;
+  /** False when host-muted (and not yet allowed and self-unmuted) or self-muted. */
+  audioAllowed: boolean;
+  videoAllowed: boolean;
+}
+
+export interface MeetingFocus {
+  lecturer: string | null;
+  meetingPin: string | null;
+  /** Who is sharing content, if anyone. */
+  contentOwner?: string | null;
+}
+
+export interface Viewer {
+  id: string;
+  /** This viewer's own pin; null = follow the meeting. */
+  pin: string | null;
+  maxViews: number;
+}
+
+export interface ForwardingInput {
+  /** In join order. */
+  participants: readonly MediaParticipant[];
+  meeting: MeetingFocus;
+  viewers: readonly Viewer[];
+  /** Active-speaker ranking, most relevant (dominant) first; ids not in the meeting are ignored. */
+  speakers: readonly string[];
+  /** Audio streams per viewer (default 3); Infinity forwards every allowed publisher. */
+  audioSlots?: number;
+}
+
+export interface ViewerForwarding {
+  audio: Slot[];
+  video: Slot[];
+  content: string | null;
+}
+
+/** Viewer id → what it receives. */
+export type ForwardingPlan = ReadonlyMap<string, ViewerForwarding>;
+
+export const DEFAULT_AUDIO_SLOTS = 3;
+
+/**
+ * Computes the plan; `previous` (the last plan) keeps slot assignments stable: a source still selected for a viewer
+ * stays in the slot it had.
+ */
+export function decideForwarding(input: ForwardingInput, previous?: ForwardingPlan): ForwardingPlan {
+  const byId = new Map(input.participants.map((p) => [p.id, p]));
+  const joinOrder = input.participants.map((p) => p.id);
+  // Muted people are not "speaking" for selection, whatever levels their client sends.
+  const speakers = [...new Set(input.speakers)].filter((id) => byId.get(id)?.audioAllowed === true);
+  const ranked = [...new Set([...speakers, ...joinOrder])];
+  // Computed once per meeting, then sliced per viewer: O(viewers × slots), not O(viewers × participants).
+  const audible = ranked.filter((id) => audioOk(byId.get(id)));
+  const visible = ranked.filter((id) => videoOk(byId.get(id)));
+  const audioCount = input.audioSlots ?? DEFAULT_AUDIO_SLOTS;
+  const { lecturer, meetingPin, contentOwner = null } = input.meeting;
+  const sharing = contentOwner !== null && byId.get(contentOwner)?.publishesContent === true ? contentOwner : null;
+
+  const plan = new Map<string, ViewerForwarding>();
+  for (const viewer of input.viewers) {
+    const before = previous?.get(viewer.id);
+    const focus = [viewer.pin, meetingPin, lecturer].find((id) => id != null && id !== viewer.id && byId.has(id)) ?? null;
+    const maxViews = Math.max(0, Math.floor(viewer.maxViews));
+    const others = firstOthers(visible, viewer.id, focus, maxViews);
+    const head = focus === null ? (others.shift() ?? null) : videoOk(byId.get(focus)) ? focus : null;
+    const audioTake = Number.isFinite(audioCount) ? audioCount : audible.length;
+    plan.set(viewer.id, {
+      audio: placeStable({ count: audioTake, rest: firstOthers(audible, viewer.id, null, audioTake), previous: before?.audio }),
+      video: placeStable({ count: maxViews, head, rest: others, previous: before?.video }),
+      content: sharing === viewer.id ? null : sharing,
+    });
+  }
+  return plan;
+}
+
+const audioOk = (p: MediaParticipant | undefined): boolean => p !== undefined && p.publishesAudio && p.audioAllowed;
+const videoOk = (p: MediaParticipant | undefined): boolean => p !== undefined && p.publishesVideo && p.videoAllowed;
+
+/** The first `n` of `ordered` that are neither the viewer nor the focus (which has its own slot). */
+function firstOthers(ordered: readonly string[], viewer: string, focus: string | null, n: number): string[] {
+  const out: string[] = [];
+  for (const id of ordered) {
+    if (out.length >= n) break;
+    if (id !== viewer && id !== focus) out.push(id);
+  }
+  return out;
+}
+
+/** One slot whose source changed. `from` null = the slot was empty; `to` null = it is empty now. */
+export interface SlotChange {
+  kind: 'audio' | 'video' | 'content';
+  /** Always 0 for content. */
+  slot: number;
+  from: string | null;
+  to: string | null;
+}
+
+export interface ViewerChanges {
+  /** Slots that now carry a different (non-null) source: rebase the slot's rewriter to it. */
+  switched: SlotChange[];
+  /** Slots that carry nothing now: stop sending on them. */
+  emptied: SlotChange[];
+  /** Streams to ask for a keyframe (PLI): the new sources of switched video and content slots. */
+  keyframes: KeyframeRequest[];
+}
+
+/** A participant's camera (`video`) or screen share (`content`): two streams, each with its own keyframes. */
+export interface KeyframeRequest {
+  kind: 'video' | 'content';
+  source: string;
+}
+
+const NOTHING: ViewerForwarding = { audio: [], video: [], content: null };
+
+/**
+ * What changed per viewer between two plans; viewers without changes are left out. A viewer missing from `next`
+ * (gone) has all its slots emptied; one missing from `previous` (new) has all its slots switched from null.
+ */
+export function diff(previous: ForwardingPlan, next: ForwardingPlan): Map<string, ViewerChanges> {
+  const out = new Map<string, ViewerChanges>();
+  for (const viewer of new Set([...previous.keys(), ...next.keys()])) {
+    const a = previous.get(viewer) ?? NOTHING;
+    const b = next.get(viewer) ?? NOTHING;
+    const changes = [
+      ...slotChanges('audio', a.audio, b.audio),
+      ...slotChanges('video', a.video, b.video),
+      ...(a.content === b.content ? [] : [{ kind: 'content' as const, slot: 0, from: a.content, to: b.content }]),
+    ];
+    if (changes.length === 0) continue;
+    const switched = changes.filter((c) => c.to !== null);
+    const keyframes = switched.flatMap((c) => (c.kind === 'audio' ? [] : [{ kind: c.kind, source: c.to! }]));
+    out.set(viewer, { switched, emptied: changes.filter((c) => c.to === null), keyframes });
+  }
+  return out;
+}
+
+function slotChanges(kind: 'audio' | 'video', before: readonly Slot[], after: readonly Slot[]): SlotChange[] {
+  const from = new Map(before.map((s) => [s.slot, s.source]));
+  const to = new Map(after.map((s) => [s.slot, s.source]));
+  const slots = [...new Set([...from.keys(), ...to.keys()])].sort((x, y) => x - y);
+  return slots
+    .map((slot) => ({ kind, slot, from: from.get(slot) ?? null, to: to.get(slot) ?? null }))
+    .filter((c) => c.from !== c.to);
+}
+
+/** Every stream to ask for a keyframe after a recomputation, once each (many viewers may switch to the same one). */
+export function keyframeRequests(changes: ReadonlyMap<string, ViewerChanges>): KeyframeRequest[] {
+  const unique = new Map<string, KeyframeRequest>();
+  for (const c of changes.values()) for (const k of c.keyframes) unique.set(`${k.kind}:${k.source}`, k);
+  return [...unique.values()];
+}

@@ -1,0 +1,90 @@
+/**
+ * Entry of a media worker process, started by WorkerPool with fork() and `--import <tsx>` (there is no build step).
+ * It serves the requests of ipc/messages.ts `WorkerSide` over its IPC channel and exits as soon as that channel
+ * closes, so a worker never outlives its supervisor (not even one killed with SIGKILL: the pipe closes with it).
+ *
+ * Arguments: `--diagnostics` serves the diagnostic requests (sleep, block); `--max-message-bytes=N`.
+ */
+import { Channel } from '../ipc/channel.ts';
+import { DIAGNOSTIC_MAX_MS, type SupervisorSide, type WorkerSide } from '../ipc/messages.ts';
+import { processPort } from '../ipc/port.ts';
+import { WorkerRooms } from './rooms.ts';
+
+if (!process.send) {
+  console.error('the media worker is started by the server (WorkerPool), with an IPC channel');
+  process.exit(1);
+}
+
+const arg = (name: string): string | undefined =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const diagnostics = process.argv.includes('--diagnostics');
+const maxMessageBytes = Number(arg('max-message-bytes')) || undefined;
+
+const describe = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));
+
+let channel: Channel<WorkerSide, SupervisorSide> | undefined;
+/** Failures with no caller to answer go to the supervisor as `log` notifications, or to stderr when that is gone. */
+const report = (error: unknown, context: string): void => {
+  const msg = `${context}: ${describe(error)}`;
+  if (!channel?.notify('log', { level: 'error', msg })) console.error(msg);
+};
+channel = new Channel<WorkerSide, SupervisorSide>(processPort(), {
+  name: `media worker ${process.pid}`,
+  report,
+  ...(maxMessageBytes ? { maxMessageBytes } : {}),
+});
+
+const rooms = new WorkerRooms();
+const roomId = (params: { roomId: string }): string => {
+  if (typeof params.roomId !== 'string' || params.roomId === '') throw new Error('roomId must be a non-empty string');
+  return params.roomId;
+};
+const diagnosticMs = (params: { ms: number }): number => {
+  if (!diagnostics) throw Object.assign(new Error('diagnostic requests are off'), { name: 'IpcUnknownMethod' });
+  const ms = Number(params.ms);
+  if (!Number.isFinite(ms) || ms < 0 || ms > DIAGNOSTIC_MAX_MS) throw new Error(`ms must be 0..${DIAGNOSTIC_MAX_MS}`);
+  return ms;
+};
+
+channel.handle('ping', () => ({ pid: process.pid, rss: process.memoryUsage.rss() }));
+channel.handle('openRoom', (params) => {
+  rooms.open(roomId(params));
+  return {};
+});
+channel.handle('closeRoom', (params) => {
+  rooms.close(roomId(params));
+  return {};
+});
+channel.handle('roomCount', () => ({ count: rooms.count }));
+channel.handle('sleep', async (params) => {
+  const ms = diagnosticMs(params);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return {};
+});
+channel.handle('block', (params) => {
+  const end = Date.now() + diagnosticMs(params);
+  while (Date.now() < end) {
+    // wedged on purpose: the event loop answers nothing meanwhile
+  }
+  return {};
+});
+
+let exiting = false;
+function exit(): void {
+  if (exiting) return;
+  exiting = true;
+  try {
+    rooms.closeAll();
+  } catch (error) {
+    console.error(`media worker ${process.pid}: closing rooms failed: ${describe(error)}`);
+  }
+  channel?.close('worker exiting');
+  process.exit(0);
+}
+
+channel.onClose(exit);
+process.on('SIGTERM', exit);
+// Ctrl-C in a terminal signals the whole process group: the supervisor decides when its workers stop.
+process.on('SIGINT', () => {});
+
+channel.notify('ready', { pid: process.pid });

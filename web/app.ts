@@ -1,0 +1,317 @@
+/**
+ * Convene in the browser: join a meeting by link (`/app/#key=<meeting link key>`) or by number, as a guest or
+ * signed in, and take part through the signalling protocol (sdk/SignalClient). Audio and video come with the media
+ * capability: the seam is web/media.ts (MediaSession); until then every tile is a placeholder.
+ */
+import { resolveMeetingLink } from '../contract/rest/meeting-links.ts';
+import { CLOSE_CODES, SIGNAL_PATH } from '../contract/signal/protocol.ts';
+import { RestClient, RestError } from '../sdk/rest-client.ts';
+import { JoinError, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
+import { byId, input } from './dom.ts';
+import { clientId, remembered } from './identity.ts';
+import { type MediaSession, NoMedia } from './media.ts';
+import { MeetingView } from './meeting-view.ts';
+import { REPLACED, reasonText } from './reasons.ts';
+
+type Screen = 'join' | 'connecting' | 'passcode' | 'meeting' | 'end';
+const SCREENS: Screen[] = ['join', 'connecting', 'passcode', 'meeting', 'end'];
+
+/** How long the app keeps trying to resume a dropped connection (the server holds the place for 30 s by default). */
+const RESUME_WINDOW_MS = 30_000;
+const RESUME_RETRY_MS = 1500;
+/** The server waits two minutes for a passcode; the whole admission may take that long. */
+const ADMISSION_TIMEOUT_MS = 130_000;
+
+interface JoinRequest {
+  meetingNumber: string;
+  displayName: string;
+  passcode: string;
+  username: string;
+  password: string;
+}
+
+/** The media implementation the meeting view gets; replaced when the media capability exists. */
+let createMedia: () => MediaSession = () => new NoMedia();
+export function setMediaFactory(factory: () => MediaSession): void {
+  createMedia = factory;
+}
+
+const origin = location.origin;
+const me = clientId();
+let lastRequest: JoinRequest | undefined;
+/** The meeting the page's link resolved to (#key=…), shown above the form. */
+let linkMeeting: { number: string; name: string; password: string } | undefined;
+let current: { signal: SignalClient; view: MeetingView; final: boolean } | undefined;
+
+function show(screen: Screen): void {
+  for (const s of SCREENS) byId(`${s}-screen`).hidden = s !== screen;
+  document.body.dataset.screen = screen;
+}
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function toast(text: string): void {
+  const el = byId('toast');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), 6000);
+}
+
+function banner(text: string | undefined): void {
+  const el = byId('banner');
+  el.textContent = text ?? '';
+  el.hidden = text === undefined;
+}
+
+function joinError(text: string | undefined): void {
+  const el = byId('join-error');
+  el.textContent = text ?? '';
+  el.hidden = text === undefined;
+}
+
+/** The failure / goodbye screen; `data-reason` carries the protocol reason for tests and styling. */
+function showEnd(reason: string, phase: 'join' | 'ended', serverMessage = ''): void {
+  banner(undefined);
+  const text = reasonText(reason, phase, serverMessage);
+  const screen = byId('end-screen');
+  screen.dataset.reason = reason;
+  screen.dataset.phase = phase;
+  byId('end-title').textContent = text.title;
+  byId('end-message').textContent = text.message;
+  byId('end-rejoin').hidden = !text.rejoin || !lastRequest;
+  byId('end-sign-in').hidden = !text.signIn;
+  show('end');
+}
+
+// ---- joining --------------------------------------------------------------------------------------------------
+
+/** Shows the passcode prompt; resolves with the passcode, or undefined when the participant cancels. */
+function askPasscode(attemptsLeft: number, rejected: boolean): Promise<string | undefined> {
+  const message = byId('passcode-message');
+  message.textContent = rejected
+    ? `Wrong password. ${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`
+    : 'This meeting needs a password.';
+  message.dataset.rejected = String(rejected);
+  message.dataset.attemptsLeft = String(attemptsLeft);
+  message.className = rejected ? 'error' : '';
+  const field = input('passcode-input');
+  field.value = '';
+  show('passcode');
+  field.focus();
+  return new Promise((resolve) => {
+    const form = byId<HTMLFormElement>('passcode-form');
+    const cancel = byId('passcode-cancel');
+    const done = (value: string | undefined) => {
+      form.removeEventListener('submit', submit);
+      cancel.removeEventListener('click', cancelled);
+      show('connecting');
+      resolve(value);
+    };
+    const submit = (event: Event) => {
+      event.preventDefault();
+      done(field.value.trim());
+    };
+    const cancelled = () => done(undefined);
+    form.addEventListener('submit', submit);
+    cancel.addEventListener('click', cancelled);
+  });
+}
+
+async function join(request: JoinRequest): Promise<void> {
+  lastRequest = request;
+  joinError(undefined);
+  show('connecting');
+  const rest = new RestClient({ baseUrl: origin, clientId: me });
+  if (request.username !== '') {
+    try {
+      await rest.signIn(request.username, request.password);
+    } catch (e) {
+      show('join');
+      joinError(signInError(e));
+      return;
+    }
+  }
+  remembered.save(request.displayName, request.username);
+  const signal = new SignalClient({ url: origin.replace(/^http/, 'ws') + SIGNAL_PATH, WebSocket: WebSocket as unknown as WebSocketConstructorLike });
+  const view = new MeetingView(signal, rest, createMedia(), toast);
+  const session = { signal, view, final: false };
+  current = session;
+  signal.on('meeting.status', (e) => {
+    if (e.status !== 'disconnected' || current !== session || session.final) return;
+    session.final = true;
+    view.dispose();
+    showEnd(e.reason, 'ended', e.message);
+  });
+  try {
+    await signal.join(
+      {
+        meeting_number: request.meetingNumber,
+        client_id: me,
+        display_name: request.displayName,
+        ...(rest.token ? { token: rest.token } : {}),
+        ...(request.passcode !== '' ? { passcode: request.passcode } : {}),
+      },
+      { onPasscode: askPasscode, timeoutMs: ADMISSION_TIMEOUT_MS },
+    );
+  } catch (e) {
+    session.final = true;
+    view.dispose();
+    if (e instanceof JoinError && e.local && e.reason === 'PasscodeFailed') {
+      // Cancelled at the passcode prompt: back to the form.
+      show('join');
+      return;
+    }
+    if (e instanceof JoinError) showEnd(e.reason, 'join', e.message);
+    else showEnd('UnknownReason', 'join', e instanceof Error ? e.message : String(e));
+    return;
+  }
+  if (session.final) return; // disconnected during the snapshot
+  show('meeting');
+  view.render();
+  void watch(session);
+}
+
+function signInError(e: unknown): string {
+  if (e instanceof RestError) {
+    if (e.errorCode === '0x00003001') return 'Sign-in failed: this account is frozen for a few minutes after too many wrong passwords.';
+    if (e.errorCode === '0x00003002') return 'Sign-in failed: this account is locked.';
+    if (e.status === 401) return 'Sign-in failed: wrong username or password.';
+    if (e.status === 429) return 'Sign-in failed: too many attempts. Try again in a minute.';
+    return `Sign-in failed: ${e.error}`;
+  }
+  return `Sign-in failed: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/** Follows the connection: a drop without a final status is resumed within the resume window. */
+async function watch(session: NonNullable<typeof current>): Promise<void> {
+  const { signal } = session;
+  for (;;) {
+    const closed = await signal.closed;
+    if (session.final || current !== session) return;
+    if (closed.code === CLOSE_CODES.replaced) {
+      session.final = true;
+      session.view.dispose();
+      showEnd(REPLACED, 'ended');
+      return;
+    }
+    banner('Reconnecting…');
+    document.body.dataset.reconnecting = 'true';
+    const deadline = Date.now() + RESUME_WINDOW_MS;
+    let resumed = false;
+    while (!session.final && Date.now() < deadline) {
+      try {
+        await signal.resume({ timeoutMs: 5000 });
+        resumed = true;
+        break;
+      } catch (e) {
+        if (e instanceof JoinError && !e.local) {
+          // The server answered: the place is gone (MeetingInterrupt) or the meeting ended meanwhile.
+          session.final = true;
+          session.view.dispose();
+          showEnd(e.reason, 'ended', e.message);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, RESUME_RETRY_MS));
+      }
+    }
+    delete document.body.dataset.reconnecting;
+    if (session.final) return;
+    if (!resumed) {
+      session.final = true;
+      session.view.dispose();
+      showEnd('MeetingInterrupt', 'ended');
+      return;
+    }
+    banner(undefined);
+    document.body.dataset.resumes = String(Number(document.body.dataset.resumes ?? 0) + 1);
+    session.view.render();
+  }
+}
+
+async function leave(): Promise<void> {
+  const session = current;
+  if (!session || session.final) return;
+  // The server answers leave with meeting.status disconnected StatusOk, which shows the goodbye screen.
+  await session.signal.leave().catch(() => undefined);
+  if (!session.final) {
+    session.final = true;
+    session.view.dispose();
+    showEnd('StatusOk', 'ended');
+  }
+}
+
+// ---- the join form --------------------------------------------------------------------------------------------
+
+function formRequest(): JoinRequest {
+  return {
+    meetingNumber: input('meeting-number').value.replace(/\s+/g, ''),
+    displayName: input('display-name').value.trim(),
+    passcode: input('passcode').value.trim(),
+    username: input('username').value.trim(),
+    password: input('password').value,
+  };
+}
+
+function showJoinForm(focusSignIn = false): void {
+  current = undefined;
+  banner(undefined);
+  if (focusSignIn) byId<HTMLDetailsElement>('sign-in').open = true;
+  show('join');
+  (focusSignIn ? input('username') : input('meeting-number').value ? input('display-name') : input('meeting-number')).focus();
+}
+
+/** `#key=<meeting link key>`: the link's meeting number (and password: holding the link is the invitation). */
+async function resolveLink(): Promise<void> {
+  const key = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (!key) return;
+  const note = byId('join-meeting');
+  try {
+    const rest = new RestClient({ baseUrl: origin, clientId: me });
+    const info = await rest.call(resolveMeetingLink, { params: { key } });
+    linkMeeting = { number: info.meeting_number, name: info.meeting_name, password: info.meeting_password };
+    input('meeting-number').value = info.meeting_number;
+    input('passcode').value = info.meeting_password;
+    note.textContent = `Joining “${info.meeting_name}”`;
+    note.dataset.meetingNumber = info.meeting_number;
+    if (info.meeting_status === 'ENDED') note.textContent += ' — this meeting has ended.';
+  } catch (e) {
+    note.textContent = e instanceof RestError && e.status === 404 ? 'This meeting link does not lead to a meeting.' : 'The meeting link could not be read.';
+    note.className = 'error';
+  }
+  note.hidden = false;
+}
+
+function start(): void {
+  input('display-name').value = remembered.name();
+  input('username').value = remembered.username();
+  byId('join-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const request = formRequest();
+    if (!/^[0-9]+$/.test(request.meetingNumber)) return joinError('Enter the meeting number (digits only).');
+    if (request.displayName === '') return joinError('Enter your name.');
+    if (request.username !== '' && request.password === '') return joinError('Enter your password to sign in.');
+    void join(request);
+  });
+  byId('leave').addEventListener('click', () => void leave());
+  byId('end-rejoin').addEventListener('click', () => {
+    if (lastRequest) void join(lastRequest);
+  });
+  byId('end-sign-in').addEventListener('click', () => showJoinForm(true));
+  byId('end-home').addEventListener('click', () => showJoinForm());
+  window.addEventListener('pagehide', () => {
+    // Closing the tab leaves the meeting at once instead of holding the place for the resume window.
+    if (!current || current.final) return;
+    try {
+      current.signal.sendRaw(JSON.stringify({ type: 'leave' }));
+    } catch {
+      // not connected: nothing to leave
+    }
+  });
+  show('join');
+  void resolveLink().then(() => {
+    document.body.dataset.ready = 'true';
+    if (linkMeeting) input('display-name').focus();
+  });
+}
+
+start();
