@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
+import { allOperations } from '../../contract/rest/index.ts';
 import { after, before, describe, it } from 'node:test';
-import { meetingControlOperations } from '../../contract/rest/meeting-control.ts';
-import { calendarDownload, meetingLinkOperations } from '../../contract/rest/meeting-links.ts';
-import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
-import { meetingScheduleOperations } from '../../contract/rest/meeting-schedule.ts';
+import { calendarDownload } from '../../contract/rest/meeting-links.ts';
 import type { Operation } from '../../contract/rest/operation.ts';
-import { systemOperations } from '../../contract/rest/system.ts';
-import { userOperations } from '../../contract/rest/user.ts';
 import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** Every operation the contract declares: a new operation is covered here without touching this file. */
-const OPERATIONS: readonly Operation[] = [
-  ...userOperations,
-  ...systemOperations,
-  ...meetingRoomOperations,
-  ...meetingLinkOperations,
-  ...meetingScheduleOperations,
-  ...meetingControlOperations,
-];
+const OPERATIONS = allOperations;
 
 /** Every (operation, method, path) the server must register. Contract paths already use the OpenAPI `{param}` form. */
 const ENDPOINTS = OPERATIONS.flatMap((op) => op.methods.flatMap((method) => op.paths.map((path) => ({ op, method, path }))));

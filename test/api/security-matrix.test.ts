@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { allOperations } from '../../contract/rest/index.ts';
 import { meetingControlOperations } from '../../contract/rest/meeting-control.ts';
-import { meetingLinkOperations } from '../../contract/rest/meeting-links.ts';
-import { meetingRoomOperations } from '../../contract/rest/meeting-room.ts';
-import { meetingScheduleOperations } from '../../contract/rest/meeting-schedule.ts';
+import { after, before, describe, it } from 'node:test';
 import type { HttpMethod, Operation } from '../../contract/rest/operation.ts';
-import { systemOperations } from '../../contract/rest/system.ts';
-import { userOperations } from '../../contract/rest/user.ts';
 import { clientSecret } from '../../src/accounts/secret.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
@@ -17,14 +13,7 @@ import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/ser
  * credential, must give exactly the status (and FRTC errorCode) the access rules say — and never a 5xx.
  */
 
-const OPERATIONS: readonly Operation[] = [
-  ...userOperations,
-  ...systemOperations,
-  ...meetingRoomOperations,
-  ...meetingLinkOperations,
-  ...meetingScheduleOperations,
-  ...meetingControlOperations,
-];
+const OPERATIONS = allOperations;
 
 /** Operations only a SystemAdmin may use (contract §9, the document's "available for SystemAdmin"). */
 const ADMIN_ONLY = new Set([
