@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { allOperations } from '../../contract/rest/index.ts';
 import { after, before, describe, it } from 'node:test';
 import { calendarDownload } from '../../contract/rest/meeting-links.ts';
-import type { Operation } from '../../contract/rest/operation.ts';
 import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
