@@ -126,7 +126,13 @@ export class ConnectionClosedError extends Error {
 
 /** A command without its `id` (the client numbers commands itself). */
 export type Command = ClientCommand extends infer C ? (C extends ClientCommand ? Omit<C, 'id'> : never) : never;
-export type Answer<C extends Command> = C['type'] extends 'ping' ? EventOf<'pong'> : EventOf<'ack'>;
+export type Answer<C extends Command> = C['type'] extends 'ping'
+  ? EventOf<'pong'>
+  : C['type'] extends 'media.publish'
+    ? EventOf<'media.answer'>
+    : C['type'] extends 'media.subscribe'
+      ? EventOf<'media.offer'>
+      : EventOf<'ack'>;
 
 /** Every event type of protocol v1; a Record so that a new type in the contract fails to compile until it is added. */
 const KNOWN_EVENTS: Record<EventType, true> = {
@@ -146,6 +152,11 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   ack: true,
   pong: true,
   error: true,
+  'media.answer': true,
+  'media.offer': true,
+  'media.slots': true,
+  'media.speaker': true,
+  'media.restart': true,
 };
 
 const OPEN = 1;
@@ -359,6 +370,25 @@ export class SignalClient {
     socket.send(text);
   }
 
+  /** Sends the publisher connection's offer; resolves with the SFU's answer. */
+  async publish(sdp: string): Promise<string> {
+    return (await this.send({ type: 'media.publish', sdp })).sdp;
+  }
+
+  /** Asks for the subscriber connection: the SFU's offer and which mid carries which slot. */
+  subscribe() {
+    return this.send({ type: 'media.subscribe' });
+  }
+
+  /** The answer to the subscribe offer. */
+  accept(sdp: string) {
+    return this.send({ type: 'media.accept', sdp });
+  }
+
+  share(sharing: boolean) {
+    return this.send({ type: 'share', sharing });
+  }
+
   /** true = off: `{audio: true}` mutes the microphone. */
   mute(change: { audio?: boolean; video?: boolean }) {
     return this.send({ type: 'mute', ...change });
@@ -555,7 +585,8 @@ export class SignalClient {
       this.consumed.add(event);
       return true;
     }
-    if ((event.type === 'ack' || event.type === 'pong' || event.type === 'error') && typeof event.id === 'number') {
+    const reply = event.type === 'ack' || event.type === 'pong' || event.type === 'error' || event.type === 'media.answer' || event.type === 'media.offer';
+    if (reply && typeof event.id === 'number') {
       const pending = this.pending.get(event.id);
       if (!pending) return false;
       this.pending.delete(event.id);

@@ -28,6 +28,9 @@ import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges } from './observability/metrics.ts';
+import { LiveMedia } from './live/live-media.ts';
+import { WorkerPool } from './media/pool/pool.ts';
+import { PoolMediaEngine } from './media/pool/pool-engine.ts';
 import { systemClock } from './kernel/clock.ts';
 
 export type { Core } from './core.ts';
@@ -118,10 +121,13 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   );
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
+  const pool = config.media ? await startMediaPool(config, app) : undefined;
+  const media = pool ? new LiveMedia(live, new PoolMediaEngine(pool, (err, what) => app.log.error({ err }, what)), (err, what) => app.log.error({ err }, what)) : undefined;
   const stopSignalling = signalRoutes(app, live, fanout, {
     heartbeatMs: config.heartbeatSeconds * 1000,
     joinTimeoutMs: JOIN_TIMEOUT_MS,
     passcodeTimeoutMs: PASSCODE_TIMEOUT_MS,
+    ...(media ? { media } : {}),
   });
   liveRoutes(app, new MeetingControl(live, clock), authenticate);
   liveGauges(app.metrics, live);
@@ -154,6 +160,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
       await live.shutdown();
       stopSignalling();
+      await pool?.close();
       await new Promise<void>((resolve) => (plain ? plain.close(() => resolve()) : resolve()));
       await app.close();
       // app.close() waits for open connections only; a handler whose client already left may still be using the database.
@@ -163,6 +170,30 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await database.close();
     },
   };
+}
+
+/**
+ * Starts the media workers. A server whose workers cannot start still serves everything but media (meetings run
+ * without audio and video, media commands answer 503), and says so in the log.
+ */
+async function startMediaPool(config: ServerOptions['config'], app: FastifyInstance): Promise<WorkerPool | undefined> {
+  const [min = 0, max = 0] = config.mediaPorts === '' ? [] : config.mediaPorts.split('-').map(Number);
+  const pool = new WorkerPool({
+    workers: config.mediaWorkers,
+    iceAddress: config.mediaAddress,
+    icePorts: [min, max],
+    report: (err, what) => app.log.error({ err }, what),
+  });
+  pool.on('workerDied', ({ workerId, reason, roomIds }) => app.log.error({ workerId, reason, rooms: roomIds.length }, 'media worker lost'));
+  pool.on('workerLog', ({ workerId, level, msg }) => app.log[level]({ workerId }, msg));
+  try {
+    await pool.start();
+    app.log.info({ workers: pool.size }, 'media workers ready');
+    return pool;
+  } catch (err) {
+    app.log.error({ err }, 'media workers did not start: meetings run without audio and video');
+    return undefined;
+  }
 }
 
 /** Keeps a generated bootstrap password where only the server's user can read it. */

@@ -61,7 +61,40 @@ export const RenameCommand = Type.Object({ type: Type.Literal('rename'), id: Req
 export const LeaveCommand = Type.Object({ type: Type.Literal('leave'), id: RequestId });
 export const PingCommand = Type.Object({ type: Type.Literal('ping'), id: RequestId });
 
-export const ClientCommand = Type.Union([JoinCommand, ResumeCommand, PasscodeCommand, MuteCommand, HandCommand, RenameCommand, LeaveCommand, PingCommand]);
+const Sdp = Type.String({ minLength: 1, maxLength: 65536, description: 'Session description (SDP)' });
+
+export const PublishCommand = Type.Object(
+  { type: Type.Literal('media.publish'), id: RequestId, sdp: Sdp },
+  { description: 'Offer of the publisher connection: m-lines audio (microphone), video (camera), video (screen share), in that order; answered by media.answer' },
+);
+export const SubscribeCommand = Type.Object(
+  { type: Type.Literal('media.subscribe'), id: RequestId },
+  { description: 'Asks for the subscriber connection; answered by media.offer (the client then sends media.accept)' },
+);
+export const AcceptCommand = Type.Object(
+  { type: Type.Literal('media.accept'), id: RequestId, sdp: Sdp },
+  { description: 'The client’s answer to media.offer' },
+);
+export const ShareCommand = Type.Object({
+  type: Type.Literal('share'),
+  id: RequestId,
+  sharing: Type.Boolean({ description: 'true = this participant now shares content (taking over from anyone sharing); false = stopped' }),
+});
+
+export const ClientCommand = Type.Union([
+  JoinCommand,
+  ResumeCommand,
+  PasscodeCommand,
+  MuteCommand,
+  HandCommand,
+  RenameCommand,
+  LeaveCommand,
+  PingCommand,
+  PublishCommand,
+  SubscribeCommand,
+  AcceptCommand,
+  ShareCommand,
+]);
 export type ClientCommand = Static<typeof ClientCommand>;
 export type CommandType = ClientCommand['type'];
 export const COMMAND_SCHEMAS = {
@@ -73,6 +106,10 @@ export const COMMAND_SCHEMAS = {
   rename: RenameCommand,
   leave: LeaveCommand,
   ping: PingCommand,
+  'media.publish': PublishCommand,
+  'media.subscribe': SubscribeCommand,
+  'media.accept': AcceptCommand,
+  share: ShareCommand,
 } as const;
 
 // ---- server → client ------------------------------------------------------------------------------------------
@@ -203,6 +240,31 @@ export const ErrorEvent = Type.Object({
   error: Type.String({ description: 'What was wrong, naming the field' }),
 });
 
+export const MediaAnswerEvent = Type.Object({ type: Type.Literal('media.answer'), id: RequestId, sdp: Type.String() });
+
+export const MediaOfferEvent = Type.Object({
+  type: Type.Literal('media.offer'),
+  id: RequestId,
+  sdp: Type.String(),
+  audio: Type.Array(Type.String(), { description: 'mids of the audio slots, by slot index' }),
+  video: Type.Array(Type.String(), { description: 'mids of the video tiles, by slot index; slot 0 is the large one' }),
+  content: Type.String({ description: 'mid of the content (screen share) slot' }),
+});
+
+export const MediaSlotsEvent = Type.Object({
+  type: Type.Literal('media.slots'),
+  audio: Type.Array(Type.String(), { description: 'uuid heard on each audio slot; "" = silent' }),
+  video: Type.Array(Type.String(), { description: 'uuid shown on each video slot; "" = empty. Slot 0: the pinned participant, the lecturer or the dominant speaker' }),
+  content: Type.String({ description: 'uuid whose screen share the content slot carries; "" = none' }),
+});
+
+export const MediaSpeakerEvent = Type.Object({ type: Type.Literal('media.speaker'), uuid: Type.String({ description: 'Dominant speaker; "" = nobody' }) });
+
+export const MediaRestartEvent = Type.Object({
+  type: Type.Literal('media.restart'),
+  message: Type.String({ description: 'The media of the meeting was lost (e.g. a media worker failed): publish and subscribe again' }),
+});
+
 export const ServerEvent = Type.Union([
   MeetingInfoEvent,
   StatusEvent,
@@ -220,6 +282,11 @@ export const ServerEvent = Type.Union([
   AckEvent,
   PongEvent,
   ErrorEvent,
+  MediaAnswerEvent,
+  MediaOfferEvent,
+  MediaSlotsEvent,
+  MediaSpeakerEvent,
+  MediaRestartEvent,
 ]);
 export type ServerEvent = Static<typeof ServerEvent>;
 export type EventType = ServerEvent['type'];

@@ -39,6 +39,11 @@ export const ConfigSchema = Type.Object({
   signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute; more get HTTP 429' })),
   publicUserDirectory: option(Type.Boolean({ default: false, description: 'Allow /api/v1/user/public/users without sign-in' })),
   trustProxy: option(Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers (behind a reverse proxy)' })),
+  media: option(Type.Boolean({ default: true, description: 'Run the SFU (audio and video in the browser app); false = signalling and REST only' })),
+  mediaAddress: option(
+    Type.String({ default: '', pattern: '^$|^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'IPv4 address the SFU binds and offers to browsers for WebRTC; empty = every non-loopback interface' }),
+  ),
+  mediaPorts: option(Type.String({ default: '', pattern: '^$|^\\d{1,5}-\\d{1,5}$', description: 'UDP port range for WebRTC, e.g. 40000-40999, shared out between the workers; empty = any free port' })),
   mediaWorkers: option(Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'Media worker processes (the SFU); 0 = one per CPU core' })),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });

@@ -16,6 +16,8 @@ export class LiveMeeting {
   lecturer: string | null = null;
   meetingPin: string | null = null;
   overlay: OverlaySetting = NO_OVERLAY;
+  /** Who shares content (a screen); one at a time, the latest sharer takes over. */
+  contentOwner: string | null = null;
   /** Set while a mute_all is in force: later joiners are muted the same way. */
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
@@ -85,6 +87,7 @@ export class LiveMeeting {
     if (this.participants.size === 0) this.emptySince = now;
     const out: Delivery[] = [];
     if (this.lecturer === clientId) out.push(...this.setLecturer(null));
+    if (this.contentOwner === clientId) this.contentOwner = null;
     const pinViewers = [...this.participants.values()].filter((v) => v.pin === clientId);
     for (const v of pinViewers) v.pin = null;
     if (this.meetingPin === clientId) out.push(...this.setMeetingPin(null));
@@ -212,6 +215,13 @@ export class LiveMeeting {
 
   private unmuteRequests(): Delivery {
     return toHosts({ kind: 'unmuteRequests', requests: this.requesters().map((p) => ({ clientId: p.clientId, displayName: p.displayName })) });
+  }
+
+  /** Starts or stops the participant's screen share; a new sharer takes over (the viewers see it in their slots). */
+  share(p: Participant, sharing: boolean): Delivery[] {
+    if (sharing) this.contentOwner = p.clientId;
+    else if (this.contentOwner === p.clientId) this.contentOwner = null;
+    return [];
   }
 
   // ---- names, layout, overlay, lock -----------------------------------------------------------------------------

@@ -33,6 +33,12 @@ export interface Fanout {
   disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void;
 }
 
+/** Told of every change to a live meeting (the media coordinator keeps the SFU's policy in step). */
+export interface MeetingObserver {
+  changed(meeting: LiveMeeting): void;
+  ended(meeting: LiveMeeting): void;
+}
+
 export interface Identity {
   /** The user a token belongs to; throws a DomainError when it is not valid. */
   authenticate(token: string, clientId: string): Promise<User>;
@@ -74,6 +80,7 @@ export class LiveService {
   private readonly passcodes: PasscodeGuard;
   /** History writes run one after another, in the order things happened, without holding up the participants. */
   private historyQueue: Promise<void> = Promise.resolve();
+  private readonly observers: MeetingObserver[] = [];
 
   constructor(
     private readonly directory: MeetingDirectory,
@@ -90,6 +97,10 @@ export class LiveService {
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
   async start(): Promise<number> {
     return this.history.closeAbandoned(this.clock.now(), 'server restarted');
+  }
+
+  observe(observer: MeetingObserver): void {
+    this.observers.push(observer);
   }
 
   find(meetingNumber: string): LiveMeeting | undefined {
@@ -237,6 +248,7 @@ export class LiveService {
 
   /** Delivers the immediate notices and schedules the batched roster update. */
   apply(meeting: LiveMeeting, deliveries: Delivery[]): void {
+    for (const o of this.observers) o.changed(meeting);
     for (const d of deliveries) {
       const recipients =
         d.audience.to === 'all'
@@ -264,6 +276,7 @@ export class LiveService {
     clearTimeout(this.flushTimers.get(meeting));
     this.flushTimers.delete(meeting);
     for (const p of meeting.participants.values()) if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
+    for (const o of this.observers) o.ended(meeting);
     const now = this.clock.now();
     this.record('ended', () => this.history.ended(meeting.sessionId, now, historyReason, closedUntil));
   }

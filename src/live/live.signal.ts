@@ -5,9 +5,10 @@ import type { WebSocket } from 'ws';
 import { errorCatalog } from '../../contract/errors.ts';
 import { CLOSE_CODES, COMMAND_SCHEMAS, type ClientCommand, PROTOCOL_VERSION, type ServerEvent, SIGNAL_PATH } from '../../contract/signal/protocol.ts';
 import type { Reason } from '../../contract/signal/reasons.ts';
-import { DomainError } from '../kernel/domain-error.ts';
+import { DomainError, fail } from '../kernel/domain-error.ts';
 import { compileValidator } from '../kernel/validate.ts';
 import type { LinkBase } from '../scheduling/links.ts';
+import type { LiveMedia } from './live-media.ts';
 import type { LiveMeeting } from './live-meeting.ts';
 import type { Fanout, JoinRequest, LiveService } from './live.service.ts';
 import type { Notice } from './notices.ts';
@@ -19,6 +20,8 @@ export interface SignalOptions {
   /** How long a connection may stay silent before its first command, and how long a passcode prompt waits. */
   joinTimeoutMs: number;
   passcodeTimeoutMs: number;
+  /** The media coordinator; absent = media commands answer 503 (the server runs without media workers). */
+  media?: LiveMedia;
 }
 
 /** A socket whose unsent data grows past this is too slow to follow the meeting; it is dropped (and may resume). */
@@ -254,8 +257,19 @@ class Connection {
     for (const notice of meeting.welcome(participant)) this.fanout.deliver(meeting, [participant], notice);
   }
 
-  private command(cmd: ClientCommand, meeting: LiveMeeting, p: Participant): void {
+  private async command(cmd: ClientCommand, meeting: LiveMeeting, p: Participant): Promise<void> {
+    const reply = cmd.id !== undefined ? { id: cmd.id } : {};
     switch (cmd.type) {
+      case 'media.publish':
+        return send(this.socket, { type: 'media.answer', ...reply, sdp: await this.media().publish(meeting, p, cmd.sdp) });
+      case 'media.subscribe':
+        return send(this.socket, { type: 'media.offer', ...reply, ...(await this.media().subscribe(meeting, p)) });
+      case 'media.accept':
+        await this.media().accept(meeting, p, cmd.sdp);
+        break;
+      case 'share':
+        this.live.apply(meeting, meeting.share(p, cmd.sharing));
+        break;
       case 'mute':
         this.live.apply(meeting, meeting.selfMute(p, { ...(cmd.audio !== undefined ? { audio: cmd.audio } : {}), ...(cmd.video !== undefined ? { video: cmd.video } : {}) }));
         break;
@@ -275,6 +289,10 @@ class Connection {
         throw new DomainError('state.invalid', `${cmd.type}: already in the meeting`);
     }
     if (cmd.id !== undefined) send(this.socket, { type: 'ack', id: cmd.id });
+  }
+
+  private media(): LiveMedia {
+    return this.options.media ?? fail('service.unavailable', 'media: this server runs without media workers');
   }
 
   private onClose(): void {

@@ -35,7 +35,11 @@ export type Notice =
   | { kind: 'pin' }
   | { kind: 'overlay'; overlay: OverlaySetting }
   | { kind: 'session' }
-  | { kind: 'ended'; reason: Reason; message: string };
+  | { kind: 'ended'; reason: Reason; message: string }
+  /** Who fills the viewer's media slots ('' = empty), as the SFU decided. */
+  | { kind: 'mediaSlots'; audio: string[]; video: string[]; content: string }
+  | { kind: 'speaker'; clientId: string }
+  | { kind: 'mediaRestart'; message: string };
 
 /** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
 export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };

@@ -93,6 +93,12 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
     }
     case 'ended':
       return disconnectedStatus(notice.reason, notice.message);
+    case 'mediaSlots':
+      return { type: 'media.slots', audio: notice.audio, video: notice.video, content: notice.content };
+    case 'speaker':
+      return { type: 'media.speaker', uuid: notice.clientId };
+    case 'mediaRestart':
+      return { type: 'media.restart', message: notice.message };
   }
 }
 

@@ -8,15 +8,28 @@
  * event, `roomsLost`: its rooms are gone, and the live domain tells their participants to reconnect (they then join
  * a room reopened on another worker). Calls never hang: every request to a worker has a deadline.
  *
- * Next steps (issue #5), added here as the SFU lands:
- *  - connectParticipant(roomId, participantId, sdpOffer) → sdpAnswer (the client publishes; werift answers), and the
- *    subscriber side (werift offers, the client answers), plus disconnectParticipant;
- *  - forwarding policy per participant: audio and video gates (host mute, self mute), so a muted stream is not
- *    forwarded at all rather than trusted to the client;
- *  - per-viewer video slots: which publications each viewer receives and at which layer, chosen from max_views, pin,
- *    lecturer and the active speaker (audio levels reported by the worker as events);
- *  - observer events (per-room bitrate, packet loss, worker load) for metrics, apart from the control path.
+ * Negotiation: the client publishes (it offers, the SFU answers) and subscribes (the SFU offers fixed slots, the client
+ * answers); see media/sfu/sfu-peer.ts. The control plane pushes a RoomPolicy whenever the meeting changes; the worker
+ * decides the forwarding from it and reports each viewer's slot assignment and the dominant speaker back as events.
  */
+
+/** Everything the SFU needs to know about a meeting to enforce it (plain JSON: it crosses the IPC channel). */
+export type RoomPolicy = {
+  /** In join order. audio/video: may this participant be heard / seen now (false when muted by a host or by itself). */
+  participants: Array<{ id: string; audio: boolean; video: boolean; pin: string | null; maxViews: number }>;
+  lecturer: string | null;
+  meetingPin: string | null;
+  /** Who is sharing content (one at a time), if anyone. */
+  contentOwner: string | null;
+  /** Video bitrate cap per publisher from the meeting's call rate, kbps; 0 = none. */
+  maxKbps: number;
+};
+
+/** Who fills a viewer's slots, by slot index ('' = empty). */
+export type SlotAssignment = { audio: string[]; video: string[]; content: string };
+
+/** The subscriber connection's offer and which mid carries which slot. */
+export type SubscribeOffer = { sdp: string; audio: string[]; video: string[]; content: string };
 
 export interface MediaEngineEvents {
   /**
@@ -24,6 +37,8 @@ export interface MediaEngineEvents {
    * them again, on a working worker.
    */
   roomsLost: { roomIds: string[]; reason: string };
+  slots: { roomId: string; participantId: string; assignment: SlotAssignment };
+  speaker: { roomId: string; participantId: string };
 }
 
 export interface MediaEngine {
@@ -34,6 +49,13 @@ export interface MediaEngine {
   openRoom(roomId: string): Promise<void>;
   /** Closes the room and everything in it; a room that is not open (or was lost) is a no-op. */
   closeRoom(roomId: string): Promise<void>;
+  /** Replaces the room's policy; participants no longer listed lose their media. Fire and forget: failures are reported. */
+  setPolicy(roomId: string, policy: RoomPolicy): void;
+  /** Answers the participant's publish offer. Rejects with DomainError 'service.unavailable' or 'input.invalid'. */
+  publish(roomId: string, participantId: string, sdp: string): Promise<string>;
+  subscribe(roomId: string, participantId: string): Promise<SubscribeOffer>;
+  /** The participant's answer to its subscribe offer. */
+  accept(roomId: string, participantId: string, sdp: string): Promise<void>;
   /** Adds a listener; returns the function that removes it. A throwing listener is reported, never propagated. */
   on<K extends keyof MediaEngineEvents>(event: K, listener: (payload: MediaEngineEvents[K]) => void): () => void;
 }

@@ -68,6 +68,8 @@ const baseEnv = (storage: TestStorage): Record<string, string> => ({
   CONVENE_HTTPS_PORT: '0',
   CONVENE_ADMIN_PASSWORD: ADMIN_PASSWORD,
   CONVENE_LOG_LEVEL: 'info',
+  // Media workers are processes of their own; only the media tests start them (test/support/media.ts).
+  CONVENE_MEDIA: 'false',
   ...(storage.pg ? { DATABASE_URL: storage.pg.url } : {}),
 });
 

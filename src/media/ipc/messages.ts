@@ -21,6 +21,8 @@ export interface Side {
   notifications: NotificationMap;
 }
 
+import type { RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** The media worker process (src/media/worker/main.ts). */
@@ -33,6 +35,14 @@ export type WorkerSide = {
     /** Idempotent: closing an unknown room succeeds. */
     closeRoom: { params: { roomId: string }; result: Empty };
     roomCount: { params: Empty; result: { count: number } };
+    /** Replaces the room's policy (the room must be open). */
+    setPolicy: { params: { roomId: string; policy: RoomPolicy }; result: Empty };
+    /** The participant's publish offer → the SFU's answer. An SDP werift cannot read fails as `InvalidSdp`. */
+    publish: { params: { roomId: string; participantId: string; sdp: string }; result: { sdp: string } };
+    subscribe: { params: { roomId: string; participantId: string }; result: SubscribeOffer };
+    accept: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
+    /** Packet counters of a room (tests, diagnostics): received per participant/kind, forwarded per viewer/mid. */
+    roomStats: { params: { roomId: string }; result: { received: Record<string, number>; forwarded: Record<string, number> } };
     /**
      * DIAGNOSTIC, served only by a worker started with diagnostics on (WorkerPool option `diagnostics`, used by the
      * tests; never by the server): answers after `ms` (at most 60 000) without blocking the worker, to exercise
@@ -49,6 +59,8 @@ export type WorkerSide = {
     /** Sent once, when the worker's handlers are installed; the pool sends nothing before it. */
     ready: { pid: number };
     log: { level: LogLevel; msg: string };
+    slots: { roomId: string; participantId: string; assignment: SlotAssignment };
+    speaker: { roomId: string; participantId: string };
   };
 };
 

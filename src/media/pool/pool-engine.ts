@@ -1,8 +1,12 @@
 import { DomainError } from '../../kernel/domain-error.ts';
 import { SafeEmitter } from '../../kernel/events.ts';
-import type { MediaEngine, MediaEngineEvents } from '../engine.ts';
+import type { MediaEngine, MediaEngineEvents, RoomPolicy, SubscribeOffer } from '../engine.ts';
 import type { Report } from '../ipc/channel.ts';
+import { IpcRemoteError } from '../ipc/errors.ts';
+import type { WorkerSide } from '../ipc/messages.ts';
 import type { WorkerPool } from './pool.ts';
+
+type Requests = WorkerSide['requests'];
 
 /**
  * MediaEngine over a WorkerPool: worker ids and IPC errors stay here; the live domain sees rooms, DomainErrors and
@@ -13,12 +17,14 @@ export class PoolMediaEngine implements MediaEngine {
 
   constructor(
     private readonly pool: WorkerPool,
-    report: Report = (error, context) => console.error(`${context}:`, error),
+    private readonly report: Report = (error, context) => console.error(`${context}:`, error),
   ) {
     this.events = new SafeEmitter((error, event) => report(error, `MediaEngine listener of ${event}`));
     pool.on('workerDied', ({ roomIds, reason }) => {
       if (roomIds.length > 0) this.events.emit('roomsLost', { roomIds, reason: `media worker lost: ${reason}` });
     });
+    pool.on('slots', (payload) => this.events.emit('slots', payload));
+    pool.on('speaker', (payload) => this.events.emit('speaker', payload));
   }
 
   async openRoom(roomId: string): Promise<void> {
@@ -37,7 +43,40 @@ export class PoolMediaEngine implements MediaEngine {
     }
   }
 
+  setPolicy(roomId: string, policy: RoomPolicy): void {
+    this.call('setPolicy', { roomId, policy }).catch((error: unknown) => this.report(error, `media policy of room ${roomId}`));
+  }
+
+  async publish(roomId: string, participantId: string, sdp: string): Promise<string> {
+    return (await this.call('publish', { roomId, participantId, sdp })).sdp;
+  }
+
+  subscribe(roomId: string, participantId: string): Promise<SubscribeOffer> {
+    return this.call('subscribe', { roomId, participantId });
+  }
+
+  async accept(roomId: string, participantId: string, sdp: string): Promise<void> {
+    await this.call('accept', { roomId, participantId, sdp });
+  }
+
+  /** Packet counters of a room (diagnostics and tests). */
+  stats(roomId: string): Promise<Requests['roomStats']['result']> {
+    return this.call('roomStats', { roomId });
+  }
+
   on<K extends keyof MediaEngineEvents>(event: K, listener: (payload: MediaEngineEvents[K]) => void): () => void {
     return this.events.on(event, listener);
+  }
+
+  /** A request to the worker holding the room; the caller's mistakes become 400s, everything else 503. */
+  private async call<M extends keyof Requests & string>(method: M, params: Requests[M]['params'] & { roomId: string }): Promise<Requests[M]['result']> {
+    const worker = this.pool.workerOf(params.roomId);
+    if (worker === undefined) throw new DomainError('service.unavailable', 'media is not available for this meeting now; reconnect');
+    try {
+      return await this.pool.request(worker, method, params);
+    } catch (error) {
+      if (error instanceof IpcRemoteError && error.remoteName === 'BadMediaRequest') throw new DomainError('input.invalid', error.message.replace(/^.*?BadMediaRequest: /, ''));
+      throw new DomainError('service.unavailable', `media is not available: ${(error as Error).message}`);
+    }
   }
 }

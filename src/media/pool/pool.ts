@@ -26,6 +26,10 @@ export interface WorkerPoolOptions {
   maxRestartsPerMinute?: number;
   /** Workers serve the diagnostic requests (sleep, block). Tests only. */
   diagnostics?: boolean;
+  /** Where the workers' WebRTC transports listen: one IPv4 address ('' = every non-loopback interface). */
+  iceAddress?: string;
+  /** UDP port range for ICE, shared out between the workers; [0, 0] = any port. */
+  icePorts?: [number, number];
   /** Failures with no caller to reject (a throwing listener, a malformed message); default console.error. */
   report?: Report;
 }
@@ -35,6 +39,9 @@ export interface WorkerPoolEvents {
   /** A worker was lost (exit, crash, disconnect, failed ping or start). Its rooms are gone from the pool. */
   workerDied: { workerId: number; pid: number | undefined; roomIds: string[]; reason: string };
   workerLog: { workerId: number; pid: number | undefined; level: LogLevel; msg: string };
+  /** A room's forwarding changed for one viewer (relayed from its worker). */
+  slots: WorkerSide['notifications']['slots'];
+  speaker: WorkerSide['notifications']['speaker'];
 }
 
 export interface WorkerInfo {
@@ -106,6 +113,8 @@ export class WorkerPool {
       maxRestartDelayMs: options.maxRestartDelayMs ?? 10_000,
       maxRestartsPerMinute: options.maxRestartsPerMinute ?? 10,
       diagnostics: options.diagnostics ?? false,
+      iceAddress: options.iceAddress ?? '',
+      icePorts: options.icePorts ?? [0, 0],
       report: options.report ?? ((error, context) => console.error(`${context}:`, error)),
     };
     this.slots = new Array<WorkerProcess | undefined>(this.size).fill(undefined);
@@ -253,6 +262,7 @@ export class WorkerPool {
       maxMessageBytes: this.opts.maxMessageBytes,
       startTimeoutMs: this.opts.startTimeoutMs,
       diagnostics: this.opts.diagnostics,
+      args: this.workerArgs(slot),
       report: this.opts.report,
       onReady: (w) => {
         this.events.emit('workerReady', { workerId: w.id, pid: w.pid ?? 0 });
@@ -261,10 +271,23 @@ export class WorkerPool {
       onDeath: (w, reason) => this.lost(w, slot, reason),
       onLog: (w, level, msg) => this.events.emit('workerLog', { workerId: w.id, pid: w.pid, level, msg }),
     });
+    worker.channel.on('slots', (payload) => this.events.emit('slots', payload));
+    worker.channel.on('speaker', (payload) => this.events.emit('speaker', payload));
     this.slots[slot] = worker;
     this.processes.add(worker);
     void worker.exited.then(() => this.processes.delete(worker));
     return worker;
+  }
+
+  /** Each worker slot gets its own share of the ICE port range, so workers never compete for a port. */
+  private workerArgs(slot: number): string[] {
+    const args = this.opts.iceAddress ? [`--ice-address=${this.opts.iceAddress}`] : [];
+    const [min, max] = this.opts.icePorts;
+    if (min > 0 && max > min) {
+      const share = Math.floor((max - min + 1) / this.size);
+      if (share >= 2) args.push(`--ice-ports=${min + slot * share}-${min + (slot + 1) * share - 1}`);
+    }
+    return args;
   }
 
   private lost(worker: WorkerProcess, slot: number, reason: string): void {

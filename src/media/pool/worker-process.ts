@@ -20,6 +20,8 @@ export interface WorkerProcessOptions {
   maxMessageBytes: number;
   startTimeoutMs: number;
   diagnostics: boolean;
+  /** Extra worker arguments (ICE settings). */
+  args: readonly string[];
   report: Report;
   onReady(worker: WorkerProcess): void;
   /** Once, when the worker is lost (exit, crash, disconnect, failed start, fail()); never after stop(). */
@@ -46,7 +48,7 @@ export class WorkerProcess {
 
   constructor(private readonly options: WorkerProcessOptions) {
     this.id = options.id;
-    const args = [`--max-message-bytes=${options.maxMessageBytes}`, ...(options.diagnostics ? ['--diagnostics'] : [])];
+    const args = [`--max-message-bytes=${options.maxMessageBytes}`, ...(options.diagnostics ? ['--diagnostics'] : []), ...options.args];
     this.child = fork(WORKER_ENTRY, args, {
       execArgv: ['--import', TSX_LOADER],
       serialization: 'json',

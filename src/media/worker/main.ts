@@ -3,11 +3,13 @@
  * It serves the requests of ipc/messages.ts `WorkerSide` over its IPC channel and exits as soon as that channel
  * closes, so a worker never outlives its supervisor (not even one killed with SIGKILL: the pipe closes with it).
  *
- * Arguments: `--diagnostics` serves the diagnostic requests (sleep, block); `--max-message-bytes=N`.
+ * Arguments: `--diagnostics` serves the diagnostic requests (sleep, block); `--max-message-bytes=N`;
+ * `--ice-address=A`, `--ice-ports=MIN-MAX` (see sfu/peer-config.ts).
  */
 import { Channel } from '../ipc/channel.ts';
 import { DIAGNOSTIC_MAX_MS, type SupervisorSide, type WorkerSide } from '../ipc/messages.ts';
 import { processPort } from '../ipc/port.ts';
+import { BadMediaRequest } from '../sfu/bad-request.ts';
 import { WorkerRooms } from './rooms.ts';
 
 if (!process.send) {
@@ -34,7 +36,15 @@ channel = new Channel<WorkerSide, SupervisorSide>(processPort(), {
   ...(maxMessageBytes ? { maxMessageBytes } : {}),
 });
 
-const rooms = new WorkerRooms();
+const [portMin = 0, portMax = 0] = (arg('ice-ports') ?? '').split('-').map(Number);
+const rooms = new WorkerRooms(
+  { address: arg('ice-address') ?? '', portMin, portMax },
+  {
+    slots: (roomId, participantId, assignment) => channel?.notify('slots', { roomId, participantId, assignment }),
+    speaker: (roomId, participantId) => channel?.notify('speaker', { roomId, participantId }),
+    report,
+  },
+);
 const roomId = (params: { roomId: string }): string => {
   if (typeof params.roomId !== 'string' || params.roomId === '') throw new Error('roomId must be a non-empty string');
   return params.roomId;
@@ -56,6 +66,34 @@ channel.handle('closeRoom', (params) => {
   return {};
 });
 channel.handle('roomCount', () => ({ count: rooms.count }));
+const text = (value: unknown, field: string): string => {
+  if (typeof value !== 'string' || value === '') throw new BadMediaRequest(`${field} must be a non-empty string`);
+  return value;
+};
+/** werift throws plain errors on an SDP it cannot read; they are the caller's fault, not the worker's. */
+const negotiate = async <T>(what: () => Promise<T>): Promise<T> => {
+  try {
+    return await what();
+  } catch (error) {
+    if (error instanceof BadMediaRequest) throw error;
+    throw new BadMediaRequest(`sdp: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};
+channel.handle('setPolicy', (params) => {
+  rooms.setPolicy(roomId(params), params.policy);
+  return {};
+});
+channel.handle('publish', async (params) => {
+  const room = rooms.get(roomId(params));
+  return { sdp: await negotiate(() => room.publish(text(params.participantId, 'participantId'), text(params.sdp, 'sdp'))) };
+});
+channel.handle('subscribe', (params) => rooms.get(roomId(params)).subscribe(text(params.participantId, 'participantId')));
+channel.handle('accept', async (params) => {
+  const room = rooms.get(roomId(params));
+  await negotiate(() => room.accept(text(params.participantId, 'participantId'), text(params.sdp, 'sdp')));
+  return {};
+});
+channel.handle('roomStats', (params) => rooms.get(roomId(params)).stats());
 channel.handle('sleep', async (params) => {
   const ms = diagnosticMs(params);
   await new Promise((resolve) => setTimeout(resolve, ms));

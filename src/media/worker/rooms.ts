@@ -1,28 +1,39 @@
-/**
- * The rooms a media worker hosts. For now a room is only an entry in a Map, so the process infrastructure (placement,
- * health, death handling) can be built and tested before the SFU exists.
- *
- * SEAM for issue #5: `Room` becomes the werift router of one meeting — the participants' RTCPeerConnections, their
- * published tracks and the forwarding from publications to subscriptions. `close()` then closes that tree (transports,
- * producers, consumers) the way mediasoup's Router.close() cascades, and the new requests in messages.ts
- * (connect participant with an SDP offer, set forwarding policy…) are served by methods on Room found through
- * `WorkerRooms.get(roomId)`.
- */
-export class Room {
-  constructor(readonly id: string) {}
+import type { RoomPolicy, SlotAssignment } from '../engine.ts';
+import type { IceSettings } from '../sfu/peer-config.ts';
+import { BadMediaRequest } from '../sfu/bad-request.ts';
+import { SfuRoom } from '../sfu/sfu-room.ts';
 
-  close(): void {
-    // Nothing to release yet: the werift router will close its transports here.
-  }
+export interface RoomsEvents {
+  slots(roomId: string, participantId: string, assignment: SlotAssignment): void;
+  speaker(roomId: string, participantId: string): void;
+  report(error: unknown, context: string): void;
 }
 
+
+/** The SFU rooms a media worker hosts, by room id (the live session id). */
 export class WorkerRooms {
-  private readonly rooms = new Map<string, Room>();
+  private readonly rooms = new Map<string, SfuRoom>();
+
+  constructor(
+    private readonly ice: IceSettings,
+    private readonly events: RoomsEvents,
+  ) {}
 
   /** Idempotent: opening an open room returns it. */
-  open(roomId: string): Room {
+  open(roomId: string): SfuRoom {
     let room = this.rooms.get(roomId);
-    if (!room) this.rooms.set(roomId, (room = new Room(roomId)));
+    if (!room) {
+      room = new SfuRoom(
+        roomId,
+        this.ice,
+        {
+          slots: (viewer, assignment) => this.events.slots(roomId, viewer, assignment),
+          speaker: (id) => this.events.speaker(roomId, id),
+        },
+        (error, context) => this.events.report(error, `room ${roomId}: ${context}`),
+      );
+      this.rooms.set(roomId, room);
+    }
     return room;
   }
 
@@ -34,8 +45,15 @@ export class WorkerRooms {
     room.close();
   }
 
-  get(roomId: string): Room | undefined {
-    return this.rooms.get(roomId);
+  /** The open room, or a BadMediaRequest. */
+  get(roomId: string): SfuRoom {
+    const room = this.rooms.get(roomId);
+    if (!room) throw new BadMediaRequest(`room ${roomId} is not open on this worker`);
+    return room;
+  }
+
+  setPolicy(roomId: string, policy: RoomPolicy): void {
+    this.get(roomId).setPolicy(policy);
   }
 
   get count(): number {

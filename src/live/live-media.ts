@@ -1,0 +1,129 @@
+import { DomainError } from '../kernel/domain-error.ts';
+import type { MediaEngine, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
+import type { LiveMeeting } from './live-meeting.ts';
+import type { LiveService, MeetingObserver } from './live.service.ts';
+import { toAll, toSome } from './notices.ts';
+import type { Participant } from './participant.ts';
+
+/** What the SFU must enforce in a meeting, from its live state. A call rate like '2048K' caps each video at 2048 kbps. */
+export function roomPolicy(meeting: LiveMeeting): RoomPolicy {
+  const kbps = Number.parseInt(meeting.settings.callRate, 10);
+  return {
+    participants: [...meeting.participants.values()].map((p) => ({ id: p.clientId, audio: !p.audioMuted, video: !p.videoMuted, pin: p.pin, maxViews: p.maxViews })),
+    lecturer: meeting.lecturer,
+    meetingPin: meeting.meetingPin,
+    contentOwner: meeting.contentOwner,
+    maxKbps: Number.isFinite(kbps) && kbps > 0 ? kbps : 0,
+  };
+}
+
+interface RoomState {
+  meeting: LiveMeeting;
+  /** Resolves when the room is open on a worker; undefined until the first participant publishes or subscribes. */
+  opened: Promise<void> | undefined;
+  /** The last policy pushed, as JSON, so an unchanged meeting costs no IPC. */
+  sent: string;
+}
+
+/**
+ * Keeps the SFU in step with the live meetings: opens a meeting's media room on first use, pushes the room policy
+ * after every change (mute, pin, lecturer, layout, join, leave, share; coalesced per tick), relays the SFU's slot
+ * assignments and speaker to the participants, and tells everyone to reconnect their media when a worker is lost.
+ */
+export class LiveMedia implements MeetingObserver {
+  private readonly rooms = new Map<string, RoomState>();
+  private readonly dirty = new Set<RoomState>();
+
+  constructor(
+    private readonly live: LiveService,
+    private readonly engine: MediaEngine,
+    private readonly onError: (error: unknown, what: string) => void,
+  ) {
+    live.observe(this);
+    engine.on('slots', ({ roomId, participantId, assignment }) => {
+      const room = this.rooms.get(roomId);
+      if (room?.meeting.get(participantId)) this.live.apply(room.meeting, [toSome([participantId], { kind: 'mediaSlots', ...assignment })]);
+    });
+    engine.on('speaker', ({ roomId, participantId }) => {
+      const room = this.rooms.get(roomId);
+      if (room) this.live.apply(room.meeting, [toAll({ kind: 'speaker', clientId: participantId })]);
+    });
+    engine.on('roomsLost', ({ roomIds }) => {
+      for (const id of roomIds) {
+        const room = this.rooms.get(id);
+        if (!room) continue;
+        room.opened = undefined;
+        room.sent = '';
+        this.live.apply(room.meeting, [toAll({ kind: 'mediaRestart', message: 'the media connection was lost; reconnecting' })]);
+      }
+    });
+  }
+
+  changed(meeting: LiveMeeting): void {
+    const room = this.rooms.get(meeting.sessionId);
+    if (!room?.opened) return;
+    if (this.dirty.size === 0) queueMicrotask(() => this.flush());
+    this.dirty.add(room);
+  }
+
+  ended(meeting: LiveMeeting): void {
+    const room = this.rooms.get(meeting.sessionId);
+    if (!room) return;
+    this.rooms.delete(meeting.sessionId);
+    this.dirty.delete(room);
+    if (room.opened) void room.opened.then(() => this.engine.closeRoom(meeting.sessionId), () => undefined);
+  }
+
+  async publish(meeting: LiveMeeting, p: Participant, sdp: string): Promise<string> {
+    const room = await this.ready(meeting);
+    return this.engine.publish(room.meeting.sessionId, p.clientId, sdp);
+  }
+
+  async subscribe(meeting: LiveMeeting, p: Participant): Promise<SubscribeOffer> {
+    const room = await this.ready(meeting);
+    return this.engine.subscribe(room.meeting.sessionId, p.clientId);
+  }
+
+  async accept(meeting: LiveMeeting, p: Participant, sdp: string): Promise<void> {
+    const room = await this.ready(meeting);
+    await this.engine.accept(room.meeting.sessionId, p.clientId, sdp);
+  }
+
+  /** The meeting's room, open on a worker, with the current policy pushed (so the worker knows the participant). */
+  private async ready(meeting: LiveMeeting): Promise<RoomState> {
+    if (this.live.find(meeting.meetingNumber) !== meeting) throw new DomainError('state.invalid', 'the meeting has ended');
+    let room = this.rooms.get(meeting.sessionId);
+    if (!room) this.rooms.set(meeting.sessionId, (room = { meeting, opened: undefined, sent: '' }));
+    if (!room.opened) {
+      const opening = this.engine.openRoom(meeting.sessionId);
+      room.opened = opening;
+      opening.catch(() => {
+        if (room.opened === opening) room.opened = undefined;
+      });
+    }
+    await room.opened;
+    this.push(room);
+    return room;
+  }
+
+  private flush(): void {
+    const rooms = [...this.dirty];
+    this.dirty.clear();
+    for (const room of rooms) {
+      try {
+        this.push(room);
+      } catch (error) {
+        this.onError(error, `media policy of meeting ${room.meeting.meetingNumber}`);
+      }
+    }
+  }
+
+  private push(room: RoomState): void {
+    if (this.rooms.get(room.meeting.sessionId) !== room) return;
+    const policy = roomPolicy(room.meeting);
+    const text = JSON.stringify(policy);
+    if (text === room.sent) return;
+    room.sent = text;
+    this.engine.setPolicy(room.meeting.sessionId, policy);
+  }
+}

@@ -1,0 +1,70 @@
+import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import { SlotRewriter } from '../policy/rtp-rewriter.ts';
+import type { Sink, Source } from './source.ts';
+
+/** While a video slot waits for its new source's keyframe, it asks again this often. */
+const KEYFRAME_RETRY_MS = 1000;
+
+/**
+ * One outgoing stream of a viewer's subscriber connection (a fixed sendonly transceiver): an audio slot, a video tile
+ * or the content slot. The source feeding it changes (speaker switch, pin, mute); the rewriter keeps what the viewer
+ * receives one continuous stream, and a video slot starts forwarding a new source at its next keyframe.
+ */
+export class OutSlot implements Sink {
+  private source: Source | null = null;
+  private readonly rewriter: SlotRewriter;
+  private switchedAt = 0;
+  forwarded = 0;
+
+  constructor(
+    readonly kind: 'audio' | 'video' | 'content',
+    readonly mid: string,
+    private readonly sender: RTCRtpSender,
+    private readonly report: (error: unknown, context: string) => void,
+  ) {
+    const audio = kind === 'audio';
+    this.rewriter = new SlotRewriter({ ssrc: sender.ssrc, kind: audio ? 'audio' : 'video', clockRate: audio ? 48_000 : 90_000 });
+    // A viewer whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.
+    sender.onPictureLossIndication.subscribe(() => this.source?.requestKeyframe());
+  }
+
+  get owner(): string | null {
+    return this.source?.owner ?? null;
+  }
+
+  /** Feeds the slot from `source` (null: nothing); the same source again changes nothing. */
+  feed(source: Source | null, now = Date.now()): void {
+    if (source === this.source) return;
+    this.source?.remove(this);
+    this.source = source;
+    this.rewriter.switchTo(source?.key ?? null);
+    this.switchedAt = now;
+    if (source) {
+      source.add(this);
+      source.requestKeyframe(now);
+    }
+  }
+
+  /** Re-asks for the keyframe a switched video slot is still waiting for. */
+  tick(now: number): void {
+    if (this.source && this.rewriter.waitingForKeyframe && now - this.switchedAt >= KEYFRAME_RETRY_MS) {
+      this.switchedAt = now;
+      this.source.requestKeyframe(now);
+    }
+  }
+
+  take(packet: RtpPacket, source: Source, now: number): void {
+    const h = packet.header;
+    const out = this.rewriter.rewrite({ ssrc: source.key, seq: h.sequenceNumber, timestamp: h.timestamp, marker: h.marker, payload: packet.payload }, now);
+    if (out === 'drop') return;
+    // A fresh header per viewer: werift's sender rewrites the header it is given (SSRC, payload type, extensions),
+    // and the publisher's extension ids mean nothing on the viewer's connection.
+    const header = new RtpHeader({ sequenceNumber: out.seq, timestamp: out.timestamp, marker: out.marker, payloadType: h.payloadType, extensions: [] });
+    this.forwarded++;
+    this.sender.sendRtp(new RtpPacket(header, packet.payload)).catch((error: unknown) => this.report(error, `sending to slot ${this.mid}`));
+  }
+
+  close(): void {
+    this.feed(null);
+  }
+}

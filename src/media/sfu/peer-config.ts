@@ -1,0 +1,64 @@
+import {
+  type PeerConfig,
+  useAbsSendTime,
+  useAudioLevelIndication,
+  useNACK,
+  useOPUS,
+  usePLI,
+  useREMB,
+  useSdesMid,
+  useVP8,
+} from 'werift';
+
+/** Where a worker's WebRTC transports listen. */
+export interface IceSettings {
+  /**
+   * Bind and announce only this IPv4 address ('' = every non-loopback interface, werift's default). werift leaves
+   * out loopback interfaces when it gathers, so a single address is also added as an explicit host candidate.
+   */
+  address: string;
+  /** UDP port range for ICE ([0, 0] = any). */
+  portMin: number;
+  portMax: number;
+}
+
+/**
+ * The werift configuration every transport of the SFU uses (measured choices: docs/media-notes.md):
+ * Opus with the audio-level extension (the active-speaker detector reads it) and VP8 with NACK, PLI and REMB.
+ * transport-cc is left out on purpose: werift 0.24.4's feedback held Chromium's send estimate near 150 kbps, while
+ * without it the loss-based estimate grows normally.
+ */
+export function peerConfig(ice: IceSettings): Partial<PeerConfig> {
+  return {
+    iceUseIpv6: false,
+    bundlePolicy: 'max-bundle',
+    ...(ice.address !== '' ? { iceAdditionalHostAddresses: [ice.address], iceInterfaceAddresses: { udp4: ice.address } } : {}),
+    ...(ice.portMin > 0 && ice.portMax > ice.portMin ? { icePortRange: [ice.portMin, ice.portMax] as [number, number] } : {}),
+    codecs: {
+      audio: [useOPUS()],
+      video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+    },
+    headerExtensions: {
+      audio: [useSdesMid(), useAudioLevelIndication()],
+      video: [useSdesMid(), useAbsSendTime()],
+    },
+  };
+}
+
+/**
+ * Caps what a browser sends on every video m-line of an SDP answer (b=AS in kbps, b=TIAS in bps, RFC 3890), so the
+ * meeting's call rate bounds the publisher's encoder rather than only what the SFU forwards.
+ */
+export function capVideoBitrate(sdp: string, kbps: number): string {
+  if (!(kbps > 0)) return sdp;
+  const lines = sdp.split('\r\n');
+  const out: string[] = [];
+  let inVideo = false;
+  for (const line of lines) {
+    if (line.startsWith('m=')) inVideo = line.startsWith('m=video');
+    if (inVideo && (line.startsWith('b=AS:') || line.startsWith('b=TIAS:'))) continue;
+    out.push(line);
+    if (inVideo && line.startsWith('c=')) out.push(`b=AS:${kbps}`, `b=TIAS:${kbps * 1000}`);
+  }
+  return out.join('\r\n');
+}

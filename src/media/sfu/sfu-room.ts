@@ -1,0 +1,185 @@
+import { ActiveSpeakerDetector } from '../policy/active-speaker.ts';
+import { decideForwarding, diff, type ForwardingPlan, type MediaParticipant } from '../policy/forwarding.ts';
+import type { RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
+import { BadMediaRequest } from './bad-request.ts';
+import type { IceSettings } from './peer-config.ts';
+import { type Report, SfuPeer } from './sfu-peer.ts';
+import type { OutSlot } from './out-slot.ts';
+import type { Source } from './source.ts';
+
+export interface RoomEvents {
+  /** What `viewerId` receives changed: slot index → participant id ('' = empty). */
+  slots(viewerId: string, assignment: SlotAssignment): void;
+  /** The dominant speaker changed ('' = nobody). */
+  speaker(participantId: string): void;
+}
+
+const NO_POLICY: RoomPolicy = { participants: [], lecturer: null, meetingPin: null, contentOwner: null, maxKbps: 0 };
+
+/**
+ * The media of one live session in a worker: the participants' connections, and the forwarding between them as
+ * decided by media/policy/forwarding.ts from the room policy the control plane pushes (who may be heard and seen,
+ * pins, lecturer, layouts) and the active speakers heard here. The SFU never decides anything itself: a participant
+ * the policy says is muted is no source for any slot, whatever its client sends.
+ */
+export class SfuRoom {
+  private readonly peers = new Map<string, SfuPeer>();
+  private policy: RoomPolicy = NO_POLICY;
+  private plan: ForwardingPlan = new Map();
+  private readonly speakers = new ActiveSpeakerDetector();
+  private ranking: string[] = [];
+  private dominant: string | null = null;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly id: string,
+    private readonly ice: IceSettings,
+    private readonly events: RoomEvents,
+    private readonly report: Report,
+  ) {
+    // The speaker ranking is sampled at a steady pace (the detector's hysteresis counts samples).
+    this.timer = setInterval(() => this.tick(), 250);
+    this.timer.unref();
+  }
+
+  setPolicy(policy: RoomPolicy): void {
+    this.policy = policy;
+    const allowed = new Set(policy.participants.filter((p) => p.audio).map((p) => p.id));
+    // A muted participant leaves the floor at once instead of fading out of the ranking.
+    for (const id of this.ranking) if (!allowed.has(id)) this.speakers.remove(id);
+    for (const id of [...this.peers.keys()]) if (!policy.participants.some((p) => p.id === id)) this.remove(id);
+    this.recompute();
+  }
+
+  async publish(participantId: string, sdp: string): Promise<string> {
+    const peer = this.peer(participantId);
+    const answer = await peer.publish(sdp, this.policy.maxKbps);
+    const audio = peer.sources.get('audio');
+    if (audio) audio.onLevel = (level, now) => {
+      if (this.allowed(participantId, 'audio')) this.speakers.record(participantId, { level }, now);
+    };
+    this.recompute(true);
+    return answer;
+  }
+
+  async subscribe(participantId: string): Promise<SubscribeOffer> {
+    const peer = this.peer(participantId);
+    const offer = await peer.subscribe();
+    this.feed(peer);
+    this.events.slots(participantId, this.assignment(participantId));
+    return offer;
+  }
+
+  async accept(participantId: string, sdp: string): Promise<void> {
+    const peer = this.peers.get(participantId);
+    if (!peer) throw new BadMediaRequest(`participantId: ${participantId} has not subscribed`);
+    await peer.accept(sdp);
+  }
+
+  remove(participantId: string): void {
+    const peer = this.peers.get(participantId);
+    if (!peer) return;
+    this.peers.delete(participantId);
+    peer.close();
+    this.speakers.remove(participantId);
+    this.recompute();
+  }
+
+  /** Counters for diagnostics and tests: packets received per source and forwarded per slot. */
+  stats(): { received: Record<string, number>; forwarded: Record<string, number> } {
+    const received: Record<string, number> = {};
+    const forwarded: Record<string, number> = {};
+    for (const peer of this.peers.values()) {
+      for (const s of peer.sources.values()) received[`${peer.id}/${s.kind}`] = s.received;
+      for (const s of peer.allSlots()) forwarded[`${peer.id}/${s.mid}`] = s.forwarded;
+    }
+    return { received, forwarded };
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+  }
+
+  private peer(participantId: string): SfuPeer {
+    if (!this.policy.participants.some((p) => p.id === participantId)) throw new BadMediaRequest(`participantId: ${participantId} is not in the meeting`);
+    let peer = this.peers.get(participantId);
+    if (!peer) this.peers.set(participantId, (peer = new SfuPeer(participantId, this.ice, this.report)));
+    return peer;
+  }
+
+  private allowed(id: string, kind: 'audio' | 'video'): boolean {
+    return this.policy.participants.find((p) => p.id === id)?.[kind] === true;
+  }
+
+  /** Recomputes the plan, refeeds the slots and tells each viewer whose slots changed; `all` tells everyone. */
+  private recompute(all = false): void {
+    const participants: MediaParticipant[] = this.policy.participants.map((p) => {
+      const sources = this.peers.get(p.id)?.sources;
+      return {
+        id: p.id,
+        publishesAudio: sources?.has('audio') === true,
+        publishesVideo: sources?.has('video') === true,
+        publishesContent: sources?.has('content') === true,
+        audioAllowed: p.audio,
+        videoAllowed: p.video,
+      };
+    });
+    const viewers = this.policy.participants.filter((p) => this.peers.get(p.id)?.subscribed).map((p) => ({ id: p.id, pin: p.pin, maxViews: p.maxViews }));
+    const next = decideForwarding(
+      { participants, viewers, speakers: this.ranking, meeting: { lecturer: this.policy.lecturer, meetingPin: this.policy.meetingPin, contentOwner: this.policy.contentOwner } },
+      this.plan,
+    );
+    const changed = diff(this.plan, next);
+    this.plan = next;
+    for (const viewer of viewers) {
+      const peer = this.peers.get(viewer.id)!;
+      this.feed(peer);
+      if (all || changed.has(viewer.id)) this.events.slots(viewer.id, this.assignment(viewer.id));
+    }
+  }
+
+  /** Points every slot of the viewer at the source the plan names (idempotent). */
+  private feed(peer: SfuPeer): void {
+    const plan = this.plan.get(peer.id);
+    const source = (owner: string | null | undefined, kind: 'audio' | 'video' | 'content'): Source | null =>
+      (owner ? this.peers.get(owner)?.sources.get(kind) : undefined) ?? null;
+    const place = (slots: OutSlot[], assigned: ReadonlyArray<{ slot: number; source: string }> | undefined, kind: 'audio' | 'video') => {
+      const bySlot = new Map((assigned ?? []).map((a) => [a.slot, a.source]));
+      slots.forEach((s, i) => s.feed(source(bySlot.get(i), kind)));
+    };
+    place(peer.slots.audio, plan?.audio, 'audio');
+    place(peer.slots.video, plan?.video, 'video');
+    peer.slots.content?.feed(source(plan?.content, 'content'));
+  }
+
+  private assignment(viewerId: string): SlotAssignment {
+    const plan = this.plan.get(viewerId);
+    const list = (assigned: ReadonlyArray<{ slot: number; source: string }> | undefined, n: number) => {
+      const out = new Array<string>(n).fill('');
+      for (const a of assigned ?? []) if (a.slot < n) out[a.slot] = a.source;
+      return out;
+    };
+    const peer = this.peers.get(viewerId);
+    return { audio: list(plan?.audio, peer?.slots.audio.length ?? 0), video: list(plan?.video, peer?.slots.video.length ?? 0), content: plan?.content ?? '' };
+  }
+
+  private tick(): void {
+    try {
+      const now = Date.now();
+      for (const peer of this.peers.values()) peer.tick(now);
+      const ranking = this.speakers.rank(now);
+      if (ranking.join('\n') !== this.ranking.join('\n')) {
+        this.ranking = ranking;
+        this.recompute();
+      }
+      if (this.speakers.dominant !== this.dominant) {
+        this.dominant = this.speakers.dominant;
+        this.events.speaker(this.dominant ?? '');
+      }
+    } catch (error) {
+      this.report(error, `room ${this.id}: speaker tick`);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
+
+export type SourceKind = 'audio' | 'video' | 'content';
+
+/** Whoever takes a source's packets: an outgoing slot of some viewer. */
+export interface Sink {
+  take(packet: RtpPacket, source: Source, now: number): void;
+}
+
+/** Fewer keyframe requests than this apart are merged: many viewers switching at once cost the publisher one. */
+const KEYFRAME_INTERVAL_MS = 300;
+let serial = 0;
+
+/**
+ * One published stream (a microphone, a camera or a screen share) as received by the SFU. It fans its packets out to
+ * the sinks currently fed by it; a throwing sink is reported and skipped, never allowed to stop the others (werift
+ * stops calling a track's other handlers when one throws).
+ */
+export class Source {
+  /** Stands for this stream in the slot rewriters (the publisher's own SSRC may change when it republishes). */
+  readonly key = ++serial;
+  private readonly sinks = new Set<Sink>();
+  private ssrc: number | undefined;
+  private lastKeyframeRequest = -Infinity;
+  received = 0;
+  /** Latest audio level (RFC 6464, 0 loud … 127 silent) for the active-speaker detector. */
+  onLevel: ((level: number, now: number) => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    readonly owner: string,
+    readonly kind: SourceKind,
+    private readonly receiver: RTCRtpReceiver,
+    track: MediaStreamTrack,
+    private readonly report: (error: unknown, context: string) => void,
+  ) {
+    this.unsubscribe = track.onReceiveRtp.subscribe((packet, extensions) => {
+      try {
+        this.receive(packet, extensions);
+      } catch (error) {
+        this.report(error, `forwarding ${kind} of ${owner}`);
+      }
+    }).unSubscribe;
+  }
+
+  /** Has a packet arrived (the publisher is really sending this stream)? */
+  get live(): boolean {
+    return this.ssrc !== undefined;
+  }
+
+  add(sink: Sink): void {
+    this.sinks.add(sink);
+  }
+
+  remove(sink: Sink): void {
+    this.sinks.delete(sink);
+  }
+
+  /** Asks the publisher for a keyframe (PLI), at most once per KEYFRAME_INTERVAL_MS. */
+  requestKeyframe(now = Date.now()): void {
+    if (this.kind === 'audio' || this.ssrc === undefined || now - this.lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
+    this.lastKeyframeRequest = now;
+    // The SSRC learnt from the packets: werift leaves track.ssrc unset for some streams, and a PLI naming no
+    // stream is ignored by Chromium.
+    this.receiver.sendRtcpPLI(this.ssrc).catch((error: unknown) => this.report(error, `keyframe request to ${this.owner}`));
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.sinks.clear();
+    this.onLevel = undefined;
+  }
+
+  private receive(packet: RtpPacket, extensions: Record<string, unknown> | undefined): void {
+    const now = Date.now();
+    const first = this.ssrc === undefined;
+    this.ssrc = packet.header.ssrc;
+    this.received++;
+    if (first && this.kind !== 'audio') this.requestKeyframe(now);
+    if (this.onLevel) {
+      const level = (extensions?.[AUDIO_LEVEL_URI] as { level?: number } | undefined)?.level;
+      if (typeof level === 'number') this.onLevel(level, now);
+    }
+    for (const sink of this.sinks) {
+      try {
+        sink.take(packet, this, now);
+      } catch (error) {
+        this.report(error, `forwarding ${this.kind} of ${this.owner}`);
+      }
+    }
+  }
+}
+
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';

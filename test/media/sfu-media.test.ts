@@ -1,0 +1,125 @@
+/**
+ * The SFU with real WebRTC peers (@roamhq/wrtc in this process: libwebrtc encoding VP8 and Opus) joined through the
+ * signalling protocol: media flows between participants, and the host's controls act on the media itself. Runs only
+ * in a loopback-only network namespace (scripts/test.ts: unshare -n).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RestClient } from '../../sdk/rest-client.ts';
+import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
+import { NOT_ISOLATED, onlyLoopback, startMediaServer } from '../support/media.ts';
+import type { TestServer } from '../support/server.ts';
+import { WrtcParticipant, type SlotStats } from '../support/wrtc-peer.ts';
+
+const OWNER = { username: 'sfu-owner', password: 'owner-pw-1' };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` passes (or throws its last failure after `timeoutMs`). */
+async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await sleep(200);
+    }
+  }
+}
+
+/** Packets received on the slot carrying `from`'s media at `viewer`, twice `ms` apart: [before, after]. */
+async function flow(viewer: WrtcParticipant, kind: 'audio' | 'video', from: string, ms = 1000): Promise<[number, number]> {
+  const count = async () => {
+    const mid = viewer.midOf(kind, from);
+    const stats: SlotStats | undefined = mid === undefined ? undefined : (await viewer.inbound()).get(mid);
+    return stats?.packets ?? 0;
+  };
+  const a = await count();
+  await sleep(ms);
+  return [a, await count()];
+}
+
+describe('SFU: media between participants, enforced by the host controls', { skip: onlyLoopback() ? false : NOT_ISOLATED }, () => {
+  let t: TestServer;
+  let number = '';
+  let host: RestClient;
+  const peers: WrtcParticipant[] = [];
+
+  before(async () => {
+    t = await startMediaServer();
+    await t.createUser(OWNER.username, OWNER.password);
+    const token = await t.signIn(OWNER.username, OWNER.password, 'sfu-owner-device');
+    const meeting = await instantMeeting(t, token, 'sfu-owner-device');
+    number = meeting.meeting_number;
+    host = restFor(t, 'sfu-owner-device', token);
+    const join = async (clientId: string, name: string, extra: { token?: string } = {}) =>
+      new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: clientId, display_name: name, passcode: meeting.meeting_password, ...extra }));
+    peers.push(await join('sfu-owner-device', 'Olga', { token }), await join('sfu-b', 'Bo'), await join('sfu-c', 'Cy'));
+    await Promise.all(peers.map((p) => p.start()));
+  });
+  after(async () => {
+    for (const p of peers) p.close();
+    await closeAll(peers.map((p) => p.signal));
+    await t?.close();
+  });
+
+  it('every participant receives the others’ audio and video (and never its own)', async () => {
+    for (const viewer of peers) {
+      for (const other of peers) {
+        if (other === viewer) {
+          assert.equal(viewer.midOf('video', other.uuid), undefined, 'nobody is sent their own video');
+          continue;
+        }
+        await eventually(async () => {
+          const mid = viewer.midOf('video', other.uuid);
+          assert.ok(mid, `${viewer.uuid} has a video slot for ${other.uuid}: ${JSON.stringify(viewer.slots)}`);
+          const stats = (await viewer.inbound()).get(mid);
+          assert.ok((stats?.frames ?? 0) > 0, `${viewer.uuid} decodes ${other.uuid}'s video: ${JSON.stringify(stats)}`);
+        });
+        await eventually(async () => {
+          const [a, b] = await flow(viewer, 'audio', other.uuid, 500);
+          assert.ok(b > a, `${viewer.uuid} receives ${other.uuid}'s audio (${a} → ${b})`);
+        });
+      }
+    }
+  });
+
+  it('a participant muted by the host is heard by nobody, whatever its client sends; unmuted, it is heard again', async () => {
+    const [owner, bo, cy] = peers as [WrtcParticipant, WrtcParticipant, WrtcParticipant];
+    // Bo's client keeps sending audio: the SFU must drop it.
+    await host.mute(number, [bo.uuid]);
+    for (const viewer of [owner, cy]) {
+      await eventually(() => assert.equal(viewer.midOf('audio', bo.uuid), undefined, `no audio slot of ${viewer.uuid} carries Bo`));
+    }
+    // Every audio slot that is still fed carries someone else: nothing of Bo's arrives anywhere.
+    const before = await cy.inbound();
+    await sleep(1000);
+    const later = await cy.inbound();
+    const carrying = new Set(cy.layout!.audio.filter((_, i) => cy.slots!.audio[i] !== ''));
+    for (const mid of cy.layout!.audio) {
+      if (carrying.has(mid)) continue;
+      assert.equal(later.get(mid)?.packets ?? 0, before.get(mid)?.packets ?? 0, `audio slot ${mid} is silent`);
+    }
+    await host.unmute(number, [bo.uuid]);
+    await eventually(async () => {
+      const [a, b] = await flow(cy, 'audio', bo.uuid, 500);
+      assert.ok(b > a, `Cy hears Bo again (${a} → ${b})`);
+    });
+  });
+
+  it('a pin puts the pinned participant in every viewer’s large slot (video slot 0)', async () => {
+    const [owner, bo, cy] = peers as [WrtcParticipant, WrtcParticipant, WrtcParticipant];
+    await host.pin(number, cy.uuid);
+    for (const viewer of [owner, bo]) {
+      await eventually(() => assert.equal(viewer.slots?.video[0], cy.uuid, `${viewer.uuid}'s large slot shows Cy`));
+      await eventually(async () => {
+        const stats = (await viewer.inbound()).get(viewer.layout!.video[0]!);
+        assert.ok((stats?.frames ?? 0) > 0);
+      });
+    }
+    await host.unpin(number);
+    await host.setLecturer(number, bo.uuid);
+    for (const viewer of [owner, cy]) await eventually(() => assert.equal(viewer.slots?.video[0], bo.uuid, 'the lecturer is large'));
+  });
+});

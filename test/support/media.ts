@@ -1,0 +1,19 @@
+/**
+ * Media tests: a test server with the SFU on (one worker, WebRTC bound to 127.0.0.1). WebRTC stacks gather candidates
+ * on every interface and send connectivity checks to the peer's, so these tests only run in a network namespace that
+ * has nothing but `lo` (scripts/test.ts runs test/media/*-media.test.ts under `unshare -n`); `onlyLoopback()` is the
+ * guard they check first.
+ */
+import { networkInterfaces } from 'node:os';
+import { startTestServer, type TestServer } from './server.ts';
+
+/** True when every network interface of this process's namespace is a loopback one. */
+export function onlyLoopback(): boolean {
+  return Object.values(networkInterfaces()).every((addresses) => (addresses ?? []).every((a) => a.internal));
+}
+
+export const NOT_ISOLATED = 'media tests run only in a network namespace with nothing but lo (npm test does that: unshare -n)';
+
+export function startMediaServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  return startTestServer('sqlite', { CONVENE_MEDIA: 'true', CONVENE_MEDIA_ADDRESS: '127.0.0.1', CONVENE_MEDIA_WORKERS: '1', ...overrides });
+}
