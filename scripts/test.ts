@@ -4,8 +4,13 @@
  * CONVENE_REQUIRE_POSTGRES=1 (set by .ci/run) turns a missing PostgreSQL into a failure instead of a skip.
  * CONVENE_REQUIRE_CHROMIUM=1 (also set by .ci/run) does the same for the browser tests (test/web/), which need the
  * Debian `chromium` package at /usr/lib/chromium/chromium.
+ *
+ * The media tests (MEDIA_FILES: real WebRTC) run afterwards in a network namespace of their own that has only `lo`
+ * (`unshare -n`, which needs root), because WebRTC stacks gather candidates on every interface and send checks to
+ * them: nothing may leave the machine. They use SQLite only (the throwaway PostgreSQL cluster listens on the outer
+ * namespace's loopback). Without root they are skipped with a notice, unless CONVENE_REQUIRE_MEDIA=1 (.ci/run).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 
 // Node 20's test runner does not expand globs: every file is listed here.
@@ -54,8 +59,12 @@ const TEST_FILES = [
   'test/web/app.test.ts',
 ];
 
+/** Real WebRTC: run in a loopback-only network namespace (see above). */
+const MEDIA_FILES = ['test/media/sfu-media.test.ts', 'test/media/browser-media.test.ts'];
+
 const only = process.argv.slice(2);
-const files = only.length > 0 ? only : TEST_FILES;
+const files = only.length > 0 ? only.filter((f) => !MEDIA_FILES.includes(f)) : TEST_FILES;
+const mediaFiles = only.length > 0 ? only.filter((f) => MEDIA_FILES.includes(f)) : MEDIA_FILES;
 
 let pg: ThrowawayPostgres | undefined;
 const bin = findPostgresBin();
@@ -69,12 +78,33 @@ if (bin) {
   console.log('# PostgreSQL server not installed: database tests run on SQLite only (apt-get install postgresql)');
 }
 
-// Async, not spawnSync: a runner stopped by a signal (Ctrl-C, `timeout`) must still stop its PostgreSQL cluster.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, ...(pg ? { CONVENE_TEST_PG_URL: pg.url } : {}) },
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-const status = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+let running: ChildProcess | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => running?.kill(signal));
+/** Async, not spawnSync: a runner stopped by a signal (Ctrl-C, `timeout`) must still stop its PostgreSQL cluster. */
+const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+  const child = (running = spawn(command, args, { stdio: 'inherit', env }));
+  return new Promise<number>((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+};
+const testArgs = (list: string[]) => ['--import', 'tsx', '--test', '--test-reporter=spec', ...list];
+
+let status = files.length > 0 ? await run(process.execPath, testArgs(files), { ...process.env, ...(pg ? { CONVENE_TEST_PG_URL: pg.url } : {}) }) : 0;
 pg?.stop();
+
+if (mediaFiles.length > 0) {
+  const isolated = process.getuid?.() === 0 && (await run('unshare', ['-n', 'true'])) === 0;
+  if (isolated) {
+    console.log('# media tests: in a network namespace with only lo (unshare -n)');
+    const inner = [process.execPath, ...testArgs(mediaFiles)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const mediaStatus = await run('unshare', ['-n', 'bash', '-c', `ip link set lo up && exec ${inner}`]);
+    status ||= mediaStatus;
+  } else if (process.env.CONVENE_REQUIRE_MEDIA === '1') {
+    console.error('media tests need root (unshare -n, ip) and CONVENE_REQUIRE_MEDIA=1 is set');
+    status ||= 1;
+  } else {
+    console.log(`# media tests skipped: they need root for unshare -n (${mediaFiles.join(', ')})`);
+  }
+}
 process.exit(status);

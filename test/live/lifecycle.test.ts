@@ -12,7 +12,7 @@ import { WebSocket } from 'ws';
 import { SIGNAL_PATH } from '../../contract/signal/protocol.ts';
 import { REASON_CODES, type Reason } from '../../contract/signal/reasons.ts';
 import { type RestClient, RestError } from '../../sdk/rest-client.ts';
-import { JoinError, type JoinParams, SignalClient } from '../../sdk/signal-client.ts';
+import { JoinError, type JoinParams, SignalClient, SignalError } from '../../sdk/signal-client.ts';
 import { type Clock, ManualClock, systemClock } from '../../src/kernel/clock.ts';
 import { testDialects } from '../support/dialects.ts';
 import { closeAll, instantMeeting, joinAs, restFor, signalFor } from '../support/live.ts';
@@ -139,6 +139,17 @@ describe('live meetings: join reasons, lifecycle, reconnect [sqlite]', () => {
     [owner, member, operator] = await Promise.all([person(t, 'olivia'), person(t, 'mark'), person(t, 'oscar', 'MeetingOperator')]);
   });
   after(() => t.close());
+
+  it('a server running without media (CONVENE_MEDIA=false) answers media commands 503 and keeps the meeting going', async () => {
+    const created = await instantMeeting(t, owner.token, owner.clientId, 'No media');
+    const c = await join(t, { meeting_number: created.meeting_number, client_id: 'g-nomedia', display_name: 'N', passcode: created.meeting_password });
+    const sdp = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:x\r\na=fingerprint:sha-256 00\r\n';
+    for (const attempt of [c.publish(sdp), c.subscribe(), c.accept(sdp)]) {
+      await assert.rejects(attempt, (e: unknown) => e instanceof SignalError && e.errorCode === '0x10002001' && /media/.test(e.message));
+    }
+    await c.share(true);
+    await c.ping();
+  });
 
   it('editing a live reservation (name, end time) reaches its participants as meeting.info', async () => {
     const now = clock.now();

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RestClient } from '../../sdk/rest-client.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
-import { NOT_ISOLATED, onlyLoopback, startMediaServer } from '../support/media.ts';
+import { mediaWorkerPids, NOT_ISOLATED, onlyLoopback, startMediaServer } from '../support/media.ts';
+import { SignalError } from '../../sdk/signal-client.ts';
 import type { TestServer } from '../support/server.ts';
 import { WrtcParticipant, type SlotStats } from '../support/wrtc-peer.ts';
 
@@ -62,6 +63,14 @@ describe('SFU: media between participants, enforced by the host controls', { ski
     for (const p of peers) p.close();
     await closeAll(peers.map((p) => p.signal));
     await t?.close();
+  });
+
+  it('the publish answer caps each video at the meeting’s call rate (2048K by default)', () => {
+    for (const p of peers) {
+      const video = p.answerSdp.slice(p.answerSdp.indexOf('m=video'));
+      assert.match(video, /\r\nb=AS:2048\r\n/);
+      assert.match(video, /\r\nb=TIAS:2048000\r\n/);
+    }
   });
 
   it('every participant receives the others’ audio and video (and never its own)', async () => {
@@ -121,5 +130,52 @@ describe('SFU: media between participants, enforced by the host controls', { ski
     await host.unpin(number);
     await host.setLecturer(number, bo.uuid);
     for (const viewer of [owner, cy]) await eventually(() => assert.equal(viewer.slots?.video[0], bo.uuid, 'the lecturer is large'));
+  });
+
+  it('a participant who turns the camera off is shown to nobody (the SFU stops forwarding it)', async () => {
+    const [owner, bo, cy] = peers as [WrtcParticipant, WrtcParticipant, WrtcParticipant];
+    await host.unpin(number).catch(() => undefined);
+    await host.setLecturer(number, '').catch(() => undefined);
+    await cy.signal.mute({ video: true });
+    for (const viewer of [owner, bo]) await eventually(() => assert.equal(viewer.midOf('video', cy.uuid), undefined, 'no tile carries Cy'));
+    await cy.signal.mute({ video: false });
+    for (const viewer of [owner, bo]) await eventually(() => assert.ok(viewer.midOf('video', cy.uuid), 'Cy is back'));
+  });
+
+  it('a screen share reaches the others in their content slot; stopping empties it', async () => {
+    const [owner, bo, cy] = peers as [WrtcParticipant, WrtcParticipant, WrtcParticipant];
+    await bo.share(true);
+    for (const viewer of [owner, cy]) {
+      await eventually(() => assert.equal(viewer.slots?.content, bo.uuid));
+      await eventually(async () => assert.ok(((await viewer.inbound()).get(viewer.layout!.content)?.frames ?? 0) > 0, 'content frames decode'));
+    }
+    assert.equal(bo.slots?.content, '', 'the sharer is not sent its own share');
+    await bo.share(false);
+    for (const viewer of [owner, cy]) await eventually(() => assert.equal(viewer.slots?.content, ''));
+  });
+
+  it('refuses a publish offer that is not SDP with a clear error, and the connection stays usable', async () => {
+    const bo = peers[1]!;
+    await assert.rejects(bo.signal.publish('not an sdp'), (e: unknown) => e instanceof SignalError && e.errorCode === '0x10000001' && /sdp/.test(e.message));
+    await bo.signal.ping();
+  });
+
+  it('a media worker that dies takes no meeting down: everyone is told to reconnect and media flows again', async () => {
+    const [owner, bo, cy] = peers as [WrtcParticipant, WrtcParticipant, WrtcParticipant];
+    const [pid] = mediaWorkerPids();
+    assert.ok(pid, 'the media worker runs');
+    const restarts = peers.map((p) => p.signal.waitFor('media.restart', undefined, 15_000));
+    process.kill(pid, 'SIGKILL');
+    await Promise.all(restarts);
+    for (const p of peers) assert.equal(p.signal.connected, true, 'signalling stays up');
+    // A replacement worker starts after a short backoff; the clients publish and subscribe again.
+    await eventually(async () => {
+      await Promise.all(peers.map((p) => p.start()));
+    }, 20_000);
+    await eventually(async () => {
+      const [a, b] = await flow(owner, 'audio', cy.uuid, 500);
+      assert.ok(b > a, 'the owner hears Cy again');
+    });
+    await eventually(async () => assert.ok(((await bo.inbound()).get(bo.midOf('video', owner.uuid) ?? '')?.frames ?? 0) > 0, 'Bo sees the owner again'));
   });
 });

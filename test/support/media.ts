@@ -4,6 +4,7 @@
  * has nothing but `lo` (scripts/test.ts runs test/media/*-media.test.ts under `unshare -n`); `onlyLoopback()` is the
  * guard they check first.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { startTestServer, type TestServer } from './server.ts';
 
@@ -16,4 +17,20 @@ export const NOT_ISOLATED = 'media tests run only in a network namespace with no
 
 export function startMediaServer(overrides: Record<string, string> = {}): Promise<TestServer> {
   return startTestServer('sqlite', { CONVENE_MEDIA: 'true', CONVENE_MEDIA_ADDRESS: '127.0.0.1', CONVENE_MEDIA_WORKERS: '1', ...overrides });
+}
+
+/** Pids of the media worker processes started by this process (a server started in-process). */
+export function mediaWorkerPids(parent = process.pid): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('media/worker/main.ts')) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
 }

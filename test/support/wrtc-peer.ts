@@ -67,9 +67,12 @@ export class WrtcParticipant {
   private subscriber: PeerConnection | undefined;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readonly tracks: Track[] = [];
+  private content: Transceiver | undefined;
   /** mids of the subscriber slots, from media.offer. */
   layout: { audio: string[]; video: string[]; content: string } | undefined;
   slots: EventOf<'media.slots'> | undefined;
+  /** The SFU's answer to the last publish. */
+  answerSdp = '';
 
   constructor(
     readonly signal: SignalClient,
@@ -89,18 +92,26 @@ export class WrtcParticipant {
   }
 
   async publish(): Promise<void> {
+    this.publisher?.close();
     const pc = (this.publisher = new wrtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
     pc.addTransceiver(this.microphone(), { direction: 'sendonly' });
     pc.addTransceiver(this.camera(), { direction: 'sendonly' });
-    pc.addTransceiver('video', { direction: 'sendonly' });
+    this.content = pc.addTransceiver('video', { direction: 'sendonly' });
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
-    const answer = await this.signal.publish(pc.localDescription!.sdp);
+    const answer = (this.answerSdp = await this.signal.publish(pc.localDescription!.sdp));
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await connected(pc);
   }
 
+  /** Shares a second synthetic picture as content (screen share), or stops. */
+  async share(on: boolean): Promise<void> {
+    await this.content?.sender.replaceTrack(on ? this.camera() : null);
+    await this.signal.share(on);
+  }
+
   async subscribe(): Promise<void> {
+    this.subscriber?.close();
     const offer = await this.signal.subscribe();
     this.layout = { audio: offer.audio, video: offer.video, content: offer.content };
     const pc = (this.subscriber = new wrtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' }));

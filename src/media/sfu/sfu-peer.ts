@@ -1,7 +1,9 @@
 import { RTCPeerConnection } from 'werift';
 import type { SubscribeOffer } from '../engine.ts';
+import { BadMediaRequest } from './bad-request.ts';
 import { capVideoBitrate, type IceSettings, peerConfig } from './peer-config.ts';
 import { OutSlot } from './out-slot.ts';
+import { checkSdp } from './sdp-check.ts';
 import { Source, type SourceKind } from './source.ts';
 
 export type Report = (error: unknown, context: string) => void;
@@ -28,6 +30,7 @@ export class SfuPeer {
 
   /** Answers the client's publish offer; a new offer replaces the previous publisher connection and its streams. */
   async publish(offerSdp: string, maxKbps: number): Promise<string> {
+    checkSdp(offerSdp);
     this.closePublisher();
     const pc = new RTCPeerConnection(peerConfig(this.ice));
     this.publisher = pc;
@@ -60,7 +63,8 @@ export class SfuPeer {
   }
 
   async accept(answerSdp: string): Promise<void> {
-    if (!this.subscriber) throw new Error('subscribe first');
+    if (!this.subscriber) throw new BadMediaRequest('media.accept: subscribe first');
+    checkSdp(answerSdp);
     await this.subscriber.setRemoteDescription({ type: 'answer', sdp: answerSdp });
   }
 
