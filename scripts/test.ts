@@ -28,6 +28,7 @@ const TEST_FILES = [
   'test/unit/sdk-roster.test.ts',
   'test/unit/live-meeting.test.ts',
   'test/unit/media-policy.test.ts',
+  'test/unit/sdp.test.ts',
   'test/unit/ipc-channel.test.ts',
   'test/storage/accounts-repo.test.ts',
   'test/storage/rooms-repo.test.ts',
