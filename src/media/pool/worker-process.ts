@@ -12,6 +12,15 @@ const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.ts', import.meta.url)
  */
 const TSX_LOADER = import.meta.resolve('tsx');
 
+/**
+ * CONVENE_MEDIA_PROFILE_DIR=<dir> writes a V8 CPU profile of each media worker into <dir> when it exits (a diagnostic
+ * for operators and the media benchmark; NODE_OPTIONS cannot carry --cpu-prof).
+ */
+const profiling = (): string[] => {
+  const dir = process.env.CONVENE_MEDIA_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+};
+
 export type WorkerState = 'starting' | 'ready' | 'dead';
 
 export interface WorkerProcessOptions {
@@ -50,7 +59,7 @@ export class WorkerProcess {
     this.id = options.id;
     const args = [`--max-message-bytes=${options.maxMessageBytes}`, ...(options.diagnostics ? ['--diagnostics'] : []), ...options.args];
     this.child = fork(WORKER_ENTRY, args, {
-      execArgv: ['--import', TSX_LOADER],
+      execArgv: ['--import', TSX_LOADER, ...profiling()],
       serialization: 'json',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -1,4 +1,7 @@
-import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import { RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+
+/** Payload-specific feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
+const FIR_FMT = 4;
 import { SlotRewriter } from '../policy/rtp-rewriter.ts';
 import type { Sink, Source } from './source.ts';
 
@@ -26,6 +29,10 @@ export class OutSlot implements Sink {
     this.rewriter = new SlotRewriter({ ssrc: sender.ssrc, kind: audio ? 'audio' : 'video', clockRate: audio ? 48_000 : 90_000 });
     // A viewer whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.
     sender.onPictureLossIndication.subscribe(() => this.source?.requestKeyframe());
+    // FIR (RFC 5104) asks for the same; werift's publisher side can only send PLI, which every browser honours.
+    sender.onRtcp.subscribe((packet) => {
+      if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback.count === FIR_FMT) this.source?.requestKeyframe();
+    });
   }
 
   get owner(): string | null {
