@@ -53,6 +53,11 @@ export interface SignalClientOptions {
   WebSocket?: WebSocketConstructorLike;
   /** Passed as the third constructor argument when given, e.g. `{ rejectUnauthorized: false }` for `ws`. */
   webSocketOptions?: unknown;
+  /**
+   * Most events kept in `events` (the oldest are dropped, and `count()` forgets them); default: all. A long-running
+   * client (the browser app) sets it, since speaker and slot events keep coming for as long as the meeting runs.
+   */
+  inboxLimit?: number;
 }
 
 export interface JoinParams {
@@ -194,6 +199,7 @@ export class SignalClient {
   /** Ids of join/resume/passcode commands: their ack (sent after the connected status) is consumed here. */
   private readonly admissionIds = new Set<number>();
   private readonly inbox: ServerEvent[] = [];
+  private readonly inboxLimit: number | undefined;
   private readonly consumed = new WeakSet<ServerEvent>();
   private cursor = 0;
   private readonly waiters: Waiter[] = [];
@@ -224,6 +230,7 @@ export class SignalClient {
     if (!impl) throw new Error('SignalClient: no WebSocket implementation; pass options.WebSocket (e.g. the ws package in Node 20)');
     this.WebSocketImpl = impl;
     this.webSocketOptions = options.webSocketOptions;
+    this.inboxLimit = options.inboxLimit;
   }
 
   /** Every event received, in order (see the top of this file). */
@@ -493,6 +500,15 @@ export class SignalClient {
 
   // ---- incoming -------------------------------------------------------------------------------------------------
 
+  private trim(): void {
+    const limit = this.inboxLimit;
+    if (limit === undefined || this.inbox.length <= limit) return;
+    // Drop in chunks, so a full inbox does not cost a copy per event.
+    const drop = this.inbox.length - limit + Math.ceil(limit / 4);
+    this.inbox.splice(0, drop);
+    this.cursor = Math.max(0, this.cursor - drop);
+  }
+
   private onFrame(data: unknown): void {
     let text: string;
     if (typeof data === 'string') text = data;
@@ -508,6 +524,7 @@ export class SignalClient {
     if (typeof raw !== 'object' || raw === null || typeof type !== 'string' || !Object.hasOwn(KNOWN_EVENTS, type)) return; // a later version's event
     const event = raw as ServerEvent;
     this.inbox.push(event);
+    this.trim();
     this.track(event);
     if (!this.answer(event)) {
       const i = this.waiters.findIndex((w) => w.type === event.type && (!w.predicate || w.predicate(event)));

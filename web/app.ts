@@ -1,17 +1,20 @@
 /**
  * Convene in the browser: join a meeting by link (`/app/#key=<meeting link key>`) or by number, as a guest or
- * signed in, and take part through the signalling protocol (sdk/SignalClient). Audio and video come with the media
- * capability: the seam is web/media.ts (MediaSession); until then every tile is a placeholder.
+ * signed in, and take part through the signalling protocol (sdk/SignalClient), with audio and video through the SFU
+ * behind the seam of web/media.ts (MediaSession).
  */
 import { resolveMeetingLink } from '../contract/rest/meeting-links.ts';
 import { CLOSE_CODES, SIGNAL_PATH } from '../contract/signal/protocol.ts';
 import { RestClient, RestError } from '../sdk/rest-client.ts';
 import { JoinError, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
+import { LocalDevices } from './devices.ts';
 import { byId, input } from './dom.ts';
 import { clientId, remembered } from './identity.ts';
+import { JoinPreview } from './join-preview.ts';
 import { type MediaSession, NoMedia } from './media.ts';
 import { MeetingView } from './meeting-view.ts';
 import { REPLACED, reasonText } from './reasons.ts';
+import { WebRtcMedia } from './webrtc-media.ts';
 
 type Screen = 'join' | 'connecting' | 'passcode' | 'meeting' | 'end';
 const SCREENS: Screen[] = ['join', 'connecting', 'passcode', 'meeting', 'end'];
@@ -28,11 +31,16 @@ interface JoinRequest {
   passcode: string;
   username: string;
   password: string;
+  /** The join screen's choices: start with the microphone / camera off. */
+  audioMute: boolean;
+  videoMute: boolean;
 }
 
-/** The media implementation the meeting view gets; replaced when the media capability exists. */
-let createMedia: () => MediaSession = () => new NoMedia();
-export function setMediaFactory(factory: () => MediaSession): void {
+type MediaFactory = (signal: SignalClient, devices: LocalDevices) => MediaSession;
+/** The media implementation each meeting gets; a browser without WebRTC gets placeholders. */
+let createMedia: MediaFactory = (signal, devices) =>
+  typeof RTCPeerConnection === 'function' ? new WebRtcMedia(signal, devices, byId('audio-sinks')) : new NoMedia();
+export function setMediaFactory(factory: MediaFactory): void {
   createMedia = factory;
 }
 
@@ -41,11 +49,15 @@ const me = clientId();
 let lastRequest: JoinRequest | undefined;
 /** The meeting the page's link resolved to (#key=…), shown above the form. */
 let linkMeeting: { number: string; name: string; password: string } | undefined;
-let current: { signal: SignalClient; view: MeetingView; final: boolean } | undefined;
+let current: { signal: SignalClient; view: MeetingView; media: MediaSession; final: boolean } | undefined;
+const devices = new LocalDevices();
+const preview = new JoinPreview(devices);
 
 function show(screen: Screen): void {
   for (const s of SCREENS) byId(`${s}-screen`).hidden = s !== screen;
   document.body.dataset.screen = screen;
+  if (screen === 'join') void preview.show();
+  else preview.hide();
 }
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
@@ -80,6 +92,8 @@ function showEnd(reason: string, phase: 'join' | 'ended', serverMessage = ''): v
   byId('end-message').textContent = text.message;
   byId('end-rejoin').hidden = !text.rejoin || !lastRequest;
   byId('end-sign-in').hidden = !text.signIn;
+  // Out of the meeting the camera and microphone are let go (the light goes off); joining again reopens them.
+  devices.release();
   show('end');
 }
 
@@ -132,9 +146,13 @@ async function join(request: JoinRequest): Promise<void> {
     }
   }
   remembered.save(request.displayName, request.username);
-  const signal = new SignalClient({ url: origin.replace(/^http/, 'ws') + SIGNAL_PATH, WebSocket: WebSocket as unknown as WebSocketConstructorLike });
-  const view = new MeetingView(signal, rest, createMedia(), toast);
-  const session = { signal, view, final: false };
+  // What the browser grants decides what is published: a missing device joins muted rather than failing.
+  await devices.acquire();
+  // The inbox is bounded: speaker and slot events keep coming for as long as the meeting runs.
+  const signal = new SignalClient({ url: origin.replace(/^http/, 'ws') + SIGNAL_PATH, WebSocket: WebSocket as unknown as WebSocketConstructorLike, inboxLimit: 400 });
+  const media = createMedia(signal, devices);
+  const view = new MeetingView(signal, rest, media, toast);
+  const session = { signal, view, media, final: false };
   current = session;
   signal.on('meeting.status', (e) => {
     if (e.status !== 'disconnected' || current !== session || session.final) return;
@@ -150,6 +168,8 @@ async function join(request: JoinRequest): Promise<void> {
         display_name: request.displayName,
         ...(rest.token ? { token: rest.token } : {}),
         ...(request.passcode !== '' ? { passcode: request.passcode } : {}),
+        audio_mute: request.audioMute || !devices.audio,
+        video_mute: request.videoMute || !devices.video,
       },
       { onPasscode: askPasscode, timeoutMs: ADMISSION_TIMEOUT_MS },
     );
@@ -168,6 +188,7 @@ async function join(request: JoinRequest): Promise<void> {
   if (session.final) return; // disconnected during the snapshot
   show('meeting');
   view.render();
+  media.start();
   void watch(session);
 }
 
@@ -225,6 +246,7 @@ async function watch(session: NonNullable<typeof current>): Promise<void> {
     banner(undefined);
     document.body.dataset.resumes = String(Number(document.body.dataset.resumes ?? 0) + 1);
     session.view.render();
+    session.media.reconnect();
   }
 }
 
@@ -249,6 +271,7 @@ function formRequest(): JoinRequest {
     passcode: input('passcode').value.trim(),
     username: input('username').value.trim(),
     password: input('password').value,
+    ...preview.choices(),
   };
 }
 

@@ -3,7 +3,17 @@ import { RestError, type RestClient } from '../sdk/rest-client.ts';
 import { SignalError, type SignalClient } from '../sdk/signal-client.ts';
 import { byId, h, input } from './dom.ts';
 import { planTiles } from './layout.ts';
-import type { MediaSession } from './media.ts';
+import type { MediaSession, MediaStatus } from './media.ts';
+import { drawStage } from './stage.ts';
+
+/** What the header says about audio and video while they are not simply working. */
+const MEDIA_BADGE: Record<MediaStatus, string> = {
+  off: '',
+  connecting: 'Connecting audio and video…',
+  connected: '',
+  unavailable: 'No audio or video on this server',
+  failed: 'Audio and video could not connect',
+};
 
 /**
  * The meeting screen: header, tiles, overlay, watermark, roster, own controls and, for hosts, the control panel.
@@ -16,7 +26,6 @@ export class MeetingView {
   private overlay: EventOf<'overlay'> | undefined;
   private session: EventOf<'session.status'> | undefined;
   private requests: EventOf<'unmute.requested'>['requests'] = [];
-  private activeSpeaker = '';
   private scheduled = false;
   private overlayKey = '';
   private watermarkKey = '';
@@ -61,10 +70,7 @@ export class MeetingView {
         render();
       }),
     );
-    media.onActiveSpeaker((uuid) => {
-      this.activeSpeaker = uuid;
-      render();
-    });
+    this.off.push(media.onChange(render));
     this.wireControls();
   }
 
@@ -99,6 +105,7 @@ export class MeetingView {
     byId('meeting-name').textContent = info?.meeting_name ?? '';
     byId('meeting-number-label').textContent = info?.meeting_number ?? '';
     byId('lock-badge').hidden = !info?.locked;
+    this.renderMediaBadge();
     const count = this.signal.participantCount ?? roster.length;
     const countEl = byId('participant-count');
     countEl.textContent = `${count} ${count === 1 ? 'participant' : 'participants'}`;
@@ -112,48 +119,30 @@ export class MeetingView {
     this.renderHostPanel();
   }
 
+  private renderMediaBadge(): void {
+    const status = this.media.state.status;
+    const text = MEDIA_BADGE[status];
+    const badge = byId('media-badge');
+    badge.textContent = text;
+    badge.hidden = text === '';
+    badge.dataset.status = status;
+  }
+
   // ---- stage ----------------------------------------------------------------------------------------------------
 
   private renderStage(roster: RosterEntry[], selfUuid: string): void {
+    const maxCells = this.layout?.max_cell_count ?? 9;
     const plan = planTiles({
       roster,
       self: selfUuid,
-      maxCells: this.layout?.max_cell_count ?? 9,
+      maxCells,
       lecturer: this.layout?.lecturer ?? '',
       pinned: this.pin?.pin_speaker_uuid ?? '',
-      activeSpeaker: this.activeSpeaker,
+      activeSpeaker: this.media.state.speaker,
+      mediaFocus: this.media.state.focus,
+      content: this.media.state.content,
     });
-    const stage = byId('stage');
-    stage.dataset.mode = plan.mode;
-    stage.dataset.maxCells = String(this.layout?.max_cell_count ?? 9);
-    const cols = plan.mode === 'grid' ? Math.ceil(Math.sqrt(plan.tiles.length || 1)) : 1;
-    stage.style.setProperty('--cols', String(cols));
-    const byUuid = this.signal.roster;
-    stage.replaceChildren(
-      ...plan.tiles.map((t) => {
-        const entry = byUuid.get(t.uuid);
-        const name = entry?.display_name ?? '';
-        const slot = h('div', { class: 'media' });
-        const tile = h(
-          'div',
-          {
-            class: ['tile', t.big && 'big', t.pinned && 'pinned', t.lecturer && 'lecturer', t.speaking && 'speaking'].filter(Boolean).join(' '),
-            'data-uuid': t.uuid,
-            'data-big': String(t.big),
-            'data-pinned': String(t.pinned),
-          },
-          h('div', { class: 'avatar', 'aria-hidden': 'true' }, (name.trim()[0] ?? '?').toUpperCase()),
-          slot,
-          h(
-            'span',
-            { class: 'label' },
-            `${t.pinned ? '📌 ' : ''}${t.lecturer ? '🎤 ' : ''}${name}${t.self ? ' (you)' : ''}${entry?.audio_mute ? ' 🔇' : ''}`,
-          ),
-        );
-        this.media.attachTile(t.uuid, slot);
-        return tile;
-      }),
-    );
+    drawStage(byId('stage'), plan, this.signal.roster, this.media, maxCells);
   }
 
   private renderOverlay(): void {
@@ -272,12 +261,21 @@ export class MeetingView {
     mic.textContent = audioMuted ? '🔇 Unmute' : '🎙️ Mute';
     mic.dataset.muted = String(audioMuted);
     mic.dataset.locked = String(locked);
-    mic.disabled = locked;
+    const media = this.media.state;
+    // Without a device there is nothing to switch on (switching off stays possible).
+    mic.disabled = locked || (audioMuted && !media.microphone);
+    mic.dataset.device = String(media.microphone);
     note.hidden = !locked;
     note.textContent = locked ? 'The host muted you. Raise your hand to ask to speak.' : '';
     const videoMuted = self?.video_mute ?? true;
     camera.textContent = videoMuted ? '📷 Start video' : '🚫 Stop video';
     camera.dataset.muted = String(videoMuted);
+    camera.disabled = videoMuted && !media.camera;
+    camera.dataset.device = String(media.camera);
+    const share = byId<HTMLButtonElement>('share');
+    share.hidden = !media.canShare && !media.sharing;
+    share.textContent = media.sharing ? '🛑 Stop sharing' : '🖥️ Share screen';
+    share.dataset.sharing = String(media.sharing);
     const raised = self?.hand_raised ?? false;
     hand.textContent = raised ? '✋ Lower hand' : '✋ Raise hand';
     hand.dataset.raised = String(raised);
@@ -309,17 +307,21 @@ export class MeetingView {
       byId(id).addEventListener(type, handler, { signal: this.controls.signal });
     on('mic', 'click', () => {
       const muted = this.signal.self?.audio_mute ?? true;
-      this.act(muted ? 'Unmute' : 'Mute', async () => {
-        await this.signal.mute({ audio: !muted });
-        this.media.setLocalMute('audio', !muted);
-      });
+      // The local track follows the roster once the server has accepted it (web/webrtc-media.ts).
+      this.act(muted ? 'Unmute' : 'Mute', () => this.signal.mute({ audio: !muted }));
     });
     on('camera', 'click', () => {
       const muted = this.signal.self?.video_mute ?? true;
-      this.act(muted ? 'Start video' : 'Stop video', async () => {
-        await this.signal.mute({ video: !muted });
-        this.media.setLocalMute('video', !muted);
-      });
+      this.act(muted ? 'Start video' : 'Stop video', () => this.signal.mute({ video: !muted }));
+    });
+    on('share', 'click', () => {
+      const sharing = this.media.state.sharing;
+      this.act(sharing ? 'Stop sharing' : 'Share screen', () =>
+        this.media.share(!sharing).catch((e: unknown) => {
+          // Cancelled in the browser's picker: nothing to report.
+          if (!(e instanceof DOMException && e.name === 'NotAllowedError')) throw e;
+        }),
+      );
     });
     on('hand', 'click', () => {
       const raised = this.signal.self?.hand_raised ?? false;

@@ -23,6 +23,8 @@ interface RoomState {
   opened: Promise<void> | undefined;
   /** The last policy pushed, as JSON, so an unchanged meeting costs no IPC. */
   sent: string;
+  /** The dominant speaker as last reported, for participants who subscribe later. */
+  speaker: string;
 }
 
 /**
@@ -46,7 +48,9 @@ export class LiveMedia implements MeetingObserver {
     });
     engine.on('speaker', ({ roomId, participantId }) => {
       const room = this.rooms.get(roomId);
-      if (room) this.live.apply(room.meeting, [toAll({ kind: 'speaker', clientId: participantId })]);
+      if (!room) return;
+      room.speaker = participantId;
+      this.live.apply(room.meeting, [toAll({ kind: 'speaker', clientId: participantId })]);
     });
     engine.on('roomsLost', ({ roomIds }) => {
       for (const id of roomIds) {
@@ -54,6 +58,7 @@ export class LiveMedia implements MeetingObserver {
         if (!room) continue;
         room.opened = undefined;
         room.sent = '';
+        room.speaker = '';
         this.live.apply(room.meeting, [toAll({ kind: 'mediaRestart', message: 'the media connection was lost; reconnecting' })]);
       }
     });
@@ -81,7 +86,10 @@ export class LiveMedia implements MeetingObserver {
 
   async subscribe(meeting: LiveMeeting, p: Participant): Promise<SubscribeOffer> {
     const room = await this.ready(meeting);
-    return this.engine.subscribe(room.meeting.sessionId, p.clientId);
+    const offer = await this.engine.subscribe(room.meeting.sessionId, p.clientId);
+    // The speaker event goes out on changes only: a late subscriber is told who holds the floor now.
+    if (room.speaker !== '') queueMicrotask(() => this.live.apply(room.meeting, [toSome([p.clientId], { kind: 'speaker', clientId: room.speaker })]));
+    return offer;
   }
 
   async accept(meeting: LiveMeeting, p: Participant, sdp: string): Promise<void> {
@@ -93,7 +101,7 @@ export class LiveMedia implements MeetingObserver {
   private async ready(meeting: LiveMeeting): Promise<RoomState> {
     if (this.live.find(meeting.meetingNumber) !== meeting) throw new DomainError('state.invalid', 'the meeting has ended');
     let room = this.rooms.get(meeting.sessionId);
-    if (!room) this.rooms.set(meeting.sessionId, (room = { meeting, opened: undefined, sent: '' }));
+    if (!room) this.rooms.set(meeting.sessionId, (room = { meeting, opened: undefined, sent: '', speaker: '' }));
     if (!room.opened) {
       const opening = this.engine.openRoom(meeting.sessionId);
       room.opened = opening;

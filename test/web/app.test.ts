@@ -84,6 +84,18 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
     const context = await browser!.newContext({ ignoreHTTPSErrors: true });
     context.setDefaultTimeout(WAIT_MS);
     contexts.push(context);
+    // Counts peer connections: this server runs without media (CONVENE_MEDIA=false), so the app must open none,
+    // and this test runs outside the loopback-only namespace WebRTC is confined to.
+    await context.addInitScript(() => {
+      const g = globalThis as unknown as { RTCPeerConnection: new (...args: unknown[]) => object; peerConnections: number };
+      g.peerConnections = 0;
+      g.RTCPeerConnection = new Proxy(g.RTCPeerConnection, {
+        construct(target, args) {
+          g.peerConnections++;
+          return new target(...args);
+        },
+      });
+    });
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
     page.on('console', (m) => {
@@ -137,6 +149,8 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
     await guest.click('#join-button');
     await guest.locator('#meeting-screen').waitFor();
     await guest.locator('#meeting-name', { hasText: 'Browser standup' }).waitFor();
+    // The server has no media: the meeting goes on without, with placeholders.
+    await guest.locator('#stage[data-media="unavailable"]').waitFor();
     assert.equal(await guest.locator('#meeting-number-label').innerText(), meeting.number);
     await guest.locator('#roster li[data-role="guest"]', { hasText: 'Gina Guest' }).waitFor();
     guestUuid = (await guest.locator('#roster li[data-role="guest"]').getAttribute('data-uuid')) ?? '';
@@ -234,6 +248,7 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
       await page.locator('#participant-count[data-count="2"]').waitFor();
     }
     await guest.locator(`#roster li[data-uuid="${hostUuid}"]`).waitFor();
+    await guest.locator('#stage[data-media="unavailable"][data-media-connects="0"]').waitFor();
     // Commands work on the new connection.
     await guest.click('#hand');
     await host.locator(`#roster li[data-uuid="${guestUuid}"][data-hand="true"]`).waitFor();
@@ -325,6 +340,7 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
     await guest.locator('#end-screen[data-reason="GuestUnallowed"][data-phase="join"]').waitFor();
     assert.match(await guest.locator('#end-message').innerText(), /Sign in/);
     assert.equal(await guest.isVisible('#end-sign-in'), true);
+    for (const page of [guest, host]) assert.equal(await page.evaluate(() => (globalThis as unknown as { peerConnections: number }).peerConnections), 0, 'no peer connection without media');
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -217,7 +217,9 @@ export class WorkerPool {
   private async place(roomId: string): Promise<number> {
     let worker = this.leastLoaded();
     if (!worker) {
-      if (!this.slots.some((w) => w?.state === 'starting')) throw new NoWorkerAvailableError('no media worker is running');
+      // A worker starting, or about to be restarted, is worth waiting for (up to the request deadline): a meeting whose
+      // worker just died reopens on the replacement instead of failing.
+      if (!this.slots.some((w) => w?.state === 'starting') && this.restartTimers.size === 0) throw new NoWorkerAvailableError('no media worker is running');
       await this.nextReady(this.opts.requestTimeoutMs);
       if (this.closing) throw new PoolClosedError();
       worker = this.leastLoaded();
