@@ -10,7 +10,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { RestClient } from '../../sdk/rest-client.ts';
-import { restFor } from '../support/live.ts';
+import { instantMeeting, restFor } from '../support/live.ts';
+import { eventually as poll, sleep } from '../support/eventually.ts';
 import { mediaWorkerPids, NOT_ISOLATED, onlyLoopback, startMediaServer } from '../support/media.ts';
 import type { TestServer } from '../support/server.ts';
 
@@ -50,20 +51,8 @@ function speechLikeWav(): Buffer {
 }
 const skip = !onlyLoopback() ? NOT_ISOLATED : HAVE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` passes, or throws its last failure after `timeoutMs`. */
-async function eventually(check: () => Promise<void>, timeoutMs = WAIT_MS): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await sleep(250);
-    }
-  }
-}
+/** Polls until `check` passes (the media and the page need a moment). */
+const eventually = (check: () => Promise<void>, timeoutMs = WAIT_MS) => poll(check, timeoutMs, 250);
 
 interface Sink {
   slot: string;
@@ -180,16 +169,8 @@ describe('browser app: audio and video through the SFU in headless Chromium', { 
     await t.createUser(HOST.username, HOST.password);
     const token = await t.signIn(HOST.username, HOST.password, 'test-setup');
     rest = restFor(t, 'test-setup', token);
-    const r = await t.call('POST', '/api/v1/meeting_schedule', {
-      query: { client_id: 'test-setup', token },
-      body: { meeting_type: 'instant', meeting_name: 'Media standup' },
-    });
-    assert.equal(r.status, 200, r.text);
-    meeting = {
-      number: String(r.body.meeting_number),
-      password: String(r.body.meeting_password),
-      key: new URL(String(r.body.meeting_url)).pathname.split('/').pop()!,
-    };
+    const created = await instantMeeting(t, token, 'test-setup', 'Media standup');
+    meeting = { number: created.meeting_number, password: created.meeting_password, key: created.key };
     const voice = `${t.dataDir}/voice.wav`;
     writeFileSync(voice, speechLikeWav());
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, `--use-file-for-fake-audio-capture=${voice}`] });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RestClient } from '../../sdk/rest-client.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
+import { eventually, sleep } from '../support/eventually.ts';
 import { mediaWorkerPids, NOT_ISOLATED, onlyLoopback, startMediaServer } from '../support/media.ts';
 import { SignalError } from '../../sdk/signal-client.ts';
 import type { TestServer } from '../support/server.ts';
@@ -14,20 +15,6 @@ import { WrtcParticipant, type SlotStats } from '../support/wrtc-peer.ts';
 
 const OWNER = { username: 'sfu-owner', password: 'owner-pw-1' };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` passes (or throws its last failure after `timeoutMs`). */
-async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await sleep(200);
-    }
-  }
-}
 
 /** Packets received on the slot carrying `from`'s media at `viewer`, twice `ms` apart: [before, after]. */
 async function flow(viewer: WrtcParticipant, kind: 'audio' | 'video', from: string, ms = 1000): Promise<[number, number]> {

@@ -54,10 +54,15 @@ export async function instantMeeting(
   token: string,
   clientId = 'instant-meeting-creator',
   name = 'Live test meeting',
-): Promise<{ meeting_number: string; meeting_password: string }> {
+): Promise<{ meeting_number: string; meeting_password: string; key: string }> {
   const r = await t.call('POST', '/api/v1/meeting_schedule', { query: { client_id: clientId, token }, body: { meeting_type: 'instant', meeting_name: name } });
   assert.equal(r.status, 200, r.text);
-  return { meeting_number: String(r.body.meeting_number), meeting_password: String(r.body.meeting_password ?? '') };
+  return {
+    meeting_number: String(r.body.meeting_number),
+    meeting_password: String(r.body.meeting_password ?? ''),
+    // The meeting link's key: /j/{key}
+    key: new URL(String(r.body.meeting_url)).pathname.split('/').pop()!,
+  };
 }
 
 /** Leaves (or, when not connected, drops) every client and waits until their connections are closed. */

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { instantMeeting } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -117,16 +118,8 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
     t = await startTestServer('sqlite');
     await t.createUser(HOST.username, HOST.password);
     const token = await t.signIn(HOST.username, HOST.password, 'test-setup');
-    const r = await t.call('POST', '/api/v1/meeting_schedule', {
-      query: { client_id: 'test-setup', token },
-      body: { meeting_type: 'instant', meeting_name: 'Browser standup' },
-    });
-    assert.equal(r.status, 200, r.text);
-    meeting = {
-      number: String(r.body.meeting_number),
-      password: String(r.body.meeting_password),
-      key: new URL(String(r.body.meeting_url)).pathname.split('/').pop()!,
-    };
+    const created = await instantMeeting(t, token, 'test-setup', 'Browser standup');
+    meeting = { number: created.meeting_number, password: created.meeting_password, key: created.key };
     assert.notEqual(meeting.password, '', 'instant meetings get a password');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   });
