@@ -31,6 +31,7 @@ async function flow(viewer: WrtcParticipant, kind: 'audio' | 'video', from: stri
 describe('SFU: media between participants, enforced by the host controls', { skip: onlyLoopback() ? false : NOT_ISOLATED }, () => {
   let t: TestServer;
   let number = '';
+  let passcode = '';
   let host: RestClient;
   const peers: WrtcParticipant[] = [];
 
@@ -40,6 +41,7 @@ describe('SFU: media between participants, enforced by the host controls', { ski
     const token = await t.signIn(OWNER.username, OWNER.password, 'sfu-owner-device');
     const meeting = await instantMeeting(t, token, 'sfu-owner-device');
     number = meeting.meeting_number;
+    passcode = meeting.meeting_password;
     host = restFor(t, 'sfu-owner-device', token);
     const join = async (clientId: string, name: string, extra: { token?: string } = {}) =>
       new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: clientId, display_name: name, passcode: meeting.meeting_password, ...extra }));
@@ -78,6 +80,23 @@ describe('SFU: media between participants, enforced by the host controls', { ski
           assert.ok(b > a, `${viewer.uuid} receives ${other.uuid}'s audio (${a} → ${b})`);
         });
       }
+    }
+  });
+
+  it('a participant who only watches (subscribes, publishes nothing) receives everyone at once', async () => {
+    const watcher = new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: 'sfu-watcher', display_name: 'Wat', passcode }));
+    try {
+      await watcher.subscribe();
+      for (const other of peers) {
+        await eventually(async () => {
+          const mid = watcher.midOf('video', other.uuid);
+          assert.ok(mid, `a tile for ${other.uuid}: ${JSON.stringify(watcher.slots)}`);
+          assert.ok(((await watcher.inbound()).get(mid)?.frames ?? 0) > 0, 'its frames decode');
+        });
+      }
+    } finally {
+      watcher.close();
+      await closeAll([watcher.signal]);
     }
   });
 

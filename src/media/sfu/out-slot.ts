@@ -29,6 +29,7 @@ export class OutSlot implements Sink {
     this.rewriter = new SlotRewriter({ ssrc: sender.ssrc, kind: audio ? 'audio' : 'video', clockRate: audio ? 48_000 : 90_000 });
     // A viewer whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.
     sender.onPictureLossIndication.subscribe(() => this.source?.requestKeyframe());
+
     // FIR (RFC 5104) asks for the same; werift's publisher side can only send PLI, which every browser honours.
     sender.onRtcp.subscribe((packet) => {
       if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback.count === FIR_FMT) this.source?.requestKeyframe();
@@ -48,8 +49,14 @@ export class OutSlot implements Sink {
     this.switchedAt = now;
     if (source) {
       source.add(this);
-      source.requestKeyframe(now);
+      // A viewer whose connection is not up yet asks once it is (connected()): werift drops what it would send now.
+      if (this.sender.dtlsTransport.state === 'connected') source.requestKeyframe(now);
     }
+  }
+
+  /** The viewer's connection is up: a slot waiting for a keyframe asks for it at once. */
+  connected(): void {
+    if (this.rewriter.waitingForKeyframe) this.source?.requestKeyframe();
   }
 
   /** Re-asks for the keyframe a switched video slot is still waiting for. */
@@ -61,6 +68,8 @@ export class OutSlot implements Sink {
   }
 
   take(packet: RtpPacket, source: Source, now: number): void {
+    // werift drops what is sent before the viewer's DTLS is up: a keyframe must not be spent on it.
+    if (this.sender.dtlsTransport.state !== 'connected') return;
     const h = packet.header;
     const out = this.rewriter.rewrite({ ssrc: source.key, seq: h.sequenceNumber, timestamp: h.timestamp, marker: h.marker, payload: packet.payload }, now);
     if (out === 'drop') return;

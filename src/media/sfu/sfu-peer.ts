@@ -59,6 +59,9 @@ export class SfuPeer {
     await pc.setLocalDescription(await pc.createOffer());
     const slot = (kind: OutSlot['kind'], t: (typeof audio)[number]) => new OutSlot(kind, t.mid ?? '', t.sender, this.report);
     this.slots = { audio: audio.map((t) => slot('audio', t)), video: video.map((t) => slot('video', t)), content: slot('content', content) };
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') for (const s of this.allSlots()) s.connected();
+    });
     return { sdp: pc.localDescription!.sdp, audio: this.slots.audio.map((s) => s.mid), video: this.slots.video.map((s) => s.mid), content: this.slots.content!.mid };
   }
 

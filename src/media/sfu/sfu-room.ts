@@ -65,7 +65,8 @@ export class SfuRoom {
   async subscribe(participantId: string): Promise<SubscribeOffer> {
     const peer = this.peer(participantId);
     const offer = await peer.subscribe();
-    this.feed(peer);
+    // The new viewer joins the plan now, not at the next change (a viewer that publishes nothing changes nothing).
+    this.recompute();
     this.events.slots(participantId, this.assignment(participantId));
     return offer;
   }

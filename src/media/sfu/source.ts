@@ -22,6 +22,7 @@ export class Source {
   private readonly sinks = new Set<Sink>();
   private ssrc: number | undefined;
   private lastKeyframeRequest = -Infinity;
+  private trailing: ReturnType<typeof setTimeout> | undefined;
   received = 0;
   /** Latest audio level (RFC 6464, 0 loud … 127 silent) for the active-speaker detector. */
   onLevel: ((level: number, now: number) => void) | undefined;
@@ -58,7 +59,15 @@ export class Source {
 
   /** Asks the publisher for a keyframe (PLI), at most once per KEYFRAME_INTERVAL_MS. */
   requestKeyframe(now = Date.now()): void {
-    if (this.kind === 'audio' || this.ssrc === undefined || now - this.lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
+    if (this.kind === 'audio' || this.ssrc === undefined) return;
+    // A request inside the merge window goes out when the window ends: a new viewer's request must not be lost.
+    if (now - this.lastKeyframeRequest < KEYFRAME_INTERVAL_MS) {
+      this.trailing ??= setTimeout(() => {
+        this.trailing = undefined;
+        this.requestKeyframe();
+      }, KEYFRAME_INTERVAL_MS - (now - this.lastKeyframeRequest));
+      return;
+    }
     this.lastKeyframeRequest = now;
     // The SSRC learnt from the packets: werift leaves track.ssrc unset for some streams, and a PLI naming no
     // stream is ignored by Chromium.
@@ -66,6 +75,9 @@ export class Source {
   }
 
   close(): void {
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
+    this.ssrc = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.sinks.clear();
