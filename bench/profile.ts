@@ -16,9 +16,23 @@ function area(url: string, fn: string): string {
   return url.replace(/^.*\//, '');
 }
 
-/** Top self-time functions and areas of a `--cpu-prof` profile, as text lines (shares of all samples). */
-export function summariseProfile(file: string, top = 15): string[] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
+/**
+ * Top self-time functions and areas of a `--cpu-prof` profile, as text lines (shares of all samples). With `window`
+ * (µs on the monotonic clock, which `process.hrtime` and V8's profile timestamps share on Linux), only the samples
+ * taken in it count, and idle samples are left out: shares of the busy time then.
+ */
+export function summariseProfile(file: string, top = 15, window?: { from: number; to: number }): string[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] };
+  if (window) {
+    // Hit counts from the samples in the window (the nodes' hitCount covers the whole profile).
+    const hitsOf = new Map<number, number>();
+    let t = profile.startTime;
+    profile.samples.forEach((id, i) => {
+      t += profile.timeDeltas[i] ?? 0;
+      if (t >= window.from && t < window.to) hitsOf.set(id, (hitsOf.get(id) ?? 0) + 1);
+    });
+    for (const node of profile.nodes) node.hitCount = node.callFrame.functionName === '(idle)' ? 0 : (hitsOf.get(node.id) ?? 0);
+  }
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
   let total = 0;

@@ -7,17 +7,26 @@
  * unmute_all reaching them), against a bare ws server in the same run; they run once, not in rounds.
  * See bench/README.md.
  *
- * Selection: `npm run bench -- rest` (the REST and scheduling measures) or `npm run bench -- live`; none = both.
+ * Then the SFU measures (bench/media.ts, issue 5: forwarded RTP packets per second per core and loss, join latency,
+ * against a raw UDP relay), in a process of their own inside a network namespace with only `lo`.
+ *
+ * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live` or
+ * `npm run bench -- media`; none = all three.
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
  * --no-postgres (skip PostgreSQL even when a server is installed), --cpu-prof (profile the server children; the
  * profiles go to .tmp/bench-profiles/ and a summary is printed).
  * Live: --participants <n> (1000), --join-concurrency <n> (joins in flight, 50), --live-repeats <n> (timed mute/unmute
  * pairs, 20), --client-processes <n> (processes holding the participants' sockets, 1).
+ * Media: --publishers <n> (2), --receivers <n> (20), --steps <video packets/s per publisher, …> (100,…,600),
+ * --step-seconds <s> (5), --load-seconds <s> (10), --joins <n> (15); --cpu-prof also profiles the media worker.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadTls } from '../src/http/tls.ts';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
@@ -31,7 +40,10 @@ import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live'] as const;
+const MEASURES = ['rest', 'live', 'media'] as const;
+/** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
+const MEDIA_NOT_ISOLATED = 3;
+const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -47,6 +59,13 @@ const { values: args, positionals } = parseArgs({
     'join-concurrency': { type: 'string', default: '50' },
     'live-repeats': { type: 'string', default: '20' },
     'client-processes': { type: 'string', default: '1' },
+    // The media measure's own (bench/media.ts has the defaults).
+    publishers: { type: 'string' },
+    receivers: { type: 'string' },
+    steps: { type: 'string' },
+    'step-seconds': { type: 'string' },
+    'load-seconds': { type: 'string' },
+    joins: { type: 'string' },
   },
 });
 for (const p of positionals) {
@@ -172,6 +191,15 @@ try {
     // A fresh SQLite database of its own; the call limit (default 100) is raised above the participants.
     const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)) }, env('live-bare'), liveOptions, nodeArgs);
     printLive(live, liveOptions);
+  }
+  if (selected.has('media')) {
+    // In a process of its own: it runs itself inside a network namespace with only lo (unshare -n).
+    const script = fileURLToPath(new URL('./media.ts', import.meta.url));
+    const forwarded = MEDIA_OPTIONS.flatMap((o) => (args[o] === undefined ? [] : [`--${o}`, args[o]]));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...forwarded, ...(args['cpu-prof'] ? ['--cpu-prof'] : [])], { stdio: 'inherit' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    // Not root: the media measure is skipped when every measure runs, a failure when it was asked for.
+    if (code !== 0 && !(code === MEDIA_NOT_ISOLATED && positionals.length === 0)) process.exitCode = code ?? 1;
   }
   console.log(`# total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
