@@ -25,6 +25,8 @@ const NO_POLICY: RoomPolicy = { participants: [], lecturer: null, meetingPin: nu
 export class SfuRoom {
   private readonly peers = new Map<string, SfuPeer>();
   private policy: RoomPolicy = NO_POLICY;
+  /** The policy's participants by id: looked up per audio packet (speaker detection), so not a scan. */
+  private listed = new Map<string, RoomPolicy['participants'][number]>();
   private plan: ForwardingPlan = new Map();
   private readonly speakers = new ActiveSpeakerDetector();
   private ranking: string[] = [];
@@ -44,10 +46,11 @@ export class SfuRoom {
 
   setPolicy(policy: RoomPolicy): void {
     this.policy = policy;
+    this.listed = new Map(policy.participants.map((p) => [p.id, p]));
     const allowed = new Set(policy.participants.filter((p) => p.audio).map((p) => p.id));
     // A muted participant leaves the floor at once instead of fading out of the ranking.
     for (const id of this.ranking) if (!allowed.has(id)) this.speakers.remove(id);
-    for (const id of [...this.peers.keys()]) if (!policy.participants.some((p) => p.id === id)) this.remove(id);
+    for (const id of [...this.peers.keys()]) if (!this.listed.has(id)) this.remove(id);
     this.recompute();
   }
 
@@ -104,14 +107,14 @@ export class SfuRoom {
   }
 
   private peer(participantId: string): SfuPeer {
-    if (!this.policy.participants.some((p) => p.id === participantId)) throw new BadMediaRequest(`participantId: ${participantId} is not in the meeting`);
+    if (!this.listed.has(participantId)) throw new BadMediaRequest(`participantId: ${participantId} is not in the meeting`);
     let peer = this.peers.get(participantId);
     if (!peer) this.peers.set(participantId, (peer = new SfuPeer(participantId, this.ice, this.report)));
     return peer;
   }
 
   private allowed(id: string, kind: 'audio' | 'video'): boolean {
-    return this.policy.participants.find((p) => p.id === id)?.[kind] === true;
+    return this.listed.get(id)?.[kind] === true;
   }
 
   /** Recomputes the plan, refeeds the slots and tells each viewer whose slots changed; `all` tells everyone. */
