@@ -50,13 +50,14 @@ export class SfuRoom {
     const allowed = new Set(policy.participants.filter((p) => p.audio).map((p) => p.id));
     // A muted participant leaves the floor at once instead of fading out of the ranking.
     for (const id of this.ranking) if (!allowed.has(id)) this.speakers.remove(id);
-    for (const id of [...this.peers.keys()]) if (!this.listed.has(id)) this.remove(id);
+    for (const id of [...this.peers.keys()]) if (!this.listed.has(id)) this.drop(id);
     this.recompute();
   }
 
   async publish(participantId: string, sdp: string): Promise<string> {
     const peer = this.peer(participantId);
     const answer = await peer.publish(sdp, this.policy.maxKbps);
+    this.stillHere(peer);
     const audio = peer.sources.get('audio');
     if (audio) audio.onLevel = (level, now) => {
       if (this.allowed(participantId, 'audio')) this.speakers.record(participantId, { level }, now);
@@ -68,6 +69,7 @@ export class SfuRoom {
   async subscribe(participantId: string): Promise<SubscribeOffer> {
     const peer = this.peer(participantId);
     const offer = await peer.subscribe();
+    this.stillHere(peer);
     // The new viewer joins the plan now, not at the next change (a viewer that publishes nothing changes nothing).
     this.recompute();
     this.events.slots(participantId, this.assignment(participantId));
@@ -81,12 +83,23 @@ export class SfuRoom {
   }
 
   remove(participantId: string): void {
+    if (this.drop(participantId)) this.recompute();
+  }
+
+  private drop(participantId: string): boolean {
     const peer = this.peers.get(participantId);
-    if (!peer) return;
+    if (!peer) return false;
     this.peers.delete(participantId);
     peer.close();
     this.speakers.remove(participantId);
-    this.recompute();
+    return true;
+  }
+
+  /** A participant who left (or a room closed) while its negotiation awaited: its new connection must not linger. */
+  private stillHere(peer: SfuPeer): void {
+    if (this.peers.get(peer.id) === peer) return;
+    peer.close();
+    throw new BadMediaRequest(`participantId: ${peer.id} left the meeting`);
   }
 
   /** Counters for diagnostics and tests: packets received per source and forwarded per slot. */
