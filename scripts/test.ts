@@ -29,6 +29,7 @@ const TEST_FILES = [
   'test/unit/live-meeting.test.ts',
   'test/unit/media-policy.test.ts',
   'test/unit/sdp.test.ts',
+  'test/unit/srtp-seal.test.ts',
   'test/unit/ipc-channel.test.ts',
   'test/storage/accounts-repo.test.ts',
   'test/storage/rooms-repo.test.ts',
@@ -61,7 +62,7 @@ const TEST_FILES = [
 ];
 
 /** Real WebRTC: run in a loopback-only network namespace (see above). */
-const MEDIA_FILES = ['test/media/sfu-media.test.ts', 'test/media/browser-media.test.ts'];
+const MEDIA_FILES = ['test/media/rtp-transmitter-media.test.ts', 'test/media/sfu-media.test.ts', 'test/media/browser-media.test.ts'];
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only.filter((f) => !MEDIA_FILES.includes(f)) : TEST_FILES;

@@ -1,9 +1,10 @@
-import { RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import { RtcpPayloadSpecificFeedback, type RtpPacket, type RTCRtpSender } from 'werift';
+import { SlotRewriter } from '../policy/rtp-rewriter.ts';
+import { RtpTransmitter } from './rtp-transmitter.ts';
+import type { Sink, Source } from './source.ts';
 
 /** Payload-specific feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
-import { SlotRewriter } from '../policy/rtp-rewriter.ts';
-import type { Sink, Source } from './source.ts';
 
 /** While a video slot waits for its new source's keyframe, it asks again this often. */
 const KEYFRAME_RETRY_MS = 1000;
@@ -16,6 +17,7 @@ const KEYFRAME_RETRY_MS = 1000;
 export class OutSlot implements Sink {
   private source: Source | null = null;
   private readonly rewriter: SlotRewriter;
+  private readonly transmitter: RtpTransmitter;
   private switchedAt = 0;
   forwarded = 0;
 
@@ -26,7 +28,10 @@ export class OutSlot implements Sink {
     private readonly report: (error: unknown, context: string) => void,
   ) {
     const audio = kind === 'audio';
-    this.rewriter = new SlotRewriter({ ssrc: sender.ssrc, kind: audio ? 'audio' : 'video', clockRate: audio ? 48_000 : 90_000 });
+    const clockRate = audio ? 48_000 : 90_000;
+    this.rewriter = new SlotRewriter({ ssrc: sender.ssrc, kind: audio ? 'audio' : 'video', clockRate });
+    // Video has NACK negotiated (peer-config.ts), so its slots keep what they sent for retransmission.
+    this.transmitter = new RtpTransmitter(sender, mid, clockRate, !audio, report);
     // A viewer whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.
     sender.onPictureLossIndication.subscribe(() => this.source?.requestKeyframe());
 
@@ -61,6 +66,7 @@ export class OutSlot implements Sink {
 
   /** Re-asks for the keyframe a switched video slot is still waiting for. */
   tick(now: number): void {
+    this.transmitter.tick(now);
     if (this.source && this.rewriter.waitingForKeyframe && now - this.switchedAt >= KEYFRAME_RETRY_MS) {
       this.switchedAt = now;
       this.source.requestKeyframe(now);
@@ -73,11 +79,8 @@ export class OutSlot implements Sink {
     const h = packet.header;
     const out = this.rewriter.rewrite({ ssrc: source.key, seq: h.sequenceNumber, timestamp: h.timestamp, marker: h.marker, payload: packet.payload }, now);
     if (out === 'drop') return;
-    // A fresh header per viewer: werift's sender rewrites the header it is given (SSRC, payload type, extensions),
-    // and the publisher's extension ids mean nothing on the viewer's connection.
-    const header = new RtpHeader({ sequenceNumber: out.seq, timestamp: out.timestamp, marker: out.marker, payloadType: h.payloadType, extensions: [] });
-    this.forwarded++;
-    this.sender.sendRtp(new RtpPacket(header, packet.payload)).catch((error: unknown) => this.report(error, `sending to slot ${this.mid}`));
+    // The publisher's header extensions are not forwarded: their ids mean nothing on the viewer's connection.
+    if (this.transmitter.send(out.seq, out.timestamp, out.marker, packet.payload, now)) this.forwarded++;
   }
 
   close(): void {

@@ -1,0 +1,96 @@
+import { Socket } from 'node:dgram';
+import type { RTCPeerConnection, RTCRtpSender } from 'werift';
+import { SrtpSealer } from './srtp-seal.ts';
+
+/**
+ * The only place that reaches below werift 0.24.4's public API (the version is pinned exactly): the negotiated SRTP
+ * session keys, the header extensions of a sender, and the UDP socket and remote address of the selected ICE pair.
+ * The SFU's send path uses them to seal and send each forwarded packet itself (src/media/sfu/rtp-transmitter.ts).
+ * Every shape is checked when it is read: before the SRTP session is up, or if werift ever changes, `wireOf` answers
+ * undefined and nothing is sent (the media tests then fail loudly rather than the SFU sending malformed packets).
+ */
+export interface Wire {
+  sealer: SrtpSealer;
+  /** Sends one datagram to the peer on the selected pair; false when the transport cannot send now. */
+  send(datagram: Buffer): boolean;
+}
+
+interface SrtpContextShape {
+  profile: number;
+  srtpSessionKey: Buffer;
+  srtpSessionSalt: Buffer;
+  srtpSessionAuthTag: Buffer;
+}
+interface PairShape {
+  remoteAddr: [string, number];
+  packetsSent: number;
+  bytesSent: number;
+  protocol: { transport: { closed: boolean; socket: unknown } };
+}
+interface ConnectionShape {
+  nominated?: PairShape;
+  state: string;
+  iceLite?: boolean;
+  consentFresh?: boolean;
+}
+
+const wires = new WeakMap<object, Wire>();
+
+/** The wire of a sender's transport once its SRTP session is up (undefined before, or if werift's shape differs). */
+export function wireOf(sender: RTCRtpSender): Wire | undefined {
+  const dtls = sender.dtlsTransport as unknown as { srtp?: { localContext?: SrtpContextShape }; iceTransport?: { connection?: ConnectionShape } };
+  const session = dtls.srtp;
+  const context = session?.localContext;
+  const connection = dtls.iceTransport?.connection;
+  if (!session || !context || !connection || !Buffer.isBuffer(context.srtpSessionKey) || !Buffer.isBuffer(context.srtpSessionSalt)) return undefined;
+  // Keyed by the SRTP session: a new DTLS handshake brings new keys and so a new wire.
+  let wire = wires.get(session);
+  if (!wire) {
+    let sealer: SrtpSealer;
+    try {
+      sealer = new SrtpSealer({ profile: context.profile, key: context.srtpSessionKey, salt: context.srtpSessionSalt, authKey: context.srtpSessionAuthTag });
+    } catch {
+      return undefined;
+    }
+    wire = { sealer, send: (datagram) => sendOn(connection, datagram) };
+    wires.set(session, wire);
+  }
+  return wire;
+}
+
+function sendOn(connection: ConnectionShape, datagram: Buffer): boolean {
+  const pair = connection.nominated;
+  // What werift checks before sending application data (RFC 7675 consent included).
+  if (!pair || connection.state === 'closed' || connection.state === 'failed') return false;
+  if (!connection.iceLite && connection.consentFresh === false) return false;
+  const transport = pair.protocol.transport;
+  if (transport.closed || !(transport.socket instanceof Socket)) return false;
+  // No callback: werift sends media the same way (the remote address is a resolved IP, so no lookup can fail late).
+  transport.socket.send(datagram, pair.remoteAddr[1], pair.remoteAddr[0]);
+  pair.packetsSent++;
+  pair.bytesSent += datagram.length;
+  return true;
+}
+
+/** The header extensions negotiated for a sender ({ uri, id }), as werift keeps them. */
+export function senderExtensions(sender: RTCRtpSender): Array<{ uri: string; id: number }> {
+  const list = (sender as unknown as { headerExtensions?: unknown }).headerExtensions;
+  return Array.isArray(list) ? list.filter((e): e is { uri: string; id: number } => typeof e?.uri === 'string' && Number.isInteger(e?.id)) : [];
+}
+
+/** The CNAME werift announces for a sender, for the SDES of our sender reports. */
+export function senderCname(sender: RTCRtpSender): string | undefined {
+  const cname = (sender as unknown as { cname?: unknown }).cname;
+  return typeof cname === 'string' ? cname : undefined;
+}
+
+/**
+ * Orders the SRTP profiles a connection's DTLS transports accept, most preferred first (werift picks the first of
+ * its own list that the peer offers when it is the DTLS server, and offers them in this order as the client).
+ */
+export function preferSrtpProfiles(pc: RTCPeerConnection, profiles: number[]): void {
+  for (const transport of pc.dtlsTransports) {
+    const t = transport as unknown as { srtpProfiles?: unknown };
+    if (Array.isArray(t.srtpProfiles)) t.srtpProfiles = profiles.filter((p) => (t.srtpProfiles as number[]).includes(p));
+  }
+}
