@@ -64,7 +64,7 @@ export class RtpTransmitter {
     const layout = this.ready();
     if (!layout) return false;
     const index = this.nextIndex(seq);
-    if (!this.transmit(layout, index, timestamp, marker, payload)) return false;
+    if (!this.transmit(layout, index, timestamp, marker, payload, now)) return false;
     this.index = index;
     this.packets++;
     this.octets += payload.length;
@@ -126,7 +126,7 @@ export class RtpTransmitter {
     return (seq < last && last - seq > 0x8000 ? roc + 1 : roc) * 65536 + seq;
   }
 
-  private transmit(layout: Layout, index: number, timestamp: number, marker: boolean, payload: Buffer): boolean {
+  private transmit(layout: Layout, index: number, timestamp: number, marker: boolean, payload: Buffer, now: number): boolean {
     const { template, stream } = layout;
     const packet = Buffer.allocUnsafe(template.length + payload.length + stream.tagLength);
     template.copy(packet);
@@ -135,9 +135,9 @@ export class RtpTransmitter {
     packet.writeUInt16BE(seq, 2);
     packet.writeUInt32BE(timestamp >>> 0, 4);
     if (layout.absAt >= 0) {
-      // 6.18 fixed-point seconds, 24 bits: only differences matter to the receiver's estimator.
-      const abs = Math.floor((performance.now() * 262.144) % 0x1000000);
-      packet.writeUIntBE(abs, layout.absAt, 3);
+      // 6.18 fixed-point seconds, 24 bits, from the millisecond clock: only differences matter to the receiver's
+      // estimator, which groups packets in 5 ms bursts anyway.
+      packet.writeUIntBE(Math.floor((now % 64_000) * 262.144), layout.absAt, 3);
     }
     payload.copy(packet, template.length);
     stream.seal(packet, template.length, Math.floor(index / 65536), seq);
@@ -154,7 +154,7 @@ export class RtpTransmitter {
         const index = h.index[at]!;
         const payload = h.payload[at];
         // The lost packet again, sealed with its own index: the viewer never got it, so it is not a replay.
-        if (index >= 0 && index % 65536 === seq && payload) this.transmit(layout, index, h.timestamp[at]!, h.marker[at] === 1, payload);
+        if (index >= 0 && index % 65536 === seq && payload) this.transmit(layout, index, h.timestamp[at]!, h.marker[at] === 1, payload, Date.now());
       }
     } catch (error) {
       this.report(error, 'retransmitting after a NACK');

@@ -12,10 +12,6 @@ import { processPort } from '../ipc/port.ts';
 import { BadMediaRequest } from '../sfu/bad-request.ts';
 import { WorkerRooms } from './rooms.ts';
 
-// Every forwarded packet is a new Buffer of about 1.2 kB: a larger pool means fewer slabs to allocate and collect,
-// and longer runs of packets in one slab (srtp-seal.ts reuses its word view per slab).
-Buffer.poolSize = 256 * 1024;
-
 if (!process.send) {
   console.error('the media worker is started by the server (WorkerPool), with an IPC channel');
   process.exit(1);
