@@ -63,7 +63,7 @@ const { values: args } = parseArgs({
   options: {
     publishers: { type: 'string', default: '2' },
     receivers: { type: 'string', default: '20' },
-    steps: { type: 'string', default: '100,150,200,250,300,350,400,500,600' },
+    steps: { type: 'string', default: '100,200,300,400,500,600,700,800,900,1000' },
     'step-seconds': { type: 'string', default: '5' },
     'settle-seconds': { type: 'string', default: '2' },
     'load-seconds': { type: 'string', default: '10' },

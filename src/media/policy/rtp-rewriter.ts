@@ -101,7 +101,11 @@ export class SlotRewriter {
     const timestamp = mod(packet.timestamp + run.tsOffset, TS_MOD);
     if (ext > run.highestSeq) {
       run.highestSeq = ext;
-      this.last = { seq, timestamp, at: now };
+      // Updated in place: this runs for every packet and every viewer.
+      const last = (this.last ??= { seq, timestamp, at: now });
+      last.seq = seq;
+      last.timestamp = timestamp;
+      last.at = now;
     }
     return { ssrc: this.opts.ssrc, seq, timestamp, marker };
   }
