@@ -1,7 +1,7 @@
-import { RtcpPayloadSpecificFeedback, type RtpPacket, type RTCRtpSender } from 'werift';
+import { RtcpPayloadSpecificFeedback, type RTCRtpSender } from 'werift';
 import { SlotRewriter } from '../policy/rtp-rewriter.ts';
 import { RtpTransmitter } from './rtp-transmitter.ts';
-import type { Sink, Source } from './source.ts';
+import type { Sink, Source, SourcePacket } from './source.ts';
 
 /** Payload-specific feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
@@ -73,11 +73,10 @@ export class OutSlot implements Sink {
     }
   }
 
-  take(packet: RtpPacket, source: Source, now: number): void {
+  take(packet: SourcePacket, source: Source, now: number): void {
     // werift drops what is sent before the viewer's DTLS is up: a keyframe must not be spent on it.
     if (this.sender.dtlsTransport.state !== 'connected') return;
-    const h = packet.header;
-    const out = this.rewriter.rewrite({ ssrc: source.key, seq: h.sequenceNumber, timestamp: h.timestamp, marker: h.marker, payload: packet.payload }, now);
+    const out = this.rewriter.rewrite(packet, now);
     if (out === 'drop') return;
     // The publisher's header extensions are not forwarded: their ids mean nothing on the viewer's connection.
     if (this.transmitter.send(out.seq, out.timestamp, out.marker, packet.payload, now)) this.forwarded++;

@@ -1,10 +1,16 @@
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
+import { isVp8Keyframe, type RtpPacketIn } from '../policy/rtp-rewriter.ts';
 
 export type SourceKind = 'audio' | 'video' | 'content';
 
+/** A received packet as every slot fed by the source sees it: `ssrc` is the source's key (see Source.key). */
+export interface SourcePacket extends RtpPacketIn {
+  payload: Buffer;
+}
+
 /** Whoever takes a source's packets: an outgoing slot of some viewer. */
 export interface Sink {
-  take(packet: RtpPacket, source: Source, now: number): void;
+  take(packet: SourcePacket, source: Source, now: number): void;
 }
 
 /** Fewer keyframe requests than this apart are merged: many viewers switching at once cost the publisher one. */
@@ -94,9 +100,20 @@ export class Source {
       const level = (extensions?.[AUDIO_LEVEL_URI] as { level?: number } | undefined)?.level;
       if (typeof level === 'number') this.onLevel(level, now);
     }
+    if (this.sinks.size === 0) return;
+    // Made once per packet for all the viewers (the keyframe test too: a slot switching to this source waits for one).
+    const h = packet.header;
+    const forwarded: SourcePacket = {
+      ssrc: this.key,
+      seq: h.sequenceNumber,
+      timestamp: h.timestamp,
+      marker: h.marker,
+      payload: packet.payload,
+      isKeyframe: this.kind !== 'audio' && isVp8Keyframe(packet.payload),
+    };
     for (const sink of this.sinks) {
       try {
-        sink.take(packet, this, now);
+        sink.take(forwarded, this, now);
       } catch (error) {
         this.report(error, `forwarding ${this.kind} of ${this.owner}`);
       }

@@ -63,6 +63,8 @@ class CmStream implements SrtpStream {
   /** Keystream of the packets base … base + BATCH − 1; base −1: none yet. */
   private keystream: Buffer = Buffer.alloc(0);
   private base = -1;
+  /** The rollover counter laid into each packet's counter blocks (-1: none yet). */
+  private readonly slotRoc: number[] = new Array<number>(BATCH).fill(-1);
 
   constructor(
     private readonly ecb: Cipher,
@@ -111,28 +113,37 @@ class CmStream implements SrtpStream {
     }
     this.counters = c;
     this.base = -1;
+    this.slotRoc.fill(-1);
   }
 
   /** Keystream for `count` packets from `index` on (ROC · 2¹⁶ + SEQ), perPacket blocks each. */
   private generate(index: number, count: number): Buffer {
     const c = this.counters;
     const salt = this.salt;
+    const blockBytes = this.perPacket * 16;
     for (let p = 0; p < count; p++) {
       const i = index + p;
       const roc = Math.floor(i / 65536);
       const seq = i % 65536;
-      const r0 = salt[8]! ^ (roc >>> 24), r1 = salt[9]! ^ ((roc >>> 16) & 0xff), r2 = salt[10]! ^ ((roc >>> 8) & 0xff), r3 = salt[11]! ^ (roc & 0xff);
+      const first = p * blockBytes;
+      // The rollover counter changes once in 65536 packets: its bytes are rewritten only then.
+      if (this.slotRoc[p] !== roc) {
+        this.slotRoc[p] = roc;
+        const r0 = salt[8]! ^ (roc >>> 24), r1 = salt[9]! ^ ((roc >>> 16) & 0xff), r2 = salt[10]! ^ ((roc >>> 8) & 0xff), r3 = salt[11]! ^ (roc & 0xff);
+        for (let at = first; at < first + blockBytes; at += 16) {
+          c[at + 8] = r0;
+          c[at + 9] = r1;
+          c[at + 10] = r2;
+          c[at + 11] = r3;
+        }
+      }
       const s0 = salt[12]! ^ (seq >>> 8), s1 = salt[13]! ^ (seq & 0xff);
-      for (let b = 0, at = p * this.perPacket * 16; b < this.perPacket; b++, at += 16) {
-        c[at + 8] = r0;
-        c[at + 9] = r1;
-        c[at + 10] = r2;
-        c[at + 11] = r3;
-        c[at + 12] = s0;
-        c[at + 13] = s1;
+      for (let at = first + 12; at < first + blockBytes; at += 16) {
+        c[at] = s0;
+        c[at + 1] = s1;
       }
     }
-    return this.ecb.update(c.subarray(0, count * this.perPacket * 16));
+    return this.ecb.update(c.subarray(0, count * blockBytes));
   }
 }
 
