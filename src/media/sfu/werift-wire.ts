@@ -52,24 +52,34 @@ export function wireOf(sender: RTCRtpSender): Wire | undefined {
     } catch {
       return undefined;
     }
-    wire = { sealer, send: (datagram) => sendOn(connection, datagram) };
+    wire = { sealer, send: sendOn(connection) };
     wires.set(session, wire);
   }
   return wire;
 }
 
-function sendOn(connection: ConnectionShape, datagram: Buffer): boolean {
-  const pair = connection.nominated;
-  // What werift checks before sending application data (RFC 7675 consent included).
-  if (!pair || connection.state === 'closed' || connection.state === 'failed') return false;
-  if (!connection.iceLite && connection.consentFresh === false) return false;
-  const transport = pair.protocol.transport;
-  if (transport.closed || !(transport.socket instanceof Socket)) return false;
-  // No callback: werift sends media the same way (the remote address is a resolved IP, so no lookup can fail late).
-  transport.socket.send(datagram, pair.remoteAddr[1], pair.remoteAddr[0]);
-  pair.packetsSent++;
-  pair.bytesSent += datagram.length;
-  return true;
+/** Sends on the connection's selected pair; the pair's remote address (a getter making an array) is read once per pair. */
+function sendOn(connection: ConnectionShape): (datagram: Buffer) => boolean {
+  let pair: PairShape | undefined;
+  let host = '';
+  let port = 0;
+  return (datagram) => {
+    const selected = connection.nominated;
+    // What werift checks before sending application data (RFC 7675 consent included).
+    if (!selected || connection.state === 'closed' || connection.state === 'failed') return false;
+    if (!connection.iceLite && connection.consentFresh === false) return false;
+    const transport = selected.protocol.transport;
+    if (transport.closed || !(transport.socket instanceof Socket)) return false;
+    if (selected !== pair) {
+      pair = selected;
+      [host, port] = selected.remoteAddr;
+    }
+    // No callback: werift sends media the same way (the remote address is a resolved IP, so no lookup can fail late).
+    transport.socket.send(datagram, port, host);
+    selected.packetsSent++;
+    selected.bytesSent += datagram.length;
+    return true;
+  };
 }
 
 /** The header extensions negotiated for a sender ({ uri, id }), as werift keeps them. */
