@@ -4,6 +4,8 @@
  * in a loopback-only network namespace (scripts/test.ts: unshare -n).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { RestClient } from '../../sdk/rest-client.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
@@ -81,6 +83,19 @@ describe('SFU: media between participants, enforced by the host controls', { ski
         });
       }
     }
+  });
+
+  it('the media worker receives each publisher on a socket with an enlarged receive buffer (2 MiB, capped by rmem_max)', () => {
+    const [worker] = mediaWorkerPids();
+    assert.ok(worker, 'the media worker runs');
+    // The kernel doubles what it grants (for its bookkeeping): min(2 MiB, net.core.rmem_max) × 2.
+    const expected = Math.min(2 * 1024 * 1024, Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'))) * 2;
+    const sockets = execFileSync('ss', ['-uanmp'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line, i, lines) => line.includes(`pid=${worker},`) || lines[i - 1]?.includes(`pid=${worker},`));
+    const buffers = sockets.join(' ').match(/rb(\d+)/g)?.map((m) => Number(m.slice(2))) ?? [];
+    // Three publishers: three sockets with the larger buffer; the others (subscriber connections) keep the default.
+    assert.equal(buffers.filter((rb) => rb === expected).length, 3, `receive buffers of the worker's sockets: ${buffers.join(', ')}`);
   });
 
   it('a participant who only watches (subscribes, publishes nothing) receives everyone at once', async () => {

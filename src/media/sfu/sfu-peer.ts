@@ -6,11 +6,14 @@ import { OutSlot } from './out-slot.ts';
 import { checkSdp } from './sdp-check.ts';
 import { Source, type SourceKind } from './source.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from './srtp-seal.ts';
-import { preferSrtpProfiles } from './werift-wire.ts';
+import { enlargeReceiveBuffers, preferSrtpProfiles } from './werift-wire.ts';
 
 export type Report = (error: unknown, context: string) => void;
 
 export const SLOT_COUNTS = { audio: 3, video: 9 } as const;
+
+/** Kernel receive buffer asked for on a publisher's socket (see enlargeReceiveBuffers). */
+const PUBLISHER_RECEIVE_BUFFER = 2 * 1024 * 1024;
 
 /**
  * One participant's media in the SFU: a publisher connection (the client offers audio, camera video and, in that
@@ -44,6 +47,9 @@ export class SfuPeer {
       const track = transceiver?.receiver.tracks[0];
       if (transceiver && track) this.sources.set(kind, new Source(this.id, kind, transceiver.receiver, track, this.report));
     }
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') enlargeReceiveBuffers(pc, PUBLISHER_RECEIVE_BUFFER, this.report);
+    });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     return capVideoBitrate(pc.localDescription!.sdp, maxKbps);

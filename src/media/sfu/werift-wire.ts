@@ -104,3 +104,22 @@ export function preferSrtpProfiles(pc: RTCPeerConnection, profiles: number[]): v
     if (Array.isArray(t.srtpProfiles)) t.srtpProfiles = profiles.filter((p) => (t.srtpProfiles as number[]).includes(p));
   }
 }
+
+/**
+ * Asks for a larger kernel receive buffer on the sockets a connection receives media on (the selected pairs'). A
+ * publisher's packets queue there whenever the worker is busy for a moment (a collection, a burst of sends to many
+ * viewers); the default (net.core.rmem_default, 208 KiB here) overflowed in the benchmark at 90 % CPU, and every packet
+ * lost there is lost for every viewer. The kernel caps the request at net.core.rmem_max.
+ */
+export function enlargeReceiveBuffers(pc: RTCPeerConnection, bytes: number, report: (error: unknown, context: string) => void): void {
+  for (const ice of pc.iceTransports) {
+    const connection = (ice as unknown as { connection?: ConnectionShape }).connection;
+    const socket = connection?.nominated?.protocol.transport.socket;
+    if (!(socket instanceof Socket)) continue;
+    try {
+      if (socket.getRecvBufferSize() < bytes) socket.setRecvBufferSize(bytes);
+    } catch (error) {
+      report(error, 'enlarging a media receive buffer');
+    }
+  }
+}
