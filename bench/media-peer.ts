@@ -325,7 +325,7 @@ export class SyntheticReceiver {
 
   /** Per slot (`<name>/<mid>`): packets received and highest extended sequence number. */
   snapshot(into: Record<string, StreamSnapshot> = {}): Record<string, StreamSnapshot> {
-    for (const [mid, c] of this.counters) if (c.received > 0) into[`${this.name}/${mid}`] = { received: c.received, highest: c.highest };
+    for (const [mid, c] of this.counters) if (c.received > 0) into[`${this.name}/${mid}`] = { received: c.received, highest: c.highest, duplicates: c.duplicates };
     return into;
   }
 

@@ -106,37 +106,55 @@ export function isKeyframeStart(buf: Uint8Array): boolean {
 }
 
 /**
- * Receive counters of one incoming stream, by its sequence numbers: `received` packets, and the highest extended
- * sequence number seen. Lost packets over a window = (highest advance) − (received advance); a reordered packet
- * counts once it arrives, a duplicate counts as received (so loss can read slightly negative; it is clamped per
- * stream when summed).
+ * Receive counters of one incoming stream, by its sequence numbers: `received` distinct packets, and the highest
+ * extended sequence number seen. Lost packets over a window = (highest advance) − (received advance); a reordered
+ * packet counts once it arrives. A packet seen before (a retransmission after a NACK, or a duplicate) is counted in
+ * `duplicates` only, so that neither the forwarding rate nor the loss is flattered by it.
  */
 export class StreamCounter {
   received = 0;
+  duplicates = 0;
   highest = -1;
   firstAt = 0;
+  /** The extended sequence numbers of the last SEEN_WINDOW packets, by position. */
+  private readonly seen = new Float64Array(SEEN_WINDOW).fill(-1);
 
   add(seq: number, at: number): void {
-    this.received++;
+    let ext: number;
     if (this.highest < 0) {
-      this.highest = seq;
+      ext = this.highest = seq;
       this.firstAt = at;
+    } else {
+      const delta = ((seq - (this.highest & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+      ext = this.highest + delta;
+      if (delta > 0) this.highest = ext;
+    }
+    const slot = ext % SEEN_WINDOW;
+    if (this.seen[slot] === ext) {
+      this.duplicates++;
       return;
     }
-    const delta = ((seq - (this.highest & 0xffff) + 0x8000) & 0xffff) - 0x8000;
-    if (delta > 0) this.highest += delta;
+    this.seen[slot] = ext;
+    this.received++;
   }
 }
+
+const SEEN_WINDOW = 4096;
 
 /** A snapshot of one stream's counters: packets received and the extended highest sequence number. */
 export interface StreamSnapshot {
   received: number;
   highest: number;
+  duplicates?: number;
 }
 
 /** Packets received and lost between two snapshots of the same streams (keyed by stream name). */
-export function windowCounts(before: Record<string, StreamSnapshot>, after: Record<string, StreamSnapshot>): { received: number; lost: number; expected: number; streams: number } {
+export function windowCounts(
+  before: Record<string, StreamSnapshot>,
+  after: Record<string, StreamSnapshot>,
+): { received: number; lost: number; expected: number; streams: number; duplicates: number } {
   let received = 0;
+  let duplicates = 0;
   let lost = 0;
   let expected = 0;
   let streams = 0;
@@ -148,8 +166,9 @@ export function windowCounts(before: Record<string, StreamSnapshot>, after: Reco
     if (got === 0 && span === 0) continue;
     streams++;
     received += got;
+    duplicates += (b.duplicates ?? 0) - (a?.duplicates ?? 0);
     expected += Math.max(span, got);
     lost += Math.max(0, span - got);
   }
-  return { received, lost, expected, streams };
+  return { received, lost, expected, streams, duplicates };
 }
