@@ -73,7 +73,7 @@ export class OutSlot implements Sink {
     }
   }
 
-  take(packet: SourcePacket, source: Source, now: number): void {
+  take(packet: SourcePacket, now: number): void {
     // werift drops what is sent before the viewer's DTLS is up: a keyframe must not be spent on it.
     if (this.sender.dtlsTransport.state !== 'connected') return;
     const out = this.rewriter.rewrite(packet, now);

@@ -10,7 +10,7 @@ export interface SourcePacket extends RtpPacketIn {
 
 /** Whoever takes a source's packets: an outgoing slot of some viewer. */
 export interface Sink {
-  take(packet: SourcePacket, source: Source, now: number): void;
+  take(packet: SourcePacket, now: number): void;
 }
 
 /** Fewer keyframe requests than this apart are merged: many viewers switching at once cost the publisher one. */
@@ -113,7 +113,7 @@ export class Source {
     };
     for (const sink of this.sinks) {
       try {
-        sink.take(forwarded, this, now);
+        sink.take(forwarded, now);
       } catch (error) {
         this.report(error, `forwarding ${this.kind} of ${this.owner}`);
       }
