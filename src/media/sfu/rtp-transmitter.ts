@@ -44,6 +44,7 @@ export class RtpTransmitter {
   private lastTimestamp = 0;
   private lastSentAt = 0;
   private lastReportAt = 0;
+  private unsendableReported = false;
   private readonly history: { index: Float64Array; timestamp: Uint32Array; marker: Uint8Array; payload: Array<Buffer | undefined> } | undefined;
 
   constructor(
@@ -62,7 +63,15 @@ export class RtpTransmitter {
   /** Sends one packet (seq, timestamp and marker as the viewer must see them); false when it could not be sent. */
   send(seq: number, timestamp: number, marker: boolean, payload: Buffer, now: number): boolean {
     const layout = this.ready();
-    if (!layout) return false;
+    if (!layout) {
+      // Called only once the viewer's DTLS is up (OutSlot.take): werift's internals are not what werift-wire.ts
+      // expects. Said once per slot, so an operator sees why a viewer gets nothing.
+      if (!this.unsendableReported) {
+        this.unsendableReported = true;
+        this.report(new Error('the SRTP session or the selected ICE pair cannot be read from werift'), `slot ${this.mid}: nothing can be sent`);
+      }
+      return false;
+    }
     const index = this.nextIndex(seq);
     if (!this.transmit(layout, index, timestamp, marker, payload, now)) return false;
     this.index = index;
