@@ -16,7 +16,7 @@ import { clientSecret } from '../src/accounts/secret.ts';
 import { HttpsClient, type Reply } from '../test/support/client.ts';
 import type { ClientCommand, ClientReply, JoinSpec } from './live-clients.ts';
 import { quantile } from './scheduling.ts';
-import { type Child, pad, padEnd, startChild } from './support.ts';
+import { type Child, pad, padEnd, startChild, stopDriver } from './support.ts';
 
 export const LIVE_GOAL_MS = 200;
 const HOST_CLIENT_ID = 'bench-live-host';
@@ -131,12 +131,8 @@ class ClientProcess {
     return { cpu, frames, bytes };
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ cmd: 'stop' } satisfies ClientCommand);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopDriver(this.child, this.exited, { cmd: 'stop' } satisfies ClientCommand);
   }
 }
 

@@ -41,7 +41,7 @@ import type { JoinSample, Meeting, PeersCommand, PeersReply } from './media-peer
 import { AUDIO_PPS, windowCounts } from './media-rtp.ts';
 import { summariseProfile } from './profile.ts';
 import { quantile } from './scheduling.ts';
-import { pad, padEnd } from './support.ts';
+import { pad, padEnd, stopDriver } from './support.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -305,12 +305,8 @@ class Peers {
     return r as Answer<C>;
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ cmd: 'stop' } satisfies PeersCommand);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopDriver(this.child, this.exited, { cmd: 'stop' } satisfies PeersCommand);
   }
 }
 

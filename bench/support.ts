@@ -98,3 +98,15 @@ function check(name: string, r: Awaited<ReturnType<typeof autocannon>>) {
 
 export const pad = (s: string | number, n: number) => String(s).padStart(n);
 export const padEnd = (s: string | number, n: number) => String(s).padEnd(n);
+
+/**
+ * Asks a driver child process (one with an IPC channel) to stop with `stop`, and kills it if it has not exited 5 s
+ * later; `exited` is its exit, awaited once it was asked.
+ */
+export async function stopDriver(child: ChildProcess, exited: Promise<unknown>, stop: object): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.connected) child.send(stop);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
