@@ -18,6 +18,8 @@ const TEST_FILES = [
   'test/unit/coerce.test.ts',
   'test/unit/validate.test.ts',
   'test/unit/lockout.test.ts',
+  'test/unit/permissions.test.ts',
+  'test/unit/budgets.test.ts',
   'test/unit/sign-in-throttle.test.ts',
   'test/unit/config.test.ts',
   'test/unit/recurrence.test.ts',

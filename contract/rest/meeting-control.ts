@@ -38,6 +38,8 @@ const control = <B extends TSchema | undefined, P extends TSchema = typeof ByNum
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
     access: spec.access ?? 'user',
+    // Calls a participant makes for itself (rename, request unmute; `optionalUser`) are also open to that participant.
+    ...(spec.access === undefined ? { permission: 'meeting.host' as const } : {}),
     params: (spec.params ?? ByNumber) as P,
     ...(spec.body ? { body: spec.body } : {}),
     response: Empty,
@@ -284,6 +286,7 @@ export const liveMeetingDetail = operation({
     'The API document uses POST both to read the detail (empty body) and to update the end time (`{"end_time": ms}`); ' +
     'both answer with the detail. A new end time must lie in the future.',
   access: 'user',
+  permission: 'meeting.host',
   params: ByNumber,
   body: Type.Object({ end_time: Type.Optional(Timestamp) }),
   response: LiveMeetingDetail,
@@ -316,6 +319,7 @@ export const meetingHistory = operation({
   summary: 'Past and current live sessions of a meeting number, with who joined and left when (extension)',
   description: 'For the meeting’s owner, MeetingOperator and SystemAdmin. Newest first, at most 50 sessions.',
   access: 'user',
+  permission: 'meeting.host',
   params: ByNumber,
   response: Type.Object({ sessions: Type.Array(SessionRecord) }),
   errors: ['auth.required', 'permission.denied', 'notFound'],

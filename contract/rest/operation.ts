@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import type { DomainErrorKind } from '../../src/kernel/domain-error.ts';
+import type { Permission } from '../permissions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -29,6 +30,11 @@ export interface Operation<
   summary: string;
   description?: string;
   access: Access;
+  /**
+   * The permission (contract/permissions.ts) the operation needs beyond `access`, checked by the domain against the
+   * resource it acts on; absent when any caller `access` admits may use it on their own things.
+   */
+  permission?: Permission;
   params?: Params;
   query?: Query;
   body?: Body;

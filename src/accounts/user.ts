@@ -36,8 +36,3 @@ export interface UserProfileInput {
 export const usernameKey = (username: string): string => username.toLowerCase();
 
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
-
-/** SystemAdmin and MeetingOperator may manage anyone's meetings; only SystemAdmin manages accounts. */
-export const isSystemAdmin = (user: Pick<User, 'role'>): boolean => user.role === 'SystemAdmin';
-export const isMeetingManager = (user: Pick<User, 'role'>): boolean =>
-  user.role === 'SystemAdmin' || user.role === 'MeetingOperator';

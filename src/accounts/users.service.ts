@@ -5,7 +5,8 @@ import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { Caller } from './caller.ts';
 import type { AccountsStore, SecretHasher, UserPage, UserSummaryPage } from './ports.ts';
 import { clientSecret, generatePassword, normaliseSecret } from './secret.ts';
-import { isSystemAdmin, type User, type UserProfileInput } from './user.ts';
+import { demand } from './permissions.ts';
+import type { User, UserProfileInput } from './user.ts';
 
 export interface DirectoryPolicy {
   /** Lets callers without a token search the user directory (the FRTC document allows it; it leaks account names). */
@@ -169,7 +170,7 @@ export class UsersService {
 
   private requireAdmin(caller: Caller): void {
     if (!caller.user) fail('auth.required', 'token is required');
-    if (!isSystemAdmin(caller.user!)) fail('permission.denied', 'only a SystemAdmin may manage users');
+    demand(caller.user!, 'account.manage', undefined, 'only a SystemAdmin may manage users');
   }
 
   private async existing(id: string): Promise<User> {

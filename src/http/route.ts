@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import { ClientQuery, ErrorBody } from '../../contract/rest/common.ts';
+import { describePermission } from '../../contract/permissions.ts';
 import type { Operation } from '../../contract/rest/operation.ts';
 import type { Caller, SignedInCaller } from '../accounts/caller.ts';
 import { fail } from '../kernel/domain-error.ts';
@@ -19,6 +20,10 @@ export interface RequestContext<O extends Operation> {
 }
 
 export type Handler<O extends Operation> = (ctx: RequestContext<O>) => Promise<Static<O['response']>>;
+
+/** The operation's own description, then who may use it (from the permission table). */
+const operationDescription = (op: Operation): string =>
+  [op.description, op.permission ? describePermission(op.permission) : undefined].filter(Boolean).join(' ');
 
 /** Fastify path syntax from the contract's `{param}` form. */
 const fastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -43,7 +48,7 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
           operationId: op.id + alias,
           tags: [op.tag],
           summary: op.summary,
-          ...(op.description ? { description: op.description } : {}),
+          ...(op.description || op.permission ? { description: operationDescription(op) } : {}),
           ...(querystring ? { querystring } : {}),
           ...(op.params ? { params: op.params } : {}),
           ...(op.body && method !== 'GET' ? { body: op.body } : {}),

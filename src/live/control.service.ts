@@ -1,6 +1,6 @@
 import type { Caller } from '../accounts/caller.ts';
 import type { User } from '../accounts/user.ts';
-import { isMeetingManager } from '../accounts/user.ts';
+import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { MAX_MEETING_MS } from '../scheduling/meeting.ts';
@@ -9,8 +9,8 @@ import type { LiveService } from './live.service.ts';
 import type { Participant } from './participant.ts';
 import type { SessionRecord } from './ports.ts';
 
-/** Hosts of a meeting: its owner, MeetingOperator and SystemAdmin (client contract §9). */
-export const canControl = (user: User, meeting: { ownerId: string }): boolean => user.id === meeting.ownerId || isMeetingManager(user);
+/** Hosts of a meeting (client contract §9; the rule is contract/permissions.ts's `meeting.host`). */
+const canControl = (user: User, meeting: { ownerId: string }): boolean => may(user, 'meeting.host', meeting);
 
 const DENIED = 'token: only the meeting’s owner, a MeetingOperator or a SystemAdmin may control this meeting';
 

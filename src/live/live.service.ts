@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Reason } from '../../contract/signal/reasons.ts';
 import type { User } from '../accounts/user.ts';
-import { isMeetingManager } from '../accounts/user.ts';
+import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { DomainError } from '../kernel/domain-error.ts';
 import { LiveMeeting } from './live-meeting.ts';
@@ -146,7 +146,7 @@ export class LiveService {
     const now = this.clock.now();
     const live = this.meetings.get(req.meetingNumber);
     if (live) settings = live.settings;
-    const host = user !== undefined && (user.id === settings.ownerId || isMeetingManager(user));
+    const host = user !== undefined && may(user, 'meeting.host', settings);
     // The same participant coming back (the same user, or a guest from the same address) takes its place again, even
     // in a meeting locked meanwhile; anyone else presenting that client_id is refused.
     const existing = live?.get(req.clientId);

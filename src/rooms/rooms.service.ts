@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../accounts/caller.ts';
 import type { PeopleLookup, Person } from '../accounts/people.ts';
-import { isMeetingManager, isSystemAdmin } from '../accounts/user.ts';
+import { demand } from '../accounts/permissions.ts';
 import { MAX_PAGE_SIZE, type Paging } from '../accounts/users.service.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
@@ -72,7 +72,7 @@ export class RoomsService {
   async get(caller: Caller, id: string): Promise<RoomView> {
     const user = caller.user ?? fail('auth.required', 'token: is required; sign in first');
     const room = await this.existing(id);
-    if (room.ownerId !== user.id && !isMeetingManager(user)) fail('permission.denied', 'meeting_room_id: not your room');
+    demand(user, 'room.read', room, 'meeting_room_id: not your room');
     return this.view(room);
   }
 
@@ -83,9 +83,7 @@ export class RoomsService {
   async forMeeting(caller: Caller, roomId: string): Promise<MeetingRoom> {
     const user = caller.user ?? fail('auth.required', 'token: is required; sign in first');
     const room = await this.existing(roomId);
-    if (room.ownerId !== user.id && !isMeetingManager(user)) {
-      fail('permission.denied', 'meeting_room_id: only the room\'s owner or an administrator may hold meetings in it');
-    }
+    demand(user, 'room.use', room, 'meeting_room_id: only the room\'s owner or an administrator may hold meetings in it');
     return room;
   }
 
@@ -171,12 +169,12 @@ export class RoomsService {
 
   private requireAdmin(caller: Caller): void {
     const user = caller.user ?? fail('auth.required', 'token: is required; sign in first');
-    if (!isSystemAdmin(user)) fail('permission.denied', 'only a SystemAdmin may manage meeting rooms');
+    demand(user, 'room.manage', undefined, 'only a SystemAdmin may manage meeting rooms');
   }
 
   private requireManager(caller: Caller): void {
     const user = caller.user ?? fail('auth.required', 'token: is required; sign in first');
-    if (!isMeetingManager(user)) fail('permission.denied', 'only a SystemAdmin or MeetingOperator may list all meeting rooms');
+    demand(user, 'room.read', undefined, 'only a SystemAdmin or MeetingOperator may list all meeting rooms');
   }
 
   private async view(room: MeetingRoom): Promise<RoomView> {

@@ -1,5 +1,5 @@
 import type { User } from '../accounts/user.ts';
-import { isMeetingManager } from '../accounts/user.ts';
+import { may } from '../accounts/permissions.ts';
 import { fail } from '../kernel/domain-error.ts';
 import type { UserId } from '../kernel/ids.ts';
 import {
@@ -56,7 +56,7 @@ export const DEFAULT_OPTIONS: Omit<MeetingOptions, 'name'> = {
 export function applyOptions(input: MeetingInput, base: MeetingOptions, caller: User): MeetingOptions {
   const name = input.name === undefined ? base.name : input.name.trim();
   if (name === '') fail('input.invalid', 'meeting_name: must not be empty');
-  if (input.callRate !== undefined && OPERATOR_CALL_RATES.includes(input.callRate) && !isMeetingManager(caller)) {
+  if (input.callRate !== undefined && OPERATOR_CALL_RATES.includes(input.callRate) && !may(caller, 'callRate.high')) {
     fail('permission.denied', `call_rate_type: ${input.callRate} is only for MeetingOperator and SystemAdmin`);
   }
   return {

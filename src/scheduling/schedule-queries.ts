@@ -1,6 +1,7 @@
 import type { Caller } from '../accounts/caller.ts';
 import type { PeopleLookup, Person } from '../accounts/people.ts';
-import { isMeetingManager, type User } from '../accounts/user.ts';
+import { may } from '../accounts/permissions.ts';
+import type { User } from '../accounts/user.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import type { Reservation, Series } from './meeting.ts';
@@ -118,7 +119,7 @@ export class ScheduleQueries {
 
   /** Owner, administrators and operators, invited people, and people who added the meeting by link may read it. */
   private async requireRead(user: User, r: Pick<Reservation, 'id' | 'seriesId' | 'ownerId' | 'infoKey'>, series?: Series): Promise<void> {
-    if (r.ownerId === user.id || isMeetingManager(user)) return;
+    if (may(user, 'meeting.read', r)) return;
     if (await this.store.reservations.isInvited(user.id, r)) return;
     const keys = [r.infoKey, series?.groupKey].filter((k): k is string => !!k);
     if (await this.store.lists.has(user.id, keys)) return;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../accounts/caller.ts';
 import { displayName, type PeopleLookup } from '../accounts/people.ts';
+import { demand } from '../accounts/permissions.ts';
 import type { User } from '../accounts/user.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
-import { canManage } from './access.ts';
 import { newLinkKey } from './links.ts';
 import { applyOptions, checkTimes, DEFAULT_OPTIONS, type MeetingInput, timeToJoin } from './meeting-input.ts';
 import { INSTANT_WINDOW_MS, type MeetingOptions, type Reservation, type Series } from './meeting.ts';
@@ -70,7 +70,7 @@ export class SchedulingService {
   async updateSeries(caller: Caller, id: string, input: MeetingInput): Promise<Reservation> {
     const user = signedIn(caller);
     const series = await this.seriesFor(id);
-    if (!canManage(user, series)) fail('permission.denied', 'id: only the owner or an administrator may change this series');
+    demand(user, 'meeting.manage', series, 'id: only the owner or an administrator may change this series');
     const now = this.clock.now();
     // A body with new schedule times but no recurrence times means the new times (they are the same thing, §4.1).
     const times = { recurrenceStartTime: input.recurrence.recurrenceStartTime ?? input.start, recurrenceEndTime: input.recurrence.recurrenceEndTime ?? input.end };
@@ -267,7 +267,7 @@ export class SchedulingService {
 
   private async manageable(user: User, reservationId: string): Promise<Reservation> {
     const r = (await this.store.reservations.findById(reservationId)) ?? fail('notFound', `reservation_id: no meeting ${reservationId}`);
-    if (!canManage(user, r)) fail('permission.denied', 'reservation_id: only the owner or an administrator may change this meeting');
+    demand(user, 'meeting.manage', r, 'reservation_id: only the owner or an administrator may change this meeting');
     return r;
   }
 
