@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ClusterBus } from '../../src/cluster/bus.ts';
+import { CallLedger } from '../../src/cluster/call-ledger.ts';
 import { NodeRegistry } from '../../src/cluster/node-registry.ts';
 import { chooseNode, MeetingPlacement } from '../../src/cluster/placement.ts';
 import { connectRedis, type RedisLink } from '../../src/cluster/redis.ts';
@@ -106,5 +107,45 @@ describe('cluster parts over a real Redis', { skip }, () => {
     await a.broadcast('user.changed', { id: 'u1' });
     for (let i = 0; i < 50 && seen.length < 2; i++) await sleep(20);
     assert.deepEqual(seen.sort(), ['a:u1:a4', 'b:u1:a4']);
+  });
+});
+
+describe('CallLedger: the licence counted for the cluster', { skip }, () => {
+  let redis: ThrowawayRedis;
+  const links: RedisLink[] = [];
+  before(async () => {
+    redis = await startThrowawayRedis();
+  });
+  after(async () => {
+    for (const l of links) await l.close();
+    await redis.remove();
+  });
+
+  it('two nodes share one licence of 3 calls; a dead node’s calls no longer count', async () => {
+    const mk = async (id: string) => {
+      const link = await connectRedis(redis.url, 'lic:', quiet);
+      links.push(link);
+      const registry = new NodeRegistry(link, {
+        self: { id, address: '', startedAt: 0, certFingerprint: '' },
+        leaseMs: 500,
+        load: () => ({ meetings: 0, participants: 0, mediaCpu: 0 }),
+        onError: quiet,
+      });
+      await registry.start();
+      return { registry, ledger: new CallLedger(link, id) };
+    };
+    const a = await mk('a');
+    const b = await mk('b');
+    const taken = await Promise.all([a.ledger.take(3), b.ledger.take(3), a.ledger.take(3), b.ledger.take(3), a.ledger.take(3)]);
+    assert.equal(taken.filter(Boolean).length, 3, 'exactly the licence, however the takes race');
+    assert.equal(await a.ledger.total(), 3);
+    await b.ledger.release();
+    assert.equal(await a.ledger.total(), 2);
+    await a.ledger.settle(0);
+    assert.equal(await b.ledger.total(), await b.ledger.total());
+    (b.registry as unknown as { timer: NodeJS.Timeout }).timer.close();
+    await sleep(700);
+    assert.equal(await a.ledger.total(), 0, 'b is gone, and a settled to 0');
+    assert.equal(await a.ledger.take(1), true);
   });
 });
