@@ -52,12 +52,14 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now())),
     new KyselyPeopleLookup(database.db),
     clock,
+    { minPasscodeLength: config.minPasscodeLength },
   );
   const people = new KyselyPeopleLookup(database.db);
   const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now());
   const scheduling = new SchedulingService(schedulingStore, people, rooms, clock, {
     timeZone: config.timezone || machineTimeZone(),
     maxOccurrences: config.maxOccurrences,
+    minPasscodeLength: config.minPasscodeLength,
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
   const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });

@@ -157,7 +157,7 @@ for (const dialect of testDialects()) {
           meeting_name: name,
           schedule_start_time: monday,
           schedule_end_time: monday + HOUR,
-          meeting_password: '4321',
+          meeting_password: '432100',
           recurrence_type: 'WEEKLY',
           recurrenceInterval: 1,
           recurrenceStartTime: monday,
@@ -218,7 +218,7 @@ for (const dialect of testDialects()) {
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(Object.keys(r.body).sort(), MT_KEYS);
       assert.equal(r.body.meeting_number, s.meeting_number);
-      assert.equal(r.body.meeting_password, '4321');
+      assert.equal(r.body.meeting_password, '432100');
       assert.equal(r.body.meeting_name, 'Weekly sync');
       assert.equal(r.body.meeting_url, s.groupMeetingUrl);
       assert.equal(r.body.schedule_start_time, s.schedule_start_time, 'the first occurrence is the next one');
@@ -226,7 +226,7 @@ for (const dialect of testDialects()) {
       assert.equal(r.body.meeting_status, 'NOT_STARTED');
       assert.equal(r.body.calendar_url, `${PUBLIC_URL}/api/v1/calendar/${groupKey}.ics`);
       const link = JSON.parse(Buffer.from(r.body.meeting_link, 'base64').toString('utf8'));
-      assert.deepEqual(link, { meeting_number: s.meeting_number, meeting_passwd: '4321', server_address: SERVER_ADDRESS, meeting_url: s.groupMeetingUrl });
+      assert.deepEqual(link, { meeting_number: s.meeting_number, meeting_passwd: '432100', server_address: SERVER_ADDRESS, meeting_url: s.groupMeetingUrl });
       // An occurrence's own key resolves to that occurrence.
       const one = await t.call('GET', `/api/v1/mt/${s.meetingInfoKey}`);
       assert.equal(one.status, 200);
@@ -387,7 +387,7 @@ for (const dialect of testDialects()) {
     it('GET the calendar_url of a meeting → one UTC VEVENT with escaped text, folded lines and CRLF', async () => {
       const name = 'Quarterly review; budget, plans \\ more — with a long name that needs folding at seventy-five octets ✓✓✓';
       const description = 'Agenda:\n1. numbers, charts; and\n2. ünïcödé';
-      const m = await h.reservation('alice', name, soon, { meeting_password: '13579', meeting_description: description });
+      const m = await h.reservation('alice', name, soon, { meeting_password: '135790', meeting_description: description });
       assert.equal(m.calendar_url, `${PUBLIC_URL}/api/v1/calendar/${m.meetingInfoKey}.ics`);
       const r = await t.call('GET', pathOf(m.calendar_url));
       assert.equal(r.status, 200, r.text);
@@ -408,7 +408,7 @@ for (const dialect of testDialects()) {
       const desc = unescapeText(prop(event, 'DESCRIPTION').value);
       assert.ok(desc.startsWith(description), desc);
       assert.match(desc, new RegExp(`Meeting number: ${m.meeting_number}`));
-      assert.match(desc, /Meeting password: 13579/);
+      assert.match(desc, /Meeting password: 135790/);
       assert.ok(desc.includes(m.meeting_url), desc);
       assert.ok(!prop(event, 'DESCRIPTION').value.includes('\n'));
       assert.equal(prop(event, 'URL').value, m.meeting_url);

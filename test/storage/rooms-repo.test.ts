@@ -85,7 +85,7 @@ for (const dialect of testDialects()) {
       const accounts = new KyselyAccountsStore(handle.db, handle.dialect);
       for (const u of Object.values(users)) await accounts.users.insert(u);
       store = new KyselyRoomsStore(handle.db, (db) => new KyselyMeetingNumberRegistry(db, 9, () => clock.now()));
-      service = new RoomsService(store, new KyselyPeopleLookup(handle.db), clock);
+      service = new RoomsService(store, new KyselyPeopleLookup(handle.db), clock, { minPasscodeLength: 6 });
     });
     after(() => closeDatabase?.());
 
@@ -186,11 +186,24 @@ for (const dialect of testDialects()) {
         await rejectsWith(service.update('system', 'room-nope', { name: 'y' }), 'notFound', /^meeting_room_id/);
       });
 
+      it('a passcode shorter than the minimum (6) is refused on create and when changed; "" and a kept short one pass', async () => {
+        await rejectsWith(service.create('system', { name: 'Short', ownerId: users.owner.id, password: '12345' }), 'input.invalid', /^meeting_password: must be at least 6 digits/);
+        const { room: open } = await service.create('system', { name: 'Open', ownerId: users.owner.id, password: '' });
+        assert.equal(open.password, '');
+        await rejectsWith(service.update('system', open.id, { password: '1234' }), 'input.invalid', /^meeting_password/);
+        // A room from before the minimum keeps its short passcode through edits that send it back.
+        await store.rooms.insert(room(8, { password: '42' }));
+        const { room: kept } = await service.update('system', 'room-8', { name: 'Renamed', password: '42' });
+        assert.deepEqual([kept.name, kept.password], ['Renamed', '42']);
+        const { room: longer } = await service.update('system', 'room-8', { password: '424242' });
+        assert.equal(longer.password, '424242');
+      });
+
       it('forMeeting(): the owner, a MeetingOperator and a SystemAdmin get the room; anyone else permission.denied; unknown notFound', async () => {
-        const { room: r } = await service.create('system', { name: 'Meeting place', ownerId: users.owner.id, password: '2468' });
+        const { room: r } = await service.create('system', { name: 'Meeting place', ownerId: users.owner.id, password: '246802' });
         for (const u of [users.owner, users.operator, users.admin]) {
           const got = await service.forMeeting(caller(u), r.id);
-          assert.deepEqual([got.id, got.meetingNumber, got.password], [r.id, r.meetingNumber, '2468'], u.username);
+          assert.deepEqual([got.id, got.meetingNumber, got.password], [r.id, r.meetingNumber, '246802'], u.username);
         }
         await rejectsWith(service.forMeeting(caller(users.other), r.id), 'permission.denied', /^meeting_room_id/);
         await rejectsWith(service.forMeeting(caller(users.other), 'room-unknown'), 'notFound', /^meeting_room_id/);
