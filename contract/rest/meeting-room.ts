@@ -5,7 +5,11 @@ import { operation } from './operation.ts';
 const RoomId = Type.String({ minLength: 1, maxLength: 64, description: 'meeting_room_id' });
 const UserRef = Type.String({ minLength: 1, maxLength: 64, description: 'user_id of an existing account' });
 const RoomName = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: '1–128 characters, not only blanks' });
-const RoomPassword = Type.String({ maxLength: 16, pattern: '^[0-9]*$', description: 'digits, or "" for no password' });
+const RoomPassword = Type.String({
+  maxLength: 16,
+  pattern: '^[0-9]*$',
+  description: 'digits (at least the server\'s minimum, CONVENE_MIN_PASSCODE_LENGTH, default 6), or "" for no password',
+});
 
 /**
  * One room as the apps read it (client contract §2.2 R1). The macOS app's model requires every field except

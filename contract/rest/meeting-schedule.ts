@@ -21,7 +21,9 @@ export const MeetingBody = Type.Object({
   schedule_start_time: Type.Optional(Timestamp),
   schedule_end_time: Type.Optional(Timestamp),
   call_rate_type: Type.Optional(literals(CALL_RATES, '6144K and 8192K only for MeetingOperator and SystemAdmin')),
-  meeting_password: Type.Optional(Digits(16, 'absent or null: generated; "": no password; digits: that password')),
+  meeting_password: Type.Optional(
+    Digits(16, 'absent or null: generated; "": no password; digits: that password, at least CONVENE_MIN_PASSCODE_LENGTH (default 6) of them when it changes'),
+  ),
   meeting_room_id: Type.Optional(Type.String({ maxLength: 64, description: 'use this meeting room\'s number and password; "" = none' })),
   invited_users: Type.Optional(Type.Array(Id, { maxItems: 1000, description: 'user_ids' })),
   mute_upon_entry: Type.Optional(literals(['ENABLE', 'DISABLE'], 'ENABLE or DISABLE')),
