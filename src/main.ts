@@ -119,6 +119,9 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     },
     (err, what) => app.log.error({ err }, what),
   );
+  // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
+  const freed = await core.numbers.releaseUnheld(clock.now());
+  if (freed > 0) app.log.info({ numbers: freed }, 'freed the meeting numbers of deleted meetings, series and rooms');
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;

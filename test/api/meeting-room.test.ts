@@ -511,6 +511,50 @@ for (const dialect of testDialects()) {
         const s = await t.server.database.db.selectFrom('series').select('room_id').where('id', '=', series).executeTakeFirst();
         assert.equal(s?.room_id, null);
       });
+
+      it('frees the numbers of the account\'s meetings, series and rooms; a room number others\' meetings still use stays until they end', async () => {
+        const departing = await t.createUser('departing', 'departing-pw-1');
+        const token = await t.signIn('departing', 'departing-pw-1', 'client-departing');
+        const start = Date.now() + 86_400_000;
+        const schedule = async (query: Record<string, string>, body: Record<string, unknown>) => {
+          const r = await t.call('POST', '/api/v1/meeting_schedule', { query, body });
+          assert.equal(r.status, 200, r.text);
+          return r.body as Record<string, any>;
+        };
+        const times = { schedule_start_time: start, schedule_end_time: start + 3_600_000 };
+        const own = { client_id: 'client-departing', token };
+        const reservation = await schedule(own, { meeting_type: 'reservation', meeting_name: 'Mine', ...times });
+        const instant = await schedule(own, { meeting_type: 'instant', meeting_name: 'Now' });
+        const series = await schedule(own, {
+          meeting_type: 'recurrence',
+          meeting_name: 'Weekly',
+          ...times,
+          recurrence_type: 'DAILY',
+          recurrenceInterval: 1,
+          recurrenceEndDay: start + 3 * 86_400_000,
+        });
+        const emptyRoom = await create('Departing empty room', departing);
+        const sharedRoom = await create('Departing shared room', departing);
+        // An administrator's meeting in the departing owner's room keeps using the room's number.
+        const admins = await schedule({ client_id: 'client-admin', token: await t.adminToken() }, {
+          meeting_type: 'reservation',
+          meeting_name: 'In their room',
+          meeting_room_id: sharedRoom.meeting_room_id,
+          ...times,
+        });
+        const numbers = [reservation, instant, series, emptyRoom, sharedRoom].map((x) => x.meeting_number as string);
+        const held = async () =>
+          (await t.server.database.db.selectFrom('meeting_numbers').select('number').where('number', 'in', numbers).execute()).map((r) => r.number).sort();
+        assert.deepEqual(await held(), [...numbers].sort(), 'all five held before');
+
+        assert.equal((await admin('DELETE', `/api/v1/user/users/${departing}`)).status, 200);
+        assert.deepEqual(await held(), [sharedRoom.meeting_number], 'only the number a meeting still uses stays held');
+
+        // Once that meeting is over (here: deleted), the next account deletion frees the number too.
+        assert.equal((await admin('DELETE', `/api/v1/meeting_schedule/${admins.reservation_id}`)).status, 200);
+        assert.equal((await admin('DELETE', `/api/v1/user/users/${await t.createUser('bystander', 'bystander-pw-1')}`)).status, 200);
+        assert.deepEqual(await held(), []);
+      });
     });
 
     describe(`hostile input [${dialect}]`, () => {
@@ -550,6 +594,26 @@ for (const dialect of testDialects()) {
         }
         assert.equal((await admin('GET', `/api/v1/meeting_rooms/${room.meeting_room_id}`)).body.owner_id, ids.alice, 'target unharmed');
       });
+    });
+  });
+
+  describe(`meeting numbers at start [${dialect}]`, () => {
+    it('a start frees numbers still held for meetings, series or rooms that no longer exist (accounts deleted by older versions)', async () => {
+      const first = await startTestServer(dialect);
+      const row = (number: string, holder_kind: string) => ({ number, holder_kind, holder_id: randomUUID(), created_at: Date.now() });
+      await first.server.database.db
+        .insertInto('meeting_numbers')
+        .values([row('700000001', 'reservation'), row('700000002', 'series'), row('700000003', 'room')])
+        .execute();
+      await first.close({ keepStorage: true });
+      const second = await startTestServer(dialect, {}, { storage: first.storage });
+      try {
+        const left = await second.server.database.db.selectFrom('meeting_numbers').select('number').where('number', 'like', '70000000%').execute();
+        assert.deepEqual(left, []);
+        assert.ok(second.logs.some((l) => l.includes('freed the meeting numbers')), 'the start says so in the log');
+      } finally {
+        await second.close();
+      }
     });
   });
 

@@ -148,6 +148,31 @@ for (const dialect of testDialects()) {
         const rows = await handle.db.selectFrom('reservations').select(['id', 'room_id']).where('id', 'in', [past, ending]).execute();
         assert.deepEqual(rows.map((r) => r.room_id), [null, null]);
       });
+
+      it('releaseUnheld(): frees numbers whose holder is gone, unless a meeting not yet ended uses them; keeps held ones', async () => {
+        const registry = new KyselyMeetingNumberRegistry(handle.db, 9, () => clock.now());
+        const hold = (number: string, kind: string, holder: string) =>
+          handle.db.insertInto('meeting_numbers').values({ number, holder_kind: kind, holder_id: holder, created_at: T }).execute();
+        await store.rooms.insert(room(9, { meetingNumber: '800000009' }));
+        await hold('800000009', 'room', 'room-9'); // a room that exists
+        const kept = await insertReservation(null, T, T + 3600);
+        await handle.db.updateTable('reservations').set({ meeting_number: '800000001' }).where('id', '=', kept).execute();
+        await hold('800000001', 'reservation', kept); // a meeting that exists
+        await hold('800000002', 'reservation', 'deleted-meeting');
+        await hold('800000003', 'series', 'deleted-series');
+        await hold('800000004', 'room', 'deleted-room');
+        await hold('800000005', 'room', 'deleted-busy-room'); // still used by a meeting that has not ended …
+        const busy = await insertReservation(null, T - 3600, T + 1);
+        await handle.db.updateTable('reservations').set({ meeting_number: '800000005' }).where('id', '=', busy).execute();
+        await hold('800000006', 'room', 'deleted-quiet-room'); // … unlike this one, whose meeting has ended
+        const ended = await insertReservation(null, T - 3600, T);
+        await handle.db.updateTable('reservations').set({ meeting_number: '800000006' }).where('id', '=', ended).execute();
+
+        assert.equal(await registry.releaseUnheld(T), 4);
+        const left = await handle.db.selectFrom('meeting_numbers').select('number').where('number', 'like', '80000000%').orderBy('number').execute();
+        assert.deepEqual(left.map((r) => r.number), ['800000001', '800000005', '800000009']);
+        assert.equal(await registry.releaseUnheld(T + 1), 1, 'the busy room\'s number once its meeting has ended');
+      });
     });
 
     describe(`RoomsService [${dialect}]`, () => {
