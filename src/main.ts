@@ -95,7 +95,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   };
   roomsRoutes(app, rooms, authenticate, scheduleChanged);
   schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate, scheduleChanged);
-  meetingLinkRoutes(app, core.meetingLinks, links, authenticate);
+  meetingLinkRoutes(app, core.meetingLinks, links, authenticate, scheduleChanged);
   // The browser meeting app at /app/, bundled in memory from web/ at start (no build step).
   webRoutes(app);
 

@@ -96,7 +96,9 @@ export const updateMeetingRoom = operation({
   paths: ['/api/v1/meeting_rooms/{meeting_room_id}'],
   tag: 'meeting room administration',
   summary: 'Rename a room, give it to another owner or change its password (SystemAdmin); the number stays',
-  description: 'Only the fields present change. meeting_password "" removes the password.',
+  description:
+    'Only the fields present change. meeting_password "" removes the password. A new password also gives the meetings ' +
+    'held in the room that have not ended, and its series, new links (the old ones stop working).',
   access: 'user',
   params: RoomIdParams,
   body: Type.Object({

@@ -172,7 +172,8 @@ export const updateMeeting = operation({
   description:
     'On a reservation every present field is applied. On an occurrence only its times, name, description, ' +
     'call_rate_type, mute_upon_entry and time_to_join are applied, to that occurrence alone; its new times must lie ' +
-    'between the neighbouring occurrences. Instant meetings cannot be updated (0x10000007).',
+    'between the neighbouring occurrences. Instant meetings cannot be updated (0x10000007). A new password (also ' +
+    'one that comes with a meeting room) gives the meeting a new link: the old meeting_url stops working.',
   access: 'user',
   params: ReservationIdParams,
   body: MeetingBody,
@@ -186,7 +187,9 @@ export const updateSeries = operation({
   paths: ['/api/v1/meeting_schedule/recurrence/{id}'],
   tag: 'meeting schedule',
   summary: 'Edit a whole series; id is any occurrence\'s reservation_id or the recurrence_gid',
-  description: 'Occurrences that have not started are regenerated from the new rule; earlier ones are kept, and so is the meeting number.',
+  description:
+    'Occurrences that have not started are regenerated from the new rule; earlier ones are kept, and so is the meeting ' +
+    'number. A new password gives the series a new group link and every occurrence a new link; the old ones stop working.',
   access: 'user',
   params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
   body: MeetingBody,

@@ -106,7 +106,8 @@ export function joinPage(d: JoinPageData): string {
 export function notFoundPage(): string {
   return page(
     'Meeting not found · Convene',
-    '<h1>Meeting not found</h1>\n<p>This meeting link does not lead to a meeting. It may have been deleted, or the link ' +
-      'may be incomplete: check that you copied all of it, or ask the organiser for a new invitation.</p>',
+    '<h1>Meeting not found</h1>\n<p>This meeting link does not lead to a meeting (any more). The meeting may have been ' +
+      'deleted, or the organiser may have replaced its link, for example by changing the password: ask the organiser ' +
+      'for the current link. If you copied the link, check that you copied all of it.</p>',
   );
 }

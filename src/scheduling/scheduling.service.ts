@@ -62,7 +62,10 @@ export class SchedulingService {
       const number = await this.renumber(tx, room, current, input, 'reservation', current.id);
       const updated = { ...current, ...options, ...times, ...number, updatedAt: this.clock.now() };
       await tx.reservations.update(updated);
-      return updated;
+      if (updated.password === current.password) return updated;
+      // Everyone who got the link (participants receive it in meeting.info) would read the new password through it.
+      await tx.linkKeys.renew({ reservationId: updated.id });
+      return (await tx.reservations.findById(updated.id)) ?? updated;
     });
   }
 
@@ -90,7 +93,10 @@ export class SchedulingService {
       );
       await tx.reservations.insertMany(fresh);
       const kept = existing.filter((r) => r.start <= now);
-      return fresh[0] ?? kept[kept.length - 1] ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
+      const next = fresh[0] ?? kept[kept.length - 1] ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
+      if (updated.password === series.password) return next;
+      await tx.linkKeys.renew({ seriesId: series.id }); // as in update(): the old links must not give the new password
+      return (await tx.reservations.findById(next.id)) ?? next;
     });
   }
 

@@ -35,7 +35,7 @@ const MANAGER_ONLY = new Set(['listMeetingRooms', 'getMeetingRoom']);
  * Operations on one meeting or series; the matrix's meeting belongs to an account no row signs in as, so only
  * MeetingOperators and SystemAdmins may use them (owners and invited users are covered in meeting-schedule.test.ts).
  */
-const SOMEONE_ELSES_MEETING = new Set(['getMeeting', 'updateMeeting', 'updateRecurringMeeting', 'listOccurrences', 'deleteMeeting']);
+const SOMEONE_ELSES_MEETING = new Set(['getMeeting', 'updateMeeting', 'updateRecurringMeeting', 'listOccurrences', 'deleteMeeting', 'renewMeetingLink']);
 
 /**
  * Operations on a live meeting, addressed by its number (meeting control). A Normal user may use them only on a live
@@ -247,6 +247,8 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   resolveMeetingLink: async (f) => ({ params: { key: await linkKey(f.t) } }),
   addToMeetingList: async (f) => ({ params: { key: await linkKey(f.t) } }),
   removeFromMeetingList: async (f) => ({ params: { key: await linkKey(f.t) } }),
+  // On the meeting-owner's meeting, not the admin's link meeting above, whose key the rows before use.
+  renewMeetingLink: async (f) => ({ params: { reservation_id: await ownersMeeting(f.t, 'meeting') } }),
   createMeeting: async () => ({ body: reservationBody('Matrix created meeting') }),
   createRecurringMeeting: async () => ({ body: seriesBody('Matrix created series') }),
   listMeetings: async () => ({ query: { page_num: 1, page_size: 500, filter: 'Matrix', sort: 'startTime' } }),
