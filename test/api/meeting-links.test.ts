@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Temporal } from 'temporal-polyfill';
+import { renewMeetingLink } from '../../contract/rest/meeting-links.ts';
 import { ManualClock } from '../../src/kernel/clock.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
-import { closeAll, joinAs } from '../support/live.ts';
+import { closeAll, joinAs, restFor } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -797,6 +798,14 @@ for (const dialect of testDialects()) {
       const series = await h.as('alice', 'GET', `/api/v1/meeting_schedule/recurrence/${s.recurrence_gid}`);
       assert.notEqual(series.body.groupInfoKey, s.groupInfoKey);
       assert.equal(await password(series.body.groupInfoKey), '666666');
+
+      // Moving a meeting into the room gives it the room's password, and so a new link.
+      const mover = await h.reservation('alice', 'Moving in', soon, { meeting_password: '121212' });
+      const moved = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${mover.reservation_id}`, { body: { meeting_room_id: room.meeting_room_id } });
+      assert.equal(moved.status, 200, moved.text);
+      assert.equal(moved.body.meeting_password, '666666');
+      await assertDead(mover.meetingInfoKey);
+      assert.equal(await password(moved.body.meetingInfoKey), '666666');
     });
 
     it('POST …/{reservation_id}/new_link: the owner gets new links with the same password and number; the old link is dead', async () => {
@@ -855,9 +864,11 @@ for (const dialect of testDialects()) {
       const first = await joinAs(t, { meeting_number: m.meeting_number, client_id: 'guest-one', display_name: 'One', passcode: m.meeting_password });
       try {
         assert.equal(first.info?.meeting_url, `${PUBLIC_URL}/j/${m.meetingInfoKey}`);
-        const r = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}/new_link`);
-        assert.equal(r.status, 200, r.text);
-        const fresh = `${PUBLIC_URL}/j/${r.body.meetingInfoKey}`;
+        // Through the SDK, which has every contract operation.
+        const renewed = await restFor(t, 'client-alice', h.tokens.alice).call(renewMeetingLink, { params: { reservation_id: m.reservation_id } });
+        assert.equal(renewed.meeting_password, m.meeting_password);
+        const fresh = `${PUBLIC_URL}/j/${renewed.meetingInfoKey}`;
+        assert.equal(renewed.meeting_url, fresh);
         await first.waitFor('meeting.info', (e) => e.meeting_url === fresh);
         const second = await joinAs(t, { meeting_number: m.meeting_number, client_id: 'guest-two', display_name: 'Two', passcode: m.meeting_password });
         try {
