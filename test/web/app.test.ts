@@ -358,7 +358,7 @@ describe('meeting link page /j/{key} as a reader sees it', { skip: HAVE_CHROMIUM
   const meetingKey = async (body: Record<string, unknown>) => {
     const r = await t.call('POST', '/api/v1/meeting_schedule', { query: { client_id: 'admin-console', token }, body });
     assert.equal(r.status, 200, r.text);
-    return { key: String(r.body.meetingInfoKey), start: Number(r.body.schedule_start_time), end: Number(r.body.schedule_end_time) };
+    return { id: String(r.body.reservation_id), key: String(r.body.meetingInfoKey), start: Number(r.body.schedule_start_time), end: Number(r.body.schedule_end_time) };
   };
   /** The start and end as the page shows them, in Tokyo, with or without its script. */
   const shown = async (key: string, javaScriptEnabled = true) => {
@@ -398,5 +398,23 @@ describe('meeting link page /j/{key} as a reader sees it', { skip: HAVE_CHROMIUM
     const crossing = await shown(late.key);
     assert.ok(crossing.end.includes(tokyoDay(late.end)), `${crossing.start} – ${crossing.end}`);
     assert.match((await shown(late.key, false)).end, /^\d\d:\d\d UTC$/);
+  });
+
+  it('a replaced link says so, on its page and in the browser app: ask the organiser for the current link', async () => {
+    const m = await meetingKey({ meeting_type: 'instant', meeting_name: 'Replaced' });
+    const renewed = await t.call('POST', `/api/v1/meeting_schedule/${m.id}/new_link`, { query: { client_id: 'admin-console', token } });
+    assert.equal(renewed.status, 200, renewed.text);
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/j/${m.key}`);
+      assert.match(await page.locator('main').innerText(), /replaced its link[\s\S]*ask the organiser for the current link/);
+      await page.goto(`${t.url}/app/#key=${m.key}`);
+      const note = page.locator('#join-meeting.error');
+      await note.waitFor();
+      assert.match(await note.innerText(), /replaced its link\. Ask the organiser for the current link/);
+    } finally {
+      await context.close();
+    }
   });
 });
