@@ -95,7 +95,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   };
   roomsRoutes(app, rooms, authenticate, scheduleChanged);
   schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate, scheduleChanged);
-  meetingLinkRoutes(app, core.meetingLinks, links, authenticate);
+  meetingLinkRoutes(app, core.meetingLinks, links, authenticate, scheduleChanged);
   // The browser meeting app at /app/, bundled in memory from web/ at start (no build step).
   webRoutes(app);
 
@@ -119,6 +119,9 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     },
     (err, what) => app.log.error({ err }, what),
   );
+  // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
+  const freed = await core.numbers.releaseUnheld(clock.now());
+  if (freed > 0) app.log.info({ numbers: freed }, 'freed the meeting numbers of deleted meetings, series and rooms');
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;

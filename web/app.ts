@@ -298,7 +298,10 @@ async function resolveLink(): Promise<void> {
     note.dataset.meetingNumber = info.meeting_number;
     if (info.meeting_status === 'ENDED') note.textContent += ' — this meeting has ended.';
   } catch (e) {
-    note.textContent = e instanceof RestError && e.status === 404 ? 'This meeting link does not lead to a meeting.' : 'The meeting link could not be read.';
+    note.textContent =
+      e instanceof RestError && e.status === 404
+        ? 'This meeting link does not work (any more): the meeting was deleted, or the organiser replaced its link. Ask the organiser for the current link.'
+        : 'The meeting link could not be read.';
     note.className = 'error';
   }
   note.hidden = false;

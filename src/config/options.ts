@@ -24,6 +24,9 @@ export const ConfigSchema = Type.Object({
   timezone: option(Type.String({ default: '', description: 'IANA time zone for schedules (e.g. Europe/Berlin); empty = the machine zone' })),
   adminPassword: option(Type.String({ default: '', maxLength: 128, description: 'Password of the bootstrap admin on first start; empty = generated and printed once' }), { secret: true }),
   meetingNumberLength: option(Type.Integer({ minimum: 6, maximum: 12, default: 9, description: 'Digits of generated meeting numbers' })),
+  minPasscodeLength: option(
+    Type.Integer({ minimum: 1, maximum: 16, default: 6, description: 'Fewest digits of a meeting or room passcode people choose ("" for none stays allowed; existing passcodes keep working)' }),
+  ),
   maxOccurrences: option(Type.Integer({ minimum: 1, maximum: 20000, default: 5000, description: 'Most occurrences one recurring series may have' })),
   maxCalls: option(Type.Integer({ minimum: 0, default: 100, description: 'Licence: concurrent calls' })),
   maxUsers: option(Type.Integer({ minimum: 1, default: 1000, description: 'Licence: registered users' })),

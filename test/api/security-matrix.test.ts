@@ -231,6 +231,8 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   resolveMeetingLink: async (f) => ({ params: { key: await linkKey(f.t) } }),
   addToMeetingList: async (f) => ({ params: { key: await linkKey(f.t) } }),
   removeFromMeetingList: async (f) => ({ params: { key: await linkKey(f.t) } }),
+  // On the meeting-owner's meeting, not the admin's link meeting above, whose key the rows before use.
+  renewMeetingLink: async (f) => ({ params: { reservation_id: await ownersMeeting(f.t, 'meeting') } }),
   createMeeting: async () => ({ body: reservationBody('Matrix created meeting') }),
   createRecurringMeeting: async () => ({ body: seriesBody('Matrix created series') }),
   listMeetings: async () => ({ query: { page_num: 1, page_size: 500, filter: 'Matrix', sort: 'startTime' } }),

@@ -337,3 +337,84 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
     assert.deepEqual(pageErrors, []);
   });
 });
+
+describe('meeting link page /j/{key} as a reader sees it', { skip: HAVE_CHROMIUM || REQUIRE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)` }, () => {
+  const HOUR = 3_600_000;
+  const ZONE = 'Asia/Tokyo';
+  let t: TestServer;
+  let browser: Browser | undefined;
+  let token = '';
+  before(async () => {
+    assert.ok(HAVE_CHROMIUM, `CONVENE_REQUIRE_CHROMIUM=1 but Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+    t = await startTestServer('sqlite');
+    token = await t.adminToken();
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const meetingKey = async (body: Record<string, unknown>) => {
+    const r = await t.call('POST', '/api/v1/meeting_schedule', { query: { client_id: 'admin-console', token }, body });
+    assert.equal(r.status, 200, r.text);
+    return { id: String(r.body.reservation_id), key: String(r.body.meetingInfoKey), start: Number(r.body.schedule_start_time), end: Number(r.body.schedule_end_time) };
+  };
+  /** The start and end as the page shows them, in Tokyo, with or without its script. */
+  const shown = async (key: string, javaScriptEnabled = true) => {
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true, timezoneId: ZONE, locale: 'en-US', javaScriptEnabled });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/j/${key}`);
+      return { start: await page.locator('time[data-part="start"]').innerText(), end: await page.locator('time[data-part="end"]').innerText() };
+    } finally {
+      await context.close();
+    }
+  };
+  const tokyoDay = (ms: number) => new Intl.DateTimeFormat('en-US', { timeZone: ZONE, month: 'long', day: 'numeric' }).format(ms);
+  const MONTHS = /January|February|March|April|May|June|July|August|September|October|November|December/;
+
+  it('a 24-hour instant meeting shows the end with its date (local time, and the UTC text without JavaScript)', async () => {
+    const m = await meetingKey({ meeting_type: 'instant', meeting_name: 'All day' });
+    assert.equal(m.end - m.start, 24 * HOUR);
+    const local = await shown(m.key);
+    assert.ok(local.start.includes(tokyoDay(m.start)), local.start);
+    assert.ok(local.end.includes(tokyoDay(m.end)), `the end names its own day: ${local.start} – ${local.end}`);
+    const utc = await shown(m.key, false);
+    assert.ok(utc.end.startsWith(new Date(m.end).toISOString().slice(0, 10)), `${utc.start} – ${utc.end}`);
+  });
+
+  it('a meeting within one day shows the end as a time only; one crossing local midnight shows the end date', async () => {
+    // Tomorrow 01:00–02:00 UTC = 10:00–11:00 in Tokyo: one day everywhere.
+    const day = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
+    const sameDay = await meetingKey({ meeting_type: 'reservation', meeting_name: 'Morning', schedule_start_time: day + HOUR, schedule_end_time: day + 2 * HOUR });
+    const local = await shown(sameDay.key);
+    assert.ok(local.start.includes(tokyoDay(sameDay.start)), local.start);
+    assert.doesNotMatch(local.end, MONTHS, `${local.start} – ${local.end}`);
+    assert.match(local.end, /\d\d:\d\d/);
+    assert.match((await shown(sameDay.key, false)).end, /^\d\d:\d\d UTC$/);
+    // 14:30–15:30 UTC = 23:30–00:30 in Tokyo: the same day in UTC, two days for the reader.
+    const late = await meetingKey({ meeting_type: 'reservation', meeting_name: 'Late', schedule_start_time: day + 14.5 * HOUR, schedule_end_time: day + 15.5 * HOUR });
+    const crossing = await shown(late.key);
+    assert.ok(crossing.end.includes(tokyoDay(late.end)), `${crossing.start} – ${crossing.end}`);
+    assert.match((await shown(late.key, false)).end, /^\d\d:\d\d UTC$/);
+  });
+
+  it('a replaced link says so, on its page and in the browser app: ask the organiser for the current link', async () => {
+    const m = await meetingKey({ meeting_type: 'instant', meeting_name: 'Replaced' });
+    const renewed = await t.call('POST', `/api/v1/meeting_schedule/${m.id}/new_link`, { query: { client_id: 'admin-console', token } });
+    assert.equal(renewed.status, 200, renewed.text);
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/j/${m.key}`);
+      assert.match(await page.locator('main').innerText(), /replaced its link[\s\S]*ask the organiser for the current link/);
+      await page.goto(`${t.url}/app/#key=${m.key}`);
+      const note = page.locator('#join-meeting.error');
+      await note.waitFor();
+      assert.match(await note.innerText(), /replaced its link\. Ask the organiser for the current link/);
+    } finally {
+      await context.close();
+    }
+  });
+});
