@@ -467,7 +467,7 @@ describe('openingAt()', () => {
 
 describe('PasscodeGuard (over memory budgets)', () => {
   let n = 0;
-  /** Fresh budgets per test (the memory store is shared by name). */
+  /** Fresh budgets per test. */
   const guard = (meeting = 50, windowMs = 600_000) => {
     const name = `guard-test-${++n}`;
     return new PasscodeGuard({
