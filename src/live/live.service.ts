@@ -204,6 +204,9 @@ export class LiveService {
     // The passcode applies to everyone but hosts and invitees (the link carries the passcode anyway), and to guests
     // also when the number names no meeting.
     const gated = !host && !invited && (about === undefined ? user === undefined : about.password !== '');
+    // A guest about to be asked for the passcode of a live meeting waits for the same lookups as one asking for a number
+    // that names no meeting (a live meeting needs none): the time of the answer must not tell them apart either.
+    if (!target && gated && user === undefined && req.passcode !== about?.password) await this.target(number);
     // Hosts do not need the passcode, but are told when it is locked out.
     const standing = gated || (host && about?.password !== '') ? await this.guards.passcodes.standing(number, req.clientId, req.address) : undefined;
 

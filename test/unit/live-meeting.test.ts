@@ -13,6 +13,7 @@ import type { Delivery } from '../../src/live/notices.ts';
 import { NOT_HOST_MUTED, type Participant } from '../../src/live/participant.ts';
 import { PasscodeGuard } from '../../src/live/passcode-guard.ts';
 import type { NumberLookup, ScheduledMeeting } from '../../src/live/ports.ts';
+import { PromptSlots, TokenBucket } from '../../src/live/signal-limits.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2030, 0, 7, 9, 0, 0);
@@ -507,5 +508,26 @@ describe('PasscodeGuard (over memory budgets)', () => {
     assert.equal((await g.standing('m2', 'new-client', '198.51.100.1')).lockoutMs, 0, 'other meetings are not');
     await sleep(450);
     assert.deepEqual(await g.standing('m1', 'c0', '192.0.2.1'), { attemptsLeft: 3, lockoutMs: 0 }, 'the window ended');
+  });
+});
+
+describe('signalling limits: TokenBucket, PromptSlots', () => {
+  it('TokenBucket gives `burst` at once, then `perSecond` on average', () => {
+    const bucket = new TokenBucket(10, 5, 0);
+    assert.deepEqual(Array.from({ length: 6 }, () => bucket.take(0)), [true, true, true, true, true, false]);
+    assert.equal(bucket.take(50), false, 'half a token after 50 ms');
+    assert.equal(bucket.take(100), true, 'one after 100 ms');
+    assert.equal(bucket.take(100), false);
+    assert.deepEqual(Array.from({ length: 6 }, () => bucket.take(10_000)), [true, true, true, true, true, false], 'never more than the burst');
+  });
+
+  it('PromptSlots holds at most `max` per address, an IPv6 /64 counting as one', () => {
+    const slots = new PromptSlots(2);
+    assert.equal(slots.take('2001:db8::1'), true);
+    assert.equal(slots.take('2001:db8::2'), true);
+    assert.equal(slots.take('2001:db8:0:0:ffff::3'), false, 'the same /64');
+    assert.equal(slots.take('192.0.2.1'), true, 'another address');
+    slots.release('2001:db8::1');
+    assert.equal(slots.take('2001:db8::9'), true);
   });
 });
