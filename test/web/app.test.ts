@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { instantMeeting } from '../support/live.ts';
+import { JoinError } from '../../sdk/signal-client.ts';
+import { instantMeeting, signalFor } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -334,6 +335,124 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
     assert.match(await guest.locator('#end-message').innerText(), /Sign in/);
     assert.equal(await guest.isVisible('#end-sign-in'), true);
     for (const page of [guest, host]) assert.equal(await page.evaluate(() => (globalThis as unknown as { peerConnections: number }).peerConnections), 0, 'no peer connection without media');
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('browser app: devices that open late, the meeting link, host settings', { skip: HAVE_CHROMIUM || REQUIRE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)` }, () => {
+  let t: TestServer;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  let meeting: { number: string; password: string; key: string };
+  let hostToken = '';
+  let host: Page;
+  let guest: Page;
+
+  /** A page; `slowDevicesMs` delays every getUserMedia by that long (a slow camera, a permission prompt answered late). */
+  const newPage = async (label: string, slowDevicesMs = 0): Promise<Page> => {
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+    context.setDefaultTimeout(WAIT_MS);
+    contexts.push(context);
+    if (slowDevicesMs > 0) {
+      await context.addInitScript((ms: number) => {
+        const media = (globalThis as unknown as { navigator: { mediaDevices: { getUserMedia(c: unknown): Promise<unknown> } } }).navigator.mediaDevices;
+        const open = media.getUserMedia.bind(media);
+        media.getUserMedia = (c) => new Promise((r) => setTimeout(r, ms)).then(() => open(c));
+      }, slowDevicesMs);
+    }
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
+    return page;
+  };
+
+  before(async () => {
+    assert.ok(HAVE_CHROMIUM, `CONVENE_REQUIRE_CHROMIUM=1 but Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+    t = await startTestServer('sqlite', { CONVENE_PASSCODE_FAILURES_PER_MEETING: '3', CONVENE_LOG_LEVEL: 'warn' });
+    await t.createUser(HOST.username, HOST.password);
+    hostToken = await t.signIn(HOST.username, HOST.password, 'test-setup');
+    const created = await instantMeeting(t, hostToken, 'test-setup', 'Late devices');
+    meeting = { number: created.meeting_number, password: created.meeting_password, key: created.key };
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('Join pressed before a slow camera and microphone have opened: the ticked boxes hold once they open', async () => {
+    host = await newPage('host', 2500);
+    await host.goto(`${t.url}/app/`);
+    await host.locator('body[data-ready="true"]').waitFor();
+    // Still opening: the boxes are ticked (the default), the preview not ready.
+    assert.equal(await host.getAttribute('#preview', 'data-state'), 'opening');
+    assert.equal(await host.isChecked('#join-mic'), true);
+    assert.equal(await host.isChecked('#join-camera'), true);
+    await host.fill('#meeting-number', meeting.number);
+    await host.fill('#display-name', 'Hana Host');
+    await host.click('#sign-in summary');
+    await host.fill('#username', HOST.username);
+    await host.fill('#password', HOST.password);
+    await host.click('#join-button');
+    await host.locator('#meeting-screen').waitFor();
+    const self = host.locator('#roster li[data-role="host"]', { hasText: 'Hana Host' });
+    await self.waitFor();
+    assert.equal(await self.getAttribute('data-audio-muted'), 'false', 'joined with the microphone on');
+    assert.equal(await self.locator('.cam').getAttribute('data-muted'), 'false', 'joined with the camera on');
+    assert.equal(await host.getAttribute('#mic', 'data-muted'), 'false');
+    assert.equal(await host.getAttribute('#camera', 'data-muted'), 'false');
+  });
+
+  it('a box unticked while the devices open keeps that device off', async () => {
+    const page = await newPage('late guest', 2500);
+    await page.goto(`${t.url}/app/`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.fill('#meeting-number', meeting.number);
+    await page.fill('#display-name', 'Camera Shy');
+    await page.fill('#passcode', meeting.password);
+    await page.uncheck('#join-camera');
+    await page.click('#join-button');
+    const self = host.locator('#roster li', { hasText: 'Camera Shy' });
+    await self.waitFor();
+    // (Its microphone follows the meeting's mute upon entry, which instant meetings have.)
+    assert.equal(await self.locator('.cam').getAttribute('data-muted'), 'true');
+    await page.click('#leave');
+    await page.locator('#end-screen[data-reason="StatusOk"]').waitFor();
+  });
+
+  it('wrong passwords spend the meeting’s budget: the host sees it; a guest from the meeting link still gets in without being asked', async () => {
+    for (let i = 0; i < 3; i++) {
+      const c = signalFor(t);
+      await c.join({ meeting_number: meeting.number, client_id: `guesser-${i}`, display_name: 'X', passcode: '999999999' }).catch(() => undefined);
+    }
+    const badge = host.locator('#lockout-badge');
+    await badge.waitFor();
+    assert.match(await badge.innerText(), /Password closed until/);
+    // The password alone no longer works …
+    const byNumber = await signalFor(t)
+      .join({ meeting_number: meeting.number, client_id: 'late-by-number', display_name: 'L', passcode: meeting.password })
+      .catch((e: unknown) => e);
+    assert.ok(byNumber instanceof JoinError && byNumber.reason === 'PasscodeTooManyRetries', String(byNumber));
+    // … the link does: the app sends its key.
+    guest = await newPage('guest');
+    await guest.goto(`${t.url}/app/#key=${meeting.key}`);
+    await guest.locator('body[data-ready="true"]').waitFor();
+    await guest.fill('#display-name', 'Gina Guest');
+    await guest.click('#join-button');
+    await guest.locator('#meeting-screen').waitFor();
+    await host.locator('#roster li[data-role="guest"]', { hasText: 'Gina Guest' }).waitFor();
+    assert.equal(await guest.locator('#lockout-badge').isVisible(), false, 'only hosts are told');
+  });
+
+  it('the host lets only hosts share their screen: the guest’s Share button is withdrawn, and given back', async () => {
+    assert.equal(await guest.getAttribute('#share', 'data-allowed'), 'true');
+    await host.check('#share-hosts-only');
+    await guest.locator('#share[data-allowed="false"]').waitFor({ state: 'attached' });
+    assert.equal(await host.getAttribute('#share', 'data-allowed'), 'true', 'hosts still may');
+    await host.uncheck('#share-hosts-only');
+    await guest.locator('#share[data-allowed="true"]').waitFor({ state: 'attached' });
     assert.deepEqual(pageErrors, []);
   });
 });
