@@ -58,6 +58,7 @@ const TEST_FILES = [
   'test/compat/frtc-meeting-control-calls.test.ts',
   'test/live/control.test.ts',
   'test/live/lifecycle.test.ts',
+  'test/live/guarding.test.ts',
   'test/media/pool.test.ts',
   'test/cli/cli.test.ts',
   'test/web/app.test.ts',

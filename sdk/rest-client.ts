@@ -252,6 +252,11 @@ export class RestClient {
     return this.control(ops.unlock, meetingNumber);
   }
 
+  /** Who may share their screen: everyone, or hosts only. */
+  setSharePolicy(meetingNumber: string, who: 'everyone' | 'hosts') {
+    return this.control(ops.setSharePolicy, meetingNumber, { who });
+  }
+
   /** Start (true) or stop (false) recording; the server answers service unavailable until recording exists. */
   recording(meetingNumber: string, start: boolean) {
     return this.call(ops.recording, { params: { meeting_number: meetingNumber }, body: {}, method: start ? 'POST' : 'DELETE' });

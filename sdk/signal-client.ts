@@ -67,6 +67,8 @@ export interface JoinParams {
   /** user_token: join as that user; absent = guest. */
   token?: string;
   passcode?: string;
+  /** Key of the meeting link: joins without a passcode (the link is the invitation). */
+  link_key?: string;
   audio_mute?: boolean;
   video_mute?: boolean;
 }
@@ -77,7 +79,10 @@ export interface JoinOptions {
    * and join() rejects with JoinError PasscodeFailed (as it does when there is no handler).
    */
   onPasscode?: (attemptsLeft: number, rejected: boolean) => Promise<string | undefined> | string | undefined;
-  /** Overall limit for the admission, passcode prompts included; default 15000 ms. */
+  /**
+   * How long to wait for the server's answer to join, resume or a passcode; default 15000 ms. The time the participant
+   * takes at a passcode prompt does not count (the server ends a prompt left unanswered with PasscodeTimeout).
+   */
   timeoutMs?: number;
 }
 
@@ -145,6 +150,7 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   'meeting.status': true,
   'join.failed': true,
   'passcode.requested': true,
+  'passcode.lockout': true,
   'participant.count': true,
   roster: true,
   'mute.lock': true,
@@ -175,6 +181,9 @@ interface Admission {
   options: JoinOptions;
   resolve(event: StatusEvent): void;
   reject(error: Error): void;
+  /** Stops the answer timer while the participant is at a passcode prompt; restarts it when the passcode is sent. */
+  pause(): void;
+  resume(): void;
   /** The last `error` event without id (a protocol failure, just before the server closes). */
   lastError?: string;
 }
@@ -300,15 +309,22 @@ export class SignalClient {
   private admit(command: Command, options: JoinOptions): Promise<StatusEvent> {
     return new Promise<StatusEvent>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? 15_000;
-      const timer = setTimeout(() => {
-        this.failAdmission(new JoinError('MeetingInterrupt', REASON_CODES.MeetingInterrupt, `no answer to ${command.type} within ${timeoutMs} ms`, true));
-      }, timeoutMs);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const start = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.failAdmission(new JoinError('MeetingInterrupt', REASON_CODES.MeetingInterrupt, `no answer to ${command.type} within ${timeoutMs} ms`, true));
+        }, timeoutMs);
+      };
+      start();
       const done = () => {
         clearTimeout(timer);
         this.admission = undefined;
       };
       this.admission = {
         options,
+        pause: () => clearTimeout(timer),
+        resume: start,
         resolve: (e) => {
           done();
           resolve(e);
@@ -343,6 +359,7 @@ export class SignalClient {
       return;
     }
     let passcode: string | undefined;
+    admission.pause();
     try {
       passcode = await ask(event.attempts_left, event.rejected);
     } catch (e) {
@@ -354,6 +371,7 @@ export class SignalClient {
       this.failAdmission(new JoinError('PasscodeFailed', REASON_CODES.PasscodeFailed, 'onPasscode gave no passcode', true));
       return;
     }
+    admission.resume();
     this.sendAdmission({ type: 'passcode', passcode });
   }
 

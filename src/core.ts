@@ -12,6 +12,7 @@ import { KyselyPeopleLookup } from './accounts/people.repo.ts';
 import { KyselyRoomsStore } from './rooms/rooms.repo.ts';
 import { RoomsService } from './rooms/rooms.service.ts';
 import { KyselyMeetingNumberRegistry } from './scheduling/meeting-number.repo.ts';
+import type { MeetingNumberRegistry } from './scheduling/meeting-number.ts';
 import { MeetingLinks } from './scheduling/meeting-links.service.ts';
 import { ScheduleQueries } from './scheduling/schedule-queries.ts';
 import { KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
@@ -27,6 +28,7 @@ export interface Core {
   scheduling: SchedulingService;
   schedule: ScheduleQueries;
   meetingLinks: MeetingLinks;
+  numbers: MeetingNumberRegistry;
 }
 
 /** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
@@ -44,23 +46,33 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     tokenIdleMs: config.tokenIdleMinutes * 60_000,
     signInFailuresPerMinute: config.signInFailuresPerMinute,
   });
-  const users = new UsersService(store, argon2Hasher, clock, {
-    anonymousDirectory: config.publicUserDirectory,
-    maxUsers: config.maxUsers,
-  });
+  const numbers = new KyselyMeetingNumberRegistry(database.db, config.meetingNumberLength, () => clock.now());
+  // An account's meetings, series and rooms go with it by cascade; their numbers are then freed here.
+  const accountDeleted = async () => {
+    await numbers.releaseUnheld(clock.now());
+  };
+  const users = new UsersService(
+    store,
+    argon2Hasher,
+    clock,
+    { anonymousDirectory: config.publicUserDirectory, maxUsers: config.maxUsers },
+    accountDeleted,
+  );
   const rooms = new RoomsService(
     new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now())),
     new KyselyPeopleLookup(database.db),
     clock,
+    { minPasscodeLength: config.minPasscodeLength },
   );
   const people = new KyselyPeopleLookup(database.db);
   const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now());
   const scheduling = new SchedulingService(schedulingStore, people, rooms, clock, {
     timeZone: config.timezone || machineTimeZone(),
     maxOccurrences: config.maxOccurrences,
+    minPasscodeLength: config.minPasscodeLength,
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
   const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });
-  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks };
+  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks, numbers };
 }
 

@@ -32,6 +32,10 @@ import { LiveMedia } from './live/live-media.ts';
 import { WorkerPool } from './media/pool/pool.ts';
 import { PoolMediaEngine } from './media/pool/pool-engine.ts';
 import { systemClock } from './kernel/clock.ts';
+import type { Budgets } from './kernel/budget.ts';
+import { memoryBudgets } from './limits/memory-budgets.ts';
+import { NumberProbes } from './live/number-probes.ts';
+import { PasscodeGuard } from './live/passcode-guard.ts';
 
 export type { Core } from './core.ts';
 export { openCore } from './core.ts';
@@ -61,8 +65,8 @@ export interface ConveneServer {
 /** Live-meeting housekeeping (end times, empty meetings, resume windows) runs this often. */
 const SWEEP_MS = 1000;
 const JOIN_TIMEOUT_MS = 15_000;
-const PASSCODE_TIMEOUT_MS = 120_000;
-const PASSCODE_WINDOW_MS = 10 * 60_000;
+/** The window of the unknown-meeting-number budget per address. */
+const PROBE_WINDOW_MS = 10 * 60_000;
 
 /** How long close() waits for running request handlers before it closes the database anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -95,11 +99,22 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   };
   roomsRoutes(app, rooms, authenticate, scheduleChanged);
   schedulingRoutes(app, core.scheduling, core.schedule, links, authenticate, scheduleChanged);
-  meetingLinkRoutes(app, core.meetingLinks, links, authenticate);
+  meetingLinkRoutes(app, core.meetingLinks, links, authenticate, scheduleChanged);
   // The browser meeting app at /app/, bundled in memory from web/ at start (no build step).
   webRoutes(app);
 
   const clock = options.clock ?? systemClock;
+  // Where the limits keep their counts: this process (the next issue adds a store shared by several nodes).
+  const budgets: Budgets = memoryBudgets;
+  const passcodeWindowMs = config.passcodeWindowSeconds * 1000;
+  const guards = {
+    passcodes: new PasscodeGuard({
+      perClient: budgets({ name: 'passcode-client', points: config.passcodeAttempts, windowMs: passcodeWindowMs }),
+      perAddress: budgets({ name: 'passcode-address', points: config.passcodeAttemptsPerAddress, windowMs: passcodeWindowMs }),
+      perMeeting: budgets({ name: 'passcode-meeting', points: config.passcodeFailuresPerMeeting, windowMs: config.passcodeMeetingWindowSeconds * 1000 }),
+    }),
+    probes: new NumberProbes(budgets({ name: 'unknown-number', points: config.unknownNumbersPerAddress, windowMs: PROBE_WINDOW_MS })),
+  };
   const fanout = new SocketFanout(links);
   const live = new LiveService(
     new KyselyMeetingDirectory(database.db),
@@ -113,12 +128,14 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       endGraceMs: config.endGraceSeconds * 1000,
       emptyTimeoutMs: config.emptyMeetingSeconds * 1000,
       resumeMs: config.resumeSeconds * 1000,
-      passcodeAttempts: config.passcodeAttempts,
-      passcodeAttemptsPerAddress: config.passcodeAttemptsPerAddress,
-      passcodeWindowMs: PASSCODE_WINDOW_MS,
+      sharePolicy: config.sharePolicy,
     },
-    (err, what) => app.log.error({ err }, what),
+    guards,
+    { error: (err, what) => app.log.error({ err }, what), warn: (fields, what) => app.log.warn(fields, what) },
   );
+  // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
+  const freed = await core.numbers.releaseUnheld(clock.now());
+  if (freed > 0) app.log.info({ numbers: freed }, 'freed the meeting numbers of deleted meetings, series and rooms');
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;
@@ -126,7 +143,9 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   const stopSignalling = signalRoutes(app, live, fanout, {
     heartbeatMs: config.heartbeatSeconds * 1000,
     joinTimeoutMs: JOIN_TIMEOUT_MS,
-    passcodeTimeoutMs: PASSCODE_TIMEOUT_MS,
+    passcodeTimeoutMs: config.passcodeTimeoutSeconds * 1000,
+    passcodePromptsPerAddress: config.passcodePromptsPerAddress,
+    frames: { perSecond: config.signalFramesPerSecond, burst: config.signalFrameBurst },
     ...(media ? { media } : {}),
   });
   liveRoutes(app, new MeetingControl(live, clock), authenticate);

@@ -13,7 +13,7 @@ import { clientId, remembered } from './identity.ts';
 import { JoinPreview } from './join-preview.ts';
 import { type MediaSession, NoMedia } from './media.ts';
 import { MeetingView } from './meeting-view.ts';
-import { REPLACED, reasonText } from './reasons.ts';
+import { REPLACED, reasonText, TOO_FAST } from './reasons.ts';
 import { WebRtcMedia } from './webrtc-media.ts';
 
 type Screen = 'join' | 'connecting' | 'passcode' | 'meeting' | 'end';
@@ -22,8 +22,6 @@ const SCREENS: Screen[] = ['join', 'connecting', 'passcode', 'meeting', 'end'];
 /** How long the app keeps trying to resume a dropped connection (the server holds the place for 30 s by default). */
 const RESUME_WINDOW_MS = 30_000;
 const RESUME_RETRY_MS = 1500;
-/** The server waits two minutes for a passcode; the whole admission may take that long. */
-const ADMISSION_TIMEOUT_MS = 130_000;
 
 interface JoinRequest {
   meetingNumber: string;
@@ -34,6 +32,8 @@ interface JoinRequest {
   /** The join screen's choices: start with the microphone / camera off. */
   audioMute: boolean;
   videoMute: boolean;
+  /** The meeting link's key, when the page was opened from the link of this meeting (no passcode is asked then). */
+  linkKey?: string;
 }
 
 type MediaFactory = (signal: SignalClient, devices: LocalDevices) => MediaSession;
@@ -48,7 +48,7 @@ const origin = location.origin;
 const me = clientId();
 let lastRequest: JoinRequest | undefined;
 /** The meeting the page's link resolved to (#key=…), shown above the form. */
-let linkMeeting: { number: string; name: string; password: string } | undefined;
+let linkMeeting: { number: string; name: string; password: string; key: string } | undefined;
 let current: { signal: SignalClient; view: MeetingView; media: MediaSession; final: boolean } | undefined;
 const devices = new LocalDevices();
 const preview = new JoinPreview(devices);
@@ -146,7 +146,9 @@ async function join(request: JoinRequest): Promise<void> {
     }
   }
   remembered.save(request.displayName, request.username);
-  // What the browser grants decides what is published: a missing device joins muted rather than failing.
+  // What the browser grants decides what is published: a missing device joins muted rather than failing. The devices
+  // may still be opening (a slow camera, a permission prompt): the choice made on the join screen is applied to what
+  // they turn out to be once they are open.
   await devices.acquire();
   // The inbox is bounded: speaker and slot events keep coming for as long as the meeting runs.
   const signal = new SignalClient({ url: origin.replace(/^http/, 'ws') + SIGNAL_PATH, WebSocket: WebSocket as unknown as WebSocketConstructorLike, inboxLimit: 400 });
@@ -168,10 +170,11 @@ async function join(request: JoinRequest): Promise<void> {
         display_name: request.displayName,
         ...(rest.token ? { token: rest.token } : {}),
         ...(request.passcode !== '' ? { passcode: request.passcode } : {}),
+        ...(request.linkKey ? { link_key: request.linkKey } : {}),
         audio_mute: request.audioMute || !devices.audio,
         video_mute: request.videoMute || !devices.video,
       },
-      { onPasscode: askPasscode, timeoutMs: ADMISSION_TIMEOUT_MS },
+      { onPasscode: askPasscode },
     );
   } catch (e) {
     session.final = true;
@@ -209,10 +212,10 @@ async function watch(session: NonNullable<typeof current>): Promise<void> {
   for (;;) {
     const closed = await signal.closed;
     if (session.final || current !== session) return;
-    if (closed.code === CLOSE_CODES.replaced) {
+    if (closed.code === CLOSE_CODES.replaced || closed.code === CLOSE_CODES.tooFast) {
       session.final = true;
       session.view.dispose();
-      showEnd(REPLACED, 'ended');
+      showEnd(closed.code === CLOSE_CODES.replaced ? REPLACED : TOO_FAST, 'ended');
       return;
     }
     banner('Reconnecting…');
@@ -265,13 +268,15 @@ async function leave(): Promise<void> {
 // ---- the join form --------------------------------------------------------------------------------------------
 
 function formRequest(): JoinRequest {
+  const meetingNumber = input('meeting-number').value.replace(/\s+/g, '');
   return {
-    meetingNumber: input('meeting-number').value.replace(/\s+/g, ''),
+    meetingNumber,
     displayName: input('display-name').value.trim(),
     passcode: input('passcode').value.trim(),
     username: input('username').value.trim(),
     password: input('password').value,
     ...preview.choices(),
+    ...(linkMeeting && linkMeeting.number === meetingNumber ? { linkKey: linkMeeting.key } : {}),
   };
 }
 
@@ -291,14 +296,17 @@ async function resolveLink(): Promise<void> {
   try {
     const rest = new RestClient({ baseUrl: origin, clientId: me });
     const info = await rest.call(resolveMeetingLink, { params: { key } });
-    linkMeeting = { number: info.meeting_number, name: info.meeting_name, password: info.meeting_password };
+    linkMeeting = { number: info.meeting_number, name: info.meeting_name, password: info.meeting_password, key };
     input('meeting-number').value = info.meeting_number;
     input('passcode').value = info.meeting_password;
     note.textContent = `Joining “${info.meeting_name}”`;
     note.dataset.meetingNumber = info.meeting_number;
     if (info.meeting_status === 'ENDED') note.textContent += ' — this meeting has ended.';
   } catch (e) {
-    note.textContent = e instanceof RestError && e.status === 404 ? 'This meeting link does not lead to a meeting.' : 'The meeting link could not be read.';
+    note.textContent =
+      e instanceof RestError && e.status === 404
+        ? 'This meeting link does not work (any more): the meeting was deleted, or the organiser replaced its link. Ask the organiser for the current link.'
+        : 'The meeting link could not be read.';
     note.className = 'error';
   }
   note.hidden = false;

@@ -19,12 +19,13 @@ export class JoinPreview {
     this.update();
   }
 
-  /** join's audio_mute / video_mute. */
+  /**
+   * What the participant chose: to start with the microphone / the camera off. Only the choice: whether the devices
+   * are there is decided when they have opened (they may still be opening, e.g. at a permission prompt, when Join
+   * is pressed), so a box ticked now is not read as "off" because its device is not open yet.
+   */
   choices(): { audioMute: boolean; videoMute: boolean } {
-    return {
-      audioMute: !this.devices.audio || !input('join-mic').checked,
-      videoMute: !this.devices.video || !input('join-camera').checked,
-    };
+    return { audioMute: !input('join-mic').checked, videoMute: !input('join-camera').checked };
   }
 
   /** The page leaves the join screen: the preview lets go of the camera. */

@@ -26,6 +26,9 @@ export class MeetingView {
   private overlay: EventOf<'overlay'> | undefined;
   private session: EventOf<'session.status'> | undefined;
   private requests: EventOf<'unmute.requested'>['requests'] = [];
+  /** Until when (ms) wrong passwords have closed the meeting's password (hosts are told); 0 = not. */
+  private lockoutUntil = 0;
+  private lockoutTimer: ReturnType<typeof setTimeout> | undefined;
   private scheduled = false;
   private overlayKey = '';
   private watermarkKey = '';
@@ -69,6 +72,20 @@ export class MeetingView {
         this.toast('The host allows you to speak: you can unmute yourself.');
         render();
       }),
+      signal.on('passcode.lockout', (e) => {
+        this.lockoutUntil = e.until;
+        this.toast(e.message);
+        clearTimeout(this.lockoutTimer);
+        this.lockoutTimer = setTimeout(render, Math.max(0, e.until - Date.now()) + 100);
+        render();
+      }),
+      signal.on('meeting.info', (e) => {
+        // The hosts let only hosts share now: a share of ours ends (the server has stopped forwarding it already).
+        if (e.share_policy === 'hosts' && !this.mayShare && this.media.state.sharing) {
+          this.media.share(false).catch(() => undefined);
+          this.toast('The host lets only hosts share their screen now.');
+        }
+      }),
     );
     this.off.push(media.onChange(render));
     this.wireControls();
@@ -76,6 +93,7 @@ export class MeetingView {
 
   /** Stops listening (the screen is left). */
   dispose(): void {
+    clearTimeout(this.lockoutTimer);
     for (const off of this.off) off();
     this.controls.abort();
     this.media.close();
@@ -87,6 +105,11 @@ export class MeetingView {
 
   private get isHost(): boolean {
     return this.signal.self?.role === 'host' && this.rest.token !== undefined;
+  }
+
+  /** May this participant share its screen under the meeting's share policy? */
+  private get mayShare(): boolean {
+    return this.signal.info?.share_policy !== 'hosts' || this.signal.self?.role === 'host';
   }
 
   schedule(): void {
@@ -105,6 +128,7 @@ export class MeetingView {
     byId('meeting-name').textContent = info?.meeting_name ?? '';
     byId('meeting-number-label').textContent = info?.meeting_number ?? '';
     byId('lock-badge').hidden = !info?.locked;
+    this.renderLockout();
     this.renderMediaBadge();
     const count = this.signal.participantCount ?? roster.length;
     const countEl = byId('participant-count');
@@ -117,6 +141,17 @@ export class MeetingView {
     this.renderRoster(roster, self?.uuid ?? '');
     this.renderOwnControls(self);
     this.renderHostPanel();
+  }
+
+  private renderLockout(): void {
+    const badge = byId('lockout-badge');
+    const on = this.lockoutUntil > Date.now();
+    badge.hidden = !on;
+    badge.dataset.until = on ? String(this.lockoutUntil) : '';
+    if (!on) return;
+    const until = new Date(this.lockoutUntil).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    badge.textContent = `Password closed until ${until}`;
+    badge.title = 'Too many wrong passwords were tried: until then only hosts and people joining from the meeting link get in.';
   }
 
   private renderMediaBadge(): void {
@@ -273,7 +308,8 @@ export class MeetingView {
     camera.disabled = videoMuted && !media.camera;
     camera.dataset.device = String(media.camera);
     const share = byId<HTMLButtonElement>('share');
-    share.hidden = !media.canShare && !media.sharing;
+    share.hidden = (!media.canShare || !this.mayShare) && !media.sharing;
+    share.dataset.allowed = String(this.mayShare);
     share.textContent = media.sharing ? '🛑 Stop sharing' : '🖥️ Share screen';
     share.dataset.sharing = String(media.sharing);
     const raised = self?.hand_raised ?? false;
@@ -287,6 +323,7 @@ export class MeetingView {
     byId('requests').hidden = !host || this.requests.length === 0;
     if (!host) return;
     byId('lock-toggle').textContent = this.signal.info?.locked ? 'Unlock meeting' : 'Lock meeting';
+    input('share-hosts-only').checked = this.signal.info?.share_policy === 'hosts';
     byId<HTMLButtonElement>('unset-lecturer').disabled = (this.layout?.lecturer ?? '') === '';
     byId<HTMLButtonElement>('unpin').disabled = !(this.pin?.scope === 'meeting' && this.pin.pin_speaker_uuid !== '');
     byId('request-list').replaceChildren(
@@ -338,6 +375,7 @@ export class MeetingView {
     on('allow-all', 'click', () => this.act('Allow all', () => this.rest.allowUnmuteAll(n())));
     on('lock-toggle', 'click', () => this.act('Lock', () => (this.signal.info?.locked ? this.rest.unlock(n()) : this.rest.lock(n()))));
     on('unset-lecturer', 'click', () => this.act('End lecturer mode', () => this.rest.unsetLecturer(n())));
+    on('share-hosts-only', 'change', () => this.act('Screen sharing', () => this.rest.setSharePolicy(n(), input('share-hosts-only').checked ? 'hosts' : 'everyone')));
     on('unpin', 'click', () => this.act('Unpin', () => this.rest.unpin(n())));
     on('overlay-form', 'submit', (event) => {
       event.preventDefault();

@@ -17,7 +17,7 @@ const JOIN: Partial<Record<Reason, ReasonText>> = {
   PasscodeFailed: { title: 'Wrong password', message: 'The meeting password was not accepted.', rejoin: true },
   PasscodeTooManyRetries: {
     title: 'Too many wrong passwords',
-    message: 'Too many wrong passwords were entered for this meeting. Wait a few minutes, then try again.',
+    message: 'Too many wrong passwords were entered for this meeting. Wait a while and try again, or join from the meeting link.',
     rejoin: true,
   },
   PasscodeTimeout: { title: 'No password entered', message: 'The meeting password was not entered in time.', rejoin: true },
@@ -39,7 +39,9 @@ const JOIN: Partial<Record<Reason, ReasonText>> = {
   },
   LicenseNoFound: { title: 'No licence', message: 'The server has no valid licence.' },
   AuthenticationFail: { title: 'Sign-in expired', message: 'Your sign-in is no longer valid. Sign in again.', signIn: true, rejoin: true },
-  ServerReject: { title: 'Already in the meeting', message: 'This browser is already in the meeting as someone else.', rejoin: true },
+  // The server's own words: this browser's id is in the meeting already, too many unknown meeting numbers were tried
+  // from this network, or too many of its connections wait at a password prompt.
+  ServerReject: { title: 'Not let in', message: '', rejoin: true },
   ServerError: { title: 'Server error', message: 'The server could not handle the request. Check the server address.', rejoin: true },
   MeetingInterrupt: { title: 'Could not connect', message: 'The connection to the meeting server failed. Check your network and try again.', rejoin: true },
 };
@@ -56,12 +58,16 @@ const ENDED: Partial<Record<Reason, ReasonText>> = {
 /** Not a protocol reason: another tab or device joined with this browser's identity. */
 export const REPLACED = 'Replaced';
 const REPLACED_TEXT: ReasonText = { title: 'Joined elsewhere', message: 'You joined this meeting from another window or device.', rejoin: true };
+/** Not a protocol reason: the server closed the connection because it sent too many messages (close code 4004). */
+export const TOO_FAST = 'TooFast';
+const TOO_FAST_TEXT: ReasonText = { title: 'Disconnected', message: 'This browser sent the meeting server too many messages at once. Join again.', rejoin: true };
 
 export function reasonText(reason: string, phase: 'join' | 'ended', serverMessage = ''): ReasonText {
   if (reason === REPLACED) return REPLACED_TEXT;
+  if (reason === TOO_FAST) return TOO_FAST_TEXT;
   const table = phase === 'join' ? JOIN : ENDED;
   const text = table[reason as Reason] ?? (phase === 'join' ? ENDED : JOIN)[reason as Reason];
-  if (text) return text;
+  if (text) return text.message === '' ? { ...text, message: `The meeting server said: ${serverMessage || reason}.` } : text;
   return {
     title: phase === 'join' ? 'Could not join' : 'Disconnected',
     message: serverMessage || `The meeting server said: ${reason}.`,

@@ -208,6 +208,20 @@ export const allowUnmuteAll = control({ id: 'allowUnmuteAll', methods: ['POST'],
 export const lock = control({ id: 'lockMeeting', methods: ['POST'], path: '/lock', summary: 'Refuse new joins (MeetingLocked)' });
 export const unlock = control({ id: 'unlockMeeting', methods: ['DELETE'], path: '/lock', summary: 'Accept new joins again' });
 
+export const SharePolicy = Type.Union([Type.Literal('everyone'), Type.Literal('hosts')], {
+  description: 'everyone: any participant may share their screen; hosts: only hosts (the SFU forwards nobody else’s screen)',
+});
+
+export const setSharePolicy = control({
+  id: 'setSharePolicy',
+  methods: ['POST'],
+  path: '/share_policy',
+  summary: 'Choose who may share their screen (Convene extension)',
+  description:
+    'Starts as CONVENE_SHARE_POLICY. Switching to hosts ends a share by anyone else at once; participants see the setting in meeting.info (share_policy).',
+  body: Type.Object({ who: SharePolicy }),
+});
+
 const NotYet = (id: string, methods: readonly HttpMethod[], path: string, summary: string) =>
   control({
     id,
@@ -273,6 +287,10 @@ export const LiveMeetingDetail = Type.Object({
   guest_dial_in: Type.Boolean(),
   watermark: Type.Boolean(),
   locked: Type.Boolean(),
+  share_policy: SharePolicy,
+  passcode_lockout_until: Type.Integer({
+    description: 'ms; while the meeting’s budget of wrong passcodes is spent, until when only hosts and joins from the meeting link get in; 0 = not spent',
+  }),
   participants: Type.Array(DetailParticipant),
 });
 
@@ -351,6 +369,7 @@ export const meetingControlOperations = [
   allowUnmuteAll,
   lock,
   unlock,
+  setSharePolicy,
   recording,
   liveStreaming,
   cascading,

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { Empty, Timestamp } from './common.ts';
+import { MeetingDetail } from './meeting-schedule.ts';
 import { operation } from './operation.ts';
 
 /**
@@ -41,7 +42,8 @@ export const resolveMeetingLink = operation({
   summary: 'Resolve a scanned meeting link to the meeting number, password, name and times (no sign-in)',
   description:
     'The apps call this without client_id or token after scanning https://{host}/j/{key}. Never returns the owner ' +
-    'or the invitees. Unknown keys are 0x10000004.',
+    'or the invitees. Unknown keys, and keys that were replaced (the password changed, or the owner asked for a new ' +
+    'link), are 0x10000004 with one message for both.',
   access: 'anonymous',
   params: LinkKeyParams,
   response: MeetingLinkInfo,
@@ -79,7 +81,27 @@ export const removeFromMeetingList = operation({
   errors: ['auth.required', 'notFound'],
 });
 
-export const meetingLinkOperations = [resolveMeetingLink, addToMeetingList, removeFromMeetingList];
+export const renewMeetingLink = operation({
+  id: 'renewMeetingLink',
+  methods: ['POST'],
+  paths: ['/api/v1/meeting_schedule/{reservation_id}/new_link'],
+  tag: 'meeting links',
+  summary: 'Replace the links of a meeting or a whole series; the old links stop working (Convene extension)',
+  description:
+    'For the owner, MeetingOperator and SystemAdmin; no body. reservation_id names a meeting, or an occurrence or ' +
+    'recurrence_gid of a series, whose group link and every occurrence\'s link are replaced (participants are given ' +
+    'both kinds). The password and the meeting number stay. Afterwards the old keys answer 0x10000004 on ' +
+    '/api/v1/mt/{key}, the calendar, /j/{key} and meeting_list/add, and meeting-list entries made with them are gone. ' +
+    'Answers the meeting (for a series its next occurrence) with the new meeting_url, groupMeetingUrl, calendar_url ' +
+    'and qrcode_string. Changing the password of a meeting, series or meeting room replaces the links the same way.',
+  access: 'user',
+  permission: 'meeting.manage',
+  params: Type.Object({ reservation_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+  response: MeetingDetail,
+  errors: ['auth.required', 'permission.denied', 'notFound'],
+});
+
+export const meetingLinkOperations = [resolveMeetingLink, addToMeetingList, removeFromMeetingList, renewMeetingLink];
 
 /**
  * `GET /api/v1/calendar/{key}.ics` returns text/calendar, not JSON, so it is not an Operation; the HTTP layer

@@ -5,7 +5,11 @@ import { operation } from './operation.ts';
 const RoomId = Type.String({ minLength: 1, maxLength: 64, description: 'meeting_room_id' });
 const UserRef = Type.String({ minLength: 1, maxLength: 64, description: 'user_id of an existing account' });
 const RoomName = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: '1–128 characters, not only blanks' });
-const RoomPassword = Type.String({ maxLength: 16, pattern: '^[0-9]*$', description: 'digits, or "" for no password' });
+const RoomPassword = Type.String({
+  maxLength: 16,
+  pattern: '^[0-9]*$',
+  description: 'digits (at least the server\'s minimum, CONVENE_MIN_PASSCODE_LENGTH, default 6), or "" for no password',
+});
 
 /**
  * One room as the apps read it (client contract §2.2 R1). The macOS app's model requires every field except
@@ -95,7 +99,9 @@ export const updateMeetingRoom = operation({
   paths: ['/api/v1/meeting_rooms/{meeting_room_id}'],
   tag: 'meeting room administration',
   summary: 'Rename a room, give it to another owner or change its password (SystemAdmin); the number stays',
-  description: 'Only the fields present change. meeting_password "" removes the password.',
+  description:
+    'Only the fields present change. meeting_password "" removes the password. A new password also gives the meetings ' +
+    'held in the room that have not ended, and its series, new links (the old ones stop working).',
   access: 'user',
   permission: 'room.manage',
   params: RoomIdParams,

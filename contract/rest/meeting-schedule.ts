@@ -21,7 +21,9 @@ export const MeetingBody = Type.Object({
   schedule_start_time: Type.Optional(Timestamp),
   schedule_end_time: Type.Optional(Timestamp),
   call_rate_type: Type.Optional(literals(CALL_RATES, '6144K and 8192K only for MeetingOperator and SystemAdmin')),
-  meeting_password: Type.Optional(Digits(16, 'absent or null: generated; "": no password; digits: that password')),
+  meeting_password: Type.Optional(
+    Digits(16, 'absent or null: generated; "": no password; digits: that password, at least CONVENE_MIN_PASSCODE_LENGTH (default 6) of them when it changes'),
+  ),
   meeting_room_id: Type.Optional(Type.String({ maxLength: 64, description: 'use this meeting room\'s number and password; "" = none' })),
   invited_users: Type.Optional(Type.Array(Id, { maxItems: 1000, description: 'user_ids' })),
   mute_upon_entry: Type.Optional(literals(['ENABLE', 'DISABLE'], 'ENABLE or DISABLE')),
@@ -171,7 +173,8 @@ export const updateMeeting = operation({
   description:
     'On a reservation every present field is applied. On an occurrence only its times, name, description, ' +
     'call_rate_type, mute_upon_entry and time_to_join are applied, to that occurrence alone; its new times must lie ' +
-    'between the neighbouring occurrences. Instant meetings cannot be updated (0x10000007).',
+    'between the neighbouring occurrences. Instant meetings cannot be updated (0x10000007). A new password (also ' +
+    'one that comes with a meeting room) gives the meeting a new link: the old meeting_url stops working.',
   access: 'user',
   permission: 'meeting.manage',
   params: ReservationIdParams,
@@ -186,7 +189,9 @@ export const updateSeries = operation({
   paths: ['/api/v1/meeting_schedule/recurrence/{id}'],
   tag: 'meeting schedule',
   summary: 'Edit a whole series; id is any occurrence\'s reservation_id or the recurrence_gid',
-  description: 'Occurrences that have not started are regenerated from the new rule; earlier ones are kept, and so is the meeting number.',
+  description:
+    'Occurrences that have not started are regenerated from the new rule; earlier ones are kept, and so is the meeting ' +
+    'number. A new password gives the series a new group link and every occurrence a new link; the old ones stop working.',
   access: 'user',
   permission: 'meeting.manage',
   params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),

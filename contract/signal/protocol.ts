@@ -27,6 +27,12 @@ export const JoinCommand = Type.Object({
   display_name: DisplayName,
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'user_token: join as that user; absent = guest' })),
   passcode: Type.Optional(Type.String({ maxLength: 32, description: 'Meeting password; when missing or wrong the server asks for it' })),
+  link_key: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'Key of the meeting link (`/j/{key}`, the meeting’s or its series’): holding it is the invitation, so no passcode is asked, also while wrong guesses have closed the passcode',
+    }),
+  ),
   audio_mute: Type.Optional(Type.Boolean({ description: 'Join with the microphone off' })),
   video_mute: Type.Optional(Type.Boolean({ description: 'Join with the camera off' })),
 });
@@ -139,6 +145,7 @@ export const MeetingInfoEvent = Type.Object({
   end_time: Type.Integer({ description: 'ms; 0 = open-ended (a meeting room)' }),
   is_guest: Type.Boolean(),
   locked: Type.Boolean(),
+  share_policy: Type.Union([Type.Literal('everyone'), Type.Literal('hosts')], { description: 'Who may share their screen (a host setting)' }),
 });
 
 export const StatusEvent = Type.Object({
@@ -164,6 +171,15 @@ export const PasscodeRequestedEvent = Type.Object({
   rejected: Type.Boolean({ description: 'true when a passcode was given and was wrong (OnPasscodeReject)' }),
   attempts_left: Type.Integer(),
 });
+
+export const PasscodeLockoutEvent = Type.Object(
+  {
+    type: Type.Literal('passcode.lockout'),
+    until: Type.Integer({ description: 'ms; until then only hosts and joins carrying the meeting link key get in' }),
+    message: Type.String(),
+  },
+  { description: 'To hosts: the meeting’s budget of wrong passcodes is spent (sent when it happens, and on join while it lasts)' },
+);
 
 export const CountEvent = Type.Object({ type: Type.Literal('participant.count'), count: Type.Integer() });
 
@@ -270,6 +286,7 @@ export const ServerEvent = Type.Union([
   StatusEvent,
   JoinFailedEvent,
   PasscodeRequestedEvent,
+  PasscodeLockoutEvent,
   CountEvent,
   RosterEvent,
   MuteLockEvent,
@@ -303,4 +320,6 @@ export const CLOSE_CODES = {
   timeout: 4002,
   /** A newer connection of the same participant took over. */
   replaced: 4003,
+  /** The connection sent frames faster than any client needs to; it is closed and its place in the meeting given up. */
+  tooFast: 4004,
 } as const;

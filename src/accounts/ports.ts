@@ -65,6 +65,12 @@ export interface AccountsStore {
   transaction<T>(work: (store: AccountsStore) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Told after an account has been deleted, so other capabilities can let go of what its rows held beyond the database's
+ * cascades (the meeting numbers of its meetings, series and rooms).
+ */
+export type AccountDeleted = (userId: UserId) => Promise<void>;
+
 /** Slow, salted hashing for the client secrets (argon2id in production). */
 export interface SecretHasher {
   hash(secret: string): Promise<string>;

@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { Caller } from './caller.ts';
-import type { AccountsStore, SecretHasher, UserPage, UserSummaryPage } from './ports.ts';
+import type { AccountDeleted, AccountsStore, SecretHasher, UserPage, UserSummaryPage } from './ports.ts';
 import { clientSecret, generatePassword, normaliseSecret } from './secret.ts';
 import { demand } from './permissions.ts';
 import type { User, UserProfileInput } from './user.ts';
@@ -30,6 +30,7 @@ export class UsersService {
     private readonly hasher: SecretHasher,
     private readonly clock: Clock,
     private readonly policy: DirectoryPolicy,
+    private readonly accountDeleted: AccountDeleted = async () => {},
   ) {}
 
   async directory(caller: Caller, paging: Paging): Promise<UserSummaryPage & { pageSize: number }> {
@@ -139,6 +140,7 @@ export class UsersService {
       if (user.role === 'SystemAdmin') await this.keepAnAdmin(tx, 'delete');
       await tx.users.delete(user.id);
     });
+    await this.accountDeleted(asUserId(id));
   }
 
   async findByUsername(username: string): Promise<User> {

@@ -150,6 +150,18 @@ async function ownerId(core: Core, username: string): Promise<string> {
   }
 }
 
+/** The rooms service names the API field; on the command line the same rule (e.g. the minimum length) names the flag. */
+async function passwordFlag<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof DomainError && e.message.startsWith('meeting_password:')) {
+      throw new DomainError(e.kind, `--password:${e.message.slice('meeting_password:'.length)}`);
+    }
+    throw e;
+  }
+}
+
 function roomCommands(program: Command): void {
   const room = program.command('room').description('manage persistent meeting rooms (named by their meeting number)');
   withConfigFlags(room.command('create').argument('<name>').description('create a room with a new meeting number'))
@@ -158,7 +170,7 @@ function roomCommands(program: Command): void {
     .action(async (name: string, o: { owner: string; password?: string }, cmd: Command) => {
       roomFlags({ name, ...(o.password !== undefined ? { password: o.password } : {}) });
       const { room: created } = await withUsers(cmd, async (core) =>
-        core.rooms.create('system', { name, ownerId: await ownerId(core, o.owner), password: o.password }),
+        passwordFlag(core.rooms.create('system', { name, ownerId: await ownerId(core, o.owner), password: o.password })),
       );
       console.log(`created room ${created.meetingNumber} "${created.name}" owned by ${o.owner}, password: ${created.password || '(none)'}`);
     });
@@ -179,11 +191,13 @@ function roomCommands(program: Command): void {
       roomFlags(o);
       await withUsers(cmd, async (core) => {
         const { room: found } = await core.rooms.findByNumber(meetingNumber);
-        await core.rooms.update('system', found.id, {
-          name: o.name,
-          ownerId: o.owner === undefined ? undefined : await ownerId(core, o.owner),
-          password: o.password,
-        });
+        await passwordFlag(
+          core.rooms.update('system', found.id, {
+            name: o.name,
+            ownerId: o.owner === undefined ? undefined : await ownerId(core, o.owner),
+            password: o.password,
+          }),
+        );
       });
       console.log(`updated room ${meetingNumber}`);
     });

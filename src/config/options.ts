@@ -24,6 +24,9 @@ export const ConfigSchema = Type.Object({
   timezone: option(Type.String({ default: '', description: 'IANA time zone for schedules (e.g. Europe/Berlin); empty = the machine zone' })),
   adminPassword: option(Type.String({ default: '', maxLength: 128, description: 'Password of the bootstrap admin on first start; empty = generated and printed once' }), { secret: true }),
   meetingNumberLength: option(Type.Integer({ minimum: 6, maximum: 12, default: 9, description: 'Digits of generated meeting numbers' })),
+  minPasscodeLength: option(
+    Type.Integer({ minimum: 1, maximum: 16, default: 6, description: 'Fewest digits of a meeting or room passcode people choose ("" for none stays allowed; existing passcodes keep working)' }),
+  ),
   maxOccurrences: option(Type.Integer({ minimum: 1, maximum: 20000, default: 5000, description: 'Most occurrences one recurring series may have' })),
   maxCalls: option(Type.Integer({ minimum: 0, default: 100, description: 'Licence: concurrent calls' })),
   maxUsers: option(Type.Integer({ minimum: 1, default: 1000, description: 'Licence: registered users' })),
@@ -33,8 +36,37 @@ export const ConfigSchema = Type.Object({
   emptyMeetingSeconds: option(Type.Integer({ minimum: 1, maximum: 86400, default: 600, description: 'An instant meeting or meeting room with nobody in it ends after this long' })),
   resumeSeconds: option(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'A participant whose connection drops keeps its place this long, to resume' })),
   heartbeatSeconds: option(Type.Integer({ minimum: 1, maximum: 300, default: 15, description: 'Signalling ping interval; a ping unanswered when the next is due means the connection is lost' })),
-  passcodeAttempts: option(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Wrong meeting passcodes allowed per participant and meeting in 10 minutes' })),
-  passcodeAttemptsPerAddress: option(Type.Integer({ minimum: 1, maximum: 10000, default: 20, description: 'Wrong meeting passcodes allowed per network address in 10 minutes' })),
+  passcodeAttempts: option(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Wrong meeting passcodes allowed per participant and meeting within passcodeWindowSeconds' })),
+  passcodeAttemptsPerAddress: option(
+    Type.Integer({ minimum: 1, maximum: 10000, default: 20, description: 'Wrong meeting passcodes allowed per network address (IPv6: per /64) within passcodeWindowSeconds' }),
+  ),
+  passcodeWindowSeconds: option(Type.Integer({ minimum: 1, maximum: 86400, default: 600, description: 'The window of the per-participant and per-address passcode limits' })),
+  passcodeFailuresPerMeeting: option(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 50,
+      description: 'Wrong passcodes a meeting takes from everyone together within passcodeMeetingWindowSeconds; beyond, only its hosts and holders of its meeting link can join until the window ends',
+    }),
+  ),
+  passcodeMeetingWindowSeconds: option(Type.Integer({ minimum: 1, maximum: 86400, default: 3600, description: 'The window of the per-meeting passcode budget' })),
+  passcodeTimeoutSeconds: option(Type.Integer({ minimum: 5, maximum: 600, default: 60, description: 'How long the server waits for an answer to a passcode prompt' })),
+  passcodePromptsPerAddress: option(
+    Type.Integer({ minimum: 1, maximum: 10000, default: 20, description: 'Signalling connections from one network address (IPv6: per /64) that may wait at a passcode prompt at once' }),
+  ),
+  unknownNumbersPerAddress: option(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      default: 30,
+      description: 'Signed-in joins and meeting-control calls naming a meeting number that does not exist, allowed per network address (IPv6: per /64) in 10 minutes; beyond, that address gets only refusals',
+    }),
+  ),
+  signalFramesPerSecond: option(Type.Integer({ minimum: 1, maximum: 10000, default: 20, description: 'Signalling frames a connection may send per second on average; a connection that sends faster is closed (4004)' })),
+  signalFrameBurst: option(Type.Integer({ minimum: 1, maximum: 100000, default: 100, description: 'Signalling frames a connection may send at once above that rate' })),
+  sharePolicy: option(
+    Type.Union([Type.Literal('everyone'), Type.Literal('hosts')], { default: 'everyone', description: 'Who may share their screen in a new live meeting (hosts change it per meeting): everyone, or hosts only' }),
+  ),
   tokenIdleMinutes: option(Type.Integer({ minimum: 1, default: 43200, description: 'A token unused for this long expires (default 30 days)' })),
   signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute; more get HTTP 429' })),
   publicUserDirectory: option(Type.Boolean({ default: false, description: 'Allow /api/v1/user/public/users without sign-in' })),

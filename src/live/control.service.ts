@@ -4,10 +4,14 @@ import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { MAX_MEETING_MS } from '../scheduling/meeting.ts';
-import { type LiveMeeting, NO_OVERLAY } from './live-meeting.ts';
+import { type LiveMeeting, NO_OVERLAY, type SharePolicy } from './live-meeting.ts';
 import type { LiveService } from './live.service.ts';
+import { PROBES_REFUSED } from './number-probes.ts';
 import type { Participant } from './participant.ts';
 import type { SessionRecord } from './ports.ts';
+
+/** The caller of a control call, with the network address its request came from. */
+export type ControlCaller = Caller & { address: string };
 
 /** Hosts of a meeting (client contract §9; the rule is contract/permissions.ts's `meeting.host`). */
 const canControl = (user: User, meeting: { ownerId: string }): boolean => may(user, 'meeting.host', meeting);
@@ -25,6 +29,11 @@ export interface OverlayInput {
  * The meeting-control API (client contract §2.4): every call checks that the caller may control this meeting (a token
  * alone is not enough), that the meeting is live, and that the participants named are in it; then it changes the
  * meeting and tells exactly the participants affected.
+ *
+ * What the answers tell about numbers one may not host: signed-in callers hear plainly whether a number exists
+ * (404), is someone else's (403) or is not live (409), and their numbers that do not exist spend their address's
+ * unknown-number budget (then every such answer is 429). Token-less callers (a participant's own rename and
+ * request_unmute) get the same 403 whether the number exists, is live or has them in it.
  */
 export class MeetingControl {
   constructor(
@@ -33,12 +42,12 @@ export class MeetingControl {
   ) {}
 
   /** Live meetings the caller may see: all for MeetingOperator and SystemAdmin, their own for others. */
-  list(caller: Caller): LiveMeeting[] {
+  list(caller: ControlCaller): LiveMeeting[] {
     const user = signedIn(caller);
     return this.live.list().filter((m) => canControl(user, m.settings));
   }
 
-  async detail(caller: Caller, number: string, endTime?: number): Promise<LiveMeeting> {
+  async detail(caller: ControlCaller, number: string, endTime?: number): Promise<LiveMeeting> {
     const meeting = await this.controlled(caller, number);
     if (endTime !== undefined) {
       const now = this.clock.now();
@@ -50,63 +59,64 @@ export class MeetingControl {
   }
 
   /** Sessions under the number: all of them for MeetingOperator and SystemAdmin, those of one's own meetings for others. */
-  async history(caller: Caller, number: string): Promise<SessionRecord[]> {
+  async history(caller: ControlCaller, number: string): Promise<SessionRecord[]> {
     const user = signedIn(caller);
     await this.live.settled();
     const sessions = await this.live.sessions(number, 50);
-    const current = this.live.find(number)?.settings ?? (await this.live.scheduled(number)).meeting;
-    if (sessions.length === 0 && !current) fail('notFound', `meeting_number: no meeting ${number}`);
+    const found = this.live.find(number) ? undefined : await this.live.scheduled(number);
+    const current = this.live.find(number)?.settings ?? found?.meeting ?? found?.about;
     const own = sessions.filter((s) => canControl(user, s));
-    if (own.length === 0 && !(current && canControl(user, current))) fail('permission.denied', DENIED);
-    return own;
+    if (own.length > 0 || (current && canControl(user, current))) return own;
+    await this.probe(caller, sessions.length === 0 && !current);
+    if (sessions.length === 0 && !current) fail('notFound', `meeting_number: no meeting ${number}`);
+    return fail('permission.denied', DENIED);
   }
 
-  async muteAll(caller: Caller, number: string, allowSelfUnmute: boolean, exclusions: readonly string[]): Promise<void> {
+  async muteAll(caller: ControlCaller, number: string, allowSelfUnmute: boolean, exclusions: readonly string[]): Promise<void> {
     const meeting = await this.controlled(caller, number);
     this.live.apply(meeting, meeting.muteAll(allowSelfUnmute, exclusions));
   }
 
-  async unmuteAll(caller: Caller, number: string): Promise<void> {
+  async unmuteAll(caller: ControlCaller, number: string): Promise<void> {
     const meeting = await this.controlled(caller, number);
     this.live.apply(meeting, meeting.unmuteAll());
   }
 
-  async mute(caller: Caller, number: string, ids: readonly string[], allowSelfUnmute: boolean): Promise<void> {
+  async mute(caller: ControlCaller, number: string, ids: readonly string[], allowSelfUnmute: boolean): Promise<void> {
     const meeting = await this.controlled(caller, number);
     this.live.apply(meeting, meeting.mute(this.targets(meeting, ids), allowSelfUnmute));
   }
 
-  async unmute(caller: Caller, number: string, ids: readonly string[]): Promise<void> {
+  async unmute(caller: ControlCaller, number: string, ids: readonly string[]): Promise<void> {
     const meeting = await this.controlled(caller, number);
     this.live.apply(meeting, meeting.unmute(this.targets(meeting, ids)));
   }
 
-  async stop(caller: Caller, number: string, rejoin: boolean): Promise<void> {
+  async stop(caller: ControlCaller, number: string, rejoin: boolean): Promise<void> {
     const meeting = await this.controlled(caller, number);
     const closedUntil = rejoin ? null : this.live.closedAfterStop(meeting);
     this.live.end(meeting, 'MeetingStop', 'the host ended the meeting', rejoin ? 'stopped by host' : 'stopped by host without rejoin', closedUntil);
   }
 
   /** Hosts rename anyone; a participant renames itself (see `self`). */
-  async rename(caller: Caller, number: string, target: string, displayName: string, address: string): Promise<void> {
-    const { meeting, participant } = await this.hostOrSelf(caller, number, target, address, 'client_id: you may rename only yourself');
+  async rename(caller: ControlCaller, number: string, target: string, displayName: string): Promise<void> {
+    const { meeting, participant } = await this.hostOrSelf(caller, number, target, 'client_id: you may rename only yourself');
     this.live.apply(meeting, meeting.rename(participant, displayName));
     this.live.recordRename(participant);
   }
 
-  async requestUnmute(caller: Caller, number: string, address: string): Promise<void> {
-    const meeting = await this.liveOrFail(number);
-    const participant = this.self(caller, meeting, caller.clientId, address);
+  async requestUnmute(caller: ControlCaller, number: string): Promise<void> {
+    const { meeting, participant } = await this.self(caller, number);
     this.live.apply(meeting, meeting.setHand(participant, true));
   }
 
-  async allowUnmute(caller: Caller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+  async allowUnmute(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
     const meeting = await this.controlled(caller, number);
     const targets = ids === 'all' ? meeting.requesters() : this.targets(meeting, ids);
     this.live.apply(meeting, meeting.allowUnmute(targets));
   }
 
-  async setOverlay(caller: Caller, number: string, input: OverlayInput | null): Promise<void> {
+  async setOverlay(caller: ControlCaller, number: string, input: OverlayInput | null): Promise<void> {
     const meeting = await this.controlled(caller, number);
     const overlay = input
       ? { enabled: true, text: input.content, position: input.position, repeat: input.scroll ? input.repeat : 1, scroll: input.scroll }
@@ -114,26 +124,26 @@ export class MeetingControl {
     this.live.apply(meeting, meeting.setOverlay(overlay));
   }
 
-  async setLecturer(caller: Caller, number: string, lecturer: string | null): Promise<void> {
+  async setLecturer(caller: ControlCaller, number: string, lecturer: string | null): Promise<void> {
     const meeting = await this.controlled(caller, number);
     if (lecturer !== null) meeting.require(lecturer, 'lecturer');
     this.live.apply(meeting, meeting.setLecturer(lecturer));
   }
 
-  async disconnect(caller: Caller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+  async disconnect(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
     const meeting = await this.controlled(caller, number);
     // disconnect_all keeps the caller's own place: the host clears the room, not themselves.
     const targets = ids === 'all' ? [...meeting.participants.values()].filter((p) => p.clientId !== caller.clientId) : this.targets(meeting, ids);
     for (const p of targets) this.live.leave(meeting, p, 'RemovedFromMeeting', 'removed by the host', 'removed by host');
   }
 
-  async pin(caller: Caller, number: string, pinned: string | null): Promise<void> {
+  async pin(caller: ControlCaller, number: string, pinned: string | null): Promise<void> {
     const meeting = await this.controlled(caller, number);
     if (pinned !== null) meeting.require(pinned, 'participants');
     this.live.apply(meeting, meeting.setMeetingPin(pinned));
   }
 
-  async pinFor(caller: Caller, number: string, viewerId: string, pinned: string | null): Promise<void> {
+  async pinFor(caller: ControlCaller, number: string, viewerId: string, pinned: string | null): Promise<void> {
     const meeting = await this.controlled(caller, number);
     const viewer = meeting.require(viewerId, 'target_client_id');
     if (pinned !== null) {
@@ -143,62 +153,82 @@ export class MeetingControl {
     this.live.apply(meeting, meeting.setViewerPin(viewer, pinned));
   }
 
-  async layout(caller: Caller, number: string, viewerId: string, maxViews: 1 | 9, layout: string): Promise<void> {
+  async layout(caller: ControlCaller, number: string, viewerId: string, maxViews: 1 | 9, layout: string): Promise<void> {
     const meeting = await this.controlled(caller, number);
     const viewer = meeting.require(viewerId, 'viewer_client_id');
     this.live.apply(meeting, meeting.setViewerLayout(viewer, maxViews, layout));
   }
 
-  async setLocked(caller: Caller, number: string, locked: boolean): Promise<void> {
+  async setLocked(caller: ControlCaller, number: string, locked: boolean): Promise<void> {
     const meeting = await this.controlled(caller, number);
     this.live.apply(meeting, meeting.setLocked(locked));
   }
 
+  async setSharePolicy(caller: ControlCaller, number: string, policy: SharePolicy): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.apply(meeting, meeting.setSharePolicy(policy));
+  }
+
   /** Recording, streaming and cascading are not built yet: the permission and state checks still come first. */
-  async unavailable(caller: Caller, number: string, what: string): Promise<never> {
+  async unavailable(caller: ControlCaller, number: string, what: string): Promise<never> {
     await this.controlled(caller, number);
     return fail('service.unavailable', `${what} is not available on this server yet`);
   }
 
   /** The live meeting the caller may control: unknown → 404, someone else's → 403, not in progress → 409. */
-  private async controlled(caller: Caller, number: string): Promise<LiveMeeting> {
+  private async controlled(caller: ControlCaller, number: string): Promise<LiveMeeting> {
     const user = signedIn(caller);
     const meeting = this.live.find(number);
-    if (meeting) {
-      if (!canControl(user, meeting.settings)) fail('permission.denied', DENIED);
-      return meeting;
-    }
-    const found = await this.live.scheduled(number);
-    if (found.reason === 'MeetingNoExist') fail('notFound', `meeting_number: no meeting ${number}`);
-    if (found.meeting && !canControl(user, found.meeting)) fail('permission.denied', DENIED);
+    if (meeting && canControl(user, meeting.settings)) return meeting;
+    const found = meeting ? undefined : await this.live.scheduled(number);
+    if (found?.meeting && canControl(user, found.meeting)) fail('state.invalid', `meeting_number: meeting ${number} is not in progress`);
+    await this.probe(caller, found?.reason === 'MeetingNoExist');
+    if (meeting || found?.meeting) fail('permission.denied', DENIED);
+    if (found?.reason === 'MeetingNoExist') fail('notFound', `meeting_number: no meeting ${number}`);
     return fail('state.invalid', `meeting_number: meeting ${number} is not in progress`);
   }
 
-  private async liveOrFail(number: string): Promise<LiveMeeting> {
-    const meeting = this.live.find(number);
-    if (meeting) return meeting;
-    const found = await this.live.scheduled(number);
-    if (found.reason === 'MeetingNoExist') fail('notFound', `meeting_number: no meeting ${number}`);
-    return fail('state.invalid', `meeting_number: meeting ${number} is not in progress`);
+  /**
+   * Before answering a signed-in caller about a number it may not host: refused (429) once its address has asked
+   * for too many numbers that do not exist, and this one counted when it is another.
+   */
+  private async probe(caller: ControlCaller, unknown: boolean): Promise<void> {
+    // MeetingOperators and SystemAdmins host every meeting: nothing to find out by probing.
+    if (caller.user && may(caller.user, 'meeting.host')) return;
+    if (await this.live.probes.blocked(caller.address)) fail('rate.limited', PROBES_REFUSED);
+    if (unknown) await this.live.probes.missed(caller.address);
   }
 
-  private async hostOrSelf(caller: Caller, number: string, target: string, address: string, selfOnly: string) {
+  private async hostOrSelf(caller: ControlCaller, number: string, target: string, selfOnly: string) {
     const live = this.live.find(number);
     if (caller.user && live && canControl(caller.user, live.settings)) return { meeting: live, participant: live.require(target, 'client_id') };
-    const meeting = await this.liveOrFail(number);
-    if (target !== caller.clientId) fail('permission.denied', selfOnly);
-    return { meeting, participant: this.self(caller, meeting, target, address) };
+    if (target !== caller.clientId) {
+      if (caller.user) await this.notIn(caller, number);
+      fail('permission.denied', selfOnly);
+    }
+    return this.self(caller, number);
   }
 
   /**
    * The caller acting on its own place without host rights. Without a token the client_id is the only credential and
    * it is visible in the roster, so the call must also come from the address of that participant's connection.
    */
-  private self(caller: Caller, meeting: LiveMeeting, clientId: string, address: string): Participant {
-    const p = meeting.get(clientId) ?? fail('permission.denied', `client_id: ${JSON.stringify(clientId)} is not in meeting ${meeting.meetingNumber}`);
-    const sameUser = caller.user !== undefined && p.userId === caller.user.id;
-    if (!sameUser && p.address !== address) fail('permission.denied', 'client_id: call from the device that is in the meeting');
-    return p;
+  private async self(caller: ControlCaller, number: string): Promise<{ meeting: LiveMeeting; participant: Participant }> {
+    const meeting = this.live.find(number);
+    const p = meeting?.get(caller.clientId);
+    const sameUser = p !== undefined && caller.user !== undefined && p.userId === caller.user.id;
+    if (meeting && p && (sameUser || p.address === caller.address)) return { meeting, participant: p };
+    if (caller.user) await this.notIn(caller, number);
+    return fail('permission.denied', `client_id: not in meeting ${number} from this device`);
+  }
+
+  /** A signed-in caller not in the meeting: whether the number exists and is live, plainly (and counted). */
+  private async notIn(caller: ControlCaller, number: string): Promise<void> {
+    if (this.live.find(number)) return;
+    const found = await this.live.scheduled(number);
+    await this.probe(caller, found.reason === 'MeetingNoExist');
+    if (found.reason === 'MeetingNoExist') fail('notFound', `meeting_number: no meeting ${number}`);
+    fail('state.invalid', `meeting_number: meeting ${number} is not in progress`);
   }
 
   private targets(meeting: LiveMeeting, ids: readonly string[]): Participant[] {

@@ -131,7 +131,10 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
     for (const row of rows) {
       if (row.src === SRC_ROOM) result.room = toMeeting(meetingNumber, row);
       else if (row.src === SRC_UPCOMING) result.upcoming.push(toMeeting(meetingNumber, row));
-      else result.hadEnded = true;
+      else {
+        result.hadEnded = true;
+        result.lastEnded = toMeeting(meetingNumber, row);
+      }
     }
     // A compound SELECT promises no order without an ORDER BY of its own; the sub-select's order is restored here.
     result.upcoming.sort((a, b) => a.start! - b.start! || (a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0));

@@ -9,7 +9,14 @@ import type { Participant } from './participant.ts';
 export function roomPolicy(meeting: LiveMeeting): RoomPolicy {
   const kbps = Number.parseInt(meeting.settings.callRate, 10);
   return {
-    participants: [...meeting.participants.values()].map((p) => ({ id: p.clientId, audio: !p.audioMuted, video: !p.videoMuted, pin: p.pin, maxViews: p.maxViews })),
+    participants: [...meeting.participants.values()].map((p) => ({
+      id: p.clientId,
+      audio: !p.audioMuted,
+      video: !p.videoMuted,
+      content: meeting.mayShare(p),
+      pin: p.pin,
+      maxViews: p.maxViews,
+    })),
     lecturer: meeting.lecturer,
     meetingPin: meeting.meetingPin,
     contentOwner: meeting.contentOwner,

@@ -5,6 +5,9 @@ import type { ScheduledMeeting } from './ports.ts';
 
 export const NO_OVERLAY: OverlaySetting = { enabled: false, text: '', position: 0, repeat: 1, scroll: false };
 
+/** Who may share their screen: everyone, or the hosts only (a host setting; the SFU forwards no one else's). */
+export type SharePolicy = 'everyone' | 'hosts';
+
 /**
  * A meeting in progress: who is in it and every setting the control API changes. Pure state and rules; each change
  * returns the deliveries that tell the affected participants (and only them). Roster changes are collected and sent
@@ -18,12 +21,16 @@ export class LiveMeeting {
   overlay: OverlaySetting = NO_OVERLAY;
   /** Who shares content (a screen); one at a time, the latest sharer takes over. */
   contentOwner: string | null = null;
+  /** Until when (ms) the meeting's passcode budget is spent: only hosts and holders of its link get in; null = not. */
+  lockoutUntil: number | null = null;
   /** Set while a mute_all is in force: later joiners are muted the same way. */
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
   emptySince: number | null;
   private pendingRoster = new Map<string, 'changed' | 'left'>();
   private pendingAllAudio: { muted: boolean; except: string[] } | undefined;
+  /** The open unmute requests changed since the hosts were last told (sent with the roster batch). */
+  private pendingRequests = false;
   private sentCount = -1;
 
   constructor(
@@ -33,6 +40,8 @@ export class LiveMeeting {
     readonly startedAt: number,
     /** ms; null = open-ended (a room). Hosts may move it. */
     public endTime: number | null,
+    /** Who may share their screen; hosts change it (setSharePolicy). */
+    public sharePolicy: SharePolicy = 'everyone',
   ) {
     this.emptySince = startedAt;
   }
@@ -75,7 +84,8 @@ export class LiveMeeting {
     this.participants.set(p.clientId, p);
     this.emptySince = null;
     this.markChanged(p.clientId);
-    return p.handRaised ? [this.unmuteRequests()] : [];
+    if (p.handRaised) this.requestsChanged();
+    return [];
   }
 
   /** Takes a participant out; a lecturer or pin pointing at them is cleared and the viewers told. */
@@ -92,7 +102,7 @@ export class LiveMeeting {
     for (const v of pinViewers) v.pin = null;
     if (this.meetingPin === clientId) out.push(...this.setMeetingPin(null));
     else if (pinViewers.length > 0) out.push(toSome(pinViewers.map((v) => v.clientId), { kind: 'pin' }));
-    if (p.handRaised) out.push(this.unmuteRequests());
+    if (p.handRaised) this.requestsChanged();
     return out;
   }
 
@@ -109,6 +119,7 @@ export class LiveMeeting {
       ...(this.overlay.enabled ? [{ kind: 'overlay', overlay: this.overlay } as const] : []),
       { kind: 'session' },
       ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
+      ...(p.host && this.lockoutUntil !== null ? [{ kind: 'passcodeLockout', until: this.lockoutUntil } as const] : []),
     ];
   }
 
@@ -132,7 +143,8 @@ export class LiveMeeting {
       p.handRaised = false;
       this.markChanged(p.clientId);
     }
-    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: false, allowSelfUnmute: true }), this.unmuteRequests()] : [];
+    if (targets.length) this.requestsChanged();
+    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: false, allowSelfUnmute: true })] : [];
   }
 
   /** Mutes everyone but the hosts and the exclusions, and keeps muting joiners until unmute_all. */
@@ -160,7 +172,8 @@ export class LiveMeeting {
     const lifted = new Set(targets);
     const untouched = [...this.participants.values()].filter((p) => !lifted.has(p));
     this.pendingAllAudio = { muted: false, except: ids(untouched) };
-    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: false, allowSelfUnmute: true }), this.unmuteRequests()] : [];
+    if (targets.length) this.requestsChanged();
+    return targets.length ? [toSome(ids(targets), { kind: 'muteLock', muted: false, allowSelfUnmute: true })] : [];
   }
 
   /** The participant's own microphone/camera buttons; unmuting is refused while a host mute forbids it. */
@@ -177,7 +190,7 @@ export class LiveMeeting {
       }
       if (!change.audio && p.handRaised) {
         p.handRaised = false;
-        out.push(this.unmuteRequests());
+        this.requestsChanged();
       }
     }
     if (change.video !== undefined) p.videoMuted = change.video;
@@ -185,12 +198,17 @@ export class LiveMeeting {
     return out;
   }
 
-  /** Raising a hand is the request_unmute of the REST API: the hosts see every open request. */
+  /**
+   * Raising a hand is the request_unmute of the REST API: the hosts see every open request. They are told with the
+   * next roster batch, not per raise, so hands going up and down in a large meeting do not each send every host the
+   * whole list.
+   */
   setHand(p: Participant, raised: boolean): Delivery[] {
     if (p.handRaised === raised) return [];
     p.handRaised = raised;
     this.markChanged(p.clientId);
-    return [this.unmuteRequests()];
+    this.requestsChanged();
+    return [];
   }
 
   /** Grants the requests: the participants may unmute themselves (they do, as the FRTC apps do on OnUnmuteAllow). */
@@ -202,10 +220,10 @@ export class LiveMeeting {
       this.markChanged(p.clientId);
     }
     const locked = targets.filter((p) => p.hostMute.muted);
+    this.requestsChanged();
     return [
       toSome(ids(targets), { kind: 'unmuteAllowed' }),
       ...(locked.length ? [toSome(ids(locked), { kind: 'muteLock', muted: true, allowSelfUnmute: true } as const)] : []),
-      this.unmuteRequests(),
     ];
   }
 
@@ -217,11 +235,49 @@ export class LiveMeeting {
     return toHosts({ kind: 'unmuteRequests', requests: this.requesters().map((p) => ({ clientId: p.clientId, displayName: p.displayName })) });
   }
 
+  private requestsChanged(): void {
+    this.pendingRequests = true;
+  }
+
+  // ---- screen share ---------------------------------------------------------------------------------------------
+
+  /** May the participant share its screen under the meeting's share policy? */
+  mayShare(p: Participant): boolean {
+    return this.sharePolicy === 'everyone' || p.host;
+  }
+
   /** Starts or stops the participant's screen share; a new sharer takes over (the viewers see it in their slots). */
   share(p: Participant, sharing: boolean): Delivery[] {
+    if (sharing && !this.mayShare(p)) fail('operation.forbidden', 'sharing: in this meeting only hosts may share their screen');
     if (sharing) this.contentOwner = p.clientId;
     else if (this.contentOwner === p.clientId) this.contentOwner = null;
     return [];
+  }
+
+  /** Hosts choose who may share; a share that the new policy does not allow ends (everyone sees it in meeting.info). */
+  setSharePolicy(policy: SharePolicy): Delivery[] {
+    if (this.sharePolicy === policy) return [];
+    this.sharePolicy = policy;
+    const owner = this.contentOwner === null ? undefined : this.participants.get(this.contentOwner);
+    if (owner && !this.mayShare(owner)) this.contentOwner = null;
+    return [toAll({ kind: 'info' })];
+  }
+
+  // ---- guessing -------------------------------------------------------------------------------------------------
+
+  /**
+   * The meeting's passcode budget is spent until `until`: the hosts are told once (and hosts who join meanwhile, in
+   * their welcome). Nothing when it was known already.
+   */
+  lockOut(until: number): Delivery[] {
+    const known = this.lockoutUntil !== null && this.lockoutUntil >= until - 1000;
+    this.lockoutUntil = Math.max(this.lockoutUntil ?? 0, until);
+    return known ? [] : [toHosts({ kind: 'passcodeLockout', until: this.lockoutUntil })];
+  }
+
+  /** Forgets a lockout whose window is over (called from the periodic sweep). */
+  lockoutOver(now: number): void {
+    if (this.lockoutUntil !== null && now >= this.lockoutUntil) this.lockoutUntil = null;
   }
 
   // ---- names, layout, overlay, lock -----------------------------------------------------------------------------
@@ -229,7 +285,8 @@ export class LiveMeeting {
   rename(p: Participant, displayName: string): Delivery[] {
     p.displayName = displayName;
     this.markChanged(p.clientId);
-    return [toSome([p.clientId], { kind: 'info' }), ...(p.handRaised ? [this.unmuteRequests()] : [])];
+    if (p.handRaised) this.requestsChanged();
+    return [toSome([p.clientId], { kind: 'info' })];
   }
 
   setLecturer(clientId: string | null): Delivery[] {
@@ -289,10 +346,13 @@ export class LiveMeeting {
   }
 
   get rosterPending(): boolean {
-    return this.pendingRoster.size > 0 || this.pendingAllAudio !== undefined || this.sentCount !== this.count;
+    return this.pendingRoster.size > 0 || this.pendingAllAudio !== undefined || this.pendingRequests || this.sentCount !== this.count;
   }
 
-  /** The roster delta and participant count accumulated since the last flush (nothing when nothing changed). */
+  /**
+   * The roster delta, participant count and (to hosts) open unmute requests accumulated since the last flush
+   * (nothing when nothing changed).
+   */
   flushRoster(): Delivery[] {
     const out: Delivery[] = [];
     if (this.pendingRoster.size > 0 || this.pendingAllAudio) {
@@ -311,6 +371,10 @@ export class LiveMeeting {
     if (this.sentCount !== this.count) {
       this.sentCount = this.count;
       out.push(toAll({ kind: 'count', count: this.count }));
+    }
+    if (this.pendingRequests) {
+      this.pendingRequests = false;
+      out.push(this.unmuteRequests());
     }
     return out;
   }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import * as ops from '../../contract/rest/meeting-control.ts';
-import type { Authenticate } from '../http/route.ts';
+import type { Authenticate, RequestContext } from '../http/route.ts';
 import { registerOperation } from '../http/route.ts';
-import type { MeetingControl } from './control.service.ts';
+import type { ControlCaller, MeetingControl } from './control.service.ts';
 import type { LiveMeeting } from './live-meeting.ts';
 import type { SessionRecord } from './ports.ts';
 
@@ -24,6 +24,8 @@ const wireDetail = (m: LiveMeeting): Static<typeof ops.LiveMeetingDetail> => ({
   meeting_password: m.settings.password,
   guest_dial_in: m.settings.guestDialIn,
   watermark: m.settings.watermark,
+  share_policy: m.sharePolicy,
+  passcode_lockout_until: m.lockoutUntil ?? 0,
   participants: [...m.participants.values()].map((p) => ({
     client_uuid: p.clientId,
     name: p.displayName,
@@ -57,8 +59,9 @@ const done = {};
 
 /** Thin adapters from the meeting-control operations to MeetingControl. */
 export function liveRoutes(app: FastifyInstance, control: MeetingControl, authenticate: Authenticate): void {
-  const on = <O extends (typeof ops.meetingControlOperations)[number]>(op: O, handler: Parameters<typeof registerOperation<O>>[3]) =>
-    registerOperation(app, op, authenticate, handler);
+  // Every control call knows the address it came from: token-less calls are tied to it, unknown numbers counted by it.
+  const on = <O extends (typeof ops.meetingControlOperations)[number]>(op: O, handler: (ctx: RequestContext<O> & { caller: ControlCaller }) => ReturnType<Parameters<typeof registerOperation<O>>[3]>) =>
+    registerOperation(app, op, authenticate, (ctx) => handler({ ...ctx, caller: { ...ctx.caller, address: ctx.request.ip } }));
   on(ops.listLiveMeetings, async ({ caller }) => ({ meetings: control.list(caller).map(wireItem) }));
   on(ops.liveMeetingDetail, async ({ caller, params, body }) => wireDetail(await control.detail(caller, params.meeting_number, body?.end_time)));
   on(ops.meetingHistory, async ({ caller, params }) => ({ sessions: (await control.history(caller, params.meeting_number)).map(wireSession) }));
@@ -82,8 +85,8 @@ export function liveRoutes(app: FastifyInstance, control: MeetingControl, authen
     await control.stop(caller, params.meeting_number, body.rejoin);
     return done;
   });
-  on(ops.renameParticipant, async ({ caller, params, body, request }) => {
-    await control.rename(caller, params.meeting_number, body.client_id, body.display_name.trim(), request.ip);
+  on(ops.renameParticipant, async ({ caller, params, body }) => {
+    await control.rename(caller, params.meeting_number, body.client_id, body.display_name.trim());
     return done;
   });
   on(ops.startOverlay, async ({ caller, params, body }) => {
@@ -130,8 +133,8 @@ export function liveRoutes(app: FastifyInstance, control: MeetingControl, authen
     await control.layout(caller, params.meeting_number, params.viewer_client_id, body.max_views, body.layout);
     return done;
   });
-  on(ops.requestUnmute, async ({ caller, params, request }) => {
-    await control.requestUnmute(caller, params.meeting_number, request.ip);
+  on(ops.requestUnmute, async ({ caller, params }) => {
+    await control.requestUnmute(caller, params.meeting_number);
     return done;
   });
   on(ops.allowUnmute, async ({ caller, params, body }) => {
@@ -148,6 +151,10 @@ export function liveRoutes(app: FastifyInstance, control: MeetingControl, authen
   });
   on(ops.unlock, async ({ caller, params }) => {
     await control.setLocked(caller, params.meeting_number, false);
+    return done;
+  });
+  on(ops.setSharePolicy, async ({ caller, params, body }) => {
+    await control.setSharePolicy(caller, params.meeting_number, body.who);
     return done;
   });
   on(ops.recording, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'recording'));

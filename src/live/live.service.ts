@@ -1,14 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Reason } from '../../contract/signal/reasons.ts';
 import type { User } from '../accounts/user.ts';
 import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { DomainError } from '../kernel/domain-error.ts';
-import { LiveMeeting } from './live-meeting.ts';
+import { LiveMeeting, type SharePolicy } from './live-meeting.ts';
 import { openingAt } from './meeting-window.ts';
 import type { Delivery, Notice } from './notices.ts';
+import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
 import { NOT_HOST_MUTED, type Participant } from './participant.ts';
-import { PasscodeGuard } from './passcode-guard.ts';
+import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
 import type { MeetingDirectory, ScheduledMeeting, SessionHistory, SessionRecord } from './ports.ts';
 
 export interface LivePolicy {
@@ -21,9 +22,20 @@ export interface LivePolicy {
   emptyTimeoutMs: number;
   /** How long a participant whose connection dropped keeps its place. */
   resumeMs: number;
-  passcodeAttempts: number;
-  passcodeAttemptsPerAddress: number;
-  passcodeWindowMs: number;
+  /** Who may share their screen when a meeting starts (hosts change it per meeting). */
+  sharePolicy: SharePolicy;
+}
+
+/** The limits against guessing, over budgets the composition root chose (see src/kernel/budget.ts). */
+export interface LiveGuards {
+  passcodes: PasscodeGuard;
+  probes: NumberProbes;
+}
+
+/** Where the live service reports what an operator should see. Never given passcodes, tokens or link keys. */
+export interface LiveLog {
+  error(error: unknown, what: string): void;
+  warn(fields: Record<string, unknown>, what: string): void;
 }
 
 /** How deliveries reach participants' connections; implemented by the signalling adapter. */
@@ -50,6 +62,8 @@ export interface JoinRequest {
   displayName: string;
   token?: string;
   passcode?: string;
+  /** The meeting link's key, when the participant came by the link (the invitation: no passcode asked). */
+  linkKey?: string;
   audioMuted?: boolean;
   videoMuted?: boolean;
   address: string;
@@ -61,6 +75,22 @@ export type Admission =
   | { kind: 'refused'; reason: Reason; message: string };
 
 const refused = (reason: Reason, message: string): Admission => ({ kind: 'refused', reason, message });
+
+const TOO_MANY_PASSCODES = 'too many wrong passcodes; try again later';
+const LOCKED_OUT = 'too many wrong passcodes were tried for this meeting; for now only its hosts and people joining from its meeting link get in';
+const GUEST_PLACE_TAKEN =
+  'client_id: a guest with this id is already in the meeting; a dropped connection takes its place back with resume (its resume_token), or joins again once the place is given up';
+
+/** The sync part of admit() found a wrong passcode: the budgets are spent (async) before the answer. */
+const WRONG_PASSCODE = Symbol('wrong passcode');
+
+/** What the number stands for when it is not live: the meeting it opens now, or why none (and which meeting that is about). */
+interface NumberTarget {
+  meeting?: ScheduledMeeting;
+  reason?: Reason;
+  message: string;
+  about?: ScheduledMeeting;
+}
 /**
  * Roster deltas and counts are gathered this long before they go out (see LiveMeeting.flushRoster). Large meetings
  * gather longer: every batch goes to everyone, so during a wave of joins a short batch costs each participant a frame
@@ -77,7 +107,6 @@ const STOPPED_ROOM_CLOSED_MS = 5 * 60_000;
 export class LiveService {
   private readonly meetings = new Map<string, LiveMeeting>();
   private readonly flushTimers = new Map<LiveMeeting, ReturnType<typeof setTimeout>>();
-  private readonly passcodes: PasscodeGuard;
   /** History writes run one after another, in the order things happened, without holding up the participants. */
   private historyQueue: Promise<void> = Promise.resolve();
   private readonly observers: MeetingObserver[] = [];
@@ -89,10 +118,9 @@ export class LiveService {
     private readonly fanout: Fanout,
     private readonly clock: Clock,
     private readonly policy: LivePolicy,
-    private readonly onError: (error: unknown, what: string) => void,
-  ) {
-    this.passcodes = new PasscodeGuard({ perClient: policy.passcodeAttempts, perAddress: policy.passcodeAttemptsPerAddress, windowMs: policy.passcodeWindowMs });
-  }
+    private readonly guards: LiveGuards,
+    private readonly log: LiveLog,
+  ) {}
 
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
   async start(): Promise<number> {
@@ -118,13 +146,38 @@ export class LiveService {
     return n;
   }
 
-  /** What the number stands for when no session is live: the scheduled meeting open now, or why none is. */
-  async scheduled(meetingNumber: string): Promise<{ meeting?: ScheduledMeeting; reason?: Reason; message: string }> {
+  /**
+   * What the number stands for when no session is live: the scheduled meeting open now, or why none is (and, in
+   * `about`, the meeting that reason is about: not started yet, or ended).
+   */
+  async scheduled(meetingNumber: string): Promise<NumberTarget> {
     const opening = openingAt(await this.directory.lookup(meetingNumber, this.clock.now()), this.clock.now());
-    return opening.open ? { meeting: opening.meeting, message: '' } : { reason: opening.reason, message: opening.message };
+    return opening.open
+      ? { meeting: opening.meeting, message: '' }
+      : { reason: opening.reason, message: opening.message, ...(opening.about ? { about: opening.about } : {}) };
   }
 
-  async admit(req: JoinRequest): Promise<Admission> {
+  /** The unknown-number budget of REST callers (the control API); joins spend it in admit(). */
+  get probes(): NumberProbes {
+    return this.guards.probes;
+  }
+
+  /** A number that is not live: a stop without rejoin keeps it closed, else the schedule decides. */
+  private async target(meetingNumber: string): Promise<NumberTarget> {
+    const [closedUntil, found] = await Promise.all([this.history.closedUntil(meetingNumber, this.clock.now()), this.scheduled(meetingNumber)]);
+    if (closedUntil === null) return found;
+    const about = found.meeting ?? found.about;
+    return { reason: 'MeetingStop', message: 'the host ended this meeting', ...(about ? { about } : {}) };
+  }
+
+  /**
+   * Admission (client contract §6.4). Signed-in callers are told plainly why they cannot join; their joins naming
+   * numbers that do not exist spend the caller's address's unknown-number budget. Guests meet a meeting's passcode
+   * before anything that would tell whether the number exists: an unknown number asks for a passcode like a protected
+   * meeting does, and every passcode given for it is wrong, spending the same budgets, so a guest cannot tell numbers
+   * apart without the passcode.
+   */
+  async admit(req: JoinRequest, retried = false): Promise<Admission> {
     let user: User | undefined;
     if (req.token !== undefined) {
       try {
@@ -134,25 +187,70 @@ export class LiveService {
         throw e;
       }
     }
-    let settings = this.meetings.get(req.meetingNumber)?.settings;
-    if (!settings) {
-      const closedUntil = await this.history.closedUntil(req.meetingNumber, this.clock.now());
-      if (closedUntil !== null) return refused('MeetingStop', 'the host ended this meeting');
-      const found = await this.scheduled(req.meetingNumber);
-      if (!found.meeting) return refused(found.reason ?? 'MeetingNoExist', found.message);
-      settings = found.meeting;
+    const number = req.meetingNumber;
+    const target = this.meetings.has(number) ? undefined : await this.target(number);
+    /** The meeting whose owner and password apply; undefined for a number that names none. */
+    const about = this.meetings.get(number)?.settings ?? target?.meeting ?? target?.about;
+    const host = user !== undefined && about !== undefined && may(user, 'meeting.host', about);
+    // MeetingOperators and SystemAdmins host every meeting: nothing to find out by probing.
+    if (user !== undefined && !host && !may(user, 'meeting.host')) {
+      if (await this.guards.probes.blocked(req.address)) return refused('ServerReject', PROBES_REFUSED);
+      if (target?.reason === 'MeetingNoExist') {
+        await this.guards.probes.missed(req.address);
+        return refused('MeetingNoExist', target.message);
+      }
     }
+    const invited = about !== undefined && holdsLink(req.linkKey, about);
+    // The passcode applies to everyone but hosts and invitees (the link carries the passcode anyway), and to guests
+    // also when the number names no meeting.
+    const gated = !host && !invited && (about === undefined ? user === undefined : about.password !== '');
+    // A guest about to be asked for the passcode of a live meeting waits for the same lookups as one asking for a number
+    // that names no meeting (a live meeting needs none): the time of the answer must not tell them apart either.
+    if (!target && gated && user === undefined && req.passcode !== about?.password) await this.target(number);
+    // Hosts do not need the passcode, but are told when it is locked out.
+    const standing = gated || (host && about?.password !== '') ? await this.guards.passcodes.standing(number, req.clientId, req.address) : undefined;
+
     // From here on nothing awaits: the checks and the admission see one consistent state.
     const now = this.clock.now();
-    const live = this.meetings.get(req.meetingNumber);
-    if (live) settings = live.settings;
-    const host = user !== undefined && may(user, 'meeting.host', settings);
-    // The same participant coming back (the same user, or a guest from the same address) takes its place again, even
-    // in a meeting locked meanwhile; anyone else presenting that client_id is refused.
+    const live = this.meetings.get(number);
+    // The meeting ended while we looked: look again (once).
+    if (!live && !target) return retried ? refused('MeetingInterrupt', 'the meeting changed while joining; join again') : this.admit(req, true);
+    const decided = this.decide(req, { user, host, live, target, gated, standing, now });
+    if (decided !== WRONG_PASSCODE) return decided;
+
+    const after = await this.guards.passcodes.failed(number, req.clientId, req.address, standing!);
+    if (after.tripped) this.lockedOut(number, after.lockoutMs);
+    if (after.lockoutMs > 0) return refused('PasscodeTooManyRetries', LOCKED_OUT);
+    if (after.attemptsLeft === 0) return refused('PasscodeTooManyRetries', TOO_MANY_PASSCODES);
+    return { kind: 'passcode', attemptsLeft: after.attemptsLeft, rejected: true };
+  }
+
+  /** The synchronous part of admit(): every check against the live state, and the admission itself. */
+  private decide(
+    req: JoinRequest,
+    c: { user: User | undefined; host: boolean; live: LiveMeeting | undefined; target: NumberTarget | undefined; gated: boolean; standing: PasscodeStanding | undefined; now: number },
+  ): Admission | typeof WRONG_PASSCODE {
+    const { user, host, live, target, now } = c;
+    const password = live?.settings.password ?? target?.meeting?.password ?? target?.about?.password;
+    // The same signed-in user coming back takes its place again, even in a meeting locked meanwhile. A guest's place is
+    // taken back only with its resume token (`resume`): its client_id is in everyone's roster.
     const existing = live?.get(req.clientId);
-    if (existing && !(user ? existing.userId === user.id : existing.userId === '' && existing.address === req.address)) {
-      return refused('ServerReject', 'client_id: already in the meeting from another device');
+    const returning = existing !== undefined && user !== undefined && existing.userId === user.id;
+    const passcode = (): Admission | typeof WRONG_PASSCODE | undefined => {
+      if (!c.gated || returning) return undefined;
+      const standing = c.standing!;
+      if (standing.lockoutMs > 0) return refused('PasscodeTooManyRetries', LOCKED_OUT);
+      if (standing.attemptsLeft === 0) return refused('PasscodeTooManyRetries', TOO_MANY_PASSCODES);
+      if (req.passcode === undefined || req.passcode === '') return { kind: 'passcode', attemptsLeft: standing.attemptsLeft, rejected: false };
+      return password === undefined || req.passcode !== password ? WRONG_PASSCODE : undefined;
+    };
+    if (user === undefined) {
+      const asked = passcode();
+      if (asked !== undefined) return asked;
     }
+    if (existing && !returning) return refused('ServerReject', existing.userId === '' ? GUEST_PLACE_TAKEN : 'client_id: already in the meeting as someone else');
+    const settings = live?.settings ?? target?.meeting;
+    if (!settings) return refused(target?.reason ?? 'MeetingNoExist', target?.message ?? 'no meeting has this number');
     if (live?.locked && !host && !existing) return refused('MeetingLocked', 'the meeting is locked');
     if (!user && !settings.guestDialIn) return refused('GuestUnallowed', 'guests may not join this meeting; sign in');
     if (!existing) {
@@ -160,19 +258,13 @@ export class LiveService {
       const cap = this.policy.maxParticipantsPerMeeting;
       if (cap > 0 && (live?.count ?? 0) >= cap) return refused('MeetingFull', `the meeting is full (${cap} participants)`);
     }
-    if (settings.password !== '' && !host && !existing) {
-      const left = this.passcodes.attemptsLeft(req.meetingNumber, req.clientId, req.address, now);
-      if (left === 0) return refused('PasscodeTooManyRetries', 'too many wrong passcodes; try again later');
-      if (req.passcode === undefined || req.passcode === '') return { kind: 'passcode', attemptsLeft: left, rejected: false };
-      if (req.passcode !== settings.password) {
-        this.passcodes.recordFailure(req.meetingNumber, req.clientId, req.address, now);
-        const after = this.passcodes.attemptsLeft(req.meetingNumber, req.clientId, req.address, now);
-        if (after === 0) return refused('PasscodeTooManyRetries', 'too many wrong passcodes; try again later');
-        return { kind: 'passcode', attemptsLeft: after, rejected: true };
-      }
+    if (user !== undefined) {
+      const asked = passcode();
+      if (asked !== undefined) return asked;
     }
-
     const meeting = live ?? this.open(settings, now);
+    // Hosts who join while the passcode is locked out are told in their welcome.
+    if (c.standing && c.standing.lockoutMs > 0) this.apply(meeting, meeting.lockOut(now + c.standing.lockoutMs));
     if (existing) {
       existing.connected = true;
       existing.address = req.address;
@@ -213,6 +305,16 @@ export class LiveService {
     const lookup = await this.directory.lookup(meetingNumber, this.clock.now());
     const fresh = [...lookup.upcoming, ...(lookup.room ? [lookup.room] : [])].find((m) => m.scheduleId === meeting.settings.scheduleId);
     if (fresh && this.meetings.get(meetingNumber) === meeting) this.apply(meeting, meeting.reschedule(fresh));
+  }
+
+  /** The meeting's passcode budget was just spent: the operator and the hosts in the meeting are told. */
+  private lockedOut(meetingNumber: string, lockoutMs: number): void {
+    this.log.warn(
+      { meetingNumber, minutes: Math.ceil(lockoutMs / 60_000) },
+      'too many wrong passcodes for this meeting number: only its hosts and joins from its meeting link get in until the budget refills',
+    );
+    const meeting = this.meetings.get(meetingNumber);
+    if (meeting) this.apply(meeting, meeting.lockOut(this.clock.now() + lockoutMs));
   }
 
   /** A new connection taking back a place held since its connection dropped. */
@@ -289,8 +391,8 @@ export class LiveService {
   /** Periodic housekeeping: end times, empty meetings, places held too long for a resume. */
   sweep(): void {
     const now = this.clock.now();
-    this.passcodes.prune(now);
     for (const meeting of [...this.meetings.values()]) {
+      meeting.lockoutOver(now);
       if (meeting.endTime !== null && now >= meeting.endTime + this.policy.endGraceMs) {
         this.end(meeting, 'MeetingExpired', 'the meeting’s end time has passed', 'end time passed');
         continue;
@@ -326,7 +428,7 @@ export class LiveService {
   }
 
   private open(settings: ScheduledMeeting, now: number): LiveMeeting {
-    const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end);
+    const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy);
     this.meetings.set(settings.meetingNumber, meeting);
     this.record('started', () =>
       this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now }),
@@ -335,8 +437,18 @@ export class LiveService {
   }
 
   private record(what: string, write: () => Promise<void>): void {
-    this.historyQueue = this.historyQueue.then(write).catch((e) => this.onError(e, `session history: ${what}`));
+    this.historyQueue = this.historyQueue.then(write).catch((e) => this.log.error(e, `session history: ${what}`));
   }
 }
 
 const newResumeToken = (): string => randomBytes(24).toString('base64url');
+
+/** Does `key` open this meeting's link (its own, or its series')? Compared in constant time: it is a credential. */
+function holdsLink(key: string | undefined, meeting: ScheduledMeeting): boolean {
+  if (key === undefined || key === '') return false;
+  const given = Buffer.from(key);
+  return [meeting.infoKey, meeting.groupKey].some((k) => {
+    const known = Buffer.from(k);
+    return k !== '' && known.length === given.length && timingSafeEqual(known, given);
+  });
+}

@@ -14,12 +14,17 @@ import type { Fanout, JoinRequest, LiveService } from './live.service.ts';
 import type { Notice } from './notices.ts';
 import type { Participant } from './participant.ts';
 import { connectedStatus, disconnectedStatus, isPerViewer, joinFailed, renderNotice } from './signal-events.ts';
+import { PromptSlots, TokenBucket } from './signal-limits.ts';
 
 export interface SignalOptions {
   heartbeatMs: number;
   /** How long a connection may stay silent before its first command, and how long a passcode prompt waits. */
   joinTimeoutMs: number;
   passcodeTimeoutMs: number;
+  /** Sockets of one address (IPv6: /64) that may wait at a passcode prompt at once. */
+  passcodePromptsPerAddress: number;
+  /** Frames a socket may send: `burst` at once, `perSecond` on average; faster closes it (CLOSE_CODES.tooFast). */
+  frames: { perSecond: number; burst: number };
   /** The media coordinator; absent = media commands answer 503 (the server runs without media workers). */
   media?: LiveMedia;
 }
@@ -27,9 +32,14 @@ export interface SignalOptions {
 /** A socket whose unsent data grows past this is too slow to follow the meeting; it is dropped (and may resume). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 
-const validators = Object.fromEntries(
-  Object.entries(COMMAND_SCHEMAS).map(([type, schema]) => [type, compileValidator<ClientCommand>(schema, type)]),
-) as Record<ClientCommand['type'], ReturnType<typeof compileValidator<ClientCommand>>>;
+/** Command type → validator. A Map, not an object: a frame's `type` ("__proto__", "toString") must not reach Object.prototype. */
+const validators = new Map(Object.entries(COMMAND_SCHEMAS).map(([type, schema]) => [type, compileValidator<ClientCommand>(schema, type)]));
+
+/** The frame's `id` when it is one the protocol allows (a string of at most 64 characters or an integer), to echo it. */
+const requestId = (raw: unknown): ClientCommand['id'] => {
+  const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+  return (typeof id === 'string' && id.length <= 64) || Number.isSafeInteger(id) ? (id as string | number) : undefined;
+};
 
 /** The WebSocket of a participant and the TLS/TCP socket under it (corked while a round of frames is written). */
 interface Line {
@@ -112,11 +122,12 @@ const errorEvent = (id: ClientCommand['id'], e: DomainError): ServerEvent => ({
 export function signalRoutes(app: FastifyInstance, live: LiveService, fanout: SocketFanout, options: SignalOptions): () => void {
   const alive = new WeakMap<WebSocket, boolean>();
   const open = new Set<WebSocket>();
+  const prompts = new PromptSlots(options.passcodePromptsPerAddress);
   app.get(SIGNAL_PATH, { websocket: true, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) => {
     open.add(socket);
     alive.set(socket, true);
     socket.on('pong', () => alive.set(socket, true));
-    new Connection(socket, request.raw.socket, request.ip, live, fanout, options, app).start();
+    new Connection(socket, request.raw.socket, request.ip, live, fanout, options, prompts, app).start();
     socket.on('close', () => open.delete(socket));
   });
   // WebSocket pings detect dead connections (a browser answers them without any code); a ping still unanswered
@@ -153,6 +164,9 @@ type State =
 class Connection {
   private state: State = { at: 'new' };
   private firstTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly frames: TokenBucket;
+  /** This connection holds one of its address's passcode-prompt slots (from its first prompt until admitted or gone). */
+  private prompting = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -161,8 +175,11 @@ class Connection {
     private readonly live: LiveService,
     private readonly fanout: SocketFanout,
     private readonly options: SignalOptions,
+    private readonly prompts: PromptSlots,
     private readonly app: FastifyInstance,
-  ) {}
+  ) {
+    this.frames = new TokenBucket(options.frames.perSecond, options.frames.burst, performance.now());
+  }
 
   start(): void {
     this.firstTimer = setTimeout(() => this.fail('protocol', 'join: expected within the time limit'), this.options.joinTimeoutMs);
@@ -175,21 +192,21 @@ class Connection {
   }
 
   private async onText(text: string): Promise<void> {
+    // Frames already received when the server closed the connection are not acted on.
+    if (this.socket.readyState !== 1) return;
+    if (!this.frames.take(performance.now())) return this.tooFast();
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      return this.reject(undefined, new DomainError('input.format', 'frame: is not JSON'));
+      return this.problem(undefined, new DomainError('input.format', 'frame: is not JSON'));
     }
-    const type = (raw as { type?: unknown } | null)?.type;
-    const id = (raw as { id?: unknown } | null)?.id as ClientCommand['id'];
-    const validate = typeof type === 'string' ? validators[type as ClientCommand['type']] : undefined;
-    if (!validate) return this.reject(id, new DomainError('input.invalid', `type: unknown command ${JSON.stringify(type)}`));
+    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+    const id = requestId(raw);
+    const validate = typeof type === 'string' ? validators.get(type) : undefined;
+    if (!validate) return this.problem(id, new DomainError('input.invalid', `type: unknown command ${JSON.stringify(type)}`));
     const checked = validate(raw);
-    if (checked.error) {
-      if (this.state.at === 'new') return this.fail('protocol', checked.error, id);
-      return this.reject(id, checked.error);
-    }
+    if (checked.error) return this.problem(id, checked.error);
     try {
       await this.handle(checked.value);
     } catch (e) {
@@ -199,8 +216,8 @@ class Connection {
   }
 
   private async handle(cmd: ClientCommand): Promise<void> {
-    if (cmd.type === 'ping') return send(this.socket, { type: 'pong', ...(cmd.id !== undefined ? { id: cmd.id } : {}), time: Date.now() });
     const state = this.state;
+    if (cmd.type === 'ping' && state.at !== 'new') return send(this.socket, { type: 'pong', ...(cmd.id !== undefined ? { id: cmd.id } : {}), time: Date.now() });
     switch (state.at) {
       case 'new':
         clearTimeout(this.firstTimer);
@@ -234,12 +251,23 @@ class Connection {
     }
     if (admission.kind === 'refused') return this.refuse(admission.reason, admission.message);
     if (admission.kind === 'passcode') {
+      if (!this.prompting) {
+        if (!this.prompts.take(this.address)) return this.refuse('ServerReject', 'too many connections from your network are waiting for a meeting passcode; try again in a minute');
+        this.prompting = true;
+      }
       const timer = setTimeout(() => this.refuse('PasscodeTimeout', 'no passcode given in time'), this.options.passcodeTimeoutMs);
       this.state = { at: 'passcode', request, timer };
       send(this.socket, { type: 'passcode.requested', rejected: admission.rejected, attempts_left: admission.attemptsLeft });
       return;
     }
+    this.endPrompt();
     this.enter(admission.meeting, admission.participant, admission.replaced, cmd.id);
+  }
+
+  private endPrompt(): void {
+    if (!this.prompting) return;
+    this.prompting = false;
+    this.prompts.release(this.address);
   }
 
   private resume(token: string, id: ClientCommand['id']): void {
@@ -297,6 +325,7 @@ class Connection {
 
   private onClose(): void {
     clearTimeout(this.firstTimer);
+    this.endPrompt();
     const state = this.state;
     if (state.at === 'passcode') clearTimeout(state.timer);
     if (state.at === 'joined' && this.fanout.detach(state.participant, this.socket)) this.live.connectionLost(state.meeting, state.participant);
@@ -305,6 +334,7 @@ class Connection {
 
   private refuse(reason: Reason, message: string): void {
     this.state = { at: 'done' };
+    this.endPrompt();
     send(this.socket, joinFailed(reason, message));
     this.socket.close(CLOSE_CODES.done, reason);
   }
@@ -313,10 +343,35 @@ class Connection {
     send(this.socket, errorEvent(id, e));
   }
 
+  /** A frame that cannot be acted on: before join or resume it ends the connection (4001), later it gets an error. */
+  private problem(id: ClientCommand['id'], e: DomainError): void {
+    if (this.state.at === 'new') return this.fail('protocol', e, id);
+    this.reject(id, e);
+  }
+
+  /**
+   * The socket sends faster than any client needs to (its frame budget is spent): it is told why and closed, and its
+   * place in the meeting given up rather than held for a resume, so that reconnecting does not refill its budget.
+   */
+  private tooFast(): void {
+    const state = this.state;
+    this.state = { at: 'done' };
+    clearTimeout(this.firstTimer);
+    this.endPrompt();
+    if (state.at === 'passcode') clearTimeout(state.timer);
+    const { perSecond, burst } = this.options.frames;
+    send(this.socket, errorEvent(undefined, new DomainError('rate.limited', `frames: more than ${perSecond} a second (${burst} at once); connection closed`)));
+    this.socket.close(CLOSE_CODES.tooFast, 'too many frames');
+    if (state.at === 'joined' && this.fanout.detach(state.participant, this.socket)) {
+      this.live.leave(state.meeting, state.participant, 'ServerReject', 'too many frames', 'closed: too many frames');
+    }
+  }
+
   /** Ends a connection that broke the protocol; the error names what was wrong. */
   private fail(kind: 'protocol', problem: string | DomainError, id?: ClientCommand['id']): void {
     send(this.socket, errorEvent(id, typeof problem === 'string' ? new DomainError('input.invalid', problem) : problem));
     this.state = { at: 'done' };
+    this.endPrompt();
     this.socket.close(CLOSE_CODES[kind], 'protocol error');
   }
 }
@@ -324,6 +379,7 @@ class Connection {
 const optional = (cmd: Extract<ClientCommand, { type: 'join' }>) => ({
   ...(cmd.token !== undefined ? { token: cmd.token } : {}),
   ...(cmd.passcode !== undefined ? { passcode: cmd.passcode } : {}),
+  ...(cmd.link_key !== undefined ? { linkKey: cmd.link_key } : {}),
   ...(cmd.audio_mute !== undefined ? { audioMuted: cmd.audio_mute } : {}),
   ...(cmd.video_mute !== undefined ? { videoMuted: cmd.video_mute } : {}),
 });

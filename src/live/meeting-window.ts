@@ -1,7 +1,8 @@
 import type { Reason } from '../../contract/signal/reasons.ts';
 import type { NumberLookup, ScheduledMeeting } from './ports.ts';
 
-export type Opening = { open: true; meeting: ScheduledMeeting } | { open: false; reason: Reason; message: string };
+/** `about`: the meeting the refusal is about (not open yet, or ended), absent when the number names none. */
+export type Opening = { open: true; meeting: ScheduledMeeting } | { open: false; reason: Reason; message: string; about?: ScheduledMeeting };
 
 /** When joining opens: `timeToJoin` minutes before the start, or at any time before the end for -1. */
 export const opensAt = (m: ScheduledMeeting): number =>
@@ -18,8 +19,8 @@ export function openingAt(lookup: NumberLookup, now: number): Opening {
   const next = lookup.upcoming[0];
   if (next) {
     const minutes = Math.ceil((opensAt(next) - now) / 60_000);
-    return { open: false, reason: 'MeetingNoStarted', message: `the meeting can be joined from ${next.timeToJoin} minutes before its start (in ${minutes} min)` };
+    return { open: false, reason: 'MeetingNoStarted', message: `the meeting can be joined from ${next.timeToJoin} minutes before its start (in ${minutes} min)`, about: next };
   }
-  if (lookup.hadEnded) return { open: false, reason: 'MeetingExpired', message: 'the meeting has ended' };
+  if (lookup.hadEnded) return { open: false, reason: 'MeetingExpired', message: 'the meeting has ended', ...(lookup.lastEnded ? { about: lookup.lastEnded } : {}) };
   return { open: false, reason: 'MeetingNoExist', message: 'no meeting has this number' };
 }

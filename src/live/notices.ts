@@ -39,7 +39,9 @@ export type Notice =
   /** Who fills the viewer's media slots ('' = empty), as the SFU decided. */
   | { kind: 'mediaSlots'; audio: string[]; video: string[]; content: string }
   | { kind: 'speaker'; clientId: string }
-  | { kind: 'mediaRestart'; message: string };
+  | { kind: 'mediaRestart'; message: string }
+  /** To hosts: too many wrong passcodes; until `until` only hosts and holders of the meeting link can join. */
+  | { kind: 'passcodeLockout'; until: number };
 
 /** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
 export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };

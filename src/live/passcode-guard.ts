@@ -1,40 +1,51 @@
+import { addressKey } from '../kernel/address.ts';
+import type { Budget } from '../kernel/budget.ts';
+
 /**
- * Limits wrong meeting passcodes, per participant (client_id + meeting) and per network address across meetings, over
- * a sliding window: reconnecting does not reset the count, and one machine cannot try many client ids.
+ * The budgets wrong meeting passcodes spend. Per participant (client_id and meeting) and per network address across
+ * meetings, so that reconnecting does not reset the count and one machine cannot try many client ids; and per meeting
+ * from everyone together, so that many addresses cannot each take their own tries at one meeting.
  */
+export interface PasscodeBudgets {
+  perClient: Budget;
+  perAddress: Budget;
+  perMeeting: Budget;
+}
+
+/** Where a participant stands with the passcode of a meeting number. */
+export interface PasscodeStanding {
+  /** Prompts left to this participant (the smaller of its own and its address's budget); 0 = no more tries. */
+  attemptsLeft: number;
+  /** While the meeting's budget is spent: ms until it is whole again (only hosts and the link get in); else 0. */
+  lockoutMs: number;
+}
+
+/** The passcode limits of src/live, over budgets injected from the composition root (in memory, or a shared store). */
 export class PasscodeGuard {
-  private readonly failures = new Map<string, number[]>();
+  constructor(private readonly budgets: PasscodeBudgets) {}
 
-  constructor(
-    private readonly limits: { perClient: number; perAddress: number; windowMs: number },
-  ) {}
-
-  /** Attempts left for this client on this meeting (0 = blocked). */
-  attemptsLeft(meetingNumber: string, clientId: string, address: string, now: number): number {
-    const byClient = this.limits.perClient - this.recent(`c:${meetingNumber}:${clientId}`, now);
-    const byAddress = this.limits.perAddress - this.recent(`a:${address}`, now);
-    return Math.max(0, Math.min(byClient, byAddress));
+  async standing(meetingNumber: string, clientId: string, address: string): Promise<PasscodeStanding> {
+    const [client, byAddress, meeting] = await Promise.all([
+      this.budgets.perClient.peek(clientKey(meetingNumber, clientId)),
+      this.budgets.perAddress.peek(addressKey(address)),
+      this.budgets.perMeeting.peek(meetingNumber),
+    ]);
+    return { attemptsLeft: Math.min(client.remaining, byAddress.remaining), lockoutMs: meeting.remaining === 0 ? Math.max(1, meeting.refillMs) : 0 };
   }
 
-  recordFailure(meetingNumber: string, clientId: string, address: string, now: number): void {
-    for (const key of [`c:${meetingNumber}:${clientId}`, `a:${address}`]) {
-      const list = this.failures.get(key) ?? [];
-      list.push(now);
-      this.failures.set(key, list);
-    }
-  }
-
-  /** Drops expired entries (called from the periodic sweep so the map cannot grow without bound). */
-  prune(now: number): void {
-    for (const key of [...this.failures.keys()]) this.recent(key, now);
-  }
-
-  private recent(key: string, now: number): number {
-    const list = this.failures.get(key);
-    if (!list) return 0;
-    const fresh = list.filter((t) => now - t < this.limits.windowMs);
-    if (fresh.length === 0) this.failures.delete(key);
-    else this.failures.set(key, fresh);
-    return fresh.length;
+  /**
+   * Counts a wrong passcode against all three budgets. `tripped`: this failure spent the meeting's budget (it was not
+   * spent in `before`), so its hosts are to be told.
+   */
+  async failed(meetingNumber: string, clientId: string, address: string, before: PasscodeStanding): Promise<PasscodeStanding & { tripped: boolean }> {
+    const [client, byAddress, meeting] = await Promise.all([
+      this.budgets.perClient.spend(clientKey(meetingNumber, clientId)),
+      this.budgets.perAddress.spend(addressKey(address)),
+      this.budgets.perMeeting.spend(meetingNumber),
+    ]);
+    const lockoutMs = meeting.remaining === 0 ? Math.max(1, meeting.refillMs) : 0;
+    return { attemptsLeft: Math.min(client.remaining, byAddress.remaining), lockoutMs, tripped: lockoutMs > 0 && before.lockoutMs === 0 };
   }
 }
+
+const clientKey = (meetingNumber: string, clientId: string): string => `${meetingNumber}:${clientId}`;

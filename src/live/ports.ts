@@ -36,6 +36,8 @@ export interface NumberLookup {
   upcoming: ScheduledMeeting[];
   /** True when some meeting under the number has already ended (distinguishes "expired" from "no such meeting"). */
   hadEnded: boolean;
+  /** The meeting under the number that ended last, when hadEnded (its password guards the "expired" answer). */
+  lastEnded?: ScheduledMeeting;
 }
 
 export interface MeetingDirectory {

@@ -36,6 +36,7 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
         end_time: meeting.endTime ?? 0,
         is_guest: viewer.userId === '',
         locked: meeting.locked,
+        share_policy: meeting.sharePolicy,
       };
     case 'count':
       return { type: 'participant.count', count: notice.count };
@@ -99,6 +100,12 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
       return { type: 'media.speaker', uuid: notice.clientId };
     case 'mediaRestart':
       return { type: 'media.restart', message: notice.message };
+    case 'passcodeLockout':
+      return {
+        type: 'passcode.lockout',
+        until: notice.until,
+        message: 'Too many wrong passwords were tried for this meeting: for now only hosts and people who join from the meeting link can get in.',
+      };
   }
 }
 

@@ -15,8 +15,11 @@
 
 /** Everything the SFU needs to know about a meeting to enforce it (plain JSON: it crosses the IPC channel). */
 export type RoomPolicy = {
-  /** In join order. audio/video: may this participant be heard / seen now (false when muted by a host or by itself). */
-  participants: Array<{ id: string; audio: boolean; video: boolean; pin: string | null; maxViews: number }>;
+  /**
+   * In join order. audio/video: may this participant be heard / seen now (false when muted by a host or by itself);
+   * content: may its screen share be forwarded (false when the meeting lets only hosts share and it is none).
+   */
+  participants: Array<{ id: string; audio: boolean; video: boolean; content: boolean; pin: string | null; maxViews: number }>;
   lecturer: string | null;
   meetingPin: string | null;
   /** Who is sharing content (one at a time), if anyone. */

@@ -24,7 +24,10 @@ export interface RoomRepository {
 export interface RoomUsage {
   /** Meetings (reservations, occurrences) using the room that have not ended at `now`, plus series with such occurrences. */
   upcoming(roomId: string, now: number): Promise<{ meetings: number; series: number }>;
-  /** Gives the room's meetings that have not ended, and its series, the room's new password. */
+  /**
+   * Gives the room's meetings that have not ended, and its series, the room's new password and new link keys (the old
+   * links stop working, and meeting-list entries made with them are dropped).
+   */
   changePassword(roomId: string, password: string, now: number): Promise<void>;
   /** Unlinks ended meetings and finished series from the room, so the room can be deleted; they keep their number. */
   detachEnded(roomId: string, now: number): Promise<void>;

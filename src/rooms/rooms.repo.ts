@@ -2,6 +2,7 @@ import { type Insertable, type Kysely, type Selectable, type SelectQueryBuilder,
 import type { Database } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
+import { KyselyLinkKeys } from '../scheduling/link-keys.repo.ts';
 import type { MeetingNumberRegistry } from '../scheduling/meeting-number.ts';
 import type { RoomPage, RoomRepository, RoomsStore, RoomUsage } from './ports.ts';
 import type { MeetingRoom } from './room.ts';
@@ -119,6 +120,8 @@ class KyselyRoomUsage implements RoomUsage {
   async changePassword(roomId: string, password: string, now: number): Promise<void> {
     await this.db.updateTable('reservations').set({ password }).where('room_id', '=', roomId).where('end_time', '>', now).execute();
     await this.db.updateTable('series').set({ password }).where('room_id', '=', roomId).execute();
+    // The same meetings get new links: the old ones, handed to every participant, would give the new password away.
+    await new KyselyLinkKeys(this.db).renew({ roomId, notEndedAt: now });
   }
 
   async detachEnded(roomId: string, now: number): Promise<void> {

@@ -6,7 +6,7 @@ import { MAX_PAGE_SIZE, type Paging } from '../accounts/users.service.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { asUserId } from '../kernel/ids.ts';
-import { randomMeetingPassword } from '../scheduling/meeting-number.ts';
+import { chosenPasscode, generatedPasscode, type PasscodePolicy } from '../scheduling/passcode.ts';
 import type { RoomsStore } from './ports.ts';
 import { type MeetingRoom, roomName, roomPassword } from './room.ts';
 
@@ -50,6 +50,7 @@ export class RoomsService {
     private readonly store: RoomsStore,
     private readonly people: PeopleLookup,
     private readonly clock: Clock,
+    private readonly policy: PasscodePolicy,
   ) {}
 
   /** The caller's own rooms (R1). Without paging, all of them (up to the page cap). */
@@ -96,7 +97,7 @@ export class RoomsService {
   async create(caller: Actor, input: NewRoom): Promise<RoomView> {
     if (caller !== 'system') this.requireAdmin(caller);
     const name = roomName(input.name);
-    const password = input.password === undefined ? randomMeetingPassword() : roomPassword(input.password);
+    const password = input.password === undefined ? generatedPasscode(this.policy) : chosenPasscode(roomPassword(input.password), this.policy);
     await this.requireOwner(input.ownerId);
     const now = this.clock.now();
     const id = randomUUID();
@@ -125,6 +126,7 @@ export class RoomsService {
     if (changes.ownerId !== undefined) await this.requireOwner(changes.ownerId);
     const room = await this.store.transaction(async (tx) => {
       const found = await this.existing(id, tx);
+      if (password !== undefined) chosenPasscode(password, this.policy, found.password);
       const updated: MeetingRoom = {
         ...found,
         ...(name !== undefined ? { name } : {}),

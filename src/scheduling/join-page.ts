@@ -38,13 +38,19 @@ export const JOIN_PAGE_STYLE =
   'a.button{display:inline-block;margin-top:1rem;padding:.6rem 1rem;border-radius:8px;background:#026ffe;color:#fff;text-decoration:none}' +
   'a.button.secondary{background:#e8eaed;color:#1d2129;margin-left:.5rem}';
 
+// The end shows its date too when it falls on another day than the start in the reader's zone (a 24-hour instant
+// meeting: "Tuesday, 10 March, 06:52 – Wednesday, 11 March, 06:52", not "06:52 – 06:52").
 export const JOIN_PAGE_SCRIPT =
   '(function(){try{var f={weekday:"long",year:"numeric",month:"long",day:"numeric",hour:"2-digit",minute:"2-digit",timeZoneName:"short"};' +
   'var t={hour:"2-digit",minute:"2-digit",timeZoneName:"short"};' +
+  'var s=document.querySelector("time[data-part=start]");var day=function(e){return new Date(Number(e.getAttribute("data-ms"))).toDateString();};' +
   'document.querySelectorAll("time[data-ms]").forEach(function(e){var d=new Date(Number(e.getAttribute("data-ms")));' +
-  'e.textContent=d.toLocaleString(undefined,e.getAttribute("data-part")==="end"?t:f);});}catch(x){}})();';
+  'var sameDay=e.getAttribute("data-part")==="end"&&s!==null&&day(e)===day(s);' +
+  'e.textContent=d.toLocaleString(undefined,sameDay?t:f);});}catch(x){}})();';
 
 const pad = (n: number) => String(n).padStart(2, '0');
+
+const utcDay = (epochMs: number) => Math.floor(epochMs / 86_400_000);
 
 /** '2025-03-10 08:00 UTC': the text shown when the script does not run. */
 export function utcText(epochMs: number, withDate = true): string {
@@ -69,8 +75,10 @@ function page(title: string, body: string): string {
 }
 
 export function joinPage(d: JoinPageData): string {
+  // Without the script: the end's date only when it is another day than the start's (in UTC, as shown).
+  const withDate = (ms: number, part: 'start' | 'end') => part === 'start' || utcDay(ms) !== utcDay(d.start);
   const time = (ms: number, part: 'start' | 'end') =>
-    `<time datetime="${new Date(ms).toISOString()}" data-ms="${ms}" data-part="${part}">${escapeHtml(utcText(ms, part === 'start'))}</time>`;
+    `<time datetime="${new Date(ms).toISOString()}" data-ms="${ms}" data-part="${part}">${escapeHtml(utcText(ms, withDate(ms, part)))}</time>`;
   const number = escapeHtml(d.meetingNumber);
   const lines = [
     `<h1>${escapeHtml(d.name)}</h1>`,
@@ -98,7 +106,8 @@ export function joinPage(d: JoinPageData): string {
 export function notFoundPage(): string {
   return page(
     'Meeting not found · Convene',
-    '<h1>Meeting not found</h1>\n<p>This meeting link does not lead to a meeting. It may have been deleted, or the link ' +
-      'may be incomplete: check that you copied all of it, or ask the organiser for a new invitation.</p>',
+    '<h1>Meeting not found</h1>\n<p>This meeting link does not lead to a meeting (any more). The meeting may have been ' +
+      'deleted, or the organiser may have replaced its link, for example by changing the password: ask the organiser ' +
+      'for the current link. If you copied the link, check that you copied all of it.</p>',
   );
 }

@@ -7,6 +7,7 @@ import { DomainError } from '../kernel/domain-error.ts';
 import { type Authenticate, registerOperation } from '../http/route.ts';
 import { JOIN_PAGE_SCRIPT, JOIN_PAGE_STYLE, joinPage, notFoundPage } from './join-page.ts';
 import { calendarUrl, type LinkBase, meetingLinkPayload, meetingUrl } from './links.ts';
+import { meetingDetail } from './meeting-wire.ts';
 import type { MeetingLinks } from './meeting-links.service.ts';
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -29,7 +30,14 @@ function privateHeaders(reply: FastifyReply): FastifyReply {
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** S10–S12, the calendar download and the `/j/{key}` page (client contract §2.3, §5.3). */
-export function meetingLinkRoutes(app: FastifyInstance, links: MeetingLinks, base: LinkBase, authenticate: Authenticate): void {
+export function meetingLinkRoutes(
+  app: FastifyInstance,
+  links: MeetingLinks,
+  base: LinkBase,
+  authenticate: Authenticate,
+  /** Told the meeting number after its links were replaced, so a live meeting hands new joiners the new link. */
+  onChanged: (meetingNumber: string) => void = () => {},
+): void {
   const serverAddress = () => new URL(base.baseUrl()).host;
 
   registerOperation(app, ops.resolveMeetingLink, authenticate, async ({ params }) => {
@@ -55,6 +63,11 @@ export function meetingLinkRoutes(app: FastifyInstance, links: MeetingLinks, bas
   registerOperation(app, ops.removeFromMeetingList, authenticate, async ({ caller, params }) => {
     await links.removeFromList(caller, params.key);
     return {};
+  });
+  registerOperation(app, ops.renewMeetingLink, authenticate, async ({ caller, params }) => {
+    const view = await links.renew(caller, params.reservation_id);
+    onChanged(view.reservation.meetingNumber);
+    return meetingDetail(view, base);
   });
 
   const calendar = ops.calendarDownload;

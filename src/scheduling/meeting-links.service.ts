@@ -1,4 +1,5 @@
 import type { Caller } from '../accounts/caller.ts';
+import { demand } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { type CalendarContext, meetingCalendar, seriesCalendar } from './icalendar.ts';
@@ -79,6 +80,27 @@ export class MeetingLinks {
     await this.store.lists.remove(user.id, [...keys]);
   }
 
+  /**
+   * New links for a meeting (`id` = its reservation_id) or a whole series (`id` = any occurrence's reservation_id or the
+   * recurrence_gid: all occurrences share one number and password, and participants were given both kinds of link).
+   * The password stays; the old links stop working. Returns the meeting, or the series' next occurrence, with its links.
+   */
+  async renew(caller: Caller, id: string): Promise<MeetingView> {
+    const user = signedIn(caller);
+    const series = await this.store.series.findById(id);
+    const meeting = series ? undefined : ((await this.store.reservations.findById(id)) ?? fail('notFound', `reservation_id: no meeting ${id}`));
+    demand(user, 'meeting.manage', series ?? meeting!, "reservation_id: only the owner or an administrator may replace this meeting's link");
+    const seriesId = series?.id ?? meeting!.seriesId;
+    await this.store.transaction((tx) => tx.linkKeys.renew(seriesId ? { seriesId } : { reservationId: id }));
+    const gone = () => fail('notFound', `reservation_id: no meeting ${id}`);
+    if (meeting) {
+      const renewed = await this.store.reservations.findById(meeting.id);
+      return renewed ? this.queries.view(renewed) : gone();
+    }
+    const renewed = await this.store.series.findById(id);
+    return (renewed && (await this.queries.byKey(renewed.groupKey))) ?? gone();
+  }
+
   /** The iCalendar file of the meeting (meeting key) or of the whole series (group key). */
   async calendar(key: string, links: LinkBase): Promise<{ filename: string; text: string }> {
     const target = (await this.target(key)) ?? unknownKey();
@@ -103,4 +125,12 @@ export class MeetingLinks {
   }
 }
 
-const unknownKey = (): never => fail('notFound', 'key: no meeting has this link (it may have been deleted)');
+/**
+ * One answer for keys that never existed and keys that were replaced: a link stops working when the meeting is deleted,
+ * its password changes or its owner asks for a new link, and only the organiser can hand out the current one.
+ */
+export const UNKNOWN_KEY_MESSAGE =
+  'key: this meeting link does not work (any more): the meeting was deleted, or the organiser replaced its link, e.g. by ' +
+  'changing the password; ask the organiser for the current link';
+
+const unknownKey = (): never => fail('notFound', UNKNOWN_KEY_MESSAGE);

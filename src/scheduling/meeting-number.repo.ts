@@ -30,4 +30,31 @@ export class KyselyMeetingNumberRegistry implements MeetingNumberRegistry {
   async release(number: string, holderId: string): Promise<void> {
     await this.db.deleteFrom('meeting_numbers').where('number', '=', number).where('holder_id', '=', holderId).execute();
   }
+
+  async releaseUnheld(now: number): Promise<number> {
+    // One statement: every row is checked against the primary key of its holder's table and the meeting-number index.
+    const result = await this.db
+      .deleteFrom('meeting_numbers')
+      .where((eb) => {
+        const gone = (kind: NumberHolderKind, table: 'reservations' | 'series' | 'meeting_rooms') =>
+          eb.and([
+            eb('meeting_numbers.holder_kind', '=', kind),
+            eb.not(eb.exists(eb.selectFrom(table).select(`${table}.id`).whereRef(`${table}.id`, '=', 'meeting_numbers.holder_id'))),
+          ]);
+        return eb.and([
+          eb.or([gone('reservation', 'reservations'), gone('series', 'series'), gone('room', 'meeting_rooms')]),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('reservations')
+                .select('reservations.id')
+                .whereRef('reservations.meeting_number', '=', 'meeting_numbers.number')
+                .where('reservations.end_time', '>', now),
+            ),
+          ),
+        ]);
+      })
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

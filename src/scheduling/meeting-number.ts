@@ -25,4 +25,10 @@ export interface MeetingNumberRegistry {
   claim(kind: NumberHolderKind, holderId: string): Promise<string>;
   /** Frees the number if `holderId` still holds it (a number already passed on to someone else stays theirs). */
   release(number: string, holderId: string): Promise<void>;
+  /**
+   * Frees every number whose holder (meeting, series or room) no longer exists, unless a meeting that has not ended at
+   * `now` still uses it (meetings in a deleted room keep the room's number). Deleting an account removes its meetings,
+   * series and rooms by cascade, without releasing their numbers one by one; this does. Returns how many were freed.
+   */
+  releaseUnheld(now: number): Promise<number>;
 }

@@ -38,10 +38,27 @@ export interface MeetingListRepository {
   has(userId: UserId, keys: readonly string[]): Promise<boolean>;
 }
 
+/** Which links to replace: one meeting's, a whole series', or those of a meeting room's meetings and series. */
+export type LinkScope =
+  | { reservationId: string }
+  | { seriesId: string }
+  | { roomId: string; notEndedAt: number };
+
+/** Replacing link keys (after a password change, or when the owner asks for new links). */
+export interface LinkKeyRepository {
+  /**
+   * Gives every meeting in `scope` a new random link key and, for `seriesId` or `roomId`, every series in it a new group
+   * key, i.e. for a series its group key and every occurrence's key; for a room the meetings in it that have not ended
+   * and its series. The old keys then lead nowhere, and the meeting-list entries people made with them are dropped.
+   */
+  renew(scope: LinkScope): Promise<void>;
+}
+
 export interface SchedulingStore {
   reservations: ReservationRepository;
   series: SeriesRepository;
   lists: MeetingListRepository;
+  linkKeys: LinkKeyRepository;
   numbers: MeetingNumberRegistry;
   transaction<T>(work: (store: SchedulingStore) => Promise<T>): Promise<T>;
 }

@@ -2,9 +2,10 @@ import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Database, Dialect } from '../db/database.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { MeetingType, Reservation, Series } from './meeting.ts';
+import { KyselyLinkKeys } from './link-keys.repo.ts';
 import { KyselyMeetingNumberRegistry } from './meeting-number.repo.ts';
 import type { MeetingNumberRegistry } from './meeting-number.ts';
-import type { MeetingListRepository, ReservationRepository, SchedulingStore, SeriesRepository } from './ports.ts';
+import type { LinkKeyRepository, MeetingListRepository, ReservationRepository, SchedulingStore, SeriesRepository } from './ports.ts';
 import type { Frequency } from './recurrence-rule.ts';
 import type { ReservationsTable, SeriesTable } from './scheduling.table.ts';
 
@@ -294,6 +295,7 @@ export class KyselySchedulingStore implements SchedulingStore {
   readonly reservations: ReservationRepository;
   readonly series: SeriesRepository;
   readonly lists: MeetingListRepository;
+  readonly linkKeys: LinkKeyRepository;
   readonly numbers: MeetingNumberRegistry;
 
   constructor(
@@ -306,6 +308,7 @@ export class KyselySchedulingStore implements SchedulingStore {
     this.reservations = new KyselyReservationRepository(db, dialect);
     this.series = new KyselySeriesRepository(db);
     this.lists = new KyselyMeetingListRepository(db);
+    this.linkKeys = new KyselyLinkKeys(db);
     this.numbers = new KyselyMeetingNumberRegistry(db, numberLength, now);
   }
 

@@ -8,13 +8,13 @@ import { fail } from '../kernel/domain-error.ts';
 import { newLinkKey } from './links.ts';
 import { applyOptions, checkTimes, DEFAULT_OPTIONS, type MeetingInput, timeToJoin } from './meeting-input.ts';
 import { INSTANT_WINDOW_MS, type MeetingOptions, type Reservation, type Series } from './meeting.ts';
-import { randomMeetingPassword } from './meeting-number.ts';
 import { expand } from './occurrences.ts';
+import { chosenPasscode, generatedPasscode, type PasscodePolicy } from './passcode.ts';
 import type { RoomAccess, SchedulingStore } from './ports.ts';
 import { normaliseRecurrence, type RecurrenceFields, type RecurrenceRule } from './recurrence-rule.ts';
 import { describeRule } from './series-fields.ts';
 
-export interface SchedulingPolicy {
+export interface SchedulingPolicy extends PasscodePolicy {
   /** IANA zone series follow when the client names none. */
   timeZone: string;
   maxOccurrences: number;
@@ -62,7 +62,10 @@ export class SchedulingService {
       const number = await this.renumber(tx, room, current, input, 'reservation', current.id);
       const updated = { ...current, ...options, ...times, ...number, updatedAt: this.clock.now() };
       await tx.reservations.update(updated);
-      return updated;
+      if (updated.password === current.password) return updated;
+      // Everyone who got the link (participants receive it in meeting.info) would read the new password through it.
+      await tx.linkKeys.renew({ reservationId: updated.id });
+      return (await tx.reservations.findById(updated.id)) ?? updated;
     });
   }
 
@@ -90,7 +93,10 @@ export class SchedulingService {
       );
       await tx.reservations.insertMany(fresh);
       const kept = existing.filter((r) => r.start <= now);
-      return fresh[0] ?? kept[kept.length - 1] ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
+      const next = fresh[0] ?? kept[kept.length - 1] ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
+      if (updated.password === series.password) return next;
+      await tx.linkKeys.renew({ seriesId: series.id }); // as in update(): the old links must not give the new password
+      return (await tx.reservations.findById(next.id)) ?? next;
     });
   }
 
@@ -115,7 +121,7 @@ export class SchedulingService {
     return this.store.transaction(async (tx) => {
       const id = randomUUID();
       const meetingNumber = await tx.numbers.claim('reservation', id);
-      const number = { meetingNumber, password: randomMeetingPassword(), roomId: null };
+      const number = { meetingNumber, password: generatedPasscode(this.policy), roomId: null };
       const reservation = this.newReservation(user, options, number, { id, type: 'instant', start: now, end: now + INSTANT_WINDOW_MS, seriesId: null });
       await tx.reservations.insertMany([reservation]);
       return reservation;
@@ -206,7 +212,8 @@ export class SchedulingService {
       return { meetingNumber: room.meetingNumber, password: room.password, roomId: room.id };
     }
     const meetingNumber = await tx.numbers.claim(kind, holderId);
-    return { meetingNumber, password: input.password ?? randomMeetingPassword(), roomId: null };
+    const password = input.password === undefined ? generatedPasscode(this.policy) : chosenPasscode(input.password, this.policy);
+    return { meetingNumber, password, roomId: null };
   }
 
   /** Number and password after an update: a new room, leaving a room, or a new password. */
@@ -220,7 +227,7 @@ export class SchedulingService {
   ) {
     const wanted = input.roomId === undefined ? current.roomId : input.roomId || null;
     if (wanted === current.roomId) {
-      const password = current.roomId ? current.password : (input.password ?? current.password);
+      const password = current.roomId || input.password === undefined ? current.password : chosenPasscode(input.password, this.policy, current.password);
       return { meetingNumber: current.meetingNumber, password, roomId: current.roomId };
     }
     if (!current.roomId) await tx.numbers.release(current.meetingNumber, holderId);

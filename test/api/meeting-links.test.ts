@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Temporal } from 'temporal-polyfill';
+import { renewMeetingLink } from '../../contract/rest/meeting-links.ts';
 import { ManualClock } from '../../src/kernel/clock.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
+import { closeAll, joinAs, restFor } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -157,7 +159,7 @@ for (const dialect of testDialects()) {
           meeting_name: name,
           schedule_start_time: monday,
           schedule_end_time: monday + HOUR,
-          meeting_password: '4321',
+          meeting_password: '432100',
           recurrence_type: 'WEEKLY',
           recurrenceInterval: 1,
           recurrenceStartTime: monday,
@@ -218,7 +220,7 @@ for (const dialect of testDialects()) {
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(Object.keys(r.body).sort(), MT_KEYS);
       assert.equal(r.body.meeting_number, s.meeting_number);
-      assert.equal(r.body.meeting_password, '4321');
+      assert.equal(r.body.meeting_password, '432100');
       assert.equal(r.body.meeting_name, 'Weekly sync');
       assert.equal(r.body.meeting_url, s.groupMeetingUrl);
       assert.equal(r.body.schedule_start_time, s.schedule_start_time, 'the first occurrence is the next one');
@@ -226,7 +228,7 @@ for (const dialect of testDialects()) {
       assert.equal(r.body.meeting_status, 'NOT_STARTED');
       assert.equal(r.body.calendar_url, `${PUBLIC_URL}/api/v1/calendar/${groupKey}.ics`);
       const link = JSON.parse(Buffer.from(r.body.meeting_link, 'base64').toString('utf8'));
-      assert.deepEqual(link, { meeting_number: s.meeting_number, meeting_passwd: '4321', server_address: SERVER_ADDRESS, meeting_url: s.groupMeetingUrl });
+      assert.deepEqual(link, { meeting_number: s.meeting_number, meeting_passwd: '432100', server_address: SERVER_ADDRESS, meeting_url: s.groupMeetingUrl });
       // An occurrence's own key resolves to that occurrence.
       const one = await t.call('GET', `/api/v1/mt/${s.meetingInfoKey}`);
       assert.equal(one.status, 200);
@@ -387,7 +389,7 @@ for (const dialect of testDialects()) {
     it('GET the calendar_url of a meeting → one UTC VEVENT with escaped text, folded lines and CRLF', async () => {
       const name = 'Quarterly review; budget, plans \\ more — with a long name that needs folding at seventy-five octets ✓✓✓';
       const description = 'Agenda:\n1. numbers, charts; and\n2. ünïcödé';
-      const m = await h.reservation('alice', name, soon, { meeting_password: '13579', meeting_description: description });
+      const m = await h.reservation('alice', name, soon, { meeting_password: '135790', meeting_description: description });
       assert.equal(m.calendar_url, `${PUBLIC_URL}/api/v1/calendar/${m.meetingInfoKey}.ics`);
       const r = await t.call('GET', pathOf(m.calendar_url));
       assert.equal(r.status, 200, r.text);
@@ -408,7 +410,7 @@ for (const dialect of testDialects()) {
       const desc = unescapeText(prop(event, 'DESCRIPTION').value);
       assert.ok(desc.startsWith(description), desc);
       assert.match(desc, new RegExp(`Meeting number: ${m.meeting_number}`));
-      assert.match(desc, /Meeting password: 13579/);
+      assert.match(desc, /Meeting password: 135790/);
       assert.ok(desc.includes(m.meeting_url), desc);
       assert.ok(!prop(event, 'DESCRIPTION').value.includes('\n'));
       assert.equal(prop(event, 'URL').value, m.meeting_url);
@@ -667,6 +669,237 @@ for (const dialect of testDialects()) {
       clock.advance(1);
       assert.equal(await status(), 'ENDED');
       assert.match((await t.call('GET', `/j/${m.meetingInfoKey}`)).text, /This meeting has ended/);
+    });
+  });
+
+  describe(`meeting links: replaced links (password change, new_link) [${dialect}]`, () => {
+    let t: TestServer;
+    let h: Awaited<ReturnType<typeof setUp>>;
+    const soon = Date.now() + 2 * DAY;
+
+    before(async () => {
+      t = await startTestServer(dialect, { CONVENE_PUBLIC_URL: PUBLIC_URL, CONVENE_TIMEZONE: 'UTC' });
+      h = await setUp(t);
+    });
+    after(() => t.close());
+
+    const admin = async (method: string, path: string, body?: unknown) =>
+      t.call(method, path, { query: { client_id: 'admin-console', token: await t.adminToken() }, ...(body !== undefined ? { body } : {}) });
+    const daily = (who: Who, name: string, extra: Record<string, unknown> = {}) =>
+      h.create(who, {
+        meeting_type: 'recurrence',
+        meeting_name: name,
+        schedule_start_time: soon,
+        schedule_end_time: soon + HOUR,
+        recurrence_type: 'DAILY',
+        recurrenceInterval: 1,
+        recurrenceStartTime: soon,
+        recurrenceEndTime: soon + HOUR,
+        recurrenceEndDay: soon + 4 * DAY,
+        ...extra,
+      });
+    const occurrenceKeys = async (gid: string) => {
+      const r = await h.as('alice', 'GET', `/api/v1/meeting_schedule/recurrence/${gid}`, { query: { page_size: 100 } });
+      assert.equal(r.status, 200, r.text);
+      return (r.body.meeting_schedules as Record<string, any>[]).map((o) => o.meetingInfoKey as string);
+    };
+    /** Every way of using a key that no longer works: 404 with the one message that says the link may have been replaced. */
+    const assertDead = async (key: string) => {
+      for (const r of [
+        await t.call('GET', `/api/v1/mt/${key}`),
+        await t.call('GET', `/api/v1/calendar/${key}.ics`),
+        await h.as('carol', 'POST', `/api/v1/meeting_list/add/${key}`),
+      ]) {
+        assertError(r, 404, '0x10000004');
+        assert.match(r.body.error, /replaced its link/);
+        assert.match(r.body.error, /ask the organiser for the current link/);
+      }
+      const page = await t.call('GET', `/j/${key}`);
+      assert.equal(page.status, 404);
+      assert.match(page.text, /replaced its link/);
+    };
+    const password = async (key: string) => {
+      const r = await t.call('GET', `/api/v1/mt/${key}`);
+      assert.equal(r.status, 200, r.text);
+      return r.body.meeting_password as string;
+    };
+    const listed = async (who: Who, reservationId: string) => (await h.list(who)).some((x) => x.reservation_id === reservationId);
+
+    it('changing a reservation\'s password replaces its link: the old one is dead, entries added with it are gone, invitees keep the meeting', async () => {
+      const m = await h.reservation('alice', 'Guarded', soon, { meeting_password: '111111', invited_users: [h.ids.carol] });
+      const oldKey = m.meetingInfoKey as string;
+      assert.equal((await h.as('bob', 'POST', `/api/v1/meeting_list/add/${oldKey}`)).status, 200);
+      assert.ok(await listed('bob', m.reservation_id));
+
+      // An edit that keeps the password (the apps send it back) keeps the link.
+      const renamed = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}`, { body: { meeting_name: 'Guarded too', meeting_password: '111111' } });
+      assert.equal(renamed.status, 200, renamed.text);
+      assert.equal(renamed.body.meetingInfoKey, oldKey);
+      assert.ok(await listed('bob', m.reservation_id));
+
+      const changed = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}`, { body: { meeting_password: '222222' } });
+      assert.equal(changed.status, 200, changed.text);
+      const newKey = changed.body.meetingInfoKey as string;
+      assert.notEqual(newKey, oldKey);
+      assert.equal(changed.body.meeting_url, `${PUBLIC_URL}/j/${newKey}`);
+      assert.equal(changed.body.calendar_url, `${PUBLIC_URL}/api/v1/calendar/${newKey}.ics`);
+      assert.equal(JSON.parse(Buffer.from(changed.body.qrcode_string, 'base64').toString('utf8')).meeting_url, `${PUBLIC_URL}/j/${newKey}`);
+      await assertDead(oldKey);
+      assert.equal(await password(newKey), '222222');
+      assert.equal((await t.call('GET', `/j/${newKey}`)).status, 200);
+
+      assert.equal(await listed('bob', m.reservation_id), false, 'added with the old link: gone from the list');
+      assertError(await h.as('bob', 'GET', `/api/v1/meeting_schedule/${m.reservation_id}`), 403, '0x10000003');
+      assert.ok(await listed('carol', m.reservation_id), 'the invitee keeps it');
+      assert.equal((await h.as('carol', 'GET', `/api/v1/meeting_schedule/${m.reservation_id}`)).body.meetingInfoKey, newKey);
+      assert.equal((await h.as('alice', 'GET', `/api/v1/meeting_schedule/${m.reservation_id}`)).body.meeting_url, `${PUBLIC_URL}/j/${newKey}`);
+    });
+
+    it('changing a series\' password replaces its group link and every occurrence\'s link', async () => {
+      const s = await daily('alice', 'Guarded series', { meeting_password: '333333' });
+      const gid = s.recurrence_gid as string;
+      const before = await occurrenceKeys(gid);
+      assert.equal(before.length, 5);
+      assert.equal((await h.as('bob', 'POST', `/api/v1/meeting_list/add/${s.groupInfoKey}`)).status, 200);
+      assert.equal((await h.as('carol', 'POST', `/api/v1/meeting_list/add/${before[2]}`)).status, 200);
+
+      const edited = await h.as('alice', 'POST', `/api/v1/meeting_schedule/recurrence/${gid}`, { body: { meeting_password: '444444' } });
+      assert.equal(edited.status, 200, edited.text);
+      assert.notEqual(edited.body.groupInfoKey, s.groupInfoKey);
+      const after = await occurrenceKeys(gid);
+      assert.equal(after.length, 5);
+      assert.deepEqual(after.filter((k) => before.includes(k)), [], 'no occurrence keeps its link');
+      assert.ok(after.includes(edited.body.meetingInfoKey));
+      for (const key of [s.groupInfoKey, before[0]!, before[4]!]) await assertDead(key);
+      assert.equal(await password(edited.body.groupInfoKey), '444444');
+      assert.equal(await password(after[3]!), '444444');
+      assert.deepEqual((await h.list('bob')).filter((x) => x.recurrence_gid === gid), [], 'added with the old group link: gone');
+      assert.deepEqual((await h.list('carol')).filter((x) => x.recurrence_gid === gid), [], 'added with an old occurrence link: gone');
+    });
+
+    it('changing a meeting room\'s password replaces the links of the meetings and series held in it; renaming it does not', async () => {
+      const roomReply = await admin('POST', '/api/v1/meeting_rooms', { meetingroom_name: 'Guarded room', owner_id: h.ids.alice, meeting_password: '555555' });
+      assert.equal(roomReply.status, 200, roomReply.text);
+      const room = roomReply.body as Record<string, any>;
+      const m = await h.reservation('alice', 'In the room', soon, { meeting_room_id: room.meeting_room_id });
+      const s = await daily('alice', 'Series in the room', { meeting_room_id: room.meeting_room_id });
+      assert.equal(await password(m.meetingInfoKey), '555555');
+      const roomPath = `/api/v1/meeting_rooms/${room.meeting_room_id}`;
+
+      assert.equal((await admin('POST', roomPath, { meetingroom_name: 'Renamed room' })).status, 200);
+      assert.equal(await password(m.meetingInfoKey), '555555', 'a rename keeps the links');
+
+      assert.equal((await admin('POST', roomPath, { meeting_password: '666666' })).status, 200);
+      await assertDead(m.meetingInfoKey);
+      await assertDead(s.groupInfoKey);
+      const now = await h.as('alice', 'GET', `/api/v1/meeting_schedule/${m.reservation_id}`);
+      assert.notEqual(now.body.meetingInfoKey, m.meetingInfoKey);
+      assert.equal(await password(now.body.meetingInfoKey), '666666');
+      const series = await h.as('alice', 'GET', `/api/v1/meeting_schedule/recurrence/${s.recurrence_gid}`);
+      assert.notEqual(series.body.groupInfoKey, s.groupInfoKey);
+      assert.equal(await password(series.body.groupInfoKey), '666666');
+
+      // Moving a meeting into the room gives it the room's password, and so a new link.
+      const mover = await h.reservation('alice', 'Moving in', soon, { meeting_password: '121212' });
+      const moved = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${mover.reservation_id}`, { body: { meeting_room_id: room.meeting_room_id } });
+      assert.equal(moved.status, 200, moved.text);
+      assert.equal(moved.body.meeting_password, '666666');
+      await assertDead(mover.meetingInfoKey);
+      assert.equal(await password(moved.body.meetingInfoKey), '666666');
+    });
+
+    it('POST …/{reservation_id}/new_link: the owner gets new links with the same password and number; the old link is dead', async () => {
+      const m = await h.reservation('alice', 'Leaked link', soon, { meeting_password: '777777' });
+      assert.equal((await h.as('bob', 'POST', `/api/v1/meeting_list/add/${m.meetingInfoKey}`)).status, 200);
+      const r = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}/new_link`);
+      assert.equal(r.status, 200, r.text);
+      assert.notEqual(r.body.meetingInfoKey, m.meetingInfoKey);
+      assert.equal(r.body.meeting_url, `${PUBLIC_URL}/j/${r.body.meetingInfoKey}`);
+      assert.deepEqual([r.body.reservation_id, r.body.meeting_number, r.body.meeting_password], [m.reservation_id, m.meeting_number, '777777']);
+      await assertDead(m.meetingInfoKey);
+      assert.equal(await password(r.body.meetingInfoKey), '777777');
+      assert.equal(await listed('bob', m.reservation_id), false);
+      // Twice in a row: a new link each time.
+      const again = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}/new_link`, { body: '' });
+      assert.equal(again.status, 200, again.text);
+      assert.notEqual(again.body.meetingInfoKey, r.body.meetingInfoKey);
+    });
+
+    it('new_link on an occurrence or the recurrence_gid replaces the whole series\' links', async () => {
+      const s = await daily('alice', 'Leaky series', { meeting_password: '888888' });
+      const gid = s.recurrence_gid as string;
+      const first = await occurrenceKeys(gid);
+      const occurrence = await h.as('alice', 'GET', `/api/v1/meeting_schedule/recurrence/${gid}`);
+      const third = occurrence.body.meeting_schedules[2];
+      const r = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${third.reservation_id}/new_link`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.reservation_id, third.reservation_id, 'answers the occurrence it was asked for');
+      assert.notEqual(r.body.groupInfoKey, s.groupInfoKey);
+      const second = await occurrenceKeys(gid);
+      assert.deepEqual(second.filter((k) => first.includes(k)), []);
+      await assertDead(s.groupInfoKey);
+      await assertDead(first[2]!);
+
+      const byGid = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${gid}/new_link`);
+      assert.equal(byGid.status, 200, byGid.text);
+      assert.equal(byGid.body.recurrence_gid, gid);
+      assert.equal(byGid.body.reservation_id, occurrence.body.meeting_schedules[0].reservation_id, 'the next occurrence');
+      assert.notEqual(byGid.body.groupInfoKey, r.body.groupInfoKey);
+      assert.equal(await password(byGid.body.groupInfoKey), '888888');
+      assert.deepEqual((await occurrenceKeys(gid)).filter((k) => second.includes(k)), []);
+    });
+
+    it('new_link by someone else → 403 and the link still works; unknown id → 404; without a token → 401', async () => {
+      const m = await h.reservation('alice', 'Not yours', soon);
+      assert.equal((await h.as('bob', 'POST', `/api/v1/meeting_list/add/${m.meetingInfoKey}`)).status, 200);
+      assertError(await h.as('bob', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}/new_link`), 403, '0x10000003');
+      assertError(await h.as('carol', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}/new_link`), 403, '0x10000003');
+      assert.equal((await t.call('GET', `/api/v1/mt/${m.meetingInfoKey}`)).status, 200, 'unchanged');
+      assertError(await h.as('alice', 'POST', '/api/v1/meeting_schedule/no-such-meeting/new_link'), 404, '0x10000004');
+      assertError(await t.call('POST', `/api/v1/meeting_schedule/${m.reservation_id}/new_link`, { query: { client_id: 'c' } }), 401, '0x10000002');
+    });
+
+    it('a live meeting hands the replaced link to new joiners (meeting.info), and its participants are told it', async () => {
+      const m = await h.create('alice', { meeting_type: 'instant', meeting_name: 'Live link' });
+      const first = await joinAs(t, { meeting_number: m.meeting_number, client_id: 'guest-one', display_name: 'One', passcode: m.meeting_password });
+      try {
+        assert.equal(first.info?.meeting_url, `${PUBLIC_URL}/j/${m.meetingInfoKey}`);
+        // Through the SDK, which has every contract operation.
+        const renewed = await restFor(t, 'client-alice', h.tokens.alice).call(renewMeetingLink, { params: { reservation_id: m.reservation_id } });
+        assert.equal(renewed.meeting_password, m.meeting_password);
+        const fresh = `${PUBLIC_URL}/j/${renewed.meetingInfoKey}`;
+        assert.equal(renewed.meeting_url, fresh);
+        await first.waitFor('meeting.info', (e) => e.meeting_url === fresh);
+        const second = await joinAs(t, { meeting_number: m.meeting_number, client_id: 'guest-two', display_name: 'Two', passcode: m.meeting_password });
+        try {
+          assert.equal(second.info?.meeting_url, fresh);
+        } finally {
+          await closeAll([second]);
+        }
+        await assertDead(m.meetingInfoKey);
+      } finally {
+        await closeAll([first]);
+      }
+    });
+
+    it('no log line holds a link key: /j, /api/v1/mt, the calendar, meeting_list add and remove', async () => {
+      const m = await h.reservation('alice', 'Quiet logs', soon);
+      const key = m.meetingInfoKey as string;
+      const oldKey = key;
+      t.logs.length = 0;
+      await t.call('GET', `/j/${key}`);
+      await t.call('GET', `/api/v1/mt/${key}`);
+      await t.call('GET', `/api/v1/calendar/${key}.ics`);
+      await h.as('bob', 'POST', `/api/v1/meeting_list/add/${key}`);
+      await h.as('bob', 'DELETE', `/api/v1/meeting_list/remove/${key}`);
+      await t.call('GET', `/api/v1/m%74/${key}`); // a spelling the routes do not know still names the key
+      const renewed = await h.as('alice', 'POST', `/api/v1/meeting_schedule/${m.reservation_id}/new_link`);
+      await t.call('GET', `/api/v1/mt/${oldKey}`);
+      const all = t.logs.join('\n');
+      for (const path of ['/j/', '/api/v1/mt/', '/api/v1/calendar/', '/api/v1/meeting_list/add/', '/api/v1/meeting_list/remove/']) {
+        assert.ok(all.includes(`${path}[REDACTED]`), `${path} requests are logged, redacted`);
+      }
+      for (const k of [key, renewed.body.meetingInfoKey as string]) assert.ok(!all.includes(k), `a log line holds the key ${k.slice(0, 4)}…`);
     });
   });
 }

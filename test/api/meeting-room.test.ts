@@ -140,8 +140,8 @@ for (const dialect of testDialects()) {
       it('meeting_password "" → a room without password; digits with leading zeros are kept as given', async () => {
         const open = await create('Open room', ids.bob, { meeting_password: '' });
         assert.equal(open.meeting_password, '');
-        const zeros = await create('Zeros', ids.bob, { meeting_password: '0042' });
-        assert.equal(zeros.meeting_password, '0042');
+        const zeros = await create('Zeros', ids.bob, { meeting_password: '004200' });
+        assert.equal(zeros.meeting_password, '004200');
         const sixteen = await create('Long pin', ids.bob, { meeting_password: '1234567890123456' });
         assert.equal(sixteen.meeting_password, '1234567890123456');
       });
@@ -191,6 +191,7 @@ for (const dialect of testDialects()) {
           [{ meetingroom_name: 'Letters', owner_id: ids.alice, meeting_password: '12ab' }, '0x10000009', 'meeting_password'],
           [{ meetingroom_name: 'Spaces', owner_id: ids.alice, meeting_password: ' 1234' }, '0x10000009', 'meeting_password'],
           [{ meetingroom_name: 'Too long', owner_id: ids.alice, meeting_password: '1'.repeat(17) }, '0x10000008', 'meeting_password'],
+          [{ meetingroom_name: 'Too short', owner_id: ids.alice, meeting_password: '12345' }, '0x10000001', 'meeting_password'],
         ];
         for (const [body, code, field] of cases) assertError(await admin('POST', '/api/v1/meeting_rooms', body), 400, code, field);
         assert.equal((await allRooms()).total_size, before);
@@ -388,18 +389,18 @@ for (const dialect of testDialects()) {
       });
 
       it('all three at once, and an empty body or null fields change nothing', async () => {
-        const room = await create('Triple', ids.alice, { meeting_password: '1111' });
+        const room = await create('Triple', ids.alice, { meeting_password: '111111' });
         const r = await admin('POST', `/api/v1/meeting_rooms/${room.meeting_room_id}`, {
           meetingroom_name: 'Triple renamed',
           owner_id: ids.oscar,
-          meeting_password: '2222',
+          meeting_password: '222222',
         });
         assert.equal(r.status, 200, r.text);
-        assert.deepEqual([r.body.meetingroom_name, r.body.owner_id, r.body.meeting_password], ['Triple renamed', ids.oscar, '2222']);
+        assert.deepEqual([r.body.meetingroom_name, r.body.owner_id, r.body.meeting_password], ['Triple renamed', ids.oscar, '222222']);
         for (const body of ['', '{}', { meetingroom_name: null, owner_id: null, meeting_password: null }]) {
           const same = await admin('PUT', `/api/v1/meeting_rooms/${room.meeting_room_id}`, body);
           assert.equal(same.status, 200, same.text);
-          assert.deepEqual([same.body.meetingroom_name, same.body.owner_id, same.body.meeting_password], ['Triple renamed', ids.oscar, '2222']);
+          assert.deepEqual([same.body.meetingroom_name, same.body.owner_id, same.body.meeting_password], ['Triple renamed', ids.oscar, '222222']);
         }
       });
 
@@ -417,6 +418,7 @@ for (const dialect of testDialects()) {
         assertError(await admin('POST', path, { meetingroom_name: '' }), 400, '0x10000001', 'meetingroom_name');
         assertError(await admin('POST', path, { meetingroom_name: 'x'.repeat(129) }), 400, '0x10000008', 'meetingroom_name');
         assertError(await admin('POST', path, { meeting_password: 'secret' }), 400, '0x10000009', 'meeting_password');
+        assertError(await admin('POST', path, { meeting_password: '123' }), 400, '0x10000001', 'meeting_password');
         assertError(await admin('POST', '/api/v1/meeting_rooms/no-such-room', { meetingroom_name: 'x' }), 404, '0x10000004', 'meeting_room_id');
         assert.equal((await admin('GET', path)).body.meetingroom_name, 'Validated');
       });
@@ -509,6 +511,50 @@ for (const dialect of testDialects()) {
         const s = await t.server.database.db.selectFrom('series').select('room_id').where('id', '=', series).executeTakeFirst();
         assert.equal(s?.room_id, null);
       });
+
+      it('frees the numbers of the account\'s meetings, series and rooms; a room number others\' meetings still use stays until they end', async () => {
+        const departing = await t.createUser('departing', 'departing-pw-1');
+        const token = await t.signIn('departing', 'departing-pw-1', 'client-departing');
+        const start = Date.now() + 86_400_000;
+        const schedule = async (query: Record<string, string>, body: Record<string, unknown>) => {
+          const r = await t.call('POST', '/api/v1/meeting_schedule', { query, body });
+          assert.equal(r.status, 200, r.text);
+          return r.body as Record<string, any>;
+        };
+        const times = { schedule_start_time: start, schedule_end_time: start + 3_600_000 };
+        const own = { client_id: 'client-departing', token };
+        const reservation = await schedule(own, { meeting_type: 'reservation', meeting_name: 'Mine', ...times });
+        const instant = await schedule(own, { meeting_type: 'instant', meeting_name: 'Now' });
+        const series = await schedule(own, {
+          meeting_type: 'recurrence',
+          meeting_name: 'Weekly',
+          ...times,
+          recurrence_type: 'DAILY',
+          recurrenceInterval: 1,
+          recurrenceEndDay: start + 3 * 86_400_000,
+        });
+        const emptyRoom = await create('Departing empty room', departing);
+        const sharedRoom = await create('Departing shared room', departing);
+        // An administrator's meeting in the departing owner's room keeps using the room's number.
+        const admins = await schedule({ client_id: 'client-admin', token: await t.adminToken() }, {
+          meeting_type: 'reservation',
+          meeting_name: 'In their room',
+          meeting_room_id: sharedRoom.meeting_room_id,
+          ...times,
+        });
+        const numbers = [reservation, instant, series, emptyRoom, sharedRoom].map((x) => x.meeting_number as string);
+        const held = async () =>
+          (await t.server.database.db.selectFrom('meeting_numbers').select('number').where('number', 'in', numbers).execute()).map((r) => r.number).sort();
+        assert.deepEqual(await held(), [...numbers].sort(), 'all five held before');
+
+        assert.equal((await admin('DELETE', `/api/v1/user/users/${departing}`)).status, 200);
+        assert.deepEqual(await held(), [sharedRoom.meeting_number], 'only the number a meeting still uses stays held');
+
+        // Once that meeting is over (here: deleted), the next account deletion frees the number too.
+        assert.equal((await admin('DELETE', `/api/v1/meeting_schedule/${admins.reservation_id}`)).status, 200);
+        assert.equal((await admin('DELETE', `/api/v1/user/users/${await t.createUser('bystander', 'bystander-pw-1')}`)).status, 200);
+        assert.deepEqual(await held(), []);
+      });
     });
 
     describe(`hostile input [${dialect}]`, () => {
@@ -548,6 +594,54 @@ for (const dialect of testDialects()) {
         }
         assert.equal((await admin('GET', `/api/v1/meeting_rooms/${room.meeting_room_id}`)).body.owner_id, ids.alice, 'target unharmed');
       });
+    });
+  });
+
+  describe(`meeting numbers at start [${dialect}]`, () => {
+    it('a start frees numbers still held for meetings, series or rooms that no longer exist (accounts deleted by older versions)', async () => {
+      const first = await startTestServer(dialect);
+      const row = (number: string, holder_kind: string) => ({ number, holder_kind, holder_id: randomUUID(), created_at: Date.now() });
+      await first.server.database.db
+        .insertInto('meeting_numbers')
+        .values([row('700000001', 'reservation'), row('700000002', 'series'), row('700000003', 'room')])
+        .execute();
+      await first.close({ keepStorage: true });
+      const second = await startTestServer(dialect, {}, { storage: first.storage });
+      try {
+        const left = await second.server.database.db.selectFrom('meeting_numbers').select('number').where('number', 'like', '70000000%').execute();
+        assert.deepEqual(left, []);
+        assert.ok(second.logs.some((l) => l.includes('freed the meeting numbers')), 'the start says so in the log');
+      } finally {
+        await second.close();
+      }
+    });
+  });
+
+  describe(`CONVENE_MIN_PASSCODE_LENGTH=8: rooms and meetings [${dialect}]`, () => {
+    let t: TestServer;
+    let owner: string;
+    before(async () => {
+      t = await startTestServer(dialect, { CONVENE_MIN_PASSCODE_LENGTH: '8' });
+      owner = await t.createUser('pinner', 'pinner-pw-1');
+    });
+    after(() => t.close());
+    const admin = async (method: string, path: string, body: unknown) =>
+      t.call(method, path, { query: { client_id: 'admin-console', token: await t.adminToken() }, body });
+
+    it('generated passcodes have 8 digits; 7 chosen digits → 400 0x10000001 naming meeting_password; 8 and "" are accepted', async () => {
+      const generated = await admin('POST', '/api/v1/meeting_rooms', { meetingroom_name: 'Generated', owner_id: owner });
+      assert.match(generated.body.meeting_password, /^[0-9]{8}$/);
+      assertError(await admin('POST', '/api/v1/meeting_rooms', { meetingroom_name: 'Seven', owner_id: owner, meeting_password: '1234567' }), 400, '0x10000001', 'meeting_password');
+      assert.match((await admin('POST', '/api/v1/meeting_rooms', { meetingroom_name: 'Open', owner_id: owner, meeting_password: '' })).text, /"meeting_password":""/);
+      assert.equal((await admin('POST', '/api/v1/meeting_rooms', { meetingroom_name: 'Eight', owner_id: owner, meeting_password: '12345678' })).status, 200);
+
+      const instant = await admin('POST', '/api/v1/meeting_schedule', { meeting_type: 'instant', meeting_name: 'Now' });
+      assert.match(instant.body.meeting_password, /^[0-9]{8}$/);
+      const start = Date.now() + 86_400_000;
+      const reservation = (meeting_password: string) =>
+        admin('POST', '/api/v1/meeting_schedule', { meeting_type: 'reservation', meeting_name: 'Pin', schedule_start_time: start, schedule_end_time: start + 3_600_000, meeting_password });
+      assertError(await reservation('1234567'), 400, '0x10000001', 'meeting_password');
+      assert.equal((await reservation('12345678')).status, 200);
     });
   });
 }

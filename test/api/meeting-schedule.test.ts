@@ -360,6 +360,26 @@ for (const dialect of testDialects()) {
         assert.match(r.body.errorCode, /^0x1000000[19]$/);
         assert.match(r.body.error, /^meeting_password\b/);
       });
+      it('fewer digits than CONVENE_MIN_PASSCODE_LENGTH (6) → 400 0x10000001 naming meeting_password, for reservations and series', async () => {
+        for (const [path, body] of [
+          ['/api/v1/meeting_schedule', reservationBody('pw short', start, 60, { meeting_password: '12345' })],
+          ['/api/v1/meeting_schedule/recurrence', seriesBody({ name: 'pw short series', type: 'DAILY', start, lastDay: [2030, 2, 8], extra: { meeting_password: '1' } })],
+        ] as const) {
+          assertError(await call(u.olivia, 'POST', path, body), 400, '0x10000001', 'meeting_password');
+        }
+        assert.deepEqual((await list(u.olivia, { filter: 'pw short' })).meeting_schedules, [], 'nothing was created');
+      });
+      it('changing the password to a short one → 400; a short one from before the minimum survives edits that send it back', async () => {
+        const m = await create(u.olivia, reservationBody('pw legacy', start, 60, { meeting_password: '123456' }));
+        assertError(await call(u.olivia, 'POST', `/api/v1/meeting_schedule/${m.reservation_id}`, { meeting_password: '9999' }), 400, '0x10000001', 'meeting_password');
+        // As if stored by an older version (or with a smaller minimum).
+        await t.server.database.db.updateTable('reservations').set({ password: '4711' }).where('id', '=', m.reservation_id).execute();
+        const edited = await ok(call(u.olivia, 'POST', `/api/v1/meeting_schedule/${m.reservation_id}`, { ...reservationBody('pw legacy renamed', start), meeting_password: '4711' }));
+        assert.deepEqual([edited.meeting_name, edited.meeting_password], ['pw legacy renamed', '4711']);
+        const s = await create(u.olivia, seriesBody({ name: 'pw series', type: 'DAILY', start, lastDay: [2030, 2, 8], extra: { meeting_password: '654321' } }));
+        assertError(await call(u.olivia, 'POST', `/api/v1/meeting_schedule/recurrence/${s.recurrence_gid}`, { meeting_password: '77' }), 400, '0x10000001', 'meeting_password');
+        assert.equal((await detail(u.olivia, s.reservation_id)).meeting_password, '654321');
+      });
     });
 
     describe(`create validation [${dialect}]`, () => {

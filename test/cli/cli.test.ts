@@ -330,6 +330,11 @@ function operatorFlow(dialect: TestDialect): void {
           assert.equal(r.code, 2, r.stderr);
           assert.match(r.stderr, /^convene: --password/m);
         });
+        it('room create X --owner alice --password 12345 → exit 2: --password must have at least 6 digits', async () => {
+          const r = await run(['room', 'create', 'X', '--owner', 'alice', '--password', '12345'], env);
+          assert.equal(r.code, 2, r.stderr);
+          assert.match(r.stderr, /^convene: --password: must be at least 6 digits/m);
+        });
         it('room update 123 --name Y (no such number) → exit 2 naming the number', async () => {
           const r = await run(['room', 'update', '123', '--name', 'Y'], env);
           assert.equal(r.code, 2, r.stderr);

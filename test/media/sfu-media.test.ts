@@ -175,6 +175,25 @@ describe('SFU: media between participants, enforced by the host controls', { ski
     for (const viewer of [owner, cy]) await eventually(() => assert.equal(viewer.slots?.content, ''));
   });
 
+  it('when the host lets only hosts share, a guest’s screen reaches nobody although its client keeps sending it; a host’s does', async () => {
+    const [owner, bo, cy] = peers as [WrtcParticipant, WrtcParticipant, WrtcParticipant];
+    await bo.share(true);
+    for (const viewer of [owner, cy]) await eventually(() => assert.equal(viewer.slots?.content, bo.uuid));
+    await host.setSharePolicy(number, 'hosts');
+    for (const viewer of [owner, cy]) await eventually(() => assert.equal(viewer.slots?.content, ''));
+    // Bo's content track is still on its publisher connection: nothing of it arrives on the content slot.
+    const before = (await cy.inbound()).get(cy.layout!.content)?.packets ?? 0;
+    await sleep(1000);
+    assert.equal((await cy.inbound()).get(cy.layout!.content)?.packets ?? 0, before, 'the content slot is silent');
+    await assert.rejects(bo.share(true), (e: unknown) => e instanceof SignalError && e.errorCode === '0x10000006' && /only hosts/.test(e.message));
+    await owner.share(true);
+    await eventually(() => assert.equal(cy.slots?.content, owner.uuid));
+    await eventually(async () => assert.ok(((await cy.inbound()).get(cy.layout!.content)?.packets ?? 0) > before, 'the host’s screen arrives'));
+    await owner.share(false);
+    await bo.share(false);
+    await host.setSharePolicy(number, 'everyone');
+  });
+
   it('refuses a publish offer that is not SDP with a clear error, and the connection stays usable', async () => {
     const bo = peers[1]!;
     await assert.rejects(bo.signal.publish('not an sdp'), (e: unknown) => e instanceof SignalError && e.errorCode === '0x10000001' && /sdp/.test(e.message));

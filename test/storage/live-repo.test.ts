@@ -136,7 +136,7 @@ for (const dialect of testDialects()) {
         assert.equal(b?.password, '');
       });
 
-      it('a room with meetings in it: the room and its meetings not ended, by start; an ended one only sets hadEnded', async () => {
+      it('a room with meetings in it: the room and its meetings not ended, by start; an ended one sets hadEnded and lastEnded', async () => {
         await insertRoom('room-c', '100000003', alice);
         const later = await insertReservation({ meeting_number: '100000003', owner_id: bob, room_id: 'room-c', start_time: T + 2 * HOUR, end_time: T + 3 * HOUR, name: 'Later' });
         const running = await insertReservation({
@@ -154,10 +154,12 @@ for (const dialect of testDialects()) {
           time_to_join: 15,
           call_rate: '1024K',
         });
-        await insertReservation({ meeting_number: '100000003', owner_id: alice, room_id: 'room-c', start_time: T - 2 * HOUR, end_time: T - HOUR });
+        const ended = await insertReservation({ meeting_number: '100000003', owner_id: alice, room_id: 'room-c', start_time: T - 2 * HOUR, end_time: T - HOUR, password: '111222' });
         const found = await directory.lookup('100000003', T);
         assert.equal(found.room?.scheduleId, 'room-c');
         assert.equal(found.hadEnded, true);
+        // The ended one is read in full: its password guards the "expired" answer to guests.
+        assert.deepEqual([found.lastEnded?.scheduleId, found.lastEnded?.password, found.lastEnded?.end], [ended.id, '111222', T - HOUR]);
         assert.deepEqual(found.upcoming, [
           {
             meetingNumber: '100000003',
@@ -242,8 +244,9 @@ for (const dialect of testDialects()) {
       });
 
       it('ended meetings: hadEnded, not upcoming; a meeting ends at its end_time exactly', async () => {
-        await insertReservation({ meeting_number: '100000006', owner_id: bob, start_time: T - HOUR, end_time: T });
-        assert.deepEqual(await directory.lookup('100000006', T), { upcoming: [], hadEnded: true });
+        const ended = await insertReservation({ meeting_number: '100000006', owner_id: bob, start_time: T - HOUR, end_time: T });
+        const found = await directory.lookup('100000006', T);
+        assert.deepEqual({ ...found, lastEnded: found.lastEnded?.scheduleId }, { upcoming: [], hadEnded: true, lastEnded: ended.id });
         const before = await directory.lookup('100000006', T - 1);
         assert.equal(before.hadEnded, false);
         assert.equal(before.upcoming.length, 1);

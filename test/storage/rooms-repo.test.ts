@@ -85,7 +85,7 @@ for (const dialect of testDialects()) {
       const accounts = new KyselyAccountsStore(handle.db, handle.dialect);
       for (const u of Object.values(users)) await accounts.users.insert(u);
       store = new KyselyRoomsStore(handle.db, (db) => new KyselyMeetingNumberRegistry(db, 9, () => clock.now()));
-      service = new RoomsService(store, new KyselyPeopleLookup(handle.db), clock);
+      service = new RoomsService(store, new KyselyPeopleLookup(handle.db), clock, { minPasscodeLength: 6 });
     });
     after(() => closeDatabase?.());
 
@@ -148,6 +148,31 @@ for (const dialect of testDialects()) {
         const rows = await handle.db.selectFrom('reservations').select(['id', 'room_id']).where('id', 'in', [past, ending]).execute();
         assert.deepEqual(rows.map((r) => r.room_id), [null, null]);
       });
+
+      it('releaseUnheld(): frees numbers whose holder is gone, unless a meeting not yet ended uses them; keeps held ones', async () => {
+        const registry = new KyselyMeetingNumberRegistry(handle.db, 9, () => clock.now());
+        const hold = (number: string, kind: string, holder: string) =>
+          handle.db.insertInto('meeting_numbers').values({ number, holder_kind: kind, holder_id: holder, created_at: T }).execute();
+        await store.rooms.insert(room(9, { meetingNumber: '800000009' }));
+        await hold('800000009', 'room', 'room-9'); // a room that exists
+        const kept = await insertReservation(null, T, T + 3600);
+        await handle.db.updateTable('reservations').set({ meeting_number: '800000001' }).where('id', '=', kept).execute();
+        await hold('800000001', 'reservation', kept); // a meeting that exists
+        await hold('800000002', 'reservation', 'deleted-meeting');
+        await hold('800000003', 'series', 'deleted-series');
+        await hold('800000004', 'room', 'deleted-room');
+        await hold('800000005', 'room', 'deleted-busy-room'); // still used by a meeting that has not ended …
+        const busy = await insertReservation(null, T - 3600, T + 1);
+        await handle.db.updateTable('reservations').set({ meeting_number: '800000005' }).where('id', '=', busy).execute();
+        await hold('800000006', 'room', 'deleted-quiet-room'); // … unlike this one, whose meeting has ended
+        const ended = await insertReservation(null, T - 3600, T);
+        await handle.db.updateTable('reservations').set({ meeting_number: '800000006' }).where('id', '=', ended).execute();
+
+        assert.equal(await registry.releaseUnheld(T), 4);
+        const left = await handle.db.selectFrom('meeting_numbers').select('number').where('number', 'like', '80000000%').orderBy('number').execute();
+        assert.deepEqual(left.map((r) => r.number), ['800000001', '800000005', '800000009']);
+        assert.equal(await registry.releaseUnheld(T + 1), 1, 'the busy room\'s number once its meeting has ended');
+      });
     });
 
     describe(`RoomsService [${dialect}]`, () => {
@@ -186,11 +211,24 @@ for (const dialect of testDialects()) {
         await rejectsWith(service.update('system', 'room-nope', { name: 'y' }), 'notFound', /^meeting_room_id/);
       });
 
+      it('a passcode shorter than the minimum (6) is refused on create and when changed; "" and a kept short one pass', async () => {
+        await rejectsWith(service.create('system', { name: 'Short', ownerId: users.owner.id, password: '12345' }), 'input.invalid', /^meeting_password: must be at least 6 digits/);
+        const { room: open } = await service.create('system', { name: 'Open', ownerId: users.owner.id, password: '' });
+        assert.equal(open.password, '');
+        await rejectsWith(service.update('system', open.id, { password: '1234' }), 'input.invalid', /^meeting_password/);
+        // A room from before the minimum keeps its short passcode through edits that send it back.
+        await store.rooms.insert(room(8, { password: '42' }));
+        const { room: kept } = await service.update('system', 'room-8', { name: 'Renamed', password: '42' });
+        assert.deepEqual([kept.name, kept.password], ['Renamed', '42']);
+        const { room: longer } = await service.update('system', 'room-8', { password: '424242' });
+        assert.equal(longer.password, '424242');
+      });
+
       it('forMeeting(): the owner, a MeetingOperator and a SystemAdmin get the room; anyone else permission.denied; unknown notFound', async () => {
-        const { room: r } = await service.create('system', { name: 'Meeting place', ownerId: users.owner.id, password: '2468' });
+        const { room: r } = await service.create('system', { name: 'Meeting place', ownerId: users.owner.id, password: '246802' });
         for (const u of [users.owner, users.operator, users.admin]) {
           const got = await service.forMeeting(caller(u), r.id);
-          assert.deepEqual([got.id, got.meetingNumber, got.password], [r.id, r.meetingNumber, '2468'], u.username);
+          assert.deepEqual([got.id, got.meetingNumber, got.password], [r.id, r.meetingNumber, '246802'], u.username);
         }
         await rejectsWith(service.forMeeting(caller(users.other), r.id), 'permission.denied', /^meeting_room_id/);
         await rejectsWith(service.forMeeting(caller(users.other), 'room-unknown'), 'notFound', /^meeting_room_id/);

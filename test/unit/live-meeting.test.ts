@@ -1,9 +1,11 @@
 /**
  * The live domain's pure parts, without a server: LiveMeeting (admission effects, audio, roster batching, removal),
- * openingAt (which meeting a number opens when), PasscodeGuard (per client, per address, sliding window).
+ * openingAt (which meeting a number opens when), PasscodeGuard (per client, per address, per meeting, over Budgets).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { memoryBudgets } from '../../src/limits/memory-budgets.ts';
 import { DomainError } from '../../src/kernel/domain-error.ts';
 import { LiveMeeting } from '../../src/live/live-meeting.ts';
 import { openingAt } from '../../src/live/meeting-window.ts';
@@ -11,6 +13,7 @@ import type { Delivery } from '../../src/live/notices.ts';
 import { NOT_HOST_MUTED, type Participant } from '../../src/live/participant.ts';
 import { PasscodeGuard } from '../../src/live/passcode-guard.ts';
 import type { NumberLookup, ScheduledMeeting } from '../../src/live/ports.ts';
+import { PromptSlots, TokenBucket } from '../../src/live/signal-limits.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2030, 0, 7, 9, 0, 0);
@@ -68,6 +71,7 @@ function meetingWith(ids: string[], settings: Partial<ScheduledMeeting> = {}): L
 
 const recipients = (d: Delivery): string[] | 'all' | 'hosts' => (d.audience.to === 'some' ? [...d.audience.clientIds].sort() : d.audience.to);
 const kinds = (ds: Delivery[]): string[] => ds.map((d) => d.notice.kind);
+const requestsIn = (ds: Delivery[]): Delivery[] => ds.filter((d) => d.notice.kind === 'unmuteRequests');
 
 describe('LiveMeeting', () => {
   it('admit() of a non-host applies mute upon entry with self-unmute allowed', () => {
@@ -245,13 +249,15 @@ describe('LiveMeeting', () => {
     assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['pin', ['b', 'c', 'h']]]);
   });
 
-  it('remove() of someone with a raised hand updates the hosts’ request list', () => {
+  it('remove() of someone with a raised hand updates the hosts’ request list (with the next roster batch)', () => {
     const m = meetingWith(['a', 'b']);
     m.setHand(m.get('a')!, true);
     m.setHand(m.get('b')!, true);
-    const out = m.remove('a', T0);
-    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['unmuteRequests', 'hosts']]);
-    const n = out[0]!.notice;
+    m.flushRoster();
+    assert.deepEqual(m.remove('a', T0), []);
+    const [out] = requestsIn(m.flushRoster());
+    assert.deepEqual([out!.notice.kind, recipients(out!)], ['unmuteRequests', 'hosts']);
+    const n = out!.notice;
     assert.ok(n.kind === 'unmuteRequests');
     assert.deepEqual(n.requests.map((r) => r.clientId), ['b']);
   });
@@ -290,9 +296,11 @@ describe('LiveMeeting', () => {
     const a = m.get('a')!;
     m.selfMute(a, { audio: true });
     m.setHand(a, true);
-    const out = m.selfMute(a, { audio: false });
+    m.flushRoster();
+    assert.deepEqual(m.selfMute(a, { audio: false }), []);
     assert.equal(a.handRaised, false);
-    assert.deepEqual(kinds(out), ['unmuteRequests']);
+    const [out] = requestsIn(m.flushRoster());
+    assert.ok(out?.notice.kind === 'unmuteRequests' && out.notice.requests.length === 0);
   });
 
   it('allowUnmute() lets a host-muted requester unmute itself', () => {
@@ -300,16 +308,62 @@ describe('LiveMeeting', () => {
     const a = m.get('a')!;
     m.mute([a], false);
     m.setHand(a, true);
+    m.flushRoster();
     const out = m.allowUnmute([a]);
-    assert.deepEqual(kinds(out), ['unmuteAllowed', 'muteLock', 'unmuteRequests']);
+    assert.deepEqual(kinds(out), ['unmuteAllowed', 'muteLock']);
+    assert.equal(requestsIn(m.flushRoster()).length, 1, 'the hosts’ list follows with the roster batch');
     assert.deepEqual(a.hostMute, { muted: true, allowSelfUnmute: true });
     assert.doesNotThrow(() => m.selfMute(a, { audio: false }));
   });
 
   it('setHand() twice with the same value tells the hosts once', () => {
     const m = meetingWith(['a']);
-    assert.equal(m.setHand(m.get('a')!, true).length, 1);
-    assert.deepEqual(m.setHand(m.get('a')!, true), []);
+    m.flushRoster();
+    m.setHand(m.get('a')!, true);
+    assert.equal(requestsIn(m.flushRoster()).length, 1);
+    m.setHand(m.get('a')!, true);
+    assert.deepEqual(m.flushRoster(), []);
+  });
+
+  it('hands raised and lowered many times between two roster batches reach the hosts as one list', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    m.flushRoster();
+    for (let i = 0; i < 100; i++) for (const id of ['a', 'b', 'c']) assert.deepEqual(m.setHand(m.get(id)!, i % 2 === 0), [], 'nothing sent per toggle');
+    m.setHand(m.get('b')!, true);
+    const out = requestsIn(m.flushRoster());
+    assert.equal(out.length, 1);
+    assert.deepEqual(recipients(out[0]!), 'hosts');
+    assert.ok(out[0]!.notice.kind === 'unmuteRequests');
+    assert.deepEqual(out[0]!.notice.requests.map((r) => r.clientId), ['b']);
+  });
+
+  it('share(): everyone may share by default; under "hosts" a non-host is refused and a non-host’s share ends', () => {
+    const m = meetingWith(['a']);
+    const [a, h] = [m.get('a')!, m.get('h')!];
+    assert.equal(m.sharePolicy, 'everyone');
+    m.share(a, true);
+    assert.equal(m.contentOwner, 'a');
+    const out = m.setSharePolicy('hosts');
+    assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['info', 'all']], 'everyone learns the setting');
+    assert.equal(m.contentOwner, null, 'the guest’s share ended');
+    assert.throws(() => m.share(a, true), (e: unknown) => e instanceof DomainError && e.kind === 'operation.forbidden' && /only hosts/.test(e.message));
+    assert.equal(m.contentOwner, null);
+    m.share(h, true);
+    assert.equal(m.contentOwner, 'h');
+    assert.deepEqual(m.setSharePolicy('hosts'), [], 'no change, nothing sent');
+    m.setSharePolicy('everyone');
+    assert.equal(m.contentOwner, 'h', 'a host’s share goes on');
+  });
+
+  it('lockOut() tells the hosts once and is in the welcome of hosts only until it is over', () => {
+    const m = meetingWith(['a']);
+    const out = m.lockOut(T0 + 30 * MIN);
+    assert.deepEqual(out.map((d) => [d.notice, recipients(d)]), [[{ kind: 'passcodeLockout', until: T0 + 30 * MIN }, 'hosts']]);
+    assert.deepEqual(m.lockOut(T0 + 30 * MIN), [], 'told already');
+    assert.equal(m.welcome(m.get('h')!).at(-1)!.kind, 'passcodeLockout');
+    assert.ok(!m.welcome(m.get('a')!).some((n) => n.kind === 'passcodeLockout'));
+    m.lockoutOver(T0 + 30 * MIN);
+    assert.ok(!m.welcome(m.get('h')!).some((n) => n.kind === 'passcodeLockout'));
   });
 
   it('setMeetingPin() tells only viewers without their own pin', () => {
@@ -371,6 +425,17 @@ describe('openingAt()', () => {
     assert.equal(!r.open && r.reason, 'MeetingExpired');
   });
 
+  it('names the meeting a refusal is about (its password guards the answer to guests): the next one, or the last ended', () => {
+    const next = scheduled({ password: '123456' });
+    const early = openingAt(lookup({ upcoming: [next] }), T0 - 31 * MIN);
+    assert.equal(!early.open && early.about, next);
+    const ended = scheduled({ scheduleId: 'old', password: '654321', start: T0 - 120 * MIN, end: T0 - 60 * MIN });
+    const late = openingAt(lookup({ hadEnded: true, lastEnded: ended }), T0);
+    assert.equal(!late.open && late.about, ended);
+    const none = openingAt(lookup(), T0);
+    assert.equal(!none.open && none.about, undefined);
+  });
+
   it('refuses MeetingNoExist for an unknown number', () => {
     const r = openingAt(lookup(), T0);
     assert.equal(!r.open && r.reason, 'MeetingNoExist');
@@ -401,45 +466,68 @@ describe('openingAt()', () => {
   });
 });
 
-describe('PasscodeGuard', () => {
-  const guard = () => new PasscodeGuard({ perClient: 3, perAddress: 5, windowMs: 10 * MIN });
+describe('PasscodeGuard (over memory budgets)', () => {
+  let n = 0;
+  /** Fresh budgets per test. */
+  const guard = (meeting = 50, windowMs = 600_000) => {
+    const name = `guard-test-${++n}`;
+    return new PasscodeGuard({
+      perClient: memoryBudgets({ name: `${name}-c`, points: 3, windowMs }),
+      perAddress: memoryBudgets({ name: `${name}-a`, points: 5, windowMs }),
+      perMeeting: memoryBudgets({ name: `${name}-m`, points: meeting, windowMs }),
+    });
+  };
+  const fail = async (g: PasscodeGuard, m: string, c: string, ip: string) => g.failed(m, c, ip, await g.standing(m, c, ip));
 
-  it('attemptsLeft() counts down per client and meeting', () => {
+  it('counts down per client and meeting; other meetings and clients have their own count', async () => {
     const g = guard();
-    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0), 3);
-    g.recordFailure('m1', 'c1', 'ip1', T0);
-    g.recordFailure('m1', 'c1', 'ip1', T0);
-    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0), 1);
-    g.recordFailure('m1', 'c1', 'ip1', T0);
-    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0), 0);
-    assert.equal(g.attemptsLeft('m2', 'c1', 'ip2', T0), 3, 'another meeting has its own count');
-    assert.equal(g.attemptsLeft('m1', 'c2', 'ip2', T0), 3, 'another client has its own count');
+    assert.deepEqual(await g.standing('m1', 'c1', '192.0.2.1'), { attemptsLeft: 3, lockoutMs: 0 });
+    await fail(g, 'm1', 'c1', '192.0.2.1');
+    assert.equal((await fail(g, 'm1', 'c1', '192.0.2.1')).attemptsLeft, 1);
+    assert.equal((await fail(g, 'm1', 'c1', '192.0.2.1')).attemptsLeft, 0);
+    assert.equal((await g.standing('m2', 'c1', '192.0.2.2')).attemptsLeft, 3, 'another meeting');
+    assert.equal((await g.standing('m1', 'c2', '192.0.2.2')).attemptsLeft, 3, 'another client');
   });
 
-  it('attemptsLeft() is limited per address across client ids and meetings', () => {
+  it('limits an address across client ids and meetings; an IPv6 address counts by its /64', async () => {
     const g = guard();
-    for (let i = 0; i < 5; i++) g.recordFailure(`m${i}`, `c${i}`, 'ip1', T0);
-    assert.equal(g.attemptsLeft('m9', 'fresh', 'ip1', T0), 0);
-    assert.equal(g.attemptsLeft('m9', 'fresh', 'ip2', T0), 3);
+    for (let i = 0; i < 5; i++) await fail(g, `m${i}`, `c${i}`, `2001:db8:1:2::${i + 1}`);
+    assert.equal((await g.standing('m9', 'fresh', '2001:db8:1:2:ffff::9')).attemptsLeft, 0, 'the same /64');
+    assert.equal((await g.standing('m9', 'fresh', '2001:db8:1:3::1')).attemptsLeft, 3, 'another /64');
   });
 
-  it('attemptsLeft() recovers when failures fall out of the window', () => {
-    const g = guard();
-    g.recordFailure('m1', 'c1', 'ip1', T0);
-    g.recordFailure('m1', 'c1', 'ip1', T0 + 5 * MIN);
-    g.recordFailure('m1', 'c1', 'ip1', T0 + 6 * MIN);
-    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0 + 10 * MIN - 1), 0);
-    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0 + 10 * MIN), 1, 'the first failure expired');
-    assert.equal(g.attemptsLeft('m1', 'c1', 'ip1', T0 + 16 * MIN), 3);
+  it('a meeting whose budget many addresses spent is locked out, tripped once, until its window ends', async () => {
+    const g = guard(4, 400);
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await fail(g, 'm1', `c${i}`, `192.0.2.${i + 1}`));
+    assert.deepEqual(results.map((r) => r.tripped), [false, false, false, true, false]);
+    assert.deepEqual(results.map((r) => r.lockoutMs > 0), [false, false, false, true, true]);
+    const fresh = await g.standing('m1', 'new-client', '198.51.100.1');
+    assert.equal(fresh.attemptsLeft, 3, 'a new address still has its own tries …');
+    assert.ok(fresh.lockoutMs > 0 && fresh.lockoutMs <= 400, '… but the meeting is locked out');
+    assert.equal((await g.standing('m2', 'new-client', '198.51.100.1')).lockoutMs, 0, 'other meetings are not');
+    await sleep(450);
+    assert.deepEqual(await g.standing('m1', 'c0', '192.0.2.1'), { attemptsLeft: 3, lockoutMs: 0 }, 'the window ended');
+  });
+});
+
+describe('signalling limits: TokenBucket, PromptSlots', () => {
+  it('TokenBucket gives `burst` at once, then `perSecond` on average', () => {
+    const bucket = new TokenBucket(10, 5, 0);
+    assert.deepEqual(Array.from({ length: 6 }, () => bucket.take(0)), [true, true, true, true, true, false]);
+    assert.equal(bucket.take(50), false, 'half a token after 50 ms');
+    assert.equal(bucket.take(100), true, 'one after 100 ms');
+    assert.equal(bucket.take(100), false);
+    assert.deepEqual(Array.from({ length: 6 }, () => bucket.take(10_000)), [true, true, true, true, true, false], 'never more than the burst');
   });
 
-  it('prune() forgets expired failures and keeps fresh ones', () => {
-    const g = guard();
-    g.recordFailure('m1', 'c1', 'ip1', T0);
-    g.recordFailure('m1', 'c2', 'ip2', T0 + 8 * MIN);
-    g.prune(T0 + 10 * MIN);
-    const map = (g as unknown as { failures: Map<string, number[]> }).failures;
-    assert.deepEqual([...map.keys()].sort(), ['a:ip2', 'c:m1:c2']);
-    assert.equal(g.attemptsLeft('m1', 'c2', 'ip2', T0 + 10 * MIN), 2);
+  it('PromptSlots holds at most `max` per address, an IPv6 /64 counting as one', () => {
+    const slots = new PromptSlots(2);
+    assert.equal(slots.take('2001:db8::1'), true);
+    assert.equal(slots.take('2001:db8::2'), true);
+    assert.equal(slots.take('2001:db8:0:0:ffff::3'), false, 'the same /64');
+    assert.equal(slots.take('192.0.2.1'), true, 'another address');
+    slots.release('2001:db8::1');
+    assert.equal(slots.take('2001:db8::9'), true);
   });
 });

@@ -28,6 +28,7 @@ const pub = (id: string, over: Partial<MediaParticipant> = {}): MediaParticipant
   publishesContent: false,
   audioAllowed: true,
   videoAllowed: true,
+  contentAllowed: true,
   ...over,
 });
 const viewer = (id: string, over: Partial<Viewer> = {}): Viewer => ({ id, pin: null, maxViews: 9, ...over });
@@ -164,6 +165,21 @@ describe('decideForwarding()', () => {
     inp.participants[1]!.publishesContent = true;
     const plan = decideForwarding(inp);
     assert.deepEqual([plan.get('a')!.content, plan.get('b')!.content, plan.get('c')!.content], ['b', null, 'b']);
+  });
+
+  it('decideForwarding() forwards no screen of a participant the share policy does not allow, even as the content owner', () => {
+    const inp = input(['host', 'guest', 'c'], { meeting: { lecturer: null, meetingPin: null, contentOwner: 'guest' } });
+    inp.participants[1]!.publishesContent = true;
+    inp.participants[1]!.contentAllowed = false;
+    const plan = decideForwarding(inp);
+    assert.deepEqual([plan.get('host')!.content, plan.get('c')!.content], [null, null]);
+    // The same participant allowed again (the host chose "everyone"): its screen reaches the others.
+    inp.participants[1]!.contentAllowed = true;
+    const allowed = decideForwarding(inp, plan);
+    assert.deepEqual([allowed.get('host')!.content, allowed.get('c')!.content], ['guest', 'guest']);
+    assert.deepEqual(diff(allowed, decideForwarding({ ...inp, participants: inp.participants.map((p) => ({ ...p, contentAllowed: p.id !== 'guest' })) }, allowed)).get('c')!.emptied, [
+      { kind: 'content', slot: 0, from: 'guest', to: null },
+    ]);
   });
 
   it('decideForwarding() with a previous plan keeps sources in their slots when the ranking reorders', () => {

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { instantMeeting } from '../support/live.ts';
+import { JoinError } from '../../sdk/signal-client.ts';
+import { instantMeeting, signalFor } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -335,5 +336,204 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
     assert.equal(await guest.isVisible('#end-sign-in'), true);
     for (const page of [guest, host]) assert.equal(await page.evaluate(() => (globalThis as unknown as { peerConnections: number }).peerConnections), 0, 'no peer connection without media');
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('browser app: devices that open late, the meeting link, host settings', { skip: HAVE_CHROMIUM || REQUIRE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)` }, () => {
+  let t: TestServer;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  let meeting: { number: string; password: string; key: string };
+  let hostToken = '';
+  let host: Page;
+  let guest: Page;
+
+  /** A page; `slowDevicesMs` delays every getUserMedia by that long (a slow camera, a permission prompt answered late). */
+  const newPage = async (label: string, slowDevicesMs = 0): Promise<Page> => {
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+    context.setDefaultTimeout(WAIT_MS);
+    contexts.push(context);
+    if (slowDevicesMs > 0) {
+      await context.addInitScript((ms: number) => {
+        const media = (globalThis as unknown as { navigator: { mediaDevices: { getUserMedia(c: unknown): Promise<unknown> } } }).navigator.mediaDevices;
+        const open = media.getUserMedia.bind(media);
+        media.getUserMedia = (c) => new Promise((r) => setTimeout(r, ms)).then(() => open(c));
+      }, slowDevicesMs);
+    }
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
+    return page;
+  };
+
+  before(async () => {
+    assert.ok(HAVE_CHROMIUM, `CONVENE_REQUIRE_CHROMIUM=1 but Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+    t = await startTestServer('sqlite', { CONVENE_PASSCODE_FAILURES_PER_MEETING: '3', CONVENE_LOG_LEVEL: 'warn' });
+    await t.createUser(HOST.username, HOST.password);
+    hostToken = await t.signIn(HOST.username, HOST.password, 'test-setup');
+    const created = await instantMeeting(t, hostToken, 'test-setup', 'Late devices');
+    meeting = { number: created.meeting_number, password: created.meeting_password, key: created.key };
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('Join pressed before a slow camera and microphone have opened: the ticked boxes hold once they open', async () => {
+    host = await newPage('host', 2500);
+    await host.goto(`${t.url}/app/`);
+    await host.locator('body[data-ready="true"]').waitFor();
+    // Still opening: the boxes are ticked (the default), the preview not ready.
+    assert.equal(await host.getAttribute('#preview', 'data-state'), 'opening');
+    assert.equal(await host.isChecked('#join-mic'), true);
+    assert.equal(await host.isChecked('#join-camera'), true);
+    await host.fill('#meeting-number', meeting.number);
+    await host.fill('#display-name', 'Hana Host');
+    await host.click('#sign-in summary');
+    await host.fill('#username', HOST.username);
+    await host.fill('#password', HOST.password);
+    await host.click('#join-button');
+    await host.locator('#meeting-screen').waitFor();
+    const self = host.locator('#roster li[data-role="host"]', { hasText: 'Hana Host' });
+    await self.waitFor();
+    assert.equal(await self.getAttribute('data-audio-muted'), 'false', 'joined with the microphone on');
+    assert.equal(await self.locator('.cam').getAttribute('data-muted'), 'false', 'joined with the camera on');
+    assert.equal(await host.getAttribute('#mic', 'data-muted'), 'false');
+    assert.equal(await host.getAttribute('#camera', 'data-muted'), 'false');
+  });
+
+  it('a box unticked while the devices open keeps that device off', async () => {
+    const page = await newPage('late guest', 2500);
+    await page.goto(`${t.url}/app/`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.fill('#meeting-number', meeting.number);
+    await page.fill('#display-name', 'Camera Shy');
+    await page.fill('#passcode', meeting.password);
+    await page.uncheck('#join-camera');
+    await page.click('#join-button');
+    const self = host.locator('#roster li', { hasText: 'Camera Shy' });
+    await self.waitFor();
+    // (Its microphone follows the meeting's mute upon entry, which instant meetings have.)
+    assert.equal(await self.locator('.cam').getAttribute('data-muted'), 'true');
+    await page.click('#leave');
+    await page.locator('#end-screen[data-reason="StatusOk"]').waitFor();
+  });
+
+  it('wrong passwords spend the meeting’s budget: the host sees it; a guest from the meeting link still gets in without being asked', async () => {
+    for (let i = 0; i < 3; i++) {
+      const c = signalFor(t);
+      await c.join({ meeting_number: meeting.number, client_id: `guesser-${i}`, display_name: 'X', passcode: '999999999' }).catch(() => undefined);
+    }
+    const badge = host.locator('#lockout-badge');
+    await badge.waitFor();
+    assert.match(await badge.innerText(), /Password closed until/);
+    // The password alone no longer works …
+    const byNumber = await signalFor(t)
+      .join({ meeting_number: meeting.number, client_id: 'late-by-number', display_name: 'L', passcode: meeting.password })
+      .catch((e: unknown) => e);
+    assert.ok(byNumber instanceof JoinError && byNumber.reason === 'PasscodeTooManyRetries', String(byNumber));
+    // … the link does: the app sends its key.
+    guest = await newPage('guest');
+    await guest.goto(`${t.url}/app/#key=${meeting.key}`);
+    await guest.locator('body[data-ready="true"]').waitFor();
+    await guest.fill('#display-name', 'Gina Guest');
+    await guest.click('#join-button');
+    await guest.locator('#meeting-screen').waitFor();
+    await host.locator('#roster li[data-role="guest"]', { hasText: 'Gina Guest' }).waitFor();
+    assert.equal(await guest.locator('#lockout-badge').isVisible(), false, 'only hosts are told');
+  });
+
+  it('the host lets only hosts share their screen: the guest’s Share button is withdrawn, and given back', async () => {
+    assert.equal(await guest.getAttribute('#share', 'data-allowed'), 'true');
+    await host.check('#share-hosts-only');
+    await guest.locator('#share[data-allowed="false"]').waitFor({ state: 'attached' });
+    assert.equal(await host.getAttribute('#share', 'data-allowed'), 'true', 'hosts still may');
+    await host.uncheck('#share-hosts-only');
+    await guest.locator('#share[data-allowed="true"]').waitFor({ state: 'attached' });
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('meeting link page /j/{key} as a reader sees it', { skip: HAVE_CHROMIUM || REQUIRE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)` }, () => {
+  const HOUR = 3_600_000;
+  const ZONE = 'Asia/Tokyo';
+  let t: TestServer;
+  let browser: Browser | undefined;
+  let token = '';
+  before(async () => {
+    assert.ok(HAVE_CHROMIUM, `CONVENE_REQUIRE_CHROMIUM=1 but Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+    t = await startTestServer('sqlite');
+    token = await t.adminToken();
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const meetingKey = async (body: Record<string, unknown>) => {
+    const r = await t.call('POST', '/api/v1/meeting_schedule', { query: { client_id: 'admin-console', token }, body });
+    assert.equal(r.status, 200, r.text);
+    return { id: String(r.body.reservation_id), key: String(r.body.meetingInfoKey), start: Number(r.body.schedule_start_time), end: Number(r.body.schedule_end_time) };
+  };
+  /** The start and end as the page shows them, in Tokyo, with or without its script. */
+  const shown = async (key: string, javaScriptEnabled = true) => {
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true, timezoneId: ZONE, locale: 'en-US', javaScriptEnabled });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/j/${key}`);
+      return { start: await page.locator('time[data-part="start"]').innerText(), end: await page.locator('time[data-part="end"]').innerText() };
+    } finally {
+      await context.close();
+    }
+  };
+  const tokyoDay = (ms: number) => new Intl.DateTimeFormat('en-US', { timeZone: ZONE, month: 'long', day: 'numeric' }).format(ms);
+  const MONTHS = /January|February|March|April|May|June|July|August|September|October|November|December/;
+
+  it('a 24-hour instant meeting shows the end with its date (local time, and the UTC text without JavaScript)', async () => {
+    const m = await meetingKey({ meeting_type: 'instant', meeting_name: 'All day' });
+    assert.equal(m.end - m.start, 24 * HOUR);
+    const local = await shown(m.key);
+    assert.ok(local.start.includes(tokyoDay(m.start)), local.start);
+    assert.ok(local.end.includes(tokyoDay(m.end)), `the end names its own day: ${local.start} – ${local.end}`);
+    const utc = await shown(m.key, false);
+    assert.ok(utc.end.startsWith(new Date(m.end).toISOString().slice(0, 10)), `${utc.start} – ${utc.end}`);
+  });
+
+  it('a meeting within one day shows the end as a time only; one crossing local midnight shows the end date', async () => {
+    // Tomorrow 01:00–02:00 UTC = 10:00–11:00 in Tokyo: one day everywhere.
+    const day = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
+    const sameDay = await meetingKey({ meeting_type: 'reservation', meeting_name: 'Morning', schedule_start_time: day + HOUR, schedule_end_time: day + 2 * HOUR });
+    const local = await shown(sameDay.key);
+    assert.ok(local.start.includes(tokyoDay(sameDay.start)), local.start);
+    assert.doesNotMatch(local.end, MONTHS, `${local.start} – ${local.end}`);
+    assert.match(local.end, /\d\d:\d\d/);
+    assert.match((await shown(sameDay.key, false)).end, /^\d\d:\d\d UTC$/);
+    // 14:30–15:30 UTC = 23:30–00:30 in Tokyo: the same day in UTC, two days for the reader.
+    const late = await meetingKey({ meeting_type: 'reservation', meeting_name: 'Late', schedule_start_time: day + 14.5 * HOUR, schedule_end_time: day + 15.5 * HOUR });
+    const crossing = await shown(late.key);
+    assert.ok(crossing.end.includes(tokyoDay(late.end)), `${crossing.start} – ${crossing.end}`);
+    assert.match((await shown(late.key, false)).end, /^\d\d:\d\d UTC$/);
+  });
+
+  it('a replaced link says so, on its page and in the browser app: ask the organiser for the current link', async () => {
+    const m = await meetingKey({ meeting_type: 'instant', meeting_name: 'Replaced' });
+    const renewed = await t.call('POST', `/api/v1/meeting_schedule/${m.id}/new_link`, { query: { client_id: 'admin-console', token } });
+    assert.equal(renewed.status, 200, renewed.text);
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/j/${m.key}`);
+      assert.match(await page.locator('main').innerText(), /replaced its link[\s\S]*ask the organiser for the current link/);
+      await page.goto(`${t.url}/app/#key=${m.key}`);
+      const note = page.locator('#join-meeting.error');
+      await note.waitFor();
+      assert.match(await note.innerText(), /replaced its link\. Ask the organiser for the current link/);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -5,7 +5,8 @@
  * anything itself, so the enforcement rules live here, tested without media.
  *
  * Enforcement: a participant whose audio (video) is not allowed — host-muted, or self-muted — is never a source of an
- * audio (video) slot, whatever its client sends.
+ * audio (video) slot, whatever its client sends; a participant whose screen share is not allowed (the meeting lets
+ * only hosts share) is never the source of the content slot, even when named as the content owner.
  *
  * Audio: top-N slots, not "every allowed publisher". Each viewer gets `audioSlots` (default 3) audio streams, filled
  * with the active speakers, then the recent speakers, then join order. Why:
@@ -36,6 +37,8 @@ export interface MediaParticipant {
   /** False when host-muted (and not yet allowed and self-unmuted) or self-muted. */
   audioAllowed: boolean;
   videoAllowed: boolean;
+  /** False when the meeting's share policy does not let this participant share its screen. */
+  contentAllowed: boolean;
 }
 
 export interface MeetingFocus {
@@ -89,7 +92,8 @@ export function decideForwarding(input: ForwardingInput, previous?: ForwardingPl
   const visible = ranked.filter((id) => videoOk(byId.get(id)));
   const audioCount = input.audioSlots ?? DEFAULT_AUDIO_SLOTS;
   const { lecturer, meetingPin, contentOwner = null } = input.meeting;
-  const sharing = contentOwner !== null && byId.get(contentOwner)?.publishesContent === true ? contentOwner : null;
+  const owner = contentOwner === null ? undefined : byId.get(contentOwner);
+  const sharing = owner !== undefined && owner.publishesContent && owner.contentAllowed ? owner.id : null;
 
   const plan = new Map<string, ViewerForwarding>();
   for (const viewer of input.viewers) {

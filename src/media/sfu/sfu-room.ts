@@ -141,6 +141,7 @@ export class SfuRoom {
         publishesContent: sources?.has('content') === true,
         audioAllowed: p.audio,
         videoAllowed: p.video,
+        contentAllowed: p.content,
       };
     });
     const viewers = this.policy.participants.filter((p) => this.peers.get(p.id)?.subscribed).map((p) => ({ id: p.id, pin: p.pin, maxViews: p.maxViews }));
