@@ -15,6 +15,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 import { selectTestFiles, type TestSelection } from './test-files.ts';
@@ -35,7 +36,7 @@ try {
   const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => { close(): void };
   new Database(':memory:').close();
 } catch (error) {
-  console.error(`npm test: better-sqlite3 does not load on Node ${process.version}; run \`npm rebuild better-sqlite3\` with this Node.`);
+  console.error(`npm test: better-sqlite3 does not load on Node ${process.version}: rebuild it for this Node (\`npm rebuild better-sqlite3\`; for Node 24, scripts/node24.sh does it)`);
   console.error(String((error as Error).message).split('\n')[0]);
   process.exit(1);
 }
@@ -62,16 +63,23 @@ const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.e
     child.on('exit', (code) => resolve(code ?? 1));
   });
 };
-const testArgs = (list: string[]) => ['--import', 'tsx', '--test', '--test-reporter=spec', ...list];
+/**
+ * Test files run at once, each in its own process (CONVENE_TEST_CONCURRENCY overrides). Node's default, one fewer than
+ * the cores, runs them one by one on CI's 2 cores although most of them wait on servers, PostgreSQL and child processes
+ * much of the time. At most 8: each file's servers may hold 10 PostgreSQL connections and the cluster allows 200.
+ * The media files always run one by one: real-time audio and video should not compete for the CPU.
+ */
+const concurrency = Number(process.env.CONVENE_TEST_CONCURRENCY) || Math.min(8, Math.max(2, availableParallelism()));
+const testArgs = (list: string[], parallel: number) => ['--import', 'tsx', '--test', `--test-concurrency=${parallel}`, '--test-reporter=spec', ...list];
 
-let status = files.length > 0 ? await run(process.execPath, testArgs(files), { ...process.env, ...(pg ? { CONVENE_TEST_PG_URL: pg.url } : {}) }) : 0;
+let status = files.length > 0 ? await run(process.execPath, testArgs(files, concurrency), { ...process.env, ...(pg ? { CONVENE_TEST_PG_URL: pg.url } : {}) }) : 0;
 pg?.stop();
 
 if (mediaFiles.length > 0) {
   const isolated = process.getuid?.() === 0 && (await run('unshare', ['-n', 'true'])) === 0;
   if (isolated) {
     console.log('# media tests: in a network namespace with only lo (unshare -n)');
-    const inner = [process.execPath, ...testArgs(mediaFiles)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const inner = [process.execPath, ...testArgs(mediaFiles, 1)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const mediaStatus = await run('unshare', ['-n', 'bash', '-c', `ip link set lo up && exec ${inner}`]);
     status ||= mediaStatus;
   } else if (process.env.CONVENE_REQUIRE_MEDIA === '1') {
