@@ -12,7 +12,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import type { RestClient } from '../../sdk/rest-client.ts';
 import { instantMeeting, restFor } from '../support/live.ts';
 import { eventually as poll, sleep } from '../support/eventually.ts';
-import { mediaWorkerPids, NOT_ISOLATED, onlyLoopback, startMediaServer } from '../support/media.ts';
+import { mediaWorkerPids, skipUnlessIsolated, startMediaServer } from '../support/media.ts';
 import type { TestServer } from '../support/server.ts';
 
 const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -49,7 +49,7 @@ function speechLikeWav(): Buffer {
   }
   return wav;
 }
-const skip = !onlyLoopback() ? NOT_ISOLATED : HAVE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
+const skip = skipUnlessIsolated() || (HAVE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
 
 /** Polls until `check` passes (the media and the page need a moment). */
 const eventually = (check: () => Promise<void>, timeoutMs = WAIT_MS) => poll(check, timeoutMs, 250);

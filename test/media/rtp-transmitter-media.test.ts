@@ -21,7 +21,7 @@ import { RtpTransmitter } from '../../src/media/sfu/rtp-transmitter.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/sfu/srtp-seal.ts';
 import { preferSrtpProfiles } from '../../src/media/sfu/werift-wire.ts';
 import { eventually } from '../support/eventually.ts';
-import { NOT_ISOLATED, onlyLoopback } from '../support/media.ts';
+import { skipUnlessIsolated } from '../support/media.ts';
 
 const ICE = { address: '127.0.0.1', portMin: 0, portMax: 0 };
 
@@ -74,7 +74,7 @@ for (const [name, profiles] of [
   ['AES-CM (the SFU’s preference)', [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM]],
   ['AES-GCM', [SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80]],
 ] as const) {
-  describe(`SFU send path to a real WebRTC receiver: ${name}`, { skip: onlyLoopback() ? false : NOT_ISOLATED }, () => {
+  describe(`SFU send path to a real WebRTC receiver: ${name}`, { skip: skipUnlessIsolated() }, () => {
     it('delivers every packet as sent, across a sequence rollover, with MID and abs-send-time; answers a NACK; sends reports', async () => {
       const l = await link([...profiles]);
       links.push(l);

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RestClient } from '../../sdk/rest-client.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
 import { eventually, sleep } from '../support/eventually.ts';
-import { mediaWorkerPids, NOT_ISOLATED, onlyLoopback, startMediaServer } from '../support/media.ts';
+import { mediaWorkerPids, skipUnlessIsolated, startMediaServer } from '../support/media.ts';
 import { SignalError } from '../../sdk/signal-client.ts';
 import type { TestServer } from '../support/server.ts';
 import { WrtcParticipant, type SlotStats } from '../support/wrtc-peer.ts';
@@ -30,7 +30,7 @@ async function flow(viewer: WrtcParticipant, kind: 'audio' | 'video', from: stri
   return [a, await count()];
 }
 
-describe('SFU: media between participants, enforced by the host controls', { skip: onlyLoopback() ? false : NOT_ISOLATED }, () => {
+describe('SFU: media between participants, enforced by the host controls', { skip: skipUnlessIsolated() }, () => {
   let t: TestServer;
   let number = '';
   let passcode = '';
