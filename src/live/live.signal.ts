@@ -69,11 +69,11 @@ export class SocketFanout implements Fanout {
 
   deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void {
     if (isPerViewer(notice)) {
-      for (const p of recipients) this.sendText(p, JSON.stringify(renderNotice(notice, meeting, p, this.links)));
+      for (const p of recipients) this.sendText(p, JSON.stringify(renderNotice(notice, p, this.links)));
       return;
     }
     // Same event for everyone: serialised once however many receive it.
-    const text = JSON.stringify(renderNotice(notice, meeting, recipients[0]!, this.links));
+    const text = JSON.stringify(renderNotice(notice, recipients[0]!, this.links));
     for (const p of recipients) this.sendText(p, text);
   }
 
