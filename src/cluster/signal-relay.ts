@@ -29,7 +29,8 @@ export const NODE_LOST_CLOSE = 1012;
  */
 export function relaySignal(
   client: WebSocket,
-  firstFrame: string,
+  /** The frames the participant sent before the relay was set up (its join or resume first). */
+  frames: readonly string[],
   target: RelayTarget,
   meetingNumber: string,
   clientAddress: string,
@@ -66,7 +67,7 @@ export function relaySignal(
   client.on('error', () => upstream.terminate());
   return new Promise<void>((resolve, reject) => {
     upstream.once('open', () => {
-      upstream.send(firstFrame);
+      for (const frame of frames) upstream.send(frame);
       for (const frame of early.splice(0)) upstream.send(frame.data, { binary: frame.binary });
       resolve();
     });

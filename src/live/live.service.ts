@@ -268,7 +268,7 @@ export class LiveService {
     if (existing) {
       existing.connected = true;
       existing.address = req.address;
-      existing.resumeToken = newResumeToken();
+      existing.resumeToken = newResumeToken(meeting.meetingNumber);
       if (existing.displayName !== req.displayName) this.apply(meeting, meeting.rename(existing, req.displayName));
       return { kind: 'joined', meeting, participant: existing, replaced: true };
     }
@@ -288,7 +288,7 @@ export class LiveService {
       address: req.address,
       connected: true,
       disconnectedAt: 0,
-      resumeToken: newResumeToken(),
+      resumeToken: newResumeToken(meeting.meetingNumber),
       attendanceId: randomUUID(),
     };
     this.apply(meeting, meeting.admit(participant, now));
@@ -319,14 +319,14 @@ export class LiveService {
 
   /** A new connection taking back a place held since its connection dropped. */
   resume(resumeToken: string, address: string): { meeting: LiveMeeting; participant: Participant } | undefined {
-    for (const meeting of this.meetings.values()) {
-      for (const p of meeting.participants.values()) {
-        if (p.resumeToken === resumeToken) {
-          p.connected = true;
-          p.address = address;
-          p.resumeToken = newResumeToken();
-          return { meeting, participant: p };
-        }
+    const meeting = this.meetings.get(meetingOfResumeToken(resumeToken));
+    if (!meeting) return undefined;
+    for (const p of meeting.participants.values()) {
+      if (p.resumeToken === resumeToken) {
+        p.connected = true;
+        p.address = address;
+        p.resumeToken = newResumeToken(meeting.meetingNumber);
+        return { meeting, participant: p };
       }
     }
     return undefined;
@@ -441,7 +441,17 @@ export class LiveService {
   }
 }
 
-const newResumeToken = (): string => randomBytes(24).toString('base64url');
+/**
+ * A resume token names its meeting ("{meeting number}.{random}"): a resume is routed to the meeting's node (and found
+ * there) by the token alone, without scanning every meeting.
+ */
+const newResumeToken = (meetingNumber: string): string => `${meetingNumber}.${randomBytes(24).toString('base64url')}`;
+
+/** The meeting number a resume token names ('' for a token of another form). */
+export const meetingOfResumeToken = (token: string): string => {
+  const dot = token.indexOf('.');
+  return dot > 0 ? token.slice(0, dot) : '';
+};
 
 /** Does `key` open this meeting's link (its own, or its series')? Compared in constant time: it is a credential. */
 function holdsLink(key: string | undefined, meeting: ScheduledMeeting): boolean {

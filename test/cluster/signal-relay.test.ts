@@ -48,7 +48,7 @@ async function relayNode(target: () => { address: string; certPem: string }, sec
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws) => {
     ws.once('message', (first) => {
-      relaySignal(ws, String(first), { nodeId: 'node-b', ...target() }, '123456789', '198.51.100.7', {
+      relaySignal(ws, [String(first)], { nodeId: 'node-b', ...target() }, '123456789', '198.51.100.7', {
         nodeId: 'node-a', secret, maxBuffered: 1 << 20, connectTimeoutMs: 2000,
       }).catch(() => {});
     });
