@@ -15,8 +15,8 @@ export interface NodeInfo extends NodeLoad {
   startedAt: number;
   /** A draining node (SIGTERM, rolling restart) takes no new meetings. */
   draining: boolean;
-  /** SHA-256 fingerprint of the node's TLS certificate, so nodes can check each other's self-signed certificates. */
-  certFingerprint: string;
+  /** The node's TLS certificate (PEM): the one other nodes accept from its address (certificates may be self-signed). */
+  certPem: string;
 }
 
 export interface RegistryOptions {

@@ -8,7 +8,7 @@ import type { RedisLink } from './redis.ts';
 const PLACE = `
 local current = redis.call('GET', KEYS[1])
 if current and current ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. current) == 1 then return {current, ''} end
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 if current == ARGV[1] then return {ARGV[1], ''} end
 return {ARGV[1], current or ''}
 `;
@@ -19,11 +19,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-/** Writes the placement unless another live node holds it; returns the holder. */
+/** Writes (or renews) the placement unless another live node holds it; returns the holder. */
 const REASSERT = `
 local current = redis.call('GET', KEYS[1])
 if current and current ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. current) == 1 then return current end
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return ARGV[1]
 `;
 
@@ -33,9 +33,16 @@ export interface Placed {
   replaced: string;
 }
 
-/** Which node holds which live meeting, in Redis (`meeting:{number}` → node id). */
+/**
+ * Which node holds which live meeting, in Redis (`meeting:{number}` → node id). A placement expires after `ttlMs`
+ * unless its node renews it (`reassert`, with every lease renewal, for the meetings it has live): a meeting placed for a
+ * join that was then refused leaves nothing behind for long.
+ */
 export class MeetingPlacement {
-  constructor(private readonly redis: RedisLink) {}
+  constructor(
+    private readonly redis: RedisLink,
+    private readonly ttlMs = 60_000,
+  ) {}
 
   private key(meetingNumber: string): string {
     return `${this.redis.prefix}meeting:${meetingNumber}`;
@@ -51,7 +58,7 @@ export class MeetingPlacement {
 
   /** Places the meeting on `candidate` unless a live node already holds it (atomic: racing nodes agree on one). */
   async place(meetingNumber: string, candidate: string): Promise<Placed> {
-    const [nodeId, replaced] = (await this.redis.command.eval(PLACE, 1, this.key(meetingNumber), candidate, `${this.redis.prefix}node:`)) as [string, string];
+    const [nodeId, replaced] = (await this.redis.command.eval(PLACE, 1, this.key(meetingNumber), candidate, `${this.redis.prefix}node:`, String(this.ttlMs))) as [string, string];
     return { nodeId, replaced };
   }
 
@@ -60,16 +67,19 @@ export class MeetingPlacement {
   }
 
   /**
-   * After Redis lost its data (a restart without persistence), writes this node's meetings back. Returns the meetings
-   * another live node took meanwhile: this node must end them so their participants reconnect to that node.
+   * Renews this node's placements of its live meetings, and writes them back after Redis lost its data (a restart
+   * without persistence). Returns the meetings another live node holds meanwhile: this node must end them so their
+   * participants reconnect to that node.
    */
   async reassert(meetingNumbers: readonly string[], nodeId: string): Promise<string[]> {
-    const lost: string[] = [];
-    for (const n of meetingNumbers) {
-      const holder = (await this.redis.command.eval(REASSERT, 1, this.key(n), nodeId, `${this.redis.prefix}node:`)) as string;
-      if (holder !== nodeId) lost.push(n);
-    }
-    return lost;
+    if (meetingNumbers.length === 0) return [];
+    const pipeline = this.redis.command.pipeline();
+    for (const n of meetingNumbers) pipeline.eval(REASSERT, 1, this.key(n), nodeId, `${this.redis.prefix}node:`, String(this.ttlMs));
+    const results = (await pipeline.exec()) ?? [];
+    return meetingNumbers.filter((_, i) => {
+      const [err, holder] = results[i] ?? [new Error('no answer'), undefined];
+      return !err && holder !== nodeId;
+    });
   }
 }
 

@@ -22,7 +22,7 @@ describe('cluster parts over a real Redis', { skip }, () => {
   };
   const node = async (id: string, leaseMs = 600, load = { meetings: 0, participants: 0, mediaCpu: 0 }) => {
     const registry = new NodeRegistry(await link(), {
-      self: { id, address: `https://${id}.test:7443`, startedAt: Date.now(), certFingerprint: '' },
+      self: { id, address: `https://${id}.test:7443`, startedAt: Date.now(), certPem: '' },
       leaseMs,
       load: () => load,
       onError: quiet,
@@ -74,7 +74,7 @@ describe('cluster parts over a real Redis', { skip }, () => {
 
   it('chooseNode() takes the least loaded node that is not draining', () => {
     const n = (id: string, participants: number, meetings: number, draining = false) => ({
-      id, address: '', startedAt: 0, certFingerprint: '', participants, meetings, mediaCpu: 0, draining,
+      id, address: '', startedAt: 0, certPem: '', participants, meetings, mediaCpu: 0, draining,
     });
     assert.equal(chooseNode([n('a', 100, 2), n('b', 10, 1), n('c', 0, 0, true)])?.id, 'b');
     assert.equal(chooseNode([n('c', 0, 0, true)]), undefined);
@@ -126,7 +126,7 @@ describe('CallLedger: the licence counted for the cluster', { skip }, () => {
       const link = await connectRedis(redis.url, 'lic:', quiet);
       links.push(link);
       const registry = new NodeRegistry(link, {
-        self: { id, address: '', startedAt: 0, certFingerprint: '' },
+        self: { id, address: '', startedAt: 0, certPem: '' },
         leaseMs: 500,
         load: () => ({ meetings: 0, participants: 0, mediaCpu: 0 }),
         onError: quiet,
