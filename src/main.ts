@@ -26,6 +26,7 @@ import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
+import { LocalCallCapacity } from './live/call-capacity.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges } from './observability/metrics.ts';
 import { LiveMedia } from './live/live-media.ts';
@@ -114,6 +115,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       perMeeting: budgets({ name: 'passcode-meeting', points: config.passcodeFailuresPerMeeting, windowMs: config.passcodeMeetingWindowSeconds * 1000 }),
     }),
     probes: new NumberProbes(budgets({ name: 'unknown-number', points: config.unknownNumbersPerAddress, windowMs: PROBE_WINDOW_MS })),
+    calls: new LocalCallCapacity(config.maxCalls),
   };
   const fanout = new SocketFanout(links);
   const live = new LiveService(
@@ -123,7 +125,6 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     fanout,
     clock,
     {
-      maxCalls: config.maxCalls,
       maxParticipantsPerMeeting: config.maxParticipantsPerMeeting,
       endGraceMs: config.endGraceSeconds * 1000,
       emptyTimeoutMs: config.emptyMeetingSeconds * 1000,
@@ -152,7 +153,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
-  systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => 0 } }, authenticate);
+  systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => 0 } }, authenticate);
 
   let plain: Server | undefined;
   return {

@@ -89,3 +89,16 @@ export interface SessionHistory {
   /** Newest first. */
   list(meetingNumber: string, limit: number): Promise<SessionRecord[]>;
 }
+
+/**
+ * The licence's concurrent calls (CONVENE_MAX_CALLS): every participant holding a place holds one call. Counted by this
+ * node alone, or for a whole cluster (src/cluster/call-ledger.ts) so that the licence is the cluster's.
+ */
+export interface CallCapacity {
+  /** Reserves a call for a joining participant; false when the licence is used up. */
+  reserve(): Promise<boolean>;
+  /** Gives a call back (a refused join's reservation, or a participant who left). */
+  release(): void;
+  /** Calls in use where this capacity counts (this node, or the cluster). */
+  inUse(): Promise<number>;
+}
