@@ -31,7 +31,8 @@ const adminView = (user: User): Static<typeof ops.AdminUserView> => ({
   role: [user.role],
   security_level: user.securityLevel,
   locked: user.locked,
-  frozen_until: user.frozenUntil > Date.now() ? user.frozenUntil : 0,
+  // UsersService has already cleared a freeze that ended (by the server's clock).
+  frozen_until: user.frozenUntil,
   created_time: user.createdAt,
 });
 

@@ -39,14 +39,21 @@ export class UsersService {
     return { ...page, pageSize };
   }
 
+  /** Every account, as administrators see it (a freeze that has run out by the server's clock reads as none). */
   async list(caller: Caller, paging: Paging): Promise<UserPage & { pageSize: number }> {
     this.requireAdmin(caller);
-    return this.page(paging);
+    const page = await this.page(paging);
+    return { ...page, users: page.users.map((u) => this.current(u)) };
   }
 
   async get(caller: Caller, id: string): Promise<User> {
     this.requireAdmin(caller);
-    return this.existing(id);
+    return this.current(await this.existing(id));
+  }
+
+  /** The account with `frozenUntil` 0 once the freeze has ended on the domain clock. */
+  private current(user: User): User {
+    return user.frozenUntil > this.clock.now() ? user : { ...user, frozenUntil: 0 };
   }
 
   async create(caller: Caller | 'system', profile: UserProfileInput & { username: string }, secret: string): Promise<User> {
