@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
 import type { UsersService } from './accounts/users.service.ts';
 import type { Config } from './config/options.ts';
+import { parseTrustProxy } from './config/trust-proxy.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { openCore } from './core.ts';
 import { createHttpApp } from './http/server.ts';
@@ -81,7 +82,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     tls: await loadTls(config.dataDir, config.tlsCert, config.tlsKey),
     logLevel: config.logLevel,
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    trustProxy: config.trustProxy,
+    trustProxy: parseTrustProxy(config.trustProxy),
     version: VERSION,
     ready: async () => {
       await sql`select 1`.execute(database.db);

@@ -38,7 +38,13 @@ export const ConfigSchema = Type.Object({
   tokenIdleMinutes: option(Type.Integer({ minimum: 1, default: 43200, description: 'A token unused for this long expires (default 30 days)' })),
   signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute; more get HTTP 429' })),
   publicUserDirectory: option(Type.Boolean({ default: false, description: 'Allow /api/v1/user/public/users without sign-in' })),
-  trustProxy: option(Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers (behind a reverse proxy)' })),
+  trustProxy: option(
+    Type.String({
+      default: '',
+      description:
+        'Which X-Forwarded-For entries give the client address behind a reverse proxy: empty or false = none; a hop count (1 = the entry the one proxy in front appended; only when nothing but the proxy can reach Convene); or the proxies\' addresses/CIDRs, e.g. 127.0.0.1,10.0.0.0/8. "true" is refused',
+    }),
+  ),
   media: option(Type.Boolean({ default: true, description: 'Run the SFU (audio and video in the browser app); false = signalling and REST only' })),
   mediaAddress: option(
     Type.String({ default: '', pattern: '^$|^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'IPv4 address the SFU binds and offers to browsers for WebRTC; empty = every non-loopback interface' }),

@@ -4,6 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:tls';
 import { after, describe, it } from 'node:test';
 import { generate } from 'selfsigned';
+import { clientSecret } from '../../src/accounts/secret.ts';
+import { HttpsClient } from '../support/client.ts';
 import { freePort } from '../support/postgres.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -69,6 +71,55 @@ describe('HTTPS and HTTP listeners', () => {
     const missing = await plainGet(httpPort, '/api/v1/system/version');
     assert.equal(missing.status, 400);
     assert.equal(missing.body.errorCode, '0x10000001');
+  });
+});
+
+describe('behind a reverse proxy (CONVENE_TRUST_PROXY)', () => {
+  /** A failed sign-in (unknown user) sent with the given X-Forwarded-For; 401 until the address's budget is spent, then 429. */
+  const failedSignIn = (client: HttpsClient, forwardedFor?: string) =>
+    client.call('POST', '/api/v1/user/sign_in', {
+      query: { client_id: 'proxied' },
+      body: { username: 'nobody', secret: clientSecret('guess') },
+      ...(forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {}),
+    });
+
+  it('a hop count of 1: limits count the entry the proxy appended (the last), whatever the client wrote before it', async () => {
+    const t = await startTestServer('sqlite', { CONVENE_TRUST_PROXY: '1', CONVENE_SIGN_IN_FAILURES_PER_MINUTE: '2' });
+    try {
+      // The client forges a fresh first entry every time; the proxy (this connection) appends the real 203.0.113.7.
+      assert.equal((await failedSignIn(t.client, '1.1.1.1, 203.0.113.7')).status, 401);
+      assert.equal((await failedSignIn(t.client, '2.2.2.2, 203.0.113.7')).status, 401);
+      const limited = await failedSignIn(t.client, '3.3.3.3, 203.0.113.7');
+      assert.equal(limited.status, 429, limited.text);
+      // Another client behind the same proxy has a budget of its own.
+      assert.equal((await failedSignIn(t.client, '3.3.3.3, 203.0.113.8')).status, 401);
+      const logged = t.logs.filter((l) => l.includes('"remoteAddress"')).map((l) => JSON.parse(l).req?.remoteAddress).filter(Boolean);
+      assert.ok(logged.includes('203.0.113.7'), `logged: ${logged.join(' ')}`);
+      assert.ok(!logged.some((a: string) => ['1.1.1.1', '2.2.2.2', '3.3.3.3'].includes(a)), `logged: ${logged.join(' ')}`);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a list of proxies: a direct client outside it is not believed; a listed proxy is', async () => {
+    const t = await startTestServer('sqlite', { CONVENE_TRUST_PROXY: '127.0.0.2/32', CONVENE_SIGN_IN_FAILURES_PER_MINUTE: '2' });
+    const proxy = new HttpsClient(t.url, { localAddress: '127.0.0.2' });
+    try {
+      // 127.0.0.1 is not a listed proxy: its X-Forwarded-For is ignored and its own address is counted.
+      assert.equal((await failedSignIn(t.client, '198.51.100.1')).status, 401);
+      assert.equal((await failedSignIn(t.client, '198.51.100.2')).status, 401);
+      assert.equal((await failedSignIn(t.client, '198.51.100.3')).status, 429);
+      // 127.0.0.2 is: the address it reports is counted, each on its own.
+      assert.equal((await failedSignIn(proxy, '198.51.100.4')).status, 401);
+      assert.equal((await failedSignIn(proxy, '198.51.100.4')).status, 401);
+      assert.equal((await failedSignIn(proxy, '198.51.100.4')).status, 429);
+      assert.equal((await failedSignIn(proxy, '198.51.100.5')).status, 401);
+      // A request through the proxy without the header is the proxy's own.
+      assert.equal((await failedSignIn(proxy)).status, 401);
+    } finally {
+      proxy.close();
+      await t.close();
+    }
   });
 });
 
