@@ -28,7 +28,7 @@ import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
-import { liveGauges } from './observability/metrics.ts';
+import { liveGauges, serveMetrics } from './observability/metrics.ts';
 import { LiveMedia } from './live/live-media.ts';
 import { WorkerPool } from './media/pool/pool.ts';
 import { PoolMediaEngine } from './media/pool/pool-engine.ts';
@@ -55,7 +55,7 @@ export interface ConveneServer {
   users: UsersService;
   /** Set when this start created the first administrator. */
   bootstrap?: Bootstrap;
-  listen(): Promise<{ httpsPort: number; httpPort?: number }>;
+  listen(): Promise<{ httpsPort: number; httpPort?: number; metricsPort?: number }>;
   close(): Promise<void>;
 }
 
@@ -83,6 +83,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     logLevel: config.logLevel,
     ...(options.logStream ? { logStream: options.logStream } : {}),
     trustProxy: parseTrustProxy(config.trustProxy),
+    metricsToken: config.metricsToken,
     version: VERSION,
     ready: async () => {
       await sql`select 1`.execute(database.db);
@@ -137,6 +138,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => 0 } }, authenticate);
 
   let plain: Server | undefined;
+  let metricsServer: Server | undefined;
   return {
     app,
     database,
@@ -146,15 +148,21 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await app.listen({ host: config.host, port: config.httpsPort });
       const httpsPort = (app.server.address() as AddressInfo).port;
       if (config.publicUrl === '') publicBase = `https://${hostname()}:${httpsPort}`;
-      if (config.httpPort === 0) return { httpsPort };
+      const ports: { httpsPort: number; httpPort?: number; metricsPort?: number } = { httpsPort };
+      if (config.metricsPort !== 0) {
+        metricsServer = await serveMetrics(app.metrics, config.metricsPort);
+        ports.metricsPort = (metricsServer.address() as AddressInfo).port;
+      }
+      if (config.httpPort === 0) return ports;
       await app.ready();
       const server = createPlainServer((req, res) => app.routing(req, res));
       plain = server;
+      // Loopback unless told otherwise (CONVENE_HTTP_HOST): plain HTTP is for a proxy on this machine, not for clients.
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.httpPort, config.host, () => resolve());
+        server.listen(config.httpPort, config.httpHost, () => resolve());
       });
-      return { httpsPort, httpPort: (server.address() as AddressInfo).port };
+      return { ...ports, httpPort: (server.address() as AddressInfo).port };
     },
     async close() {
       clearInterval(sweeper);
@@ -162,7 +170,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await live.shutdown();
       stopSignalling();
       await pool?.close();
-      await new Promise<void>((resolve) => (plain ? plain.close(() => resolve()) : resolve()));
+      for (const server of [plain, metricsServer]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await app.close();
       // app.close() waits for open connections only; a handler whose client already left may still be using the database.
       if (!(await app.inFlight.idle(SHUTDOWN_GRACE_MS))) {

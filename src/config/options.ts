@@ -18,6 +18,20 @@ export const ConfigSchema = Type.Object({
   host: option(Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the listeners bind to' })),
   httpsPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 7443, description: 'HTTPS port (the FRTC apps only speak HTTPS)' })),
   httpPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Plain-HTTP port for a TLS-terminating reverse proxy; 0 = off' })),
+  httpHost: option(
+    Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the plain-HTTP port binds to; loopback unless the proxy runs on another machine' }),
+  ),
+  metricsToken: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^[\\x21-\\x7e]{16,}$',
+      description: 'Bearer token (16+ printable characters) that opens /metrics on the API ports; empty = /metrics is not served there (404)',
+    }),
+    { secret: true },
+  ),
+  metricsPort: option(
+    Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Port on 127.0.0.1 serving /metrics over plain HTTP without a token; 0 = off' }),
+  ),
   tlsCert: option(Type.String({ default: '', description: 'PEM certificate file; empty = self-signed certificate generated in the data directory' })),
   tlsKey: option(Type.String({ default: '', description: 'PEM private key file for tlsCert' })),
   publicUrl: option(Type.String({ default: '', pattern: '^$|^https?://[^\\s/]+(/[^\\s]*)?$', description: 'Base URL of meeting links, e.g. https://meet.example.org; empty = https://<host name>:<https port>' })),
@@ -36,6 +50,9 @@ export const ConfigSchema = Type.Object({
   passcodeAttempts: option(Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Wrong meeting passcodes allowed per participant and meeting in 10 minutes' })),
   passcodeAttemptsPerAddress: option(Type.Integer({ minimum: 1, maximum: 10000, default: 20, description: 'Wrong meeting passcodes allowed per network address in 10 minutes' })),
   tokenIdleMinutes: option(Type.Integer({ minimum: 1, default: 43200, description: 'A token unused for this long expires (default 30 days)' })),
+  tokenMaxAgeMinutes: option(
+    Type.Integer({ minimum: 1, default: 129600, description: 'A token expires this long after its sign-in, however often it is used (default 90 days)' }),
+  ),
   signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute; more get HTTP 429' })),
   publicUserDirectory: option(Type.Boolean({ default: false, description: 'Allow /api/v1/user/public/users without sign-in' })),
   trustProxy: option(

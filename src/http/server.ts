@@ -11,6 +11,7 @@ import { installErrorHandling, sendError } from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { installOpenApi } from './openapi.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import type { TlsMaterial } from './tls.ts';
 
 export interface HttpOptions {
@@ -20,6 +21,8 @@ export interface HttpOptions {
   /** X-Forwarded-For entries to believe for `request.ip` (see config/trust-proxy.ts). */
   trustProxy: TrustProxy;
   version: string;
+  /** Bearer token that opens /metrics on the API ports; empty = /metrics is not served there (404). */
+  metricsToken: string;
   ready: () => Promise<void>;
 }
 
@@ -75,7 +78,8 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   });
   installJsonBodyParser(app, BODY_LIMIT);
   installErrorHandling(app);
-  app.decorate('metrics', installMetrics(app));
+  installSecurityHeaders(app);
+  app.decorate('metrics', installMetrics(app, options.metricsToken));
   await installOpenApi(app, options.version);
   // Participant signalling shares the HTTPS port; frames are small JSON commands.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

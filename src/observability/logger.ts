@@ -21,6 +21,7 @@ export function loggerOptions(level: string): LoggerOptions {
         '*.password',
         '*.adminPassword',
         '*.databaseUrl',
+        '*.metricsToken',
       ],
       censor: '[REDACTED]',
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:tls';
 import { after, describe, it } from 'node:test';
 import { generate } from 'selfsigned';
@@ -20,12 +20,12 @@ function presentedFingerprint(port: number): Promise<string> {
   });
 }
 
-function plainGet(port: number, path: string): Promise<{ status: number; body: any }> {
+function plainGet(port: number, path: string, host = '127.0.0.1'): Promise<{ status: number; body: any; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    httpRequest({ host: '127.0.0.1', port, path }, (res) => {
+    httpRequest({ host, port, path }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), headers: res.headers }));
     })
       .on('error', reject)
       .end();
@@ -71,6 +71,82 @@ describe('HTTPS and HTTP listeners', () => {
     const missing = await plainGet(httpPort, '/api/v1/system/version');
     assert.equal(missing.status, 400);
     assert.equal(missing.body.errorCode, '0x10000001');
+  });
+});
+
+describe('the plain-HTTP port binds loopback unless CONVENE_HTTP_HOST says otherwise', () => {
+  /** Whether a plain-HTTP GET to host:port is answered (false: nothing listens there). */
+  const answers = (port: number, host: string) =>
+    plainGet(port, '/healthz', host).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+
+  it('by default on 127.0.0.1, even when the HTTPS port binds another address', async () => {
+    const httpPort = await freePort();
+    const t = await startTestServer('sqlite', { CONVENE_HOST: '127.0.0.3', CONVENE_HTTP_PORT: String(httpPort) });
+    try {
+      assert.equal(await answers(httpPort, '127.0.0.1'), true);
+      assert.equal(await answers(httpPort, '127.0.0.3'), false);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('on CONVENE_HTTP_HOST when set', async () => {
+    const httpPort = await freePort();
+    const t = await startTestServer('sqlite', { CONVENE_HTTP_HOST: '127.0.0.4', CONVENE_HTTP_PORT: String(httpPort) });
+    try {
+      assert.equal(await answers(httpPort, '127.0.0.4'), true);
+      assert.equal(await answers(httpPort, '127.0.0.1'), false);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('header policy', () => {
+  const open: TestServer[] = [];
+  after(async () => {
+    for (const t of open) await t.close().catch(() => {});
+  });
+
+  it('every HTTPS response carries Strict-Transport-Security for a year, without includeSubDomains; plain HTTP does not', async () => {
+    const httpPort = await freePort();
+    const t = await startTestServer('sqlite', { CONVENE_HTTP_PORT: String(httpPort) });
+    open.push(t);
+    for (const path of ['/api/v1/system/version?client_id=hsts', '/api/v1/system/version', '/no/such/path', '/app/', '/api/docs']) {
+      const r = await t.call('GET', path);
+      assert.equal(r.headers['strict-transport-security'], 'max-age=31536000', path);
+    }
+    const plain = await plainGet(httpPort, '/api/v1/system/version?client_id=hsts');
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers['strict-transport-security'], undefined);
+    // Frame protection does not depend on the transport.
+    assert.equal(plain.headers['x-frame-options'], 'DENY');
+  });
+
+  it('no page can be framed: the API docs, the browser app and meeting-link pages send X-Frame-Options DENY and frame-ancestors \'none\'', async () => {
+    const t = await startTestServer('sqlite');
+    open.push(t);
+    const token = await t.adminToken();
+    const created = await t.call('POST', '/api/v1/meeting_schedule', {
+      query: { client_id: 'frames', token },
+      body: { meeting_type: 'instant', meeting_name: 'Framed?' },
+    });
+    assert.equal(created.status, 200, created.text);
+    const detail = await t.call('GET', `/api/v1/meeting_schedule/${created.body.reservation_id}`, { query: { client_id: 'frames', token } });
+    const key = new URL(detail.body.meeting_url).pathname.split('/').pop()!;
+    for (const path of ['/api/docs', '/api/docs/', '/app/', `/j/${key}`, '/j/unknown-key', '/api/openapi.json', '/api/v1/system/version?client_id=x']) {
+      const r = await t.call('GET', path);
+      assert.ok(r.status < 500, `${path}: ${r.status}`);
+      assert.equal(r.headers['x-frame-options'], 'DENY', path);
+      const csp = String(r.headers['content-security-policy']);
+      assert.match(csp, /frame-ancestors 'none'/, `${path}: ${csp}`);
+      assert.equal(csp.match(/frame-ancestors/g)!.length, 1, `${path}: one frame-ancestors directive`);
+    }
+    // Pages with a policy of their own keep it.
+    assert.match(String((await t.call('GET', '/app/')).headers['content-security-policy']), /script-src 'self'/);
   });
 });
 

@@ -90,6 +90,14 @@ describe('loadConfig() sources', () => {
     assert.match(loadError({ CONVENE_TRUST_PROXY: '99' }), /at most 16/);
   });
 
+  it('CONVENE_METRICS_TOKEN is empty or 16+ printable characters; CONVENE_HTTP_HOST defaults to loopback', () => {
+    assert.equal(loadConfig({}).metricsToken, '');
+    assert.equal(loadConfig({}).httpHost, '127.0.0.1');
+    assert.equal(loadConfig({ CONVENE_METRICS_TOKEN: 'abcdefghijklmnop' }).metricsToken, 'abcdefghijklmnop');
+    assert.match(loadError({ CONVENE_METRICS_TOKEN: 'short' }), /CONVENE_METRICS_TOKEN/);
+    assert.match(loadError({ CONVENE_METRICS_TOKEN: 'has a space in it, long enough' }), /CONVENE_METRICS_TOKEN/);
+  });
+
   it('loadConfig() lets flags override the environment', () => {
     const c = loadConfig(
       { CONVENE_HTTPS_PORT: '8443', CONVENE_DATA_DIR: '/env', DATABASE_URL: 'postgres://env/db' },
