@@ -1,9 +1,8 @@
+import { redactQuery } from './redact-query.ts';
 import type { LoggerOptions } from 'pino';
 
-/** Query parameters that carry credentials (the FRTC apps put the token in every URL). */
-const SENSITIVE_QUERY = /([?&](?:token|user_token|secret|secret_old|secret_new|password|live_password)=)[^&#]*/gi;
-
-export const redactUrl = (url: string): string => url.replace(SENSITIVE_QUERY, '$1[REDACTED]');
+/** The URL as it may be logged: credentials in the query are replaced (redact-query.ts). */
+export const redactUrl = (url: string): string => redactQuery(url);
 
 /** JSON logs with credentials removed from URLs and from any logged object. */
 export function loggerOptions(level: string): LoggerOptions {

@@ -137,6 +137,26 @@ for (const dialect of testDialects()) {
       assert.ok(t.logs.some((l) => l.includes('/api/v1/user/info')), 'requests are logged');
       for (const needle of [token, clientSecret('alice-pw-1'), 'alice-pw-1']) assert.ok(!all.includes(needle), `log leaks ${needle.slice(0, 6)}…`);
     });
+
+    it('credentials are redacted from logged URLs however their parameter names are spelled or encoded', async () => {
+      const token = (await signIn('alice', 'alice-pw-1', 'encoded')).body.user_token as string;
+      const secret = clientSecret('alice-pw-1');
+      const paths = [
+        // %74oken is "token": the server reads it as the token, so the log must not show it either.
+        `/api/v1/user/info?client_id=encoded&%74oken=${token}`,
+        `/api/v1/user/info?client_id=encoded&%74%6F%6B%65%6E=${token}&marker=enc2`,
+        `/api/v1/user/info?%54OKEN=${token}&client_id=encoded`,
+        `/api/v1/user/info?client_id=encoded&token=${token}&user%5Ftoken=${token}`,
+        `/api/v1/user/info?client_id=encoded&secret%5Fold=${secret}&pass%77ord=${secret}&%ZZtoken=${secret}`,
+      ];
+      for (const path of paths) await t.client.call('GET', path);
+      const all = t.logs.join('\n');
+      assert.ok(all.includes('client_id=encoded'), 'the requests are logged');
+      assert.ok(all.includes('marker=enc2'), 'other parameters are logged as they were');
+      assert.ok(all.includes('%74oken=[REDACTED]'), 'the parameter is logged under its name as sent');
+      assert.ok(!all.includes(token), 'log leaks the token');
+      assert.ok(!all.includes(secret), 'log leaks the secret');
+    });
   });
 
   describe(`POST /api/v1/user/sign_in, failures per address [${dialect}]`, () => {
