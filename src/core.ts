@@ -42,6 +42,7 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
   const store = new KyselyAccountsStore(database.db, database.dialect);
   const accounts = new AccountsService(store, argon2Hasher, clock, {
     tokenIdleMs: config.tokenIdleMinutes * 60_000,
+    tokenMaxAgeMs: config.tokenMaxAgeMinutes * 60_000,
     signInFailuresPerMinute: config.signInFailuresPerMinute,
   });
   const users = new UsersService(store, argon2Hasher, clock, {

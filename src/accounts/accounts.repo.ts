@@ -6,7 +6,7 @@ import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { SessionsTable, UsersTable } from './accounts.table.ts';
 import { type DirectoryEntry, DirectoryIndex } from './directory-index.ts';
 import type { LockoutState } from './lockout.ts';
-import type { AccountsStore, Session, SessionRepository, UserPage, UserRepository, UserSummaryPage } from './ports.ts';
+import type { AccountsStore, ExpiryLimits, Session, SessionRepository, UserPage, UserRepository, UserSummaryPage } from './ports.ts';
 import { SessionCache } from './session-cache.ts';
 import { isRole, type Role, type User, usernameKey } from './user.ts';
 
@@ -260,10 +260,11 @@ class KyselySessionRepository implements SessionRepository {
     await writing(query.execute(), this.invalidate, (c) => c.sessions.forgetUser(id));
   }
 
-  async deleteIdleSince(before: number): Promise<void> {
-    await writing(this.db.deleteFrom('sessions').where('last_used_at', '<', before).execute(), this.invalidate, (c) =>
-      c.sessions.forgetIdleSince(before),
-    );
+  async deleteExpired(limits: ExpiryLimits): Promise<void> {
+    const query = this.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('last_used_at', '<', limits.usedBefore), eb('created_at', '<', limits.createdBefore)]));
+    await writing(query.execute(), this.invalidate, (c) => c.sessions.forgetExpired(limits));
   }
 }
 

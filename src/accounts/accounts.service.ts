@@ -10,6 +10,8 @@ import type { User } from './user.ts';
 export interface AccountsPolicy {
   /** A token unused for this long stops working. */
   tokenIdleMs: number;
+  /** A token stops working this long after its sign-in, however much it is used. */
+  tokenMaxAgeMs: number;
   /** Failed sign-ins allowed per source address per minute before that address must wait. */
   signInFailuresPerMinute: number;
 }
@@ -77,7 +79,7 @@ export class AccountsService {
     await this.store.transaction(async (tx) => {
       // One live token per device: signing in again from the same app replaces its old token.
       await tx.sessions.deleteForUser(user.id, { clientId });
-      await tx.sessions.deleteIdleSince(now - this.policy.tokenIdleMs);
+      await tx.sessions.deleteExpired({ usedBefore: now - this.policy.tokenIdleMs, createdBefore: now - this.policy.tokenMaxAgeMs });
       await tx.sessions.insert({ tokenHash: tokenHash(token), userId: user.id, clientId, createdAt: now, lastUsedAt: now });
     });
     return { token, user: { ...user, failedAttempts: 0, frozenUntil: 0 } };
@@ -93,6 +95,11 @@ export class AccountsService {
     if (now - session.lastUsedAt > this.policy.tokenIdleMs) {
       await this.store.sessions.delete(hash);
       return fail('auth.required', 'token has expired; sign in again');
+    }
+    // Checked on the session as found, cached or not: its createdAt never changes, so the cache cannot extend it.
+    if (now - session.createdAt >= this.policy.tokenMaxAgeMs) {
+      await this.store.sessions.delete(hash);
+      return fail('auth.required', 'token has reached its maximum lifetime; sign in again');
     }
     if (user.locked) return fail('auth.required', 'account locked by an administrator');
     if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await this.store.sessions.touch(hash, now);

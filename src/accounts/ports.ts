@@ -10,6 +10,11 @@ export interface Session {
   lastUsedAt: number;
 }
 
+export interface ExpiryLimits {
+  usedBefore: number;
+  createdBefore: number;
+}
+
 export interface UserPage {
   users: User[];
   total: number;
@@ -55,7 +60,8 @@ export interface SessionRepository {
   touch(tokenHash: string, at: number): Promise<void>;
   delete(tokenHash: string): Promise<void>;
   deleteForUser(id: UserId, options?: { exceptTokenHash?: string; clientId?: string }): Promise<void>;
-  deleteIdleSince(before: number): Promise<void>;
+  /** Removes expired sessions: those last used before `usedBefore` or created before `createdBefore`. */
+  deleteExpired(limits: ExpiryLimits): Promise<void>;
 }
 
 /** Repositories sharing one transaction: `transaction` runs `work` atomically and hands it stores bound to it. */

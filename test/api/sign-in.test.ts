@@ -127,6 +127,28 @@ for (const dialect of testDialects()) {
       assert.equal(r.body.errorCode, '0x10000002');
     });
 
+    it('a token in constant use still expires CONVENE_TOKEN_MAX_AGE_MINUTES after its sign-in (default 90 days)', async () => {
+      assert.equal(t.config.tokenMaxAgeMinutes, 90 * 24 * 60);
+      const token = (await signIn('alice', 'alice-pw-1', 'forever')).body.user_token;
+      const info = () => t.call('GET', '/api/v1/user/info', { query: { client_id: 'forever', token } });
+      // Used every 20 days, it never goes idle (30 days) — but at 90 days it ends all the same.
+      for (let day = 20; day < 90; day += 20) {
+        clock.advance(20 * 86_400_000);
+        assert.equal((await info()).status, 200, `day ${day}`);
+      }
+      clock.advance(10 * 86_400_000 - 1000);
+      // Day 90 minus a second: still good, and this use is served from the session cache (read a moment ago).
+      assert.equal((await info()).status, 200);
+      clock.advance(1000);
+      const r = await info();
+      assert.equal(r.status, 401);
+      assert.equal(r.body.errorCode, '0x10000002');
+      assert.match(r.body.error, /sign in again/);
+      // Signing in again gives a fresh token with a fresh lifetime.
+      const fresh = (await signIn('alice', 'alice-pw-1', 'forever')).body.user_token;
+      assert.equal((await t.call('GET', '/api/v1/user/info', { query: { client_id: 'forever', token: fresh } })).status, 200);
+    });
+
     it('no log line contains a token, secret or password', async () => {
       const r = await signIn('alice', 'alice-pw-1', 'logcheck');
       const token = r.body.user_token as string;

@@ -321,14 +321,23 @@ for (const dialect of testDialects()) {
         assert.deepEqual(await remaining(), ['a-desk', 'a-phone-2', 'b-phone']);
       });
 
-      it('sessions.deleteIdleSince() removes sessions last used before the instant and keeps the rest', async () => {
+      it('sessions.deleteExpired() removes sessions last used before usedBefore and keeps the rest', async () => {
         const u = makeUser(1);
         await store.users.insert(u);
         await store.sessions.insert(makeSession('old', u, 'c1', T - 1));
         await store.sessions.insert(makeSession('edge', u, 'c2', T));
         await store.sessions.insert(makeSession('new', u, 'c3', T + 1));
-        await store.sessions.deleteIdleSince(T);
+        await store.sessions.deleteExpired({ usedBefore: T, createdBefore: 0 });
         assert.deepEqual(await remaining(), ['edge', 'new']);
+      });
+
+      it('sessions.deleteExpired() also removes sessions created before createdBefore, however recently used', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.sessions.insert({ ...makeSession('ancient', u, 'c1', T + 5000), createdAt: T - 1 });
+        await store.sessions.insert({ ...makeSession('young', u, 'c2', T + 5000), createdAt: T });
+        await store.sessions.deleteExpired({ usedBefore: 0, createdBefore: T });
+        assert.deepEqual(await remaining(), ['young']);
       });
 
       it('users.delete() cascades to the user\'s sessions', async () => {
@@ -485,11 +494,11 @@ for (const dialect of testDialects()) {
         assert.ok(await s.sessions.findWithUser('b-phone'));
       });
 
-      it('sessions.touch() moves the cached lastUsedAt too; deleteIdleSince() drops the idle cached ones', async () => {
+      it('sessions.touch() moves the cached lastUsedAt too; deleteExpired() drops the idle cached ones', async () => {
         const { s } = await seedCached();
         await s.sessions.touch('a-phone', T + 60_000);
         assert.equal((await s.sessions.findWithUser('a-phone'))?.session.lastUsedAt, T + 60_000);
-        await s.sessions.deleteIdleSince(T + 1);
+        await s.sessions.deleteExpired({ usedBefore: T + 1, createdBefore: 0 });
         assert.equal(await s.sessions.findWithUser('b-phone'), undefined);
         assert.equal((await s.sessions.findWithUser('a-phone'))?.session.lastUsedAt, T + 60_000);
       });
