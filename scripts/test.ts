@@ -20,7 +20,6 @@ const TEST_FILES = [
   'test/unit/lockout.test.ts',
   'test/unit/permissions.test.ts',
   'test/unit/budgets.test.ts',
-  'test/unit/sign-in-throttle.test.ts',
   'test/unit/config.test.ts',
   'test/unit/recurrence.test.ts',
   'test/unit/boundaries.test.ts',

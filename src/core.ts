@@ -7,6 +7,8 @@ import type { Config } from './config/options.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
+import type { Budgets } from './kernel/budget.ts';
+import { memoryBudgets } from './limits/memory-budgets.ts';
 import { type Clock, systemClock } from './kernel/clock.ts';
 import { KyselyPeopleLookup } from './accounts/people.repo.ts';
 import { KyselyRoomsStore } from './rooms/rooms.repo.ts';
@@ -29,8 +31,11 @@ export interface Core {
   meetingLinks: MeetingLinks;
 }
 
-/** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
-export async function openCore(config: Config, clock: Clock = systemClock): Promise<Core> {
+/**
+ * Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. `budgets`
+ * is where limits and freezes count: the server passes its choice; tools that sign nobody in keep the default.
+ */
+export async function openCore(config: Config, clock: Clock = systemClock, budgets: Budgets = memoryBudgets): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase(config.databaseUrl, config.dataDir);
   try {
@@ -44,7 +49,9 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     tokenIdleMs: config.tokenIdleMinutes * 60_000,
     tokenMaxAgeMs: config.tokenMaxAgeMinutes * 60_000,
     signInFailuresPerMinute: config.signInFailuresPerMinute,
-  });
+    signInFailuresPerAccount: config.signInFailuresPerAccount,
+    firstFreezeMs: config.signInFreezeSeconds * 1000,
+  }, budgets);
   const users = new UsersService(store, argon2Hasher, clock, {
     anonymousDirectory: config.publicUserDirectory,
     maxUsers: config.maxUsers,

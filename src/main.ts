@@ -33,6 +33,8 @@ import { LiveMedia } from './live/live-media.ts';
 import { WorkerPool } from './media/pool/pool.ts';
 import { PoolMediaEngine } from './media/pool/pool-engine.ts';
 import { systemClock } from './kernel/clock.ts';
+import type { Budgets } from './kernel/budget.ts';
+import { memoryBudgets } from './limits/memory-budgets.ts';
 
 export type { Core } from './core.ts';
 export { openCore } from './core.ts';
@@ -41,6 +43,8 @@ export interface ServerOptions {
   config: Config;
   logStream?: DestinationStream;
   clock?: Clock;
+  /** Where limits and freezes count; this process's memory by default. */
+  budgets?: Budgets;
 }
 
 export interface Bootstrap {
@@ -71,7 +75,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Composition root: the only place that knows every concrete class. */
 export async function createServer(options: ServerOptions): Promise<ConveneServer> {
   const { config } = options;
-  const core = await openCore(config, options.clock);
+  // Limits count in this process (a store shared by several nodes would be chosen here).
+  const budgets = options.budgets ?? memoryBudgets;
+  const core = await openCore(config, options.clock, budgets);
   const { database, store, accounts, users, rooms } = core;
   // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
   let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;

@@ -70,7 +70,7 @@ export class UsersService {
       securityLevel: profile.securityLevel ?? 'NORMAL',
       secretHash: await this.hasher.hash(normaliseSecret(secret)),
       locked: false,
-      failedAttempts: 0,
+      freezeEpoch: 0,
       frozenUntil: 0,
       passwordChangedAt: now,
       createdAt: now,
@@ -114,8 +114,8 @@ export class UsersService {
       if (locked && user.role === 'SystemAdmin' && !user.locked) await this.keepAnAdmin(tx, 'lock', true);
       const updated = { ...user, locked, updatedAt: this.clock.now() };
       await tx.users.update(updated);
-      // Unlocking also lifts a freeze: the administrator has vouched for the person.
-      if (!locked) await tx.users.saveLockout(user.id, { failedAttempts: 0, frozenUntil: 0 });
+      // Unlocking also lifts every freeze on the account: the administrator has vouched for the person.
+      if (!locked) await tx.users.clearFreezes(user.id);
       if (locked) await tx.sessions.deleteForUser(user.id);
       return updated;
     });
@@ -131,7 +131,7 @@ export class UsersService {
       const now = this.clock.now();
       const updated = { ...found, secretHash, passwordChangedAt: now, updatedAt: now };
       await tx.users.update(updated);
-      await tx.users.saveLockout(found.id, { failedAttempts: 0, frozenUntil: 0 });
+      await tx.users.clearFreezes(found.id);
       await tx.sessions.deleteForUser(found.id);
       return updated;
     });

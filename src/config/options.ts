@@ -53,7 +53,22 @@ export const ConfigSchema = Type.Object({
   tokenMaxAgeMinutes: option(
     Type.Integer({ minimum: 1, default: 129600, description: 'A token expires this long after its sign-in, however often it is used (default 90 days)' }),
   ),
-  signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute; more get HTTP 429' })),
+  signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute, over all accounts; more get HTTP 429' })),
+  signInFreezeSeconds: option(
+    Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 300,
+      description: 'Five wrong passwords from one address freeze that address (only) out of the account this long; each further freeze doubles it, up to 256 times',
+    }),
+  ),
+  signInFailuresPerAccount: option(
+    Type.Integer({
+      minimum: 1,
+      default: 60,
+      description: 'Wrong passwords per account per hour, from all addresses together, before addresses that have not signed in to it lately must wait for the hour to end',
+    }),
+  ),
   publicUserDirectory: option(Type.Boolean({ default: false, description: 'Allow /api/v1/user/public/users without sign-in' })),
   trustProxy: option(
     Type.String({
