@@ -1,4 +1,5 @@
 import { compileValidator } from '../kernel/validate.ts';
+import { parseTrustProxy } from './trust-proxy.ts';
 import { type Config, type ConfigKey, ConfigSchema, envName, flagName } from './options.ts';
 
 export class ConfigError extends Error {}
@@ -39,6 +40,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigK
     throw new ConfigError(
       `invalid configuration: ${source[given]}: needs ${envName(missing)} (${flagName(missing)}) as well; certificate and key must be given together`,
     );
+  }
+  try {
+    parseTrustProxy(config.trustProxy);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration: ${source.trustProxy}: ${(e as Error).message}`);
   }
   return config;
 }
