@@ -30,7 +30,7 @@ export async function seedUsers(env: Record<string, string>, count: number): Pro
           securityLevel: 'NORMAL',
           secretHash,
           locked: false,
-          failedAttempts: 0,
+          freezeEpoch: 0,
           frozenUntil: 0,
           passwordChangedAt: now,
           createdAt: now,

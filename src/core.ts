@@ -7,6 +7,8 @@ import type { Config } from './config/options.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
+import type { Budgets } from './kernel/budget.ts';
+import { memoryBudgets } from './limits/memory-budgets.ts';
 import { type Clock, systemClock } from './kernel/clock.ts';
 import { KyselyPeopleLookup } from './accounts/people.repo.ts';
 import { KyselyRoomsStore } from './rooms/rooms.repo.ts';
@@ -31,8 +33,11 @@ export interface Core {
   numbers: MeetingNumberRegistry;
 }
 
-/** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
-export async function openCore(config: Config, clock: Clock = systemClock): Promise<Core> {
+/**
+ * Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. `budgets`
+ * is where limits and freezes count: the server passes its choice; tools that sign nobody in keep the default.
+ */
+export async function openCore(config: Config, clock: Clock = systemClock, budgets: Budgets = memoryBudgets): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase(config.databaseUrl, config.dataDir);
   try {
@@ -44,8 +49,11 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
   const store = new KyselyAccountsStore(database.db, database.dialect);
   const accounts = new AccountsService(store, argon2Hasher, clock, {
     tokenIdleMs: config.tokenIdleMinutes * 60_000,
+    tokenMaxAgeMs: config.tokenMaxAgeMinutes * 60_000,
     signInFailuresPerMinute: config.signInFailuresPerMinute,
-  });
+    signInFailuresPerAccount: config.signInFailuresPerAccount,
+    firstFreezeMs: config.signInFreezeSeconds * 1000,
+  }, budgets);
   const numbers = new KyselyMeetingNumberRegistry(database.db, config.meetingNumberLength, () => clock.now());
   // An account's meetings, series and rooms go with it by cascade; their numbers are then freed here.
   const accountDeleted = async () => {

@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
 import type { UsersService } from './accounts/users.service.ts';
 import type { Config } from './config/options.ts';
+import { parseTrustProxy } from './config/trust-proxy.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { openCore } from './core.ts';
 import { createHttpApp } from './http/server.ts';
@@ -28,7 +29,7 @@ import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
 import { LocalCallCapacity } from './live/call-capacity.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
-import { liveGauges } from './observability/metrics.ts';
+import { liveGauges, serveMetrics } from './observability/metrics.ts';
 import { LiveMedia } from './live/live-media.ts';
 import { WorkerPool } from './media/pool/pool.ts';
 import { PoolMediaEngine } from './media/pool/pool-engine.ts';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   config: Config;
   logStream?: DestinationStream;
   clock?: Clock;
+  /** Where limits and freezes count; this process's memory by default. */
+  budgets?: Budgets;
 }
 
 export interface Bootstrap {
@@ -59,7 +62,7 @@ export interface ConveneServer {
   users: UsersService;
   /** Set when this start created the first administrator. */
   bootstrap?: Bootstrap;
-  listen(): Promise<{ httpsPort: number; httpPort?: number }>;
+  listen(): Promise<{ httpsPort: number; httpPort?: number; metricsPort?: number }>;
   close(): Promise<void>;
 }
 
@@ -75,7 +78,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Composition root: the only place that knows every concrete class. */
 export async function createServer(options: ServerOptions): Promise<ConveneServer> {
   const { config } = options;
-  const core = await openCore(config, options.clock);
+  // Limits count in this process (a store shared by several nodes would be chosen here).
+  const budgets = options.budgets ?? memoryBudgets;
+  const core = await openCore(config, options.clock, budgets);
   const { database, store, accounts, users, rooms } = core;
   // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
   let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;
@@ -86,7 +91,8 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     tls: await loadTls(config.dataDir, config.tlsCert, config.tlsKey),
     logLevel: config.logLevel,
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    trustProxy: config.trustProxy,
+    trustProxy: parseTrustProxy(config.trustProxy),
+    metricsToken: config.metricsToken,
     version: VERSION,
     ready: async () => {
       await sql`select 1`.execute(database.db);
@@ -105,8 +111,6 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   webRoutes(app);
 
   const clock = options.clock ?? systemClock;
-  // Where the limits keep their counts: this process (the next issue adds a store shared by several nodes).
-  const budgets: Budgets = memoryBudgets;
   const passcodeWindowMs = config.passcodeWindowSeconds * 1000;
   const guards = {
     passcodes: new PasscodeGuard({
@@ -156,6 +160,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => 0 } }, authenticate);
 
   let plain: Server | undefined;
+  let metricsServer: Server | undefined;
   return {
     app,
     database,
@@ -165,15 +170,21 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await app.listen({ host: config.host, port: config.httpsPort });
       const httpsPort = (app.server.address() as AddressInfo).port;
       if (config.publicUrl === '') publicBase = `https://${hostname()}:${httpsPort}`;
-      if (config.httpPort === 0) return { httpsPort };
+      const ports: { httpsPort: number; httpPort?: number; metricsPort?: number } = { httpsPort };
+      if (config.metricsPort !== 0) {
+        metricsServer = await serveMetrics(app.metrics, config.metricsPort);
+        ports.metricsPort = (metricsServer.address() as AddressInfo).port;
+      }
+      if (config.httpPort === 0) return ports;
       await app.ready();
       const server = createPlainServer((req, res) => app.routing(req, res));
       plain = server;
+      // Loopback unless told otherwise (CONVENE_HTTP_HOST): plain HTTP is for a proxy on this machine, not for clients.
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.httpPort, config.host, () => resolve());
+        server.listen(config.httpPort, config.httpHost, () => resolve());
       });
-      return { httpsPort, httpPort: (server.address() as AddressInfo).port };
+      return { ...ports, httpPort: (server.address() as AddressInfo).port };
     },
     async close() {
       clearInterval(sweeper);
@@ -181,7 +192,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await live.shutdown();
       stopSignalling();
       await pool?.close();
-      await new Promise<void>((resolve) => (plain ? plain.close(() => resolve()) : resolve()));
+      for (const server of [plain, metricsServer]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await app.close();
       // app.close() waits for open connections only; a handler whose client already left may still be using the database.
       if (!(await app.inFlight.idle(SHUTDOWN_GRACE_MS))) {

@@ -43,7 +43,12 @@ export const AdminUserView = Type.Object({
   role: Type.Array(RoleName),
   security_level: SecurityLevel,
   locked: Type.Boolean({ description: 'Locked by an administrator' }),
-  frozen_until: Type.Integer({ description: 'Epoch ms until which sign-in is frozen after failures; 0 = not frozen' }),
+  frozen_until: Type.Integer({
+    description:
+      'Epoch ms until which some address stays frozen out of this account after wrong passwords from it (or, after ' +
+      'too many from everywhere, addresses the account is not used from are held off): someone has been guessing. ' +
+      'The owner signing in from her own addresses is not affected. 0 = none; unlocking clears it',
+  }),
   created_time: Timestamp,
 });
 
@@ -64,9 +69,12 @@ export const signIn = operation({
   tag: 'user',
   summary: 'Sign in with username and hashed secret',
   description:
-    'Five consecutive wrong secrets freeze the account for five minutes (0x00003001); an administrator lock gives ' +
-    '0x00003002; a wrong secret 0x00003003; anything else 0x00003000. All these are HTTP 401. Too many failures ' +
-    'from one address within a minute give HTTP 429 until the minute has passed.',
+    'An administrator lock gives 0x00003002 (whether or not the secret is right: it is not checked); a wrong secret ' +
+    '0x00003003; an unknown username 0x00003000. Five wrong secrets from one address freeze that address (only) out ' +
+    'of the account (0x00003001): for five minutes, doubling with each further freeze; while frozen the secret is not ' +
+    'checked. Too many wrong secrets for one account within an hour, from anywhere, hold off addresses that have not ' +
+    'signed in to it lately (0x00003001 too). All these are HTTP 401. Too many failures from one address within a ' +
+    'minute, over all accounts, give HTTP 429 until the minute has passed.',
   access: 'client',
   body: Type.Object({ username: Username, secret: Secret }),
   response: UserProfile,
@@ -101,10 +109,13 @@ export const changePassword = operation({
   paths: ['/api/v1/user/password'],
   tag: 'user',
   summary: 'Change the own password; other sessions of the user are signed out',
+  description:
+    'A wrong secret_old (400) counts like a failed sign-in from the caller\'s address: the fifth freezes that address ' +
+    'out of the account and, like any attempt while frozen, gets HTTP 429 0x10000006 without the secret being checked.',
   access: 'user',
   body: Type.Object({ secret_old: Secret, secret_new: Secret }),
   response: Empty,
-  errors: ['auth.required', 'input.invalid', 'signIn.wrongSecret'],
+  errors: ['auth.required', 'input.invalid', 'rate.limited'],
 });
 
 export const publicUsers = operation({
@@ -210,7 +221,7 @@ export const unlockUser = operation({
   methods: ['DELETE'],
   paths: ['/api/v1/user/users/{user_id}/lock'],
   tag: 'user administration',
-  summary: 'Unlock an account and clear a sign-in freeze (SystemAdmin)',
+  summary: 'Unlock an account and lift every sign-in freeze on it, from any address (SystemAdmin)',
   access: 'user',
   permission: 'account.manage',
   params: UserIdParams,

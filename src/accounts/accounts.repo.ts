@@ -5,8 +5,7 @@ import { fail } from '../kernel/domain-error.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import type { SessionsTable, UsersTable } from './accounts.table.ts';
 import { type DirectoryEntry, DirectoryIndex } from './directory-index.ts';
-import type { LockoutState } from './lockout.ts';
-import type { AccountsStore, Session, SessionRepository, UserPage, UserRepository, UserSummaryPage } from './ports.ts';
+import type { AccountsStore, ExpiryLimits, Session, SessionRepository, UserPage, UserRepository, UserSummaryPage } from './ports.ts';
 import { SessionCache } from './session-cache.ts';
 import { isRole, type Role, type User, usernameKey } from './user.ts';
 
@@ -21,7 +20,7 @@ const toUser = (row: Selectable<UsersTable>): User => ({
   securityLevel: row.security_level === 'HIGH' ? 'HIGH' : 'NORMAL',
   secretHash: row.secret_hash,
   locked: row.locked !== 0,
-  failedAttempts: row.failed_attempts,
+  freezeEpoch: row.freeze_epoch,
   frozenUntil: Number(row.frozen_until),
   passwordChangedAt: Number(row.password_changed_at),
   createdAt: Number(row.created_at),
@@ -41,7 +40,7 @@ const toRow = (u: User): Insertable<UsersTable> => ({
   security_level: u.securityLevel,
   secret_hash: u.secretHash,
   locked: u.locked ? 1 : 0,
-  failed_attempts: u.failedAttempts,
+  freeze_epoch: u.freezeEpoch,
   frozen_until: u.frozenUntil,
   password_changed_at: u.passwordChangedAt,
   created_at: u.createdAt,
@@ -76,7 +75,7 @@ export type Staleness =
   | { kind: 'token'; tokenHash: string }
   /** The user's sessions; `directory` when the user row itself changed (name, role, existence). */
   | { kind: 'user'; userId: UserId; directory: boolean }
-  | { kind: 'idleSince'; before: number };
+  | { kind: 'expired'; limits: ExpiryLimits };
 
 function drop(caches: Caches, s: Staleness): void {
   switch (s.kind) {
@@ -86,8 +85,8 @@ function drop(caches: Caches, s: Staleness): void {
       caches.sessions.forgetUser(s.userId);
       if (s.directory) caches.directory.invalidate();
       return;
-    case 'idleSince':
-      return caches.sessions.forgetIdleSince(s.before);
+    case 'expired':
+      return caches.sessions.forgetExpired(s.limits);
   }
 }
 
@@ -181,7 +180,7 @@ class KyselyUserRepository implements UserRepository {
   }
 
   async update(user: User): Promise<void> {
-    const { id, failed_attempts, frozen_until, ...fields } = toRow(user);
+    const { id, freeze_epoch, frozen_until, ...fields } = toRow(user);
     try {
       await writing(this.db.updateTable('users').set(fields).where('id', '=', id).execute(), this.invalidate, { kind: 'user', userId: user.id, directory: true });
     } catch (e) {
@@ -190,21 +189,23 @@ class KyselyUserRepository implements UserRepository {
     }
   }
 
-  async lockoutForUpdate(id: UserId): Promise<LockoutState | undefined> {
-    let query = this.db.selectFrom('users').select(['failed_attempts', 'frozen_until']).where('id', '=', id);
-    // SQLite has no row locks and needs none: its transactions already run one at a time on the one connection.
-    if (this.dialect === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
-    return row && { failedAttempts: row.failed_attempts, frozenUntil: Number(row.frozen_until) };
-  }
-
-  async saveLockout(id: UserId, state: LockoutState): Promise<void> {
+  async noteFreeze(id: UserId, until: number): Promise<void> {
+    // One statement, so racing freezes cannot lower it: the later end wins.
     const write = this.db
       .updateTable('users')
-      .set({ failed_attempts: state.failedAttempts, frozen_until: state.frozenUntil })
+      .set((eb) => ({ frozen_until: eb.case().when('frozen_until', '<', until).then(until).else(eb.ref('frozen_until')).end() }))
       .where('id', '=', id)
       .execute();
-    // The directory shows nothing of the lockout state; wrong passwords must not make it reload.
+    // The directory shows nothing of the freeze state; wrong passwords must not make it reload.
+    await writing(write, this.invalidate, { kind: 'user', userId: id, directory: false });
+  }
+
+  async clearFreezes(id: UserId): Promise<void> {
+    const write = this.db
+      .updateTable('users')
+      .set((eb) => ({ freeze_epoch: eb('freeze_epoch', '+', 1), frozen_until: 0 }))
+      .where('id', '=', id)
+      .execute();
     await writing(write, this.invalidate, { kind: 'user', userId: id, directory: false });
   }
 
@@ -275,8 +276,11 @@ class KyselySessionRepository implements SessionRepository {
     await writing(query.execute(), this.invalidate, { kind: 'user', userId: id, directory: false });
   }
 
-  async deleteIdleSince(before: number): Promise<void> {
-    await writing(this.db.deleteFrom('sessions').where('last_used_at', '<', before).execute(), this.invalidate, { kind: 'idleSince', before });
+  async deleteExpired(limits: ExpiryLimits): Promise<void> {
+    const query = this.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('last_used_at', '<', limits.usedBefore), eb('created_at', '<', limits.createdBefore)]));
+    await writing(query.execute(), this.invalidate, { kind: 'expired', limits });
   }
 }
 

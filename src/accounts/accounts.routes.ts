@@ -31,7 +31,8 @@ const adminView = (user: User): Static<typeof ops.AdminUserView> => ({
   role: [user.role],
   security_level: user.securityLevel,
   locked: user.locked,
-  frozen_until: user.frozenUntil > Date.now() ? user.frozenUntil : 0,
+  // UsersService has already cleared a freeze that ended (by the server's clock).
+  frozen_until: user.frozenUntil,
   created_time: user.createdAt,
 });
 
@@ -79,8 +80,8 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsService, 
     return {};
   });
   registerOperation(app, ops.userInfo, authenticate, async ({ caller, query }) => profile(signedIn(caller).user, query.token!));
-  registerOperation(app, ops.changePassword, authenticate, async ({ caller, body }) => {
-    await accounts.changePassword(signedIn(caller), body.secret_old, body.secret_new);
+  registerOperation(app, ops.changePassword, authenticate, async ({ caller, body, request }) => {
+    await accounts.changePassword(signedIn(caller), body.secret_old, body.secret_new, request.ip);
     return {};
   });
   registerOperation(app, ops.publicUsers, authenticate, async ({ caller, query }) => {

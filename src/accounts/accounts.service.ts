@@ -1,17 +1,23 @@
+import type { Budgets } from '../kernel/budget.ts';
 import type { Clock } from '../kernel/clock.ts';
-import { fail } from '../kernel/domain-error.ts';
+import { DomainError, fail } from '../kernel/domain-error.ts';
 import type { SignedInCaller } from './caller.ts';
-import { afterFailure, afterSuccess, isFrozen } from './lockout.ts';
+import { type Hold, Lockout } from './lockout.ts';
 import type { AccountsStore, SecretHasher } from './ports.ts';
 import { newToken, normaliseSecret, tokenHash } from './secret.ts';
-import { SignInThrottle } from './sign-in-throttle.ts';
 import type { User } from './user.ts';
 
 export interface AccountsPolicy {
   /** A token unused for this long stops working. */
   tokenIdleMs: number;
+  /** A token stops working this long after its sign-in, however much it is used. */
+  tokenMaxAgeMs: number;
   /** Failed sign-ins allowed per source address per minute before that address must wait. */
   signInFailuresPerMinute: number;
+  /** Wrong passwords per account per hour (from anywhere) before addresses it is not used from are held off. */
+  signInFailuresPerAccount: number;
+  /** How long five wrong passwords first freeze the address they came from out of the account. */
+  firstFreezeMs: number;
 }
 
 /** Sessions are refreshed at most this often, so a busy client does not write on every request. */
@@ -22,65 +28,86 @@ export interface SignedIn {
   user: User;
 }
 
-/** Sign-in, tokens and the own password: everything a signed-in person does to their own account. */
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+/** What a hold says, for sign-in (0x00003001) and the password change (429) alike. */
+function holdMessage(hold: Hold): string {
+  return hold.scope === 'address'
+    ? `too many wrong passwords from this address: frozen for ${seconds(hold.retryMs)} s`
+    : `too many wrong passwords for this account from elsewhere: from this address, try again in ${seconds(hold.retryMs)} s`;
+}
+
+/**
+ * Sign-in, tokens and the own password: everything a signed-in person does to their own account. Both ways of
+ * presenting a password — sign-in and the password change — go through the same Lockout (lockout.ts).
+ */
 export class AccountsService {
   private decoyHash: Promise<string> | undefined;
-  private readonly throttle: SignInThrottle;
+  private readonly lockout: Lockout;
 
   constructor(
     private readonly store: AccountsStore,
     private readonly hasher: SecretHasher,
     private readonly clock: Clock,
     private readonly policy: AccountsPolicy,
+    budgets: Budgets,
   ) {
-    this.throttle = new SignInThrottle(policy.signInFailuresPerMinute, 60_000);
+    this.lockout = new Lockout(budgets, {
+      failuresPerAddress: policy.signInFailuresPerMinute,
+      failuresPerAccount: policy.signInFailuresPerAccount,
+      firstFreezeMs: policy.firstFreezeMs,
+    });
   }
 
-  /** `source` is the caller's network address, for the per-address limit on failures. */
+  /** `source` is the caller's network address, for the per-address limits. */
   async signIn(username: string, secret: string, clientId: string, source: string): Promise<SignedIn> {
-    const wait = this.throttle.retryAfter(source, this.clock.now());
-    if (wait > 0) return fail('rate.limited', `too many failed sign-ins from this address; try again in ${Math.ceil(wait / 1000)} s`);
+    await this.refuseThrottled(source);
     try {
-      return await this.checkAndOpenSession(username, secret, clientId);
+      return await this.checkAndOpenSession(username, secret, clientId, source);
     } catch (e) {
-      this.throttle.recordFailure(source, this.clock.now());
+      if (e instanceof DomainError && e.kind.startsWith('signIn.')) await this.lockout.failedFrom(source);
       throw e;
     }
   }
 
-  private async checkAndOpenSession(username: string, secret: string, clientId: string): Promise<SignedIn> {
+  private async checkAndOpenSession(username: string, secret: string, clientId: string, source: string): Promise<SignedIn> {
     const user = await this.store.users.findByUsername(username);
     if (!user) {
       // Spend the same time as a real check so response time does not reveal which usernames exist.
       await this.hasher.verify(await this.decoy(), normaliseSecret(secret));
       return fail('signIn.failed', 'sign-in failed: unknown username or wrong password');
     }
-    const now = this.clock.now();
-    if (isFrozen(user, now)) {
-      const seconds = Math.ceil((user.frozenUntil - now) / 1000);
-      return fail('signIn.frozen', `account frozen after repeated wrong passwords; try again in ${seconds} s`);
-    }
-    const ok = await this.hasher.verify(user.secretHash, normaliseSecret(secret));
-    if (!ok) {
-      const next = await this.store.transaction(async (tx) => {
-        const state = afterFailure((await tx.users.lockoutForUpdate(user.id)) ?? user, now);
-        await tx.users.saveLockout(user.id, state);
-        return state;
-      });
-      if (isFrozen(next, now)) return fail('signIn.frozen', 'account frozen for 5 minutes after 5 wrong passwords');
-      return fail('signIn.wrongSecret', 'wrong password');
-    }
+    // Said before the password is checked: checking it first and then saying "locked" would tell whether it was right.
     if (user.locked) return fail('signIn.locked', 'account locked by an administrator');
-    if (user.failedAttempts !== 0 || user.frozenUntil !== 0) await this.store.users.saveLockout(user.id, afterSuccess());
+    const hold = await this.lockout.hold(user, source);
+    if (hold) return fail('signIn.frozen', holdMessage(hold));
+    if (!(await this.hasher.verify(user.secretHash, normaliseSecret(secret)))) {
+      const started = await this.wrongPassword(user, source);
+      return started ? fail('signIn.frozen', holdMessage(started)) : fail('signIn.wrongSecret', 'wrong password');
+    }
+    await this.lockout.rightPassword(user, source);
 
+    const now = this.clock.now();
     const token = newToken();
     await this.store.transaction(async (tx) => {
       // One live token per device: signing in again from the same app replaces its old token.
       await tx.sessions.deleteForUser(user.id, { clientId });
-      await tx.sessions.deleteIdleSince(now - this.policy.tokenIdleMs);
+      await tx.sessions.deleteExpired({ usedBefore: now - this.policy.tokenIdleMs, createdBefore: now - this.policy.tokenMaxAgeMs });
       await tx.sessions.insert({ tokenHash: tokenHash(token), userId: user.id, clientId, createdAt: now, lastUsedAt: now });
     });
-    return { token, user: { ...user, failedAttempts: 0, frozenUntil: 0 } };
+    return { token, user };
+  }
+
+  /** Counts a wrong password; a hold it starts is noted on the account, where administrators see it (frozen_until). */
+  private async wrongPassword(user: User, source: string): Promise<Hold | undefined> {
+    const started = await this.lockout.wrongPassword(user, source);
+    if (started) await this.store.users.noteFreeze(user.id, this.clock.now() + started.retryMs);
+    return started;
+  }
+
+  private async refuseThrottled(source: string): Promise<void> {
+    const wait = await this.lockout.throttled(source);
+    if (wait > 0) fail('rate.limited', `too many failed attempts from this address; try again in ${seconds(wait)} s`);
   }
 
   /** The caller behind a token, or an authorisation error when the token is unknown, idle too long or its user locked. */
@@ -94,6 +121,11 @@ export class AccountsService {
       await this.store.sessions.delete(hash);
       return fail('auth.required', 'token has expired; sign in again');
     }
+    // Checked on the session as found, cached or not: its createdAt never changes, so the cache cannot extend it.
+    if (now - session.createdAt >= this.policy.tokenMaxAgeMs) {
+      await this.store.sessions.delete(hash);
+      return fail('auth.required', 'token has reached its maximum lifetime; sign in again');
+    }
     if (user.locked) return fail('auth.required', 'account locked by an administrator');
     if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await this.store.sessions.touch(hash, now);
     return { clientId, user, tokenHash: hash };
@@ -103,12 +135,23 @@ export class AccountsService {
     await this.store.sessions.delete(caller.tokenHash);
   }
 
-  async changePassword(caller: SignedInCaller, secretOld: string, secretNew: string): Promise<void> {
+  /**
+   * A wrong `secret_old` counts like a failed sign-in (same budgets, same freeze), so a token cannot be used to test
+   * passwords; while the address is frozen the password is not checked and the answer is 429 (a 401 would make the
+   * apps drop their token).
+   */
+  async changePassword(caller: SignedInCaller, secretOld: string, secretNew: string, source: string): Promise<void> {
+    await this.refuseThrottled(source);
     const user = await this.store.users.findById(caller.user.id);
     if (!user) return fail('auth.required', 'account no longer exists');
+    const hold = await this.lockout.hold(user, source);
+    if (hold) return fail('rate.limited', holdMessage(hold));
     if (!(await this.hasher.verify(user.secretHash, normaliseSecret(secretOld)))) {
-      return fail('input.invalid', 'secret_old: does not match the current password');
+      await this.lockout.failedFrom(source);
+      const started = await this.wrongPassword(user, source);
+      return fail(started ? 'rate.limited' : 'input.invalid', started ? holdMessage(started) : 'secret_old: does not match the current password');
     }
+    await this.lockout.rightPassword(user, source);
     if (normaliseSecret(secretOld) === normaliseSecret(secretNew)) {
       return fail('input.invalid', 'secret_new: must differ from the current password');
     }

@@ -15,7 +15,9 @@ export interface UsersTable {
   security_level: string;
   secret_hash: string;
   locked: number;
-  failed_attempts: Generated<number>;
+  /** Raised by an administrator's unlock; the sign-in freeze counts are kept under it (accounts/lockout.ts). */
+  freeze_epoch: Generated<number>;
+  /** The latest end of a sign-in freeze or hold on the account, for administrators; 0 = none so far. */
   frozen_until: Generated<number>;
   password_changed_at: number;
   created_at: number;

@@ -1,5 +1,4 @@
 import type { UserId } from '../kernel/ids.ts';
-import type { LockoutState } from './lockout.ts';
 import type { Role, User } from './user.ts';
 
 export interface Session {
@@ -8,6 +7,11 @@ export interface Session {
   clientId: string;
   createdAt: number;
   lastUsedAt: number;
+}
+
+export interface ExpiryLimits {
+  usedBefore: number;
+  createdBefore: number;
 }
 
 export interface UserPage {
@@ -39,9 +43,10 @@ export interface UserRepository {
   insert(user: User): Promise<void>;
   /** Throws DomainError data.conflict when a new username is taken. */
   update(user: User): Promise<void>;
-  saveLockout(id: UserId, state: LockoutState): Promise<void>;
-  /** Reads the lockout state and, inside a transaction, locks the row until it ends (so concurrent failures all count). */
-  lockoutForUpdate(id: UserId): Promise<LockoutState | undefined>;
+  /** Records that a sign-in freeze or hold on the account lasts until `until`, unless one already lasts longer. */
+  noteFreeze(id: UserId, until: number): Promise<void>;
+  /** An administrator lifts every freeze: raises the account's freeze epoch and clears `frozenUntil`. */
+  clearFreezes(id: UserId): Promise<void>;
   delete(id: UserId): Promise<void>;
 }
 
@@ -55,7 +60,8 @@ export interface SessionRepository {
   touch(tokenHash: string, at: number): Promise<void>;
   delete(tokenHash: string): Promise<void>;
   deleteForUser(id: UserId, options?: { exceptTokenHash?: string; clientId?: string }): Promise<void>;
-  deleteIdleSince(before: number): Promise<void>;
+  /** Removes expired sessions: those last used before `usedBefore` or created before `createdBefore`. */
+  deleteExpired(limits: ExpiryLimits): Promise<void>;
 }
 
 /** Repositories sharing one transaction: `transaction` runs `work` atomically and hands it stores bound to it. */

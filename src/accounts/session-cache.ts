@@ -1,5 +1,5 @@
 import type { UserId } from '../kernel/ids.ts';
-import type { Session } from './ports.ts';
+import type { ExpiryLimits, Session } from './ports.ts';
 import type { User } from './user.ts';
 
 export interface Authenticated {
@@ -24,8 +24,9 @@ interface Entry {
 }
 
 /**
- * Authenticated sessions by token hash: what `sessions.findWithUser` read, kept for a short time. The domain's idle
- * expiry still works on the cached `lastUsedAt` (the domain clock decides, not this cache's); `touch` keeps it current.
+ * Authenticated sessions by token hash: what `sessions.findWithUser` read, kept for a short time. The domain's expiry
+ * still works on the cached session — idle time on its `lastUsedAt` (which `touch` keeps current), the absolute
+ * lifetime on its `createdAt` — by the domain clock, not this cache's: a cached answer never outlives its token.
  *
  * A fill (`begin` … database read … `put`) that overlapped any invalidation is dropped: it may have read the rows
  * before the write that invalidated them.
@@ -86,10 +87,13 @@ export class SessionCache {
     for (const [hash, entry] of this.entries) if (entry.value.user.id === id) this.entries.delete(hash);
   }
 
-  /** The sessions `sessions.deleteIdleSince(before)` removed. */
-  forgetIdleSince(before: number): void {
+  /** The sessions `sessions.deleteExpired(limits)` removed. */
+  forgetExpired(limits: ExpiryLimits): void {
     this.generation++;
-    for (const [hash, entry] of this.entries) if (entry.value.session.lastUsedAt < before) this.entries.delete(hash);
+    for (const [hash, entry] of this.entries) {
+      const { lastUsedAt, createdAt } = entry.value.session;
+      if (lastUsedAt < limits.usedBefore || createdAt < limits.createdBefore) this.entries.delete(hash);
+    }
   }
 
   clear(): void {

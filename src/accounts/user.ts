@@ -15,7 +15,12 @@ export interface User {
   securityLevel: SecurityLevel;
   secretHash: string;
   locked: boolean;
-  failedAttempts: number;
+  /** Raised by an administrator's unlock: sign-in freeze counts kept under an older epoch no longer apply. */
+  freezeEpoch: number;
+  /**
+   * The latest end (domain clock) of a freeze of some address out of this account, or of the account-wide hold on
+   * unfamiliar addresses: someone has been guessing its password. 0 = none.
+   */
   frozenUntil: number;
   passwordChangedAt: number;
   createdAt: number;

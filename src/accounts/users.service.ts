@@ -40,14 +40,21 @@ export class UsersService {
     return { ...page, pageSize };
   }
 
+  /** Every account, as administrators see it (a freeze that has run out by the server's clock reads as none). */
   async list(caller: Caller, paging: Paging): Promise<UserPage & { pageSize: number }> {
     this.requireAdmin(caller);
-    return this.page(paging);
+    const page = await this.page(paging);
+    return { ...page, users: page.users.map((u) => this.current(u)) };
   }
 
   async get(caller: Caller, id: string): Promise<User> {
     this.requireAdmin(caller);
-    return this.existing(id);
+    return this.current(await this.existing(id));
+  }
+
+  /** The account with `frozenUntil` 0 once the freeze has ended on the domain clock. */
+  private current(user: User): User {
+    return user.frozenUntil > this.clock.now() ? user : { ...user, frozenUntil: 0 };
   }
 
   async create(caller: Caller | 'system', profile: UserProfileInput & { username: string }, secret: string): Promise<User> {
@@ -64,7 +71,7 @@ export class UsersService {
       securityLevel: profile.securityLevel ?? 'NORMAL',
       secretHash: await this.hasher.hash(normaliseSecret(secret)),
       locked: false,
-      failedAttempts: 0,
+      freezeEpoch: 0,
       frozenUntil: 0,
       passwordChangedAt: now,
       createdAt: now,
@@ -108,8 +115,8 @@ export class UsersService {
       if (locked && user.role === 'SystemAdmin' && !user.locked) await this.keepAnAdmin(tx, 'lock', true);
       const updated = { ...user, locked, updatedAt: this.clock.now() };
       await tx.users.update(updated);
-      // Unlocking also lifts a freeze: the administrator has vouched for the person.
-      if (!locked) await tx.users.saveLockout(user.id, { failedAttempts: 0, frozenUntil: 0 });
+      // Unlocking also lifts every freeze on the account: the administrator has vouched for the person.
+      if (!locked) await tx.users.clearFreezes(user.id);
       if (locked) await tx.sessions.deleteForUser(user.id);
       return updated;
     });
@@ -125,7 +132,7 @@ export class UsersService {
       const now = this.clock.now();
       const updated = { ...found, secretHash, passwordChangedAt: now, updatedAt: now };
       await tx.users.update(updated);
-      await tx.users.saveLockout(found.id, { failedAttempts: 0, frozenUntil: 0 });
+      await tx.users.clearFreezes(found.id);
       await tx.sessions.deleteForUser(found.id);
       return updated;
     });

@@ -59,6 +59,7 @@ async function serve(command: Command): Promise<void> {
 async function withUsers<T>(command: Command, work: (core: Core) => Promise<T>): Promise<T> {
   const config = configFrom(command);
   const { openCore } = await import('../core.ts');
+  // The admin commands sign nobody in; an unlock reaches the server's freezes through the database (the freeze epoch).
   const core = await openCore(config);
   try {
     return await work(core);

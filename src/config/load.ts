@@ -1,4 +1,5 @@
 import { compileValidator } from '../kernel/validate.ts';
+import { parseTrustProxy } from './trust-proxy.ts';
 import { type Config, type ConfigKey, ConfigSchema, envName, flagName } from './options.ts';
 
 export class ConfigError extends Error {}
@@ -49,6 +50,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigK
     if (config.clusterSecret.length < 16) {
       throw new ConfigError(`invalid configuration: ${source.redisUrl}: cluster mode needs ${envName('clusterSecret')} (at least 16 characters, the same on every node)`);
     }
+  }
+  try {
+    parseTrustProxy(config.trustProxy);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration: ${source.trustProxy}: ${(e as Error).message}`);
   }
   return config;
 }

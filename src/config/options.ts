@@ -18,6 +18,20 @@ export const ConfigSchema = Type.Object({
   host: option(Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the listeners bind to' })),
   httpsPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 7443, description: 'HTTPS port (the FRTC apps only speak HTTPS)' })),
   httpPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Plain-HTTP port for a TLS-terminating reverse proxy; 0 = off' })),
+  httpHost: option(
+    Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the plain-HTTP port binds to; loopback unless the proxy runs on another machine' }),
+  ),
+  metricsToken: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^[\\x21-\\x7e]{16,}$',
+      description: 'Bearer token (16+ printable characters) that opens /metrics on the API ports; empty = /metrics is not served there (404)',
+    }),
+    { secret: true },
+  ),
+  metricsPort: option(
+    Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Port on 127.0.0.1 serving /metrics over plain HTTP without a token; 0 = off' }),
+  ),
   tlsCert: option(Type.String({ default: '', description: 'PEM certificate file; empty = self-signed certificate generated in the data directory' })),
   tlsKey: option(Type.String({ default: '', description: 'PEM private key file for tlsCert' })),
   publicUrl: option(Type.String({ default: '', pattern: '^$|^https?://[^\\s/]+(/[^\\s]*)?$', description: 'Base URL of meeting links, e.g. https://meet.example.org; empty = https://<host name>:<https port>' })),
@@ -68,9 +82,33 @@ export const ConfigSchema = Type.Object({
     Type.Union([Type.Literal('everyone'), Type.Literal('hosts')], { default: 'everyone', description: 'Who may share their screen in a new live meeting (hosts change it per meeting): everyone, or hosts only' }),
   ),
   tokenIdleMinutes: option(Type.Integer({ minimum: 1, default: 43200, description: 'A token unused for this long expires (default 30 days)' })),
-  signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute; more get HTTP 429' })),
+  tokenMaxAgeMinutes: option(
+    Type.Integer({ minimum: 1, default: 129600, description: 'A token expires this long after its sign-in, however often it is used (default 90 days)' }),
+  ),
+  signInFailuresPerMinute: option(Type.Integer({ minimum: 1, default: 30, description: 'Failed sign-ins allowed per source address per minute, over all accounts; more get HTTP 429' })),
+  signInFreezeSeconds: option(
+    Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 300,
+      description: 'Five wrong passwords from one address freeze that address (only) out of the account this long; each further freeze doubles it, up to 256 times',
+    }),
+  ),
+  signInFailuresPerAccount: option(
+    Type.Integer({
+      minimum: 1,
+      default: 60,
+      description: 'Wrong passwords per account per hour, from all addresses together, before addresses that have not signed in to it lately must wait for the hour to end',
+    }),
+  ),
   publicUserDirectory: option(Type.Boolean({ default: false, description: 'Allow /api/v1/user/public/users without sign-in' })),
-  trustProxy: option(Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers (behind a reverse proxy)' })),
+  trustProxy: option(
+    Type.String({
+      default: '',
+      description:
+        'Which X-Forwarded-For entries give the client address behind a reverse proxy: empty or false = none; a hop count (1 = the entry the one proxy in front appended; only when nothing but the proxy can reach Convene); or the proxies\' addresses/CIDRs, e.g. 127.0.0.1,10.0.0.0/8. "true" is refused',
+    }),
+  ),
   media: option(Type.Boolean({ default: true, description: 'Run the SFU (audio and video in the browser app); false = signalling and REST only' })),
   mediaAddress: option(
     Type.String({ default: '', pattern: '^$|^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'IPv4 address the SFU binds and offers to browsers for WebRTC; empty = every non-loopback interface' }),

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
+import type { TrustProxy } from '../config/trust-proxy.ts';
 import { DomainError } from '../kernel/domain-error.ts';
 import { compileValidator } from '../kernel/validate.ts';
 import { loggerOptions } from '../observability/logger.ts';
@@ -10,14 +11,18 @@ import { installErrorHandling, sendError } from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { installOpenApi } from './openapi.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import type { TlsMaterial } from './tls.ts';
 
 export interface HttpOptions {
   tls: TlsMaterial;
   logLevel: string;
   logStream?: DestinationStream;
-  trustProxy: boolean;
+  /** X-Forwarded-For entries to believe for `request.ip` (see config/trust-proxy.ts). */
+  trustProxy: TrustProxy;
   version: string;
+  /** Bearer token that opens /metrics on the API ports; empty = /metrics is not served there (404). */
+  metricsToken: string;
   ready: () => Promise<void>;
 }
 
@@ -45,7 +50,7 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     https: { key: options.tls.key, cert: options.tls.cert },
     logger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: options.trustProxy,
+    ...(options.trustProxy === false ? {} : { trustProxy: fastifyTrust(options.trustProxy) }),
     // Validation failures carry our own messages; Fastify must not prefix them.
     schemaErrorFormatter: (errors) => errors[0] as unknown as Error,
     // A malformed URL or an over-long path parameter fails in the router, before the error handler is in reach.
@@ -73,7 +78,8 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
   });
   installJsonBodyParser(app, BODY_LIMIT);
   installErrorHandling(app);
-  app.decorate('metrics', installMetrics(app));
+  installSecurityHeaders(app);
+  app.decorate('metrics', installMetrics(app, options.metricsToken));
   await installOpenApi(app, options.version);
   // Participant signalling shares the HTTPS port; frames are small JSON commands.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -90,6 +96,15 @@ export async function createHttpApp(options: HttpOptions): Promise<FastifyInstan
     }),
   );
   return app;
+}
+
+/**
+ * Fastify's form of the setting. A list goes as it is (proxy-addr checks each hop against it). A hop count becomes a
+ * function: Fastify 5 takes a bare number to mean "trust nothing" (it cannot tell a direct client from the proxy),
+ * whereas the operator who gives one means "the last n entries were appended by my proxies".
+ */
+function fastifyTrust(trust: number | string[]): string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 /**

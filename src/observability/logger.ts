@@ -1,9 +1,8 @@
+import { redactQuery } from './redact-query.ts';
 import type { LoggerOptions } from 'pino';
 
-/** Query parameters that carry credentials (the FRTC apps put the token in every URL). */
-const SENSITIVE_QUERY = /([?&](?:token|user_token|secret|secret_old|secret_new|password|live_password)=)[^&#]*/gi;
-
-export const redactUrl = (url: string): string => url.replace(SENSITIVE_QUERY, '$1[REDACTED]');
+/** The URL as it may be logged: credentials in the query are replaced (redact-query.ts). */
+export const redactUrl = (url: string): string => redactQuery(url);
 
 /**
  * Paths whose segment after the prefix is a meeting link key: holding a key is the invitation (it gives the meeting's
@@ -37,6 +36,7 @@ export function loggerOptions(level: string): LoggerOptions {
         '*.password',
         '*.adminPassword',
         '*.databaseUrl',
+        '*.metricsToken',
       ],
       censor: '[REDACTED]',
     },

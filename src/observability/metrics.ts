@@ -1,8 +1,15 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { fail } from '../kernel/domain-error.ts';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Prometheus metrics for one server: request duration by route, method and status, plus process metrics. */
-export function installMetrics(app: FastifyInstance): Registry {
+/**
+ * Prometheus metrics for one server: request duration by route, method and status, plus process metrics. On the API
+ * ports /metrics answers only a scraper presenting `Authorization: Bearer <token>`; without a token configured it is
+ * not served there at all (404) and only the loopback metrics port (serveMetrics) has it.
+ */
+export function installMetrics(app: FastifyInstance, token: string): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -17,11 +24,43 @@ export function installMetrics(app: FastifyInstance): Registry {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  if (token === '') return registry;
+  const expected = digest(token);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    const [scheme, presented] = (request.headers.authorization ?? '').split(' ', 2);
+    // Compared as digests in constant time: neither the length nor a prefix of the token leaks through timing.
+    if (scheme?.toLowerCase() !== 'bearer' || presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      return fail('auth.required', 'Authorization: send "Bearer <CONVENE_METRICS_TOKEN>" to read /metrics');
+    }
     reply.type(registry.contentType);
     return registry.metrics();
   });
   return registry;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * /metrics without a token, on its own plain-HTTP listener bound to 127.0.0.1 (CONVENE_METRICS_PORT): for a scraper on
+ * the same machine, or one that reaches it through an SSH tunnel or a local agent. Everything else there is 404.
+ */
+export async function serveMetrics(registry: Registry, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: only GET /metrics is served here\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics could not be collected\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
 }
 
 /** Live meetings and connected participants, read when /metrics is scraped. */

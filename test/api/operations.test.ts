@@ -3,7 +3,9 @@ import { allOperations } from '../../contract/rest/index.ts';
 import { after, before, describe, it } from 'node:test';
 import { calendarDownload } from '../../contract/rest/meeting-links.ts';
 import { testDialects } from '../support/dialects.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { freePort } from '../support/postgres.ts';
+import { request as httpRequest } from 'node:http';
+import { METRICS_AUTH, METRICS_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 
 /** Every operation the contract declares: a new operation is covered here without touching this file. */
 const OPERATIONS = allOperations;
@@ -141,7 +143,7 @@ for (const dialect of testDialects()) {
     after(() => t.close());
 
     const metrics = async () => {
-      const r = await t.call('GET', '/metrics');
+      const r = await t.call('GET', '/metrics', { headers: METRICS_AUTH });
       assert.equal(r.status, 200);
       assert.match(String(r.headers['content-type']), /^text\/plain/);
       return samples(r.text, 'http_request_duration_seconds_count');
@@ -165,7 +167,7 @@ for (const dialect of testDialects()) {
       const before = countOf(await metrics(), 'GET', '/api/v1/user/info', '200');
       const r = await t.call('GET', '/api/v1/user/info', { query: { client_id: 'metrics', token } });
       assert.equal(r.status, 200);
-      const text = (await t.call('GET', '/metrics')).text;
+      const text = (await t.call('GET', '/metrics', { headers: METRICS_AUTH })).text;
       assert.match(text, /^# TYPE http_request_duration_seconds histogram$/m);
       const all = samples(text, 'http_request_duration_seconds_count');
       assert.equal(countOf(all, 'GET', '/api/v1/user/info', '200'), before + 1);
@@ -189,6 +191,17 @@ for (const dialect of testDialects()) {
       assert.deepEqual(leaking, []);
     });
 
+    it('GET /metrics on the HTTPS port needs "Authorization: Bearer <CONVENE_METRICS_TOKEN>" → 401 0x10000002 otherwise', async () => {
+      for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${METRICS_TOKEN}` }, { authorization: `Bearer ${METRICS_TOKEN}x` }]) {
+        const r = await t.call('GET', '/metrics', { headers });
+        assert.equal(r.status, 401, JSON.stringify(headers));
+        assert.equal(r.body.errorCode, '0x10000002');
+        assert.match(String(r.headers['www-authenticate']), /^Bearer/);
+        assert.doesNotMatch(r.text, /http_request_duration_seconds/);
+      }
+      assert.equal((await t.call('GET', '/metrics', { headers: { authorization: `bearer ${METRICS_TOKEN}` } })).status, 200);
+    });
+
     it('unknown URLs share one label instead of adding a series per URL', async () => {
       const r = await t.call('GET', '/no/such/endpoint-8d1f3');
       assert.equal(r.status, 404);
@@ -199,3 +212,44 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+/** A plain-HTTP GET to 127.0.0.1:port; the status and text, or the connection error's code. */
+function plainGet(port: number, path: string, host = '127.0.0.1'): Promise<{ status: number; text: string } | { error: string }> {
+  return new Promise((resolve) => {
+    httpRequest({ host, port, path }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    })
+      .on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }))
+      .end();
+  });
+}
+
+describe('/metrics without a token [sqlite]', () => {
+  it('is not served on the HTTPS port (404), only on CONVENE_METRICS_PORT, which listens on 127.0.0.1 alone', async () => {
+    const t = await startTestServer('sqlite', { CONVENE_METRICS_TOKEN: '', CONVENE_METRICS_PORT: '0' });
+    try {
+      const r = await t.call('GET', '/metrics');
+      assert.equal(r.status, 404);
+      assert.equal(r.body.errorCode, '0x10000004');
+      assert.equal((await t.call('GET', '/metrics', { headers: METRICS_AUTH })).status, 404);
+    } finally {
+      await t.close();
+    }
+    const port = await freePort();
+    const m = await startTestServer('sqlite', { CONVENE_METRICS_TOKEN: '', CONVENE_METRICS_PORT: String(port) });
+    try {
+      const scraped = await plainGet(port, '/metrics');
+      assert.ok('status' in scraped && scraped.status === 200, JSON.stringify(scraped));
+      assert.match(scraped.text, /^# TYPE http_request_duration_seconds histogram$/m);
+      const other = await plainGet(port, '/api/v1/system/version?client_id=x');
+      assert.ok('status' in other && other.status === 404, JSON.stringify(other));
+      // Bound to 127.0.0.1 only: another loopback address of the same machine finds nothing listening.
+      assert.deepEqual(await plainGet(port, '/metrics', '127.0.0.2'), { error: 'ECONNREFUSED' });
+      assert.equal((await m.call('GET', '/metrics')).status, 404);
+    } finally {
+      await m.close();
+    }
+  });
+});

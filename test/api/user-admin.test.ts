@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { clientSecret } from '../../src/accounts/secret.ts';
+import { ManualClock } from '../../src/kernel/clock.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -480,6 +481,31 @@ for (const dialect of testDialects()) {
         }
         await assertVictimUntouched();
       });
+    });
+  });
+
+  describe(`frozen_until follows the server's clock [${dialect}]`, () => {
+    // Years away from the machine's time: a view computed against the wall clock instead would show the wrong thing.
+    const clock = new ManualClock(Date.UTC(2021, 2, 1, 9));
+    let t: TestServer;
+    const { admin, freeze } = helpers(() => t);
+    before(async () => {
+      t = await startTestServer(dialect, {}, { clock });
+    });
+    after(() => t.close());
+
+    it('the admin view shows a freeze until its end on the server clock, then 0', async () => {
+      const id = await t.createUser('nora', 'nora-pw-1');
+      const start = clock.now();
+      await freeze('nora');
+      const frozenUntil = (await admin('GET', `/api/v1/user/users/${id}`)).body.frozen_until;
+      assert.ok(frozenUntil > start && frozenUntil <= start + 5 * 60_000, `frozen_until ${frozenUntil} vs clock ${start}`);
+      clock.advance(frozenUntil - start - 1000);
+      assert.equal((await admin('GET', `/api/v1/user/users/${id}`)).body.frozen_until, frozenUntil);
+      clock.advance(1000);
+      assert.equal((await admin('GET', `/api/v1/user/users/${id}`)).body.frozen_until, 0);
+      const listed = (await admin('GET', '/api/v1/user/users')).body.users.find((u: { user_id: string }) => u.user_id === id);
+      assert.equal(listed.frozen_until, 0);
     });
   });
 

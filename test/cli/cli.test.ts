@@ -283,6 +283,14 @@ function operatorFlow(dialect: TestDialect): void {
       assert.equal((await signIn(server!.client, 'alice', alicePassword)).status, 200);
     });
 
+    it('user lock alice --unlock also lifts a sign-in freeze the running server holds (another process)', async () => {
+      for (let i = 0; i < 5; i++) await signIn(server!.client, 'alice', `wrong-${i}`);
+      assert.equal((await signIn(server!.client, 'alice', alicePassword)).body.errorCode, '0x00003001');
+      const unlock = await run(['user', 'lock', 'alice', '--unlock'], env);
+      assert.equal(unlock.code, 0, unlock.stderr);
+      assert.equal((await signIn(server!.client, 'alice', alicePassword)).status, 200);
+    });
+
     /** Alice's rooms as her app sees them (R1) on the running server. */
     const aliceRooms = async () => {
       const token = (await signIn(server!.client, 'alice', alicePassword, 'alice-rooms')).body.user_token as string;

@@ -16,7 +16,7 @@ import { JoinError, type JoinParams, SignalClient, SignalError } from '../../sdk
 import { type Clock, ManualClock, systemClock } from '../../src/kernel/clock.ts';
 import { testDialects } from '../support/dialects.ts';
 import { closeAll, instantMeeting, joinAs, restFor, signalFor } from '../support/live.ts';
-import { createTestStorage, removeStorage, startServerProcess, startTestServer, type TestServer } from '../support/server.ts';
+import { createTestStorage, METRICS_AUTH, removeStorage, startServerProcess, startTestServer, type TestServer } from '../support/server.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -459,7 +459,7 @@ describe('live meetings: capacity [sqlite]', () => {
     await join(t, { meeting_number: b, client_id: 'b2', display_name: 'B2' });
     assert.equal(await currentCalls(), 3);
     // Operators see the same on /metrics.
-    const metrics = await t.call('GET', '/metrics');
+    const metrics = await t.call('GET', '/metrics', { headers: METRICS_AUTH });
     assert.match(metrics.text, /^convene_live_meetings 2$/m);
     assert.match(metrics.text, /^convene_live_participants 3$/m);
   });

@@ -25,7 +25,7 @@ function makeUser(n: number | string, overrides: Partial<User> = {}): User {
     securityLevel: 'NORMAL',
     secretHash: `$argon2id$fake$${n}`,
     locked: false,
-    failedAttempts: 0,
+    freezeEpoch: 0,
     frozenUntil: 0,
     passwordChangedAt: T,
     createdAt: T + 1,
@@ -76,14 +76,14 @@ for (const dialect of testDialects()) {
 
     describe('migrations', () => {
       it('migrateToLatest() applies every migration in order on a fresh database and nothing on a second run', async () => {
-        assert.deepEqual(firstMigration, ['001-accounts', '002-scheduling', '003-live']);
+        assert.deepEqual(firstMigration, ['001-accounts', '002-scheduling', '003-live', '004-sign-in-freeze']);
         assert.deepEqual(await migrateToLatest(handle.db), []);
       });
     });
 
     describe('users', () => {
       it('users.insert() then findById() returns the same user', async () => {
-        const u = makeUser(1, { role: 'MeetingOperator', securityLevel: 'HIGH', locked: true, failedAttempts: 2, frozenUntil: T + 9 });
+        const u = makeUser(1, { role: 'MeetingOperator', securityLevel: 'HIGH', locked: true, freezeEpoch: 2, frozenUntil: T + 9 });
         await store.users.insert(u);
         assert.deepEqual(await store.users.findById(u.id), u);
       });
@@ -128,24 +128,32 @@ for (const dialect of testDialects()) {
         assert.equal((await store.users.findByUsername('ALICE'))?.id, u.id);
       });
 
-      it('users.update() leaves the lockout state alone (saveLockout owns it)', async () => {
+      it('users.update() leaves the freeze state alone (noteFreeze and clearFreezes own it)', async () => {
         const u = makeUser(1);
         await store.users.insert(u);
-        await store.users.saveLockout(u.id, { failedAttempts: 3, frozenUntil: T + 300_000 });
+        await store.users.noteFreeze(u.id, T + 300_000);
+        await store.users.clearFreezes(u.id);
+        await store.users.noteFreeze(u.id, T + 600_000);
         await store.users.update({ ...u, realName: 'Renamed' });
         const after = await store.users.findById(u.id);
         assert.equal(after?.realName, 'Renamed');
-        assert.equal(after?.failedAttempts, 3);
-        assert.equal(after?.frozenUntil, T + 300_000);
+        assert.equal(after?.freezeEpoch, 1);
+        assert.equal(after?.frozenUntil, T + 600_000);
       });
 
-      it('users.saveLockout() stores the count and the freeze end', async () => {
+      it('users.noteFreeze() keeps the later end; clearFreezes() clears it and raises the epoch', async () => {
         const u = makeUser(1);
         await store.users.insert(u);
-        await store.users.saveLockout(u.id, { failedAttempts: 4, frozenUntil: 0 });
-        assert.deepEqual(await store.users.findById(u.id), { ...u, failedAttempts: 4, frozenUntil: 0 });
-        await store.users.saveLockout(u.id, { failedAttempts: 0, frozenUntil: T + 300_000 });
-        assert.deepEqual(await store.users.findById(u.id), { ...u, failedAttempts: 0, frozenUntil: T + 300_000 });
+        await store.users.noteFreeze(u.id, T + 300_000);
+        assert.deepEqual(await store.users.findById(u.id), { ...u, frozenUntil: T + 300_000 });
+        await store.users.noteFreeze(u.id, T + 100_000);
+        assert.equal((await store.users.findById(u.id))?.frozenUntil, T + 300_000, 'an earlier end does not shorten it');
+        await store.users.noteFreeze(u.id, T + 900_000);
+        assert.equal((await store.users.findById(u.id))?.frozenUntil, T + 900_000);
+        await store.users.clearFreezes(u.id);
+        assert.deepEqual(await store.users.findById(u.id), { ...u, freezeEpoch: 1, frozenUntil: 0 });
+        await store.transaction((tx) => tx.users.clearFreezes(u.id));
+        assert.equal((await store.users.findById(u.id))?.freezeEpoch, 2);
       });
 
       it('users.delete() removes only that user', async () => {
@@ -232,15 +240,6 @@ for (const dialect of testDialects()) {
         assert.deepEqual((await store.users.search('zoë å', 0, 10)).users.map((u) => u.username), ['zoe']);
       });
 
-      it('users.lockoutForUpdate() reads the stored count and freeze end inside a transaction', async () => {
-        const u = makeUser(1);
-        await store.users.insert(u);
-        await store.users.saveLockout(u.id, { failedAttempts: 2, frozenUntil: 0 });
-        const state = await store.transaction((tx) => tx.users.lockoutForUpdate(u.id));
-        assert.deepEqual(state, { failedAttempts: 2, frozenUntil: 0 });
-        assert.equal(await store.transaction((tx) => tx.users.lockoutForUpdate('missing' as never)), undefined);
-      });
-
       it('users.search() treats a backslash in the filter literally', async () => {
         await store.users.insert(makeUser(1, { username: 'back\\slash', realName: 'x' }));
         await store.users.insert(makeUser(2, { username: 'backslash', realName: 'x' }));
@@ -321,14 +320,23 @@ for (const dialect of testDialects()) {
         assert.deepEqual(await remaining(), ['a-desk', 'a-phone-2', 'b-phone']);
       });
 
-      it('sessions.deleteIdleSince() removes sessions last used before the instant and keeps the rest', async () => {
+      it('sessions.deleteExpired() removes sessions last used before usedBefore and keeps the rest', async () => {
         const u = makeUser(1);
         await store.users.insert(u);
         await store.sessions.insert(makeSession('old', u, 'c1', T - 1));
         await store.sessions.insert(makeSession('edge', u, 'c2', T));
         await store.sessions.insert(makeSession('new', u, 'c3', T + 1));
-        await store.sessions.deleteIdleSince(T);
+        await store.sessions.deleteExpired({ usedBefore: T, createdBefore: 0 });
         assert.deepEqual(await remaining(), ['edge', 'new']);
+      });
+
+      it('sessions.deleteExpired() also removes sessions created before createdBefore, however recently used', async () => {
+        const u = makeUser(1);
+        await store.users.insert(u);
+        await store.sessions.insert({ ...makeSession('ancient', u, 'c1', T + 5000), createdAt: T - 1 });
+        await store.sessions.insert({ ...makeSession('young', u, 'c2', T + 5000), createdAt: T });
+        await store.sessions.deleteExpired({ usedBefore: 0, createdBefore: T });
+        assert.deepEqual(await remaining(), ['young']);
       });
 
       it('users.delete() cascades to the user\'s sessions', async () => {
@@ -469,12 +477,14 @@ for (const dialect of testDialects()) {
         assert.equal((await s.sessions.findWithUser('b-phone'))?.user.locked, true);
       });
 
-      it('users.saveLockout() → the next findWithUser() reads the new lockout state', async () => {
+      it('users.noteFreeze() and clearFreezes() → the next findWithUser() reads the new freeze state', async () => {
         const { s, bob } = await seedCached();
-        await s.users.saveLockout(bob.id, { failedAttempts: 3, frozenUntil: T + 5 });
+        await s.users.noteFreeze(bob.id, T + 5);
+        assert.equal((await s.sessions.findWithUser('b-phone'))?.user.frozenUntil, T + 5);
+        await s.users.clearFreezes(bob.id);
         const found = await s.sessions.findWithUser('b-phone');
-        assert.equal(found?.user.failedAttempts, 3);
-        assert.equal(found?.user.frozenUntil, T + 5);
+        assert.equal(found?.user.freezeEpoch, 1);
+        assert.equal(found?.user.frozenUntil, 0);
       });
 
       it('users.delete() → the user\'s cached tokens end at once', async () => {
@@ -485,11 +495,11 @@ for (const dialect of testDialects()) {
         assert.ok(await s.sessions.findWithUser('b-phone'));
       });
 
-      it('sessions.touch() moves the cached lastUsedAt too; deleteIdleSince() drops the idle cached ones', async () => {
+      it('sessions.touch() moves the cached lastUsedAt too; deleteExpired() drops the idle cached ones', async () => {
         const { s } = await seedCached();
         await s.sessions.touch('a-phone', T + 60_000);
         assert.equal((await s.sessions.findWithUser('a-phone'))?.session.lastUsedAt, T + 60_000);
-        await s.sessions.deleteIdleSince(T + 1);
+        await s.sessions.deleteExpired({ usedBefore: T + 1, createdBefore: 0 });
         assert.equal(await s.sessions.findWithUser('b-phone'), undefined);
         assert.equal((await s.sessions.findWithUser('a-phone'))?.session.lastUsedAt, T + 60_000);
       });
@@ -602,12 +612,12 @@ for (const dialect of testDialects()) {
 
       it('bigint columns are read as JS numbers by the driver itself', async () => {
         await store.users.insert(makeUser(1));
-        const row = await handle.db.selectFrom('users').select(['created_at', 'frozen_until', 'locked', 'failed_attempts']).executeTakeFirstOrThrow();
+        const row = await handle.db.selectFrom('users').select(['created_at', 'frozen_until', 'locked', 'freeze_epoch']).executeTakeFirstOrThrow();
         assert.equal(typeof row.created_at, 'number');
         assert.equal(row.created_at, T + 1);
         assert.equal(typeof row.frozen_until, 'number');
         assert.equal(typeof row.locked, 'number');
-        assert.equal(typeof row.failed_attempts, 'number');
+        assert.equal(typeof row.freeze_epoch, 'number');
       });
     });
   });

@@ -30,7 +30,7 @@ function makeUser(name: string, role: Role, realName = ''): User {
     securityLevel: 'NORMAL',
     secretHash: 'x',
     locked: false,
-    failedAttempts: 0,
+    freezeEpoch: 0,
     frozenUntil: 0,
     passwordChangedAt: T,
     createdAt: T,

@@ -19,9 +19,15 @@ export interface CallOptions {
  * `Content-Type: application/json` whenever there is a body.
  */
 export class HttpsClient {
-  private readonly agent = new Agent({ rejectUnauthorized: false, keepAlive: true });
+  private readonly agent: Agent;
 
-  constructor(readonly baseUrl: string) {}
+  /** `localAddress`: the loopback address to connect from (e.g. 127.0.0.2), to act as another client machine. */
+  constructor(
+    readonly baseUrl: string,
+    options: { localAddress?: string } = {},
+  ) {
+    this.agent = new Agent({ rejectUnauthorized: false, keepAlive: true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+  }
 
   call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
     const url = new URL(path, this.baseUrl);

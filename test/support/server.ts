@@ -14,6 +14,9 @@ import { createPostgresDatabase, type TestDialect } from './dialects.ts';
 import { freePort } from './postgres.ts';
 
 export const ADMIN_PASSWORD = 'Admin-Passw0rd!';
+/** Test servers open /metrics on their HTTPS port to this bearer token (CONVENE_METRICS_TOKEN). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+export const METRICS_AUTH = { authorization: `Bearer ${METRICS_TOKEN}` };
 
 /**
  * Where a test server keeps its state: the data directory and, for PostgreSQL, the database. Pass it to another
@@ -67,6 +70,7 @@ const baseEnv = (storage: TestStorage): Record<string, string> => ({
   CONVENE_HOST: '127.0.0.1',
   CONVENE_HTTPS_PORT: '0',
   CONVENE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  CONVENE_METRICS_TOKEN: METRICS_TOKEN,
   CONVENE_LOG_LEVEL: 'info',
   // Media workers are processes of their own; only the media tests start them (test/support/media.ts).
   CONVENE_MEDIA: 'false',

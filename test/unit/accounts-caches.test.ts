@@ -61,7 +61,7 @@ describe('SessionCache', () => {
     assert.ok(cache.get('t1'));
   });
 
-  it('forgetToken, forgetUser and forgetIdleSince drop exactly their entries; touch moves lastUsedAt', () => {
+  it('forgetToken, forgetUser and forgetExpired drop exactly their entries; touch moves lastUsedAt', () => {
     const cache = new SessionCache(() => 0);
     const put = (t: string, u: string, at: number) => cache.put(t, authenticated(t, u, at), cache.begin());
     put('a1', 'alice', 100);
@@ -78,9 +78,12 @@ describe('SessionCache', () => {
     assert.equal(cache.get('b1')!.session.lastUsedAt, 800);
     cache.touch('unknown', 800);
     assert.equal(cache.get('unknown'), undefined, 'touch does not create entries');
-    cache.forgetIdleSince(850);
+    cache.forgetExpired({ usedBefore: 850, createdBefore: 0 });
     assert.equal(cache.get('b1'), undefined);
     assert.ok(cache.get('c1'));
+    // Created at 1000: gone once sessions created before 1001 have expired, however recently used.
+    cache.forgetExpired({ usedBefore: 0, createdBefore: 1001 });
+    assert.equal(cache.get('c1'), undefined);
   });
 });
 

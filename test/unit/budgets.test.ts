@@ -18,6 +18,14 @@ describe('memoryBudgets', () => {
     assert.deepEqual(await budget.peek('k'), { remaining: 3, refillMs: 0 });
   });
 
+  it('refuses a window longer than its timers can keep (24.8 days) instead of expiring it at once', async () => {
+    assert.throws(() => memoryBudgets({ name: 'test-long', points: 1, windowMs: 30 * 86_400_000 }), /test-long.*24 days/);
+    const three = memoryBudgets({ name: 'test-weeks', points: 1, windowMs: 21 * 86_400_000 });
+    await three.spend('k');
+    await sleep(20);
+    assert.equal((await three.peek('k')).remaining, 0, 'a three-week window holds');
+  });
+
   it('reset() forgets a key; budgets with other names do not share counts', async () => {
     const a = memoryBudgets({ name: 'test-b', points: 2, windowMs: 60_000 });
     const b = memoryBudgets({ name: 'test-c', points: 2, windowMs: 60_000 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
 import { ConfigSchema, envName, flagName } from '../../src/config/options.ts';
+import { parseTrustProxy } from '../../src/config/trust-proxy.ts';
 
 /** The message of the ConfigError that loading throws; fails the test when loading succeeds. */
 function loadError(env: NodeJS.ProcessEnv, flags: Record<string, unknown> = {}): string {
@@ -22,7 +23,7 @@ describe('loadConfig() defaults', () => {
     assert.equal(c.dataDir, './data');
     assert.equal(c.tokenIdleMinutes, 43200);
     assert.equal(c.publicUserDirectory, false);
-    assert.equal(c.trustProxy, false);
+    assert.equal(c.trustProxy, '');
     assert.equal(c.databaseUrl, '');
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.logLevel, 'info');
@@ -66,10 +67,35 @@ describe('loadConfig() sources', () => {
   });
 
   it('loadConfig() reads "true" and "false" for booleans', () => {
-    assert.equal(loadConfig({ CONVENE_TRUST_PROXY: 'true' }).trustProxy, true);
-    assert.equal(loadConfig({ CONVENE_TRUST_PROXY: 'false' }).trustProxy, false);
     assert.equal(loadConfig({}, { publicUserDirectory: 'true' }).publicUserDirectory, true);
     assert.equal(loadConfig({ CONVENE_PUBLIC_USER_DIRECTORY: 'true' }, { publicUserDirectory: false }).publicUserDirectory, false);
+  });
+
+  it('CONVENE_TRUST_PROXY takes a hop count or proxy addresses and CIDRs; "true" is refused saying why and what to write', () => {
+    for (const value of ['', 'false', '0', '1', '2', '127.0.0.1', '127.0.0.1, 10.0.0.0/8', '::1,fd00::/8', 'loopback,uniquelocal']) {
+      assert.equal(loadConfig({ CONVENE_TRUST_PROXY: value }).trustProxy, value, value);
+    }
+    assert.deepEqual(parseTrustProxy(''), false);
+    assert.deepEqual(parseTrustProxy('false'), false);
+    assert.deepEqual(parseTrustProxy('1'), 1);
+    assert.deepEqual(parseTrustProxy('127.0.0.1, 10.0.0.0/8'), ['127.0.0.1', '10.0.0.0/8']);
+    const refusal = loadError({ CONVENE_TRUST_PROXY: 'true' });
+    assert.match(refusal, /CONVENE_TRUST_PROXY/);
+    assert.match(refusal, /X-Forwarded-For/);
+    assert.match(refusal, /e\.g\. 1\b/);
+    assert.match(refusal, /10\.0\.0\.0\/8/);
+    assert.match(loadError({}, { trustProxy: 'true' }), /--trust-proxy/);
+    assert.match(loadError({ CONVENE_TRUST_PROXY: '10.0.0.0/8,proxy.example' }), /"proxy\.example" is neither an IP address nor a CIDR/);
+    assert.match(loadError({ CONVENE_TRUST_PROXY: '10.0.0.0/33' }), /10\.0\.0\.0\/33/);
+    assert.match(loadError({ CONVENE_TRUST_PROXY: '99' }), /at most 16/);
+  });
+
+  it('CONVENE_METRICS_TOKEN is empty or 16+ printable characters; CONVENE_HTTP_HOST defaults to loopback', () => {
+    assert.equal(loadConfig({}).metricsToken, '');
+    assert.equal(loadConfig({}).httpHost, '127.0.0.1');
+    assert.equal(loadConfig({ CONVENE_METRICS_TOKEN: 'abcdefghijklmnop' }).metricsToken, 'abcdefghijklmnop');
+    assert.match(loadError({ CONVENE_METRICS_TOKEN: 'short' }), /CONVENE_METRICS_TOKEN/);
+    assert.match(loadError({ CONVENE_METRICS_TOKEN: 'has a space in it, long enough' }), /CONVENE_METRICS_TOKEN/);
   });
 
   it('loadConfig() lets flags override the environment', () => {

@@ -1,98 +1,121 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import {
-  afterFailure,
-  afterSuccess,
-  FREEZE_MS,
-  isFrozen,
-  type LockoutState,
-  MAX_CONSECUTIVE_FAILURES,
-} from '../../src/accounts/lockout.ts';
+import { type Account, FAILURES_BEFORE_FREEZE, Lockout, type LockoutPolicy } from '../../src/accounts/lockout.ts';
 import { clientSecret, FRTC_SECRET_SALT, generatePassword, newToken, tokenHash } from '../../src/accounts/secret.ts';
+import { asUserId } from '../../src/kernel/ids.ts';
+import { memoryBudgets } from '../../src/limits/memory-budgets.ts';
 
-const T0 = Date.UTC(2026, 0, 15, 9, 30);
-const FIVE_MINUTES = 300_000;
-const fresh: LockoutState = { failedAttempts: 0, frozenUntil: 0 };
+const OWNER = '192.0.2.10';
+const ATTACKER = '198.51.100.66';
 
-/** Applies `n` consecutive failures starting at `now`, one second apart. */
-function fail(n: number, state: LockoutState = fresh, now = T0): LockoutState & { frozeNow: boolean } {
-  let s: LockoutState & { frozeNow: boolean } = { ...state, frozeNow: false };
-  for (let i = 0; i < n; i++) s = afterFailure(s, now + i * 1000);
-  return s;
+/** A Lockout over real in-memory budgets; freezes start at one second so that a test can outwait them. */
+function lockout(policy: Partial<LockoutPolicy> = {}): Lockout {
+  return new Lockout(memoryBudgets, { failuresPerAddress: 1000, failuresPerAccount: 1000, firstFreezeMs: 1000, ...policy });
 }
 
-describe('lockout policy', () => {
-  it('lockout constants are five failures and five minutes', () => {
-    assert.equal(MAX_CONSECUTIVE_FAILURES, 5);
-    assert.equal(FREEZE_MS, FIVE_MINUTES);
+let accounts = 0;
+const account = (): Account => ({ id: asUserId(`account-${++accounts}`), freezeEpoch: 0 });
+
+/** `n` wrong passwords from `source`; the hold the last one started, if any. */
+async function wrong(l: Lockout, a: Account, source: string, n = FAILURES_BEFORE_FREEZE) {
+  let started;
+  for (let i = 0; i < n; i++) started = await l.wrongPassword(a, source);
+  return started;
+}
+
+describe('Lockout: the freeze is per account and source address', () => {
+  it('four wrong passwords hold nothing; the fifth freezes that address, for at most the first freeze', async () => {
+    const l = lockout();
+    const a = account();
+    assert.equal(await wrong(l, a, ATTACKER, 4), undefined);
+    assert.equal(await l.hold(a, ATTACKER), undefined);
+    const started = await l.wrongPassword(a, ATTACKER);
+    assert.equal(started?.scope, 'address');
+    assert.ok(started!.retryMs > 0 && started!.retryMs <= 1000, `${started?.retryMs}`);
+    const hold = await l.hold(a, ATTACKER);
+    assert.equal(hold?.scope, 'address');
   });
 
-  it('afterFailure() counts the first four consecutive failures without freezing', () => {
-    for (let n = 1; n <= 4; n++) {
-      const s = fail(n);
-      assert.deepEqual(s, { failedAttempts: n, frozenUntil: 0, frozeNow: false }, `after ${n} failures`);
-      assert.equal(isFrozen(s, T0 + n * 1000), false);
+  it('the owner at another address is not frozen by the attacker, nor is another account at the attacker\'s', async () => {
+    const l = lockout();
+    const a = account();
+    await wrong(l, a, ATTACKER);
+    assert.ok(await l.hold(a, ATTACKER));
+    assert.equal(await l.hold(a, OWNER), undefined);
+    assert.equal(await l.hold(account(), ATTACKER), undefined);
+  });
+
+  it('addresses in one IPv6 /64 share a freeze', async () => {
+    const l = lockout();
+    const a = account();
+    await wrong(l, a, '2001:db8:5:6::1');
+    assert.ok(await l.hold(a, '2001:db8:5:6:ffff::2'));
+    assert.equal(await l.hold(a, '2001:db8:5:7::1'), undefined);
+  });
+
+  it('each further freeze of the same address lasts twice as long', async () => {
+    const l = lockout();
+    const a = account();
+    const first = (await wrong(l, a, ATTACKER))!.retryMs;
+    await sleep(first + 50);
+    assert.equal(await l.hold(a, ATTACKER), undefined, 'the first freeze has run out');
+    const second = (await wrong(l, a, ATTACKER))!.retryMs;
+    assert.ok(second > 1000 && second <= 2000, `second freeze ${second} ms`);
+    assert.ok((await l.hold(a, ATTACKER))!.retryMs > 1000);
+  });
+
+  it('the right password from the address starts its count over; the freeze level too', async () => {
+    const l = lockout();
+    const a = account();
+    await wrong(l, a, OWNER, 4);
+    await l.rightPassword(a, OWNER);
+    assert.equal(await wrong(l, a, OWNER, 4), undefined);
+    await l.rightPassword(a, OWNER);
+    const first = (await wrong(l, a, OWNER))!.retryMs;
+    await sleep(first + 50);
+    await l.rightPassword(a, OWNER);
+    const again = (await wrong(l, a, OWNER))!.retryMs;
+    assert.ok(again <= 1000, `after a success the next freeze is a first one again (${again} ms)`);
+  });
+
+  it('a new freeze epoch (an administrator\'s unlock) lifts the freeze and its level', async () => {
+    const l = lockout();
+    const a = account();
+    await wrong(l, a, ATTACKER);
+    const unlocked = { ...a, freezeEpoch: a.freezeEpoch + 1 };
+    assert.ok(await l.hold(a, ATTACKER));
+    assert.equal(await l.hold(unlocked, ATTACKER), undefined);
+    assert.equal(await wrong(l, unlocked, ATTACKER, 4), undefined);
+  });
+});
+
+describe('Lockout: the account-wide budget', () => {
+  it('beyond it, addresses that have not signed in to the account are held; familiar ones still try', async () => {
+    const l = lockout({ failuresPerAccount: 6 });
+    const a = account();
+    await l.rightPassword(a, OWNER);
+    // Three addresses, two guesses each: none is frozen, but the account's hourly budget is spent.
+    assert.equal(await wrong(l, a, '203.0.113.1', 2), undefined);
+    assert.equal(await wrong(l, a, '203.0.113.2', 2), undefined);
+    const last = await wrong(l, a, '203.0.113.3', 2);
+    assert.equal(last?.scope, 'account');
+    assert.equal((await l.hold(a, '203.0.113.4'))?.scope, 'account');
+    assert.equal(await l.hold(a, OWNER), undefined);
+    assert.equal(await l.hold(account(), '203.0.113.4'), undefined, 'other accounts are not affected');
+  });
+});
+
+describe('Lockout: failed attempts per source address', () => {
+  it('after failuresPerAddress failures (any account, any outcome) the address waits; others do not', async () => {
+    const l = lockout({ failuresPerAddress: 3 });
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await l.throttled(ATTACKER), 0);
+      await l.failedFrom(ATTACKER);
     }
-  });
-
-  it('afterFailure() freezes on the 5th consecutive failure for exactly 5 minutes', () => {
-    const fifthAt = T0 + 4000;
-    const s = fail(5);
-    assert.equal(s.frozeNow, true);
-    assert.equal(s.frozenUntil, fifthAt + FIVE_MINUTES);
-    assert.equal(s.failedAttempts, 0);
-  });
-
-  it('isFrozen() is true until the freeze ends and false from that instant on', () => {
-    const s = fail(5);
-    assert.equal(isFrozen(s, T0 + 4000), true);
-    assert.equal(isFrozen(s, s.frozenUntil - 1), true);
-    assert.equal(isFrozen(s, s.frozenUntil), false);
-    assert.equal(isFrozen(s, s.frozenUntil + 1), false);
-  });
-
-  it('isFrozen() is false for a state that was never frozen', () => {
-    assert.equal(isFrozen(fresh, T0), false);
-    assert.equal(isFrozen({ failedAttempts: 4, frozenUntil: 0 }, T0), false);
-  });
-
-  it('afterFailure() after an expired freeze starts a fresh count', () => {
-    const frozen = fail(5);
-    const s = afterFailure(frozen, frozen.frozenUntil);
-    assert.deepEqual(s, { failedAttempts: 1, frozenUntil: 0, frozeNow: false });
-  });
-
-  it('afterFailure() after an expired freeze needs five new failures to freeze again', () => {
-    const frozen = fail(5);
-    const four = fail(4, frozen, frozen.frozenUntil + 1000);
-    assert.equal(four.frozeNow, false);
-    assert.equal(four.failedAttempts, 4);
-    const fifth = afterFailure(four, frozen.frozenUntil + 10_000);
-    assert.equal(fifth.frozeNow, true);
-    assert.equal(fifth.frozenUntil, frozen.frozenUntil + 10_000 + FIVE_MINUTES);
-  });
-
-  it('afterFailure() ignores a stale count left next to an expired freeze', () => {
-    const s = afterFailure({ failedAttempts: 4, frozenUntil: T0 - 1 }, T0);
-    assert.deepEqual(s, { failedAttempts: 1, frozenUntil: 0, frozeNow: false });
-  });
-
-  it('afterFailure() while frozen keeps the freeze as it is (racing failures cannot lift it)', () => {
-    const frozen = { failedAttempts: 0, frozenUntil: T0 + FREEZE_MS };
-    assert.deepEqual(afterFailure(frozen, T0 + 1000), { ...frozen, frozeNow: false });
-  });
-
-  it('afterSuccess() clears the count and the freeze', () => {
-    assert.deepEqual(afterSuccess(), { failedAttempts: 0, frozenUntil: 0 });
-  });
-
-  it('afterSuccess() between failures means the next four failures do not freeze', () => {
-    const three = fail(3);
-    const cleared = afterSuccess();
-    const four = fail(4, cleared, T0 + 60_000);
-    assert.equal(three.failedAttempts, 3);
-    assert.equal(four.frozeNow, false);
-    assert.equal(four.failedAttempts, 4);
+    const wait = await l.throttled(ATTACKER);
+    assert.ok(wait > 0 && wait <= 60_000, `${wait}`);
+    assert.equal(await l.throttled(OWNER), 0);
   });
 });
 
