@@ -134,6 +134,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       emptyTimeoutMs: config.emptyMeetingSeconds * 1000,
       resumeMs: config.resumeSeconds * 1000,
       sharePolicy: config.sharePolicy,
+      nodeId: null,
     },
     guards,
     { error: (err, what) => app.log.error({ err }, what), warn: (fields, what) => app.log.warn(fields, what) },

@@ -23,6 +23,8 @@ export interface LivePolicy {
   resumeMs: number;
   /** Who may share their screen when a meeting starts (hosts change it per meeting). */
   sharePolicy: SharePolicy;
+  /** This node in a cluster; null on a single node (which owns every session in the history). */
+  nodeId: string | null;
 }
 
 /** The limits against guessing, over budgets the composition root chose (see src/kernel/budget.ts). */
@@ -125,7 +127,7 @@ export class LiveService {
 
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
   async start(): Promise<number> {
-    return this.history.closeAbandoned(this.clock.now(), 'server restarted');
+    return this.history.closeAbandoned(this.clock.now(), 'server restarted', this.policy.nodeId);
   }
 
   observe(observer: MeetingObserver): void {
@@ -453,7 +455,7 @@ export class LiveService {
     const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy);
     this.meetings.set(settings.meetingNumber, meeting);
     this.record('started', () =>
-      this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now }),
+      this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now, nodeId: this.policy.nodeId ?? '' }),
     );
     return meeting;
   }

@@ -51,6 +51,8 @@ export interface SessionStart {
   name: string;
   ownerId: string;
   startedAt: number;
+  /** The cluster node holding it ('' on a single node). */
+  nodeId: string;
 }
 
 export interface Attendance {
@@ -77,7 +79,11 @@ export interface SessionRecord {
 /** Live sessions and attendance, written as they happen so history survives restarts. */
 export interface SessionHistory {
   /** Ends the sessions (and attendances) a previous process left open; returns how many sessions it closed. */
-  closeAbandoned(now: number, reason: string): Promise<number>;
+  /**
+   * Ends the open sessions (and attendances) of node `nodeId` — a previous run of this node, or a node lost from the
+   * cluster; null = every open session (a single node). Returns how many sessions it closed.
+   */
+  closeAbandoned(now: number, reason: string, nodeId: string | null): Promise<number>;
   started(session: SessionStart): Promise<void>;
   /** `closedUntil`: joins under the number are refused until then (a stop without rejoin); null = no restriction. */
   ended(sessionId: string, endedAt: number, reason: string, closedUntil: number | null): Promise<void>;
