@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { KyselyAccountsStore } from './accounts/accounts.repo.ts';
+import { KyselyAccountsStore, type Staleness } from './accounts/accounts.repo.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { argon2Hasher } from './accounts/argon2-hasher.ts';
 import { UsersService } from './accounts/users.service.ts';
@@ -37,7 +37,14 @@ export interface Core {
  * Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. `budgets`
  * is where limits and freezes count: the server passes its choice; tools that sign nobody in keep the default.
  */
-export async function openCore(config: Config, clock: Clock = systemClock, budgets: Budgets = memoryBudgets): Promise<Core> {
+/** What a cluster node changes in the core: budgets shared through Redis, and cache staleness told to the other nodes. */
+export interface CoreShared {
+  budgets?: Budgets;
+  onStale?: (stale: Staleness) => void;
+}
+
+export async function openCore(config: Config, clock: Clock = systemClock, shared: CoreShared = {}): Promise<Core> {
+  const budgets = shared.budgets ?? memoryBudgets;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase(config.databaseUrl, config.dataDir);
   try {
@@ -46,7 +53,7 @@ export async function openCore(config: Config, clock: Clock = systemClock, budge
     await database.close();
     throw e;
   }
-  const store = new KyselyAccountsStore(database.db, database.dialect);
+  const store = new KyselyAccountsStore(database.db, database.dialect, shared.onStale ? { onStale: shared.onStale } : {});
   const accounts = new AccountsService(store, argon2Hasher, clock, {
     tokenIdleMs: config.tokenIdleMinutes * 60_000,
     tokenMaxAgeMs: config.tokenMaxAgeMinutes * 60_000,
