@@ -8,8 +8,8 @@ import { CLOSE_CODES, SIGNAL_PATH } from '../contract/signal/protocol.ts';
 import { RestClient, RestError } from '../sdk/rest-client.ts';
 import { JoinError, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
 import { LocalDevices } from './devices.ts';
-import { byId, input } from './dom.ts';
-import { clientId, remembered } from './identity.ts';
+import { byId, input } from './shared/dom.ts';
+import { clientId, remembered } from './shared/identity.ts';
 import { JoinPreview } from './join-preview.ts';
 import { type MediaSession, NoMedia } from './media.ts';
 import { MeetingView } from './meeting-view.ts';
@@ -290,7 +290,11 @@ function showJoinForm(focusSignIn = false): void {
 
 /** `#key=<meeting link key>`: the link's meeting number (and password: holding the link is the invitation). */
 async function resolveLink(): Promise<void> {
-  const key = new URLSearchParams(location.hash.slice(1)).get('key');
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const key = hash.get('key');
+  // `#number=<digits>`: a meeting number to join (the console's "start the meeting" of a room), without a password.
+  const number = hash.get('number');
+  if (!key && number && /^[0-9]{1,32}$/.test(number)) input('meeting-number').value = number;
   if (!key) return;
   const note = byId('join-meeting');
   try {
