@@ -287,6 +287,7 @@ describe('web console', () => {
       const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16);
       assert.deepEqual(starts.map(shanghai), ['2030-01-02T09:00', '2030-01-07T09:00', '2030-01-09T09:00', '2030-01-14T09:00']);
       assert.match(await nora.locator('dl.facts').innerText(), /每周的周一、周三/);
+      assert.match(String(await nora.locator('a[href^="/app/#key="]').getAttribute('href')), /^\/app\/#key=\w+$/, 'join in the browser by the series link');
 
       // Listed once in My meetings, with its next occurrences on request (read from the paged occurrences call).
       await go(nora, '#/meetings', '/meetings');
@@ -339,8 +340,21 @@ describe('web console', () => {
       await go(nora, '#/rooms', '/rooms');
       const room = nora.locator('li[data-room-id]', { hasText: 'Team room' });
       await room.waitFor();
-      assert.match(String(await room.locator('a[href^="/app/#number="]').getAttribute('href')), /^\/app\/#number=\d+$/);
+      const start = String(await room.locator('a[href^="/app/#number="]').getAttribute('href'));
+      assert.match(start, /^\/app\/#number=\d+$/);
       await review(nora, 'zh-phone-rooms');
+      // "Start the meeting" opens the meeting app on the room's number, signed in as the console's user: she hosts.
+      const app = await nora.context().newPage();
+      await app.goto(`${t.url}${start}`);
+      await app.locator('body[data-ready="true"]').waitFor();
+      assert.equal(await app.inputValue('#meeting-number'), start.split('=')[1]);
+      assert.match(await app.locator('#signed-in').innerText(), /Signed in as Nora Normal/);
+      await app.click('#join-button');
+      await app.locator('#host-panel').waitFor();
+      await app.locator('#roster li[data-role="host"]', { hasText: 'Nora Normal' }).waitFor();
+      await app.click('#leave');
+      await app.locator('#end-screen').waitFor();
+      await app.close();
       await go(nora, '#/recordings', '/recordings');
       await nora.locator('[data-placeholder="recordings"]').waitFor();
       await review(nora, 'zh-phone-recordings');

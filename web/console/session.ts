@@ -7,25 +7,14 @@ import type { Static } from 'typebox';
 import type { RoleName } from '../../contract/permissions.ts';
 import { type signIn, userInfo, signOut } from '../../contract/rest/user.ts';
 import { RestClient } from '../../sdk/rest-client.ts';
-import { clientId } from '../shared/identity.ts';
+import { clientId, storedSession } from '../shared/identity.ts';
 
 export type Profile = Static<(typeof signIn)['response']>;
 
-/** Where the token and the last username are kept (the meeting app keeps its client_id and name beside them). */
-const TOKEN = 'convene.console.token';
-const USERNAME = 'convene.console.username';
 /** The FRTC code of "not signed in / token expired". */
 export const SESSION_EXPIRED = '0x10000002';
 /** A request running longer than this shows the progress bar. */
 const PROGRESS_DELAY_MS = 250;
-
-function storage(): Storage | undefined {
-  try {
-    return globalThis.localStorage;
-  } catch {
-    return undefined;
-  }
-}
 
 
 export interface SessionEvents {
@@ -42,13 +31,13 @@ export class Session {
   private progressTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly events: SessionEvents) {
-    const token = storage()?.getItem(TOKEN) || undefined;
+    const token = storedSession.token();
     this.rest = new RestClient({ baseUrl: location.origin, clientId: clientId(), ...(token ? { token } : {}), fetch: (i, init) => this.fetch(i, init) });
   }
 
   /** The username of the current or last session (to prefill the sign-in form). */
   get lastUsername(): string {
-    return this.profile?.username ?? storage()?.getItem(USERNAME) ?? '';
+    return this.profile?.username ?? storedSession.username();
   }
 
   get hasToken(): boolean {
@@ -79,8 +68,7 @@ export class Session {
     this.rest.setToken(undefined);
     const profile = await this.rest.signIn(username, password);
     this.profile = profile;
-    storage()?.setItem(TOKEN, profile.user_token);
-    storage()?.setItem(USERNAME, profile.username);
+    storedSession.save(profile.user_token, profile.username);
     return profile;
   }
 
@@ -94,7 +82,7 @@ export class Session {
   forget(): void {
     this.rest.setToken(undefined);
     this.profile = undefined;
-    storage()?.removeItem(TOKEN);
+    storedSession.forget();
   }
 
   private async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {

@@ -135,7 +135,7 @@ export function liveMeetingPage(ctx: PageContext): void {
   const overlayForm = h(
     'form',
     { class: 'overlay-form', novalidate: true },
-    field(t('live.overlay'), overlayText),
+    field(t('live.overlayText'), overlayText),
     h('div', { class: 'grid3' }, field(t('live.position'), overlayPosition), field(t('live.repeat'), overlayRepeat), h('div', { class: 'row' }, overlayScroll)),
     h('div', { class: 'row actions' }, overlayShow, overlayStop),
   );
@@ -177,13 +177,20 @@ export function liveMeetingPage(ctx: PageContext): void {
     'section',
     { class: 'panel', 'aria-labelledby': 'controls-title' },
     h('h2', { id: 'controls-title' }, t('live.controls')),
-    h('div', { class: 'row' }, muteAll, unmuteAll, allowAll, allowSelfUnmute),
+    h('h3', {}, t('live.audio')),
+    h('div', { class: 'row' }, muteAll, unmuteAll, allowAll),
+    h('div', { class: 'row' }, allowSelfUnmute),
+    h('h3', {}, t('live.meetingGroup')),
     h('div', { class: 'row' }, lockButton, endLecture, unpin),
-    h('div', { class: 'row' }, field(t('live.sharePolicy'), sharePolicy), shareApply),
+    h('div', { class: 'row field-and-button' }, field(t('live.sharePolicy'), sharePolicy), shareApply),
     extendRow,
+    h('h3', {}, t('live.overlay')),
     overlayForm,
+    h('h3', {}, t('live.recordingGroup')),
     h('div', { class: 'row' }, recording(true), recording(false), streaming(true), streaming(false)),
-    h('div', { class: 'row' }, removeAll, stopButton, rejoin),
+    h('h3', {}, t('live.endGroup')),
+    h('div', { class: 'row' }, removeAll, stopButton),
+    h('div', { class: 'row' }, rejoin),
   );
 
   // ---- participants -----------------------------------------------------------------------------------------

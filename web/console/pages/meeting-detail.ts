@@ -46,7 +46,7 @@ export async function meetingDetailPage(ctx: PageContext): Promise<void> {
     const del = button(series ? t('meeting.deleteOccurrence') : t('common.delete'), async () => {
       if (!(await confirmDialog(t('meeting.confirmDelete', { name: m.meeting_name }), t('common.delete')))) return;
       if (await act(del, () => session.rest.call(deleteMeeting, { params: { reservation_id: m.reservation_id } }).then(() => true))) {
-        go(series ? `/series/${encodeURIComponent(m.recurrence_gid)}` : '/meetings');
+        go(series ? `/series/${encodeURIComponent(m.recurrence_gid)}` : '/meetings', { deleted: 1 });
       }
     }, { class: 'danger' });
     manage.append(renew, del);

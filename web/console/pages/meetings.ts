@@ -43,6 +43,7 @@ export async function meetingsPage(ctx: PageContext): Promise<void> {
   const paging = h('div');
   ctx.main.replaceChildren(
     heading(t('meetings.title')),
+    ctx.query.has('deleted') ? note(t('meetings.deleted'), { role: 'status', class: 'note success' }) : '',
     h(
       'div',
       { class: 'row toolbar' },
