@@ -208,7 +208,7 @@ describe('checkBoundaries() on a fixture tree with violations', () => {
       ].join('\n'),
     );
     assert.deepEqual(
-      checkFile('web/console/pages/meetings.ts', refs).map((v) => v.specifier),
+      checkFile('web/console/meetings.ts', refs).map((v) => v.specifier),
       ['../meeting-view.ts', '../../src/web/web.routes.ts', 'preact'],
     );
     assert.match(checkFile('web/console/console.ts', parseImports("import '../app.ts';\n"))[0]!.rule, /^web\/console\//);
