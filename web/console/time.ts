@@ -49,11 +49,12 @@ export function zonedEpoch(date: string, time: string, zone: string): number {
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
   const [h, mi] = time.split(':').map(Number) as [number, number];
   const asUtc = Date.UTC(y, mo - 1, d, h, mi);
-  const first = asUtc - offset(asUtc, zone);
-  const second = asUtc - offset(first, zone);
-  const shows = (ms: number) => ms + offset(ms, zone) === asUtc;
-  const exact = [first, second].filter(shows);
-  return exact.length > 0 ? Math.min(...exact) : Math.max(first, second);
+  // The zone's offsets a day before and after: a change of offset that day lies between them.
+  const candidates = [asUtc - offset(asUtc - 86_400_000, zone), asUtc - offset(asUtc + 86_400_000, zone)];
+  const exact = candidates.filter((ms) => ms + offset(ms, zone) === asUtc);
+  // Shown twice (the repeated hour): the first. Never shown (the skipped hour): the instant under the earlier offset,
+  // which the clock shows as the time moved forward by the gap.
+  return exact.length > 0 ? Math.min(...exact) : Math.max(...candidates);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
