@@ -137,6 +137,24 @@ describe('web console', () => {
       await review(admin, 'en-desktop-meetings-empty');
     });
 
+    let quickLink = '';
+
+    it('the administrator meets now: the new meeting offers joining in the browser and its invitation', async () => {
+      await go(admin, '#/meetings/new?type=instant', '/meetings/new');
+      await admin.fill('input[name="meeting_name"]', 'Quick call');
+      await admin.locator('button[type="submit"]', { hasText: 'Schedule' }).click();
+      await admin.locator('body[data-page="/meeting/:id"]').waitFor();
+      await admin.locator('main:not([aria-busy])').waitFor();
+      await admin.locator('p[role="status"]', { hasText: 'The meeting is scheduled.' }).waitFor();
+      quickLink = String(await admin.locator('a[data-meeting-url]').getAttribute('href'));
+      const key = quickLink.split('/').pop()!;
+      assert.equal(await admin.locator('a', { hasText: 'Join in the browser' }).getAttribute('href'), `/app/#key=${key}`);
+      const invitation = await admin.locator('pre.invitation').innerText();
+      assert.match(invitation, /^Administrator invites you to a Convene meeting\.\n\nMeeting: Quick call\nTime: .+\nMeeting number: \d{9}\nPassword: \d{6}\n\nJoin: https:\/\/.+\/j\/\w+$/);
+      assert.equal(await admin.locator('a', { hasText: 'Edit' }).count(), 0, 'instant meetings cannot be changed');
+      await review(admin, 'en-desktop-meeting');
+    });
+
     it('the administrator creates a Normal user and an operator; a taken username is shown at the username field', async () => {
       await go(admin, '#/admin/users/new', '/admin/users/new');
       await review(admin, 'en-desktop-user-new');
@@ -289,6 +307,18 @@ describe('web console', () => {
       assert.deepEqual(starts.map(shanghai), ['2030-01-07T09:00', '2030-01-09T09:00', '2030-01-14T09:00', '2030-01-16T09:00']);
       assert.match(await nora.locator('dl.facts').innerText(), /每周的周一、周三/);
       assert.match(String(await nora.locator('a[href^="/app/#key="]').getAttribute('href')), /^\/app\/#key=\w+$/, 'join in the browser by the series link');
+      // The invitation, copied: what, when (in her zone), how it repeats, number, password and the series link.
+      await nora.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
+      await nora.locator('button', { hasText: '复制邀请' }).click();
+      await nora.locator('button[data-copied="true"]').waitFor();
+      const invitation = String(await nora.evaluate('navigator.clipboard.readText()'));
+      const facts = await nora.locator('dl.facts').innerText();
+      const number = /会议号\s+(\d+)/.exec(facts)![1]!;
+      const password = /密码\s+(\d+)/.exec(facts)![1]!;
+      assert.match(invitation, /^Nora Normal 邀请您参加 Convene 会议。/);
+      assert.match(invitation, /会议主题: Weekly sync\n会议时间: 2030\/1\/7周一 09:00–10:00\n重复: 每周的周一、周三\n/);
+      assert.ok(invitation.includes(`会议号: ${number}\n会议密码: ${password}\n`), invitation);
+      assert.match(invitation, /入会链接: https:\/\/\S+\/j\/\w+$/);
 
       // Listed once in My meetings, with its next occurrences on request (read from the paged occurrences call).
       await go(nora, '#/meetings', '/meetings');
@@ -335,6 +365,21 @@ describe('web console', () => {
       await nora.locator('main:not([aria-busy])').waitFor();
       assert.equal(await nora.locator('li[data-name="Weekly sync"]').count(), 0);
       assert.equal((await api('GET', `/api/v1/meeting_schedule/recurrence/${gid}`, token)).status, 404);
+    });
+
+    it('the Normal user adds a meeting by its link (a wrong link is answered at the field) and removes it again', async () => {
+      await go(nora, '#/meetings', '/meetings');
+      await nora.fill('input[name="key"]', `${t.url}/j/NoSuchKey0000000`);
+      await nora.locator('form.add-link button[type="submit"]').click();
+      const error = nora.locator('[data-fields~="key"] .field-error');
+      await error.waitFor();
+      assert.match(await error.innerText(), /^未找到：/);
+      await nora.fill('input[name="key"]', quickLink);
+      await nora.locator('form.add-link button[type="submit"]').click();
+      const entry = nora.locator('li[data-name="Quick call"]');
+      await entry.waitFor();
+      await entry.locator('button', { hasText: '从我的列表中移除' }).click();
+      await entry.waitFor({ state: 'detached' });
     });
 
     it('the Normal user sees the room, the recordings placeholder and the profile; changes the password', async () => {

@@ -35,6 +35,8 @@ export interface FieldOptions {
   /** API field names this input stands for: their errors are shown under it. Defaults to the input's `name`. */
   fields?: string;
   hint?: string;
+  /** A button beside the control (e.g. "Generate" next to a password). */
+  beside?: HTMLElement;
 }
 
 /** A label, its control, an optional hint and the place for the control's error, wired up with ids for assistive tech. */
@@ -47,7 +49,7 @@ export function field(label: string, control: HTMLInputElement | HTMLSelectEleme
     'div',
     { class: 'field', 'data-fields': options.fields ?? control.name },
     h('label', { for: control.id }, label),
-    control,
+    options.beside ? h('div', { class: 'control-row' }, control, options.beside) : control,
     hint,
     error,
   );

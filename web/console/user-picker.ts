@@ -26,7 +26,9 @@ export class UserPicker {
   private readonly chosenList: HTMLUListElement;
   private readonly results: HTMLUListElement;
   private readonly search: HTMLInputElement;
+  private readonly single: boolean;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Number of the latest search: answers to older ones are dropped. */
   private query = 0;
 
   constructor(
@@ -61,8 +63,6 @@ export class UserPicker {
     });
     this.drawChosen();
   }
-
-  private readonly single: boolean;
 
   get ids(): string[] {
     return [...this.chosen.keys()];

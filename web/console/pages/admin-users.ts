@@ -106,8 +106,8 @@ function passwordField(name: string, label: string): { element: HTMLElement; inp
     input.value = randomPassword();
     input.focus();
     input.select();
-  }, { class: 'small' });
-  return { element: h('div', { class: 'with-button' }, field(label, input, { fields: `${name} secret`, hint: t('users.passwordHint', { min: MIN_PASSWORD }) }), generate), input };
+  });
+  return { element: field(label, input, { fields: `${name} secret`, hint: t('users.passwordHint', { min: MIN_PASSWORD }), beside: generate }), input };
 }
 
 export function newUserPage(ctx: PageContext): void {

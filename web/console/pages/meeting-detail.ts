@@ -6,7 +6,7 @@ import { removeFromMeetingList, renewMeetingLink } from '../../../contract/rest/
 import { deleteMeeting, getMeeting } from '../../../contract/rest/meeting-schedule.ts';
 import { h } from '../../shared/dom.ts';
 import { t } from '../i18n.ts';
-import { addedByLink, calendarHref, describeRule, invitationText, isSeries, joinInBrowser, linkKey, mayManage, type MeetingDetail, whenText } from '../meetings.ts';
+import { addedByLink, describeRule, invitationText, isSeries, joinInBrowser, linkKey, mayManage, type MeetingDetail, whenText } from '../meetings.ts';
 import { go, type PageContext } from '../page.ts';
 import { act, button, confirmDialog, copyButton, facts, heading, linkButton, loadFailed, note } from '../ui.ts';
 import { personName } from '../user-picker.ts';
