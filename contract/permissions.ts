@@ -16,7 +16,8 @@ export type Permission =
   | 'meeting.read'
   | 'meeting.manage'
   | 'meeting.host'
-  | 'callRate.high';
+  | 'callRate.high'
+  | 'system.read';
 
 export interface PermissionRule {
   roles: readonly RoleName[];
@@ -36,6 +37,7 @@ export const PERMISSIONS: Readonly<Record<Permission, PermissionRule>> = {
   'meeting.manage': { roles: MANAGERS, owner: true, description: 'change or delete a scheduled meeting or series' },
   'meeting.host': { roles: MANAGERS, owner: true, description: 'host a live meeting: the control API, its history' },
   'callRate.high': { roles: MANAGERS, owner: false, description: 'schedule 6144K and 8192K call rates' },
+  'system.read': { roles: ['SystemAdmin'], owner: false, description: 'read how the server runs: database, media workers' },
 };
 
 /** "SystemAdmin", "MeetingOperator, SystemAdmin or the owner": the rule in words, for the API documentation. */
