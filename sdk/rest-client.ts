@@ -11,6 +11,7 @@
  * starting Node with NODE_EXTRA_CA_CERTS naming the server's certificate. Browsers need a certificate they trust.
  */
 import type { Static, TSchema } from 'typebox';
+import * as chatOps from '../contract/rest/in-meeting.ts';
 import * as ops from '../contract/rest/meeting-control.ts';
 import type { HttpMethod, Operation } from '../contract/rest/operation.ts';
 import { signIn } from '../contract/rest/user.ts';
@@ -287,6 +288,22 @@ export class RestClient {
 
   history(meetingNumber: string) {
     return this.call(ops.meetingHistory, { params: { meeting_number: meetingNumber } });
+  }
+
+  // ---- in the meeting (contract/rest/in-meeting.ts) -------------------------------------------------------------
+
+  /** What guests may write in the chat: all, public (no private messages) or none. */
+  setGuestChat(meetingNumber: string, guests: 'all' | 'public' | 'none') {
+    return this.control(chatOps.setGuestChat, meetingNumber, { guests });
+  }
+
+  deleteChatMessage(meetingNumber: string, messageId: string) {
+    return this.call(chatOps.deleteChatMessage, { params: { meeting_number: meetingNumber, message_id: messageId } });
+  }
+
+  /** One page of a session's chat (session_id from history()). */
+  chatTranscript(meetingNumber: string, sessionId: string, page: { page_num?: number; page_size?: number } = {}) {
+    return this.call(chatOps.chatTranscript, { params: { meeting_number: meetingNumber, session_id: sessionId }, query: page });
   }
 
   /**

@@ -17,6 +17,7 @@
  *   — join/resume/send — come first). `on()` handlers see every event, consumed or not.
  */
 import {
+  type ChatMessage,
   CLOSE_CODES,
   type ClientCommand,
   type EventOf,
@@ -168,7 +169,13 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   'media.slots': true,
   'media.speaker': true,
   'media.restart': true,
+  'chat.message': true,
+  'chat.history': true,
+  'chat.deleted': true,
 };
+
+/** Most chat messages `chat` keeps (the oldest are dropped). */
+const CHAT_KEPT = 1000;
 
 const OPEN = 1;
 
@@ -226,6 +233,11 @@ export class SignalClient {
   lastStatus: StatusEvent | undefined;
   /** Last `participant.count` received. */
   participantCount: number | undefined;
+  /**
+   * The chat as this participant sees it, oldest first: the history on joining (or entering a breakout room), then
+   * every message, without the deleted ones; at most the last 1000.
+   */
+  chat: ChatMessage[] = [];
   /** Resolves when the current (latest) connection closes; replaced by each join()/resume(). */
   closed: Promise<CloseInfo> = Promise.resolve({ code: 0, reason: 'never connected' });
   /** Close code of the latest connection once it closed; undefined while open or before the first. */
@@ -435,6 +447,16 @@ export class SignalClient {
     return this.send({ type: 'ping' });
   }
 
+  /** A chat message to everyone, or privately to the participant `to` (its uuid). */
+  sendChat(text: string, to?: string) {
+    return this.send({ type: 'chat.send', text, ...(to !== undefined ? { to } : {}) });
+  }
+
+  /** Hosts: deletes a message for everyone. */
+  deleteChat(messageId: string) {
+    return this.send({ type: 'chat.delete', message_id: messageId });
+  }
+
   /** Leaves the meeting and waits for the server to close the connection. */
   async leave(): Promise<CloseInfo> {
     const closed = this.closed;
@@ -584,6 +606,16 @@ export class SignalClient {
         break;
       case 'participant.count':
         this.participantCount = event.count;
+        break;
+      case 'chat.history':
+        this.chat = event.messages.slice(-CHAT_KEPT);
+        break;
+      case 'chat.message':
+        this.chat.push(event.message);
+        if (this.chat.length > CHAT_KEPT) this.chat.splice(0, this.chat.length - CHAT_KEPT);
+        break;
+      case 'chat.deleted':
+        this.chat = this.chat.filter((m) => m.id !== event.message_id);
         break;
     }
   }

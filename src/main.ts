@@ -25,6 +25,8 @@ import { VERSION } from './version.ts';
 import { MeetingControl } from './live/control.service.ts';
 import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
+import { KyselyChatLog } from './live/chat.repo.ts';
+import { inMeetingRoutes } from './live/in-meeting.routes.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
 import { LocalCallCapacity } from './live/call-capacity.ts';
@@ -129,6 +131,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   };
   const fanout = new SocketFanout(links);
   const history = new KyselySessionHistory(database.db);
+  const chats = new KyselyChatLog(database.db);
   const live = new LiveService(
     new KyselyMeetingDirectory(database.db),
     history,
@@ -142,9 +145,13 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       resumeMs: config.resumeSeconds * 1000,
       sharePolicy: config.sharePolicy,
       nodeId: node?.cluster.nodeId ?? null,
+      limits: {
+        chat: { maxLength: config.chatMaxLength, rate: { burst: Math.min(5, config.chatMessagesPerMinute), perMinute: config.chatMessagesPerMinute }, history: config.chatHistory },
+      },
     },
     guards,
     log,
+    chats,
   );
   // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
   const freed = await core.numbers.releaseUnheld(clock.now());
@@ -163,7 +170,9 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(media ? { media } : {}),
     ...(node ? { router: node.router(live) } : {}),
   });
-  liveRoutes(app, new MeetingControl(live, clock), authenticate);
+  const control = new MeetingControl(live, clock, chats);
+  liveRoutes(app, control, authenticate);
+  inMeetingRoutes(app, control, authenticate);
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();

@@ -1,6 +1,7 @@
 import type { EventOf, RosterEntry } from '../contract/signal/protocol.ts';
 import { RestError, type RestClient } from '../sdk/rest-client.ts';
 import { SignalError, type SignalClient } from '../sdk/signal-client.ts';
+import { ChatPanel } from './chat-panel.ts';
 import { byId, h, input } from './shared/dom.ts';
 import { planTiles } from './layout.ts';
 import type { MediaSession, MediaStatus } from './media.ts';
@@ -34,6 +35,7 @@ export class MeetingView {
   private watermarkKey = '';
   private readonly off: (() => void)[] = [];
   private readonly controls = new AbortController();
+  private readonly chat: ChatPanel;
 
   constructor(
     private readonly signal: SignalClient,
@@ -48,6 +50,9 @@ export class MeetingView {
       signal.on('participant.count', render),
       signal.on('mute.lock', render),
       signal.on('meeting.status', render),
+      signal.on('chat.message', render),
+      signal.on('chat.history', render),
+      signal.on('chat.deleted', render),
       signal.on('layout.setting', (e) => {
         this.layout = e;
         render();
@@ -88,6 +93,7 @@ export class MeetingView {
       }),
     );
     this.off.push(media.onChange(render));
+    this.chat = new ChatPanel(signal, (label, run) => this.act(label, run), this.controls.signal);
     this.wireControls();
   }
 
@@ -141,6 +147,7 @@ export class MeetingView {
     this.renderRoster(roster, self?.uuid ?? '');
     this.renderOwnControls(self);
     this.renderHostPanel();
+    this.chat.render();
   }
 
   private renderLockout(): void {
@@ -324,6 +331,7 @@ export class MeetingView {
     if (!host) return;
     byId('lock-toggle').textContent = this.signal.info?.locked ? 'Unlock meeting' : 'Lock meeting';
     input('share-hosts-only').checked = this.signal.info?.share_policy === 'hosts';
+    byId<HTMLSelectElement>('guest-chat').value = this.signal.info?.guest_chat ?? 'all';
     byId<HTMLButtonElement>('unset-lecturer').disabled = (this.layout?.lecturer ?? '') === '';
     byId<HTMLButtonElement>('unpin').disabled = !(this.pin?.scope === 'meeting' && this.pin.pin_speaker_uuid !== '');
     byId('request-list').replaceChildren(
@@ -377,6 +385,9 @@ export class MeetingView {
     on('unset-lecturer', 'click', () => this.act('End lecturer mode', () => this.rest.unsetLecturer(n())));
     on('share-hosts-only', 'change', () => this.act('Screen sharing', () => this.rest.setSharePolicy(n(), input('share-hosts-only').checked ? 'hosts' : 'everyone')));
     on('unpin', 'click', () => this.act('Unpin', () => this.rest.unpin(n())));
+    on('guest-chat', 'change', () =>
+      this.act('Guest chat', () => this.rest.setGuestChat(n(), byId<HTMLSelectElement>('guest-chat').value as 'all' | 'public' | 'none')),
+    );
     on('overlay-form', 'submit', (event) => {
       event.preventDefault();
       const content = input('overlay-input').value.trim();

@@ -87,6 +87,20 @@ export const ShareCommand = Type.Object({
   sharing: Type.Boolean({ description: 'true = this participant now shares content (taking over from anyone sharing); false = stopped' }),
 });
 
+export const ChatSendCommand = Type.Object(
+  {
+    type: Type.Literal('chat.send'),
+    id: RequestId,
+    text: Type.String({ minLength: 1, maxLength: 4096, description: 'Plain text (never HTML); the server’s limit may be lower (CONVENE_CHAT_MAX_LENGTH)' }),
+    to: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'uuid of the one recipient of a private message; absent = everyone' })),
+  },
+  { description: 'A chat message; acked, and echoed to the sender as chat.message' },
+);
+export const ChatDeleteCommand = Type.Object(
+  { type: Type.Literal('chat.delete'), id: RequestId, message_id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { description: 'Hosts: delete a message for everyone (chat.deleted)' },
+);
+
 export const ClientCommand = Type.Union([
   JoinCommand,
   ResumeCommand,
@@ -100,6 +114,8 @@ export const ClientCommand = Type.Union([
   SubscribeCommand,
   AcceptCommand,
   ShareCommand,
+  ChatSendCommand,
+  ChatDeleteCommand,
 ]);
 export type ClientCommand = Static<typeof ClientCommand>;
 export type CommandType = ClientCommand['type'];
@@ -116,6 +132,8 @@ export const COMMAND_SCHEMAS = {
   'media.subscribe': SubscribeCommand,
   'media.accept': AcceptCommand,
   share: ShareCommand,
+  'chat.send': ChatSendCommand,
+  'chat.delete': ChatDeleteCommand,
 } as const;
 
 // ---- server → client ------------------------------------------------------------------------------------------
@@ -146,6 +164,9 @@ export const MeetingInfoEvent = Type.Object({
   is_guest: Type.Boolean(),
   locked: Type.Boolean(),
   share_policy: Type.Union([Type.Literal('everyone'), Type.Literal('hosts')], { description: 'Who may share their screen (a host setting)' }),
+  guest_chat: Type.Union([Type.Literal('all'), Type.Literal('public'), Type.Literal('none')], {
+    description: 'What guests may write in the chat (a host setting): all, public (no private messages) or none',
+  }),
 });
 
 export const StatusEvent = Type.Object({
@@ -281,6 +302,27 @@ export const MediaRestartEvent = Type.Object({
   message: Type.String({ description: 'The media of the meeting was lost (e.g. a media worker failed): publish and subscribe again' }),
 });
 
+export const ChatMessage = Type.Object({
+  id: Type.String({ description: 'Unique in the meeting session' }),
+  time: Type.Integer({ description: 'ms, when the server accepted it' }),
+  from: Uuid,
+  from_name: Type.String(),
+  to: Type.String({ description: '"" = to everyone; else the uuid of the one recipient' }),
+  to_name: Type.String(),
+  private: Type.Boolean(),
+  text: Type.String({ description: 'Plain text: show it as text, never as HTML (links included)' }),
+});
+
+export const ChatMessageEvent = Type.Object(
+  { type: Type.Literal('chat.message'), message: ChatMessage },
+  { description: 'To everyone (or, private, to its sender and recipient)' },
+);
+export const ChatHistoryEvent = Type.Object(
+  { type: Type.Literal('chat.history'), messages: Type.Array(ChatMessage) },
+  { description: 'On joining (and on entering a breakout room): the recent messages, oldest first, with one’s own private ones' },
+);
+export const ChatDeletedEvent = Type.Object({ type: Type.Literal('chat.deleted'), message_id: Type.String() }, { description: 'A host deleted the message' });
+
 export const ServerEvent = Type.Union([
   MeetingInfoEvent,
   StatusEvent,
@@ -304,11 +346,15 @@ export const ServerEvent = Type.Union([
   MediaSlotsEvent,
   MediaSpeakerEvent,
   MediaRestartEvent,
+  ChatMessageEvent,
+  ChatHistoryEvent,
+  ChatDeletedEvent,
 ]);
 export type ServerEvent = Static<typeof ServerEvent>;
 export type EventType = ServerEvent['type'];
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>;
 export type RosterEntry = Static<typeof RosterEntry>;
+export type ChatMessage = Static<typeof ChatMessage>;
 
 /** WebSocket close codes the server uses (4000–4999 are for applications). */
 export const CLOSE_CODES = {

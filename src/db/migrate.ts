@@ -4,6 +4,7 @@ import * as m002 from './migrations/002-scheduling.ts';
 import * as m003 from './migrations/003-live.ts';
 import * as m004 from './migrations/004-sign-in-freeze.ts';
 import * as m006 from './migrations/006-session-nodes.ts';
+import * as m020 from './migrations/020-chat.ts';
 
 /** Migrations are listed in code (not read from a folder) so they ship inside the bundle and run in a fixed order. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '003-live': m003,
   '004-sign-in-freeze': m004,
   '006-session-nodes': m006,
+  '020-chat': m020,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

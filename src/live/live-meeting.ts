@@ -1,4 +1,5 @@
 import { fail } from '../kernel/domain-error.ts';
+import { type ChatLimits, type ChatMessage, type GuestChat, MeetingChat, viewOfMessage } from './chat.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
@@ -7,6 +8,13 @@ export const NO_OVERLAY: OverlaySetting = { enabled: false, text: '', position: 
 
 /** Who may share their screen: everyone, or the hosts only (a host setting; the SFU forwards no one else's). */
 export type SharePolicy = 'everyone' | 'hosts';
+
+/** The server's limits on what happens inside a meeting (configuration). */
+export interface MeetingLimits {
+  chat: ChatLimits;
+}
+
+export const DEFAULT_LIMITS: MeetingLimits = { chat: { maxLength: 2000, rate: { burst: 5, perMinute: 30 }, history: 200 } };
 
 /**
  * A meeting in progress: who is in it and every setting the control API changes. Pure state and rules; each change
@@ -27,11 +35,15 @@ export class LiveMeeting {
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
   emptySince: number | null;
+  /** Chat messages accepted in this session so far (their order in the transcript). */
+  transcriptLength = 0;
   private pendingRoster = new Map<string, 'changed' | 'left'>();
   private pendingAllAudio: { muted: boolean; except: string[] } | undefined;
   /** The open unmute requests changed since the hosts were last told (sent with the roster batch). */
   private pendingRequests = false;
   private sentCount = -1;
+  /** The meeting's chat: rules, the recent messages, the guests' setting. */
+  readonly chat: MeetingChat;
 
   constructor(
     readonly sessionId: string,
@@ -42,8 +54,10 @@ export class LiveMeeting {
     public endTime: number | null,
     /** Who may share their screen; hosts change it (setSharePolicy). */
     public sharePolicy: SharePolicy = 'everyone',
+    readonly limits: MeetingLimits = DEFAULT_LIMITS,
   ) {
     this.emptySince = startedAt;
+    this.chat = new MeetingChat('main', limits.chat);
   }
 
   get meetingNumber(): string {
@@ -89,6 +103,7 @@ export class LiveMeeting {
         endTime: this.endTime,
         locked: this.locked,
         sharePolicy: this.sharePolicy,
+        guestChat: this.chat.guestChat,
       },
     };
   }
@@ -149,6 +164,7 @@ export class LiveMeeting {
       this.pin(),
       ...(this.overlay.enabled ? [{ kind: 'overlay', overlay: this.overlay } as const] : []),
       this.session(),
+      { kind: 'chatHistory', messages: this.chat.historyFor(p) },
       ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
       ...(p.host && this.lockoutUntil !== null ? [{ kind: 'passcodeLockout', until: this.lockoutUntil } as const] : []),
     ];
@@ -291,6 +307,30 @@ export class LiveMeeting {
     this.sharePolicy = policy;
     const owner = this.contentOwner === null ? undefined : this.participants.get(this.contentOwner);
     if (owner && !this.mayShare(owner)) this.contentOwner = null;
+    return [toAll(this.info())];
+  }
+
+  // ---- chat -----------------------------------------------------------------------------------------------------
+
+  /** A message from `from` to everyone, or privately to the participant `to` (who must be in this meeting). */
+  sendChat(from: Participant, to: string | undefined, text: string, now: number): { message: ChatMessage; deliveries: Delivery[] } {
+    const target = to === undefined ? undefined : this.require(to, 'to');
+    const message = this.chat.send(from, target, text, now);
+    const notice: Notice = { kind: 'chat', message: viewOfMessage(message) };
+    return { message, deliveries: [target ? toSome([from.clientId, target.clientId], notice) : toAll(notice)] };
+  }
+
+  /** A host deletes a message for everyone who received it (see MeetingChat.remove); undefined when none is held. */
+  deleteChat(id: string, host: Participant | undefined): { message: ChatMessage; deliveries: Delivery[] } | undefined {
+    const message = this.chat.remove(id, host);
+    if (!message) return undefined;
+    const notice: Notice = { kind: 'chatDeleted', id };
+    return { message, deliveries: [message.to === '' ? toAll(notice) : toSome([message.from, message.to], notice)] };
+  }
+
+  setGuestChat(mode: GuestChat): Delivery[] {
+    if (this.chat.guestChat === mode) return [];
+    this.chat.guestChat = mode;
     return [toAll(this.info())];
   }
 

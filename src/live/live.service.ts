@@ -4,13 +4,14 @@ import type { User } from '../accounts/user.ts';
 import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { DomainError } from '../kernel/domain-error.ts';
-import { LiveMeeting, type SharePolicy } from './live-meeting.ts';
+import type { ChatMessage } from './chat.ts';
+import { LiveMeeting, type MeetingLimits, type SharePolicy } from './live-meeting.ts';
 import { openingAt } from './meeting-window.ts';
 import type { Delivery, Notice } from './notices.ts';
 import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
 import { NOT_HOST_MUTED, type Participant } from './participant.ts';
 import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
-import type { CallCapacity, MeetingDirectory, ScheduledMeeting, SessionHistory, SessionRecord } from './ports.ts';
+import type { CallCapacity, ChatLog, MeetingDirectory, ScheduledMeeting, SessionHistory, SessionRecord } from './ports.ts';
 
 export interface LivePolicy {
   /** 0 = no limit beyond the licence's calls. */
@@ -25,6 +26,8 @@ export interface LivePolicy {
   sharePolicy: SharePolicy;
   /** This node in a cluster; null on a single node (which owns every session in the history). */
   nodeId: string | null;
+  /** Chat sizes and rates. */
+  limits: MeetingLimits;
 }
 
 /** The limits against guessing, over budgets the composition root chose (see src/kernel/budget.ts). */
@@ -123,6 +126,8 @@ export class LiveService {
     private readonly policy: LivePolicy,
     private readonly guards: LiveGuards,
     private readonly log: LiveLog,
+    /** Where the chat is kept for the transcript. */
+    private readonly chats: ChatLog,
   ) {}
 
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
@@ -447,12 +452,46 @@ export class LiveService {
     return this.history.list(meetingNumber, limit);
   }
 
+  /** A chat message from `p` (to everyone, or privately to `to`): delivered, then kept for the transcript. */
+  sendChat(meeting: LiveMeeting, p: Participant, to: string | undefined, text: string): ChatMessage {
+    const { message, deliveries } = meeting.sendChat(p, to, text, this.clock.now());
+    this.apply(meeting, deliveries);
+    const ordinal = ++meeting.transcriptLength;
+    this.record('chat', () =>
+      this.chats.add({
+        sessionId: meeting.sessionId,
+        messageId: message.id,
+        ordinal,
+        room: '',
+        at: message.at,
+        fromClientId: message.from,
+        fromUserId: message.fromUser,
+        fromName: message.fromName,
+        toClientId: message.to,
+        toUserId: message.toUser,
+        toName: message.toName,
+        text: message.text,
+      }),
+    );
+    return message;
+  }
+
+  /** A host deletes a message for everyone; false when the meeting holds no such message the host may delete. */
+  deleteChat(meeting: LiveMeeting, messageId: string, host: Participant | undefined): boolean {
+    const deleted = meeting.deleteChat(messageId, host);
+    if (!deleted) return false;
+    this.apply(meeting, deleted.deliveries);
+    const at = this.clock.now();
+    this.record('chat deleted', () => this.chats.deleted(meeting.sessionId, messageId, at));
+    return true;
+  }
+
   recordRename(participant: Participant): void {
     this.record('renamed', () => this.history.renamed(participant.attendanceId, participant.displayName));
   }
 
   private open(settings: ScheduledMeeting, now: number): LiveMeeting {
-    const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy);
+    const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy, this.policy.limits);
     this.meetings.set(settings.meetingNumber, meeting);
     this.record('started', () =>
       this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now, nodeId: this.policy.nodeId ?? '' }),

@@ -403,6 +403,13 @@ class Connection {
         this.live.apply(meeting, meeting.rename(p, cmd.display_name.trim()));
         this.live.recordRename(p);
         break;
+      case 'chat.send':
+        this.live.sendChat(meeting, p, cmd.to, cmd.text);
+        break;
+      case 'chat.delete':
+        if (!p.host) throw new DomainError('permission.denied', 'message_id: only hosts delete chat messages');
+        if (!this.live.deleteChat(meeting, cmd.message_id, p)) throw new DomainError('notFound', `message_id: no message ${JSON.stringify(cmd.message_id)} to delete`);
+        break;
       case 'leave':
         if (cmd.id !== undefined) send(this.socket, { type: 'ack', id: cmd.id });
         this.state = { at: 'done' };

@@ -1,4 +1,5 @@
 import type { Reason } from '../../contract/signal/reasons.ts';
+import type { GuestChat } from './chat.ts';
 import type { SharePolicy } from './live-meeting.ts';
 
 /** A participant as others see it in the roster. */
@@ -10,6 +11,19 @@ export interface ParticipantView {
   videoMuted: boolean;
   role: 'host' | 'participant' | 'guest';
   handRaised: boolean;
+}
+
+/** A chat message as its recipients see it. */
+export interface ChatView {
+  /** Unique in the session: '{scope}:{n}' (scope 'main' or a breakout room's id). */
+  id: string;
+  at: number;
+  from: string;
+  fromName: string;
+  /** '' = to everyone in the meeting (or breakout room); else the one recipient of a private message. */
+  to: string;
+  toName: string;
+  text: string;
 }
 
 export interface OverlaySetting {
@@ -35,6 +49,8 @@ export interface MeetingInfo {
   endTime: number | null;
   locked: boolean;
   sharePolicy: SharePolicy;
+  /** What guests may write in the chat (a host setting). */
+  guestChat: GuestChat;
 }
 
 /** What a recipient's own state adds to the notices that differ per viewer (its name, pin, layout). */
@@ -70,7 +86,11 @@ export type Notice =
   | { kind: 'speaker'; clientId: string }
   | { kind: 'mediaRestart'; message: string }
   /** To hosts: too many wrong passcodes; until `until` only hosts and holders of the meeting link can join. */
-  | { kind: 'passcodeLockout'; until: number };
+  | { kind: 'passcodeLockout'; until: number }
+  | { kind: 'chat'; message: ChatView }
+  /** On joining: the recent messages the participant may see. */
+  | { kind: 'chatHistory'; messages: ChatView[] }
+  | { kind: 'chatDeleted'; id: string };
 
 /** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
 export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };

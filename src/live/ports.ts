@@ -108,3 +108,50 @@ export interface CallCapacity {
   /** Calls in use where this capacity counts (this node, or the cluster). */
   inUse(): Promise<number>;
 }
+
+/** One chat message of a session as the transcript keeps it. */
+export interface ChatRecord {
+  sessionId: string;
+  messageId: string;
+  /** Order of acceptance within the session. */
+  ordinal: number;
+  /** '' = the main meeting; else the breakout room's name. */
+  room: string;
+  at: number;
+  fromClientId: string;
+  fromUserId: string;
+  fromName: string;
+  /** '' = to everyone. */
+  toClientId: string;
+  toUserId: string;
+  toName: string;
+  text: string;
+}
+
+export interface StoredChat extends ChatRecord {
+  /** 0 = not deleted (then `text` is ''). */
+  deletedAt: number;
+}
+
+/** The session a transcript belongs to. */
+export interface TranscriptSession {
+  id: string;
+  meetingNumber: string;
+  name: string;
+  ownerId: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** The chat of live sessions, written as it happens (the transcript the owner reads afterwards). */
+export interface ChatLog {
+  add(message: ChatRecord): Promise<void>;
+  /** The message's text is erased; the transcript keeps that it was deleted. */
+  deleted(sessionId: string, messageId: string, at: number): Promise<void>;
+  session(sessionId: string): Promise<TranscriptSession | undefined>;
+  /**
+   * The messages `readerUserId` may read (to everyone, and private ones it sent or received), in order: `limit` from
+   * `offset`, and how many there are in all.
+   */
+  list(sessionId: string, readerUserId: string, offset: number, limit: number): Promise<{ total: number; messages: StoredChat[] }>;
+}
