@@ -101,6 +101,17 @@ export const ChatDeleteCommand = Type.Object(
   { description: 'Hosts: delete a message for everyone (chat.deleted)' },
 );
 
+/** The reactions a participant may send (a fixed set: nobody sends arbitrary text to everyone's tiles). */
+export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
+export const ReactCommand = Type.Object(
+  {
+    type: Type.Literal('react'),
+    id: RequestId,
+    emoji: Type.Union(REACTIONS.map((e) => Type.Literal(e)), { description: 'One of 👍 👏 ❤️ 😂 😮 🎉' }),
+  },
+  { description: 'A short-lived reaction on one’s tile, shown to everyone (reaction); at most 5 at once, one a second on average' },
+);
+
 export const ClientCommand = Type.Union([
   JoinCommand,
   ResumeCommand,
@@ -116,6 +127,7 @@ export const ClientCommand = Type.Union([
   ShareCommand,
   ChatSendCommand,
   ChatDeleteCommand,
+  ReactCommand,
 ]);
 export type ClientCommand = Static<typeof ClientCommand>;
 export type CommandType = ClientCommand['type'];
@@ -134,6 +146,7 @@ export const COMMAND_SCHEMAS = {
   share: ShareCommand,
   'chat.send': ChatSendCommand,
   'chat.delete': ChatDeleteCommand,
+  react: ReactCommand,
 } as const;
 
 // ---- server → client ------------------------------------------------------------------------------------------
@@ -225,7 +238,7 @@ export const MuteLockEvent = Type.Object({
 
 export const UnmuteRequestEvent = Type.Object({
   type: Type.Literal('unmute.requested'),
-  requests: Type.Array(Type.Object({ uuid: Uuid, display_name: Type.String() }), { description: 'Sent to hosts; all open requests' }),
+  requests: Type.Array(Type.Object({ uuid: Uuid, display_name: Type.String() }), { description: 'Sent to hosts; all open requests (raised hands), first raised first' }),
 });
 
 export const UnmuteAllowedEvent = Type.Object({ type: Type.Literal('unmute.allowed') });
@@ -323,6 +336,11 @@ export const ChatHistoryEvent = Type.Object(
 );
 export const ChatDeletedEvent = Type.Object({ type: Type.Literal('chat.deleted'), message_id: Type.String() }, { description: 'A host deleted the message' });
 
+export const ReactionEvent = Type.Object(
+  { type: Type.Literal('reaction'), uuid: Uuid, emoji: Type.String() },
+  { description: 'Show `emoji` on the participant’s tile for a few seconds (nothing is kept)' },
+);
+
 export const ServerEvent = Type.Union([
   MeetingInfoEvent,
   StatusEvent,
@@ -349,6 +367,7 @@ export const ServerEvent = Type.Union([
   ChatMessageEvent,
   ChatHistoryEvent,
   ChatDeletedEvent,
+  ReactionEvent,
 ]);
 export type ServerEvent = Static<typeof ServerEvent>;
 export type EventType = ServerEvent['type'];

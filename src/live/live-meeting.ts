@@ -1,4 +1,5 @@
 import { fail } from '../kernel/domain-error.ts';
+import { take } from './allowance.ts';
 import { type ChatLimits, type ChatMessage, type GuestChat, MeetingChat, viewOfMessage } from './chat.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
@@ -13,6 +14,9 @@ export type SharePolicy = 'everyone' | 'hosts';
 export interface MeetingLimits {
   chat: ChatLimits;
 }
+
+/** Reactions a participant may send: a few at once, one a second on average (each goes to everyone). */
+const REACTION_RATE = { burst: 5, perMinute: 60 };
 
 export const DEFAULT_LIMITS: MeetingLimits = { chat: { maxLength: 2000, rate: { burst: 5, perMinute: 30 }, history: 200 } };
 
@@ -31,6 +35,8 @@ export class LiveMeeting {
   contentOwner: string | null = null;
   /** Until when (ms) the meeting's passcode budget is spent: only hosts and holders of its link get in; null = not. */
   lockoutUntil: number | null = null;
+  /** Raised hands in the order they went up (client ids; entries of hands lowered since are skipped). */
+  handQueue: string[] = [];
   /** Set while a mute_all is in force: later joiners are muted the same way. */
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
@@ -130,7 +136,10 @@ export class LiveMeeting {
     this.participants.set(p.clientId, p);
     this.emptySince = null;
     this.markChanged(p.clientId);
-    if (p.handRaised) this.requestsChanged();
+    if (p.handRaised) {
+      this.handQueue.push(p.clientId);
+      this.requestsChanged();
+    }
     return [];
   }
 
@@ -253,8 +262,15 @@ export class LiveMeeting {
   setHand(p: Participant, raised: boolean): Delivery[] {
     if (p.handRaised === raised) return [];
     p.handRaised = raised;
+    if (raised) this.handQueue = [...this.handQueue.filter((id) => id !== p.clientId), p.clientId];
     this.markChanged(p.clientId);
     this.requestsChanged();
+    return [];
+  }
+
+  /** Hosts lower hands without granting anything (all of them when `targets` is undefined). */
+  lowerHands(targets: Participant[] | undefined): Delivery[] {
+    for (const p of targets ?? this.requesters()) this.setHand(p, false);
     return [];
   }
 
@@ -274,8 +290,11 @@ export class LiveMeeting {
     ];
   }
 
+  /** The raised hands, first raised first. */
   requesters(): Participant[] {
-    return [...this.participants.values()].filter((p) => p.handRaised);
+    const seen = new Set<string>();
+    this.handQueue = this.handQueue.filter((id) => !seen.has(id) && seen.add(id) && this.participants.get(id)?.handRaised === true);
+    return this.handQueue.map((id) => this.participants.get(id)!);
   }
 
   private unmuteRequests(): Delivery {
@@ -308,6 +327,16 @@ export class LiveMeeting {
     const owner = this.contentOwner === null ? undefined : this.participants.get(this.contentOwner);
     if (owner && !this.mayShare(owner)) this.contentOwner = null;
     return [toAll(this.info())];
+  }
+
+  // ---- reactions ------------------------------------------------------------------------------------------------
+
+  /** A short-lived emoji on the participant's tile, for everyone in the meeting; nothing is kept. */
+  react(p: Participant, emoji: string, now: number): Delivery[] {
+    const allowance = take(p.allowances?.reaction, REACTION_RATE, now);
+    if (!allowance.ok) fail('rate.limited', `emoji: at most ${REACTION_RATE.perMinute} reactions a minute (${REACTION_RATE.burst} at once)`);
+    p.allowances = { ...p.allowances, reaction: allowance.allowance };
+    return [toAll({ kind: 'reaction', clientId: p.clientId, emoji })];
   }
 
   // ---- chat -----------------------------------------------------------------------------------------------------

@@ -403,6 +403,9 @@ class Connection {
         this.live.apply(meeting, meeting.rename(p, cmd.display_name.trim()));
         this.live.recordRename(p);
         break;
+      case 'react':
+        this.live.apply(meeting, meeting.react(p, cmd.emoji, Date.now()));
+        break;
       case 'chat.send':
         this.live.sendChat(meeting, p, cmd.to, cmd.text);
         break;

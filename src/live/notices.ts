@@ -90,7 +90,9 @@ export type Notice =
   | { kind: 'chat'; message: ChatView }
   /** On joining: the recent messages the participant may see. */
   | { kind: 'chatHistory'; messages: ChatView[] }
-  | { kind: 'chatDeleted'; id: string };
+  | { kind: 'chatDeleted'; id: string }
+  /** A short-lived emoji on a participant's tile. */
+  | { kind: 'reaction'; clientId: string; emoji: string };
 
 /** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
 export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };

@@ -125,6 +125,8 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
       return { type: 'chat.history', messages: notice.messages.map(chatEntry) };
     case 'chatDeleted':
       return { type: 'chat.deleted', message_id: notice.id };
+    case 'reaction':
+      return { type: 'reaction', uuid: notice.clientId, emoji: notice.emoji };
   }
 }
 
