@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { atomically } from '../db/atomic.ts';
 import type { Database } from '../db/database.ts';
 import type { Attendance, SessionHistory, SessionRecord, SessionStart } from './ports.ts';
 
@@ -12,7 +13,7 @@ export class KyselySessionHistory implements SessionHistory {
   constructor(private readonly db: Kysely<Database>) {}
 
   async closeAbandoned(now: number, reason: string): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomically(this.db, async (trx) => {
       // Attendance first, while its sessions are still recognisable as open.
       await trx
         .updateTable('live_attendance')
@@ -47,7 +48,7 @@ export class KyselySessionHistory implements SessionHistory {
   }
 
   async ended(sessionId: string, endedAt: number, reason: string, closedUntil: number | null): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await trx
         .updateTable('live_sessions')
         .set({ ended_at: endedAt, end_reason: reason, closed_until: closedUntil })

@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import { atomically } from '../db/atomic.ts';
 import type { Database } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
@@ -116,15 +117,19 @@ class KyselyRoomUsage implements RoomUsage {
     return { meetings: Number(meetings.n), series: Number(series.n) };
   }
 
-  async changePassword(roomId: string, password: string, now: number): Promise<void> {
-    await this.db.updateTable('reservations').set({ password }).where('room_id', '=', roomId).where('end_time', '>', now).execute();
-    await this.db.updateTable('series').set({ password }).where('room_id', '=', roomId).execute();
+  changePassword(roomId: string, password: string, now: number): Promise<void> {
+    return atomically(this.db, async (db) => {
+      await db.updateTable('reservations').set({ password }).where('room_id', '=', roomId).where('end_time', '>', now).execute();
+      await db.updateTable('series').set({ password }).where('room_id', '=', roomId).execute();
+    });
   }
 
-  async detachEnded(roomId: string, now: number): Promise<void> {
+  detachEnded(roomId: string, now: number): Promise<void> {
     // Only called after upcoming() found nothing, in the same transaction: every row still naming the room has ended.
-    await this.db.updateTable('reservations').set({ room_id: null }).where('room_id', '=', roomId).where('end_time', '<=', now).execute();
-    await this.db.updateTable('series').set({ room_id: null }).where('room_id', '=', roomId).execute();
+    return atomically(this.db, async (db) => {
+      await db.updateTable('reservations').set({ room_id: null }).where('room_id', '=', roomId).where('end_time', '<=', now).execute();
+      await db.updateTable('series').set({ room_id: null }).where('room_id', '=', roomId).execute();
+    });
   }
 }
 
