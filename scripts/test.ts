@@ -48,6 +48,7 @@ const TEST_FILES = [
   'test/api/meeting-room.test.ts',
   'test/api/meeting-links.test.ts',
   'test/api/meeting-schedule.test.ts',
+  'test/api/schedule-bounds.test.ts',
   'test/api/operations.test.ts',
   'test/api/security-matrix.test.ts',
   'test/compat/frtc-user-calls.test.ts',

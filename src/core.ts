@@ -58,6 +58,8 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
   const scheduling = new SchedulingService(schedulingStore, people, rooms, clock, {
     timeZone: config.timezone || machineTimeZone(),
     maxOccurrences: config.maxOccurrences,
+    maxMeetingsPerUser: config.maxMeetingsPerUser,
+    maxSeriesPerUser: config.maxSeriesPerUser,
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
   const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });

@@ -96,7 +96,10 @@ export const MeetingDetail = Type.Object({
 const ListItemBase = Type.Object(meetingFields);
 export const MeetingListItem = Type.Object({
   ...meetingFields,
-  recurrenceReservationList: Type.Array(ListItemBase, { description: 'the later occurrences of the series' }),
+  recurrenceReservationList: Type.Array(ListItemBase, {
+    maxItems: 10,
+    description: 'the next occurrences of the series after this one, at most 10; the whole series is GET /api/v1/meeting_schedule/recurrence/{id}',
+  }),
 });
 
 const ReservationIdParams = Type.Object({ reservation_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -143,6 +146,12 @@ export const listMeetings = operation({
   paths: ['/api/v1/meeting_schedule'],
   tag: 'meeting schedule',
   summary: "The caller's meetings that have not ended: owned, invited to, or added by link; one entry per series",
+  description:
+    'One entry per single meeting and one per series (its next occurrence that has not ended, carrying the next 10 ' +
+    'after it in recurrenceReservationList), ordered by start, then reservation_id; paged by page_num/page_size ' +
+    '(at most 500 entries a page, default 500) and filtered by filter (name or meeting number, ignoring case); ' +
+    'total_size counts entries. The page is sent under both meeting_schedules (what the apps read) and ' +
+    'scheduled_meetings (the API document\'s name).',
   access: 'user',
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
   response: Type.Object(MeetingPage(MeetingListItem)),
@@ -198,6 +207,7 @@ export const listOccurrences = operation({
   paths: ['/api/v1/meeting_schedule/recurrence/{id}'],
   tag: 'meeting schedule',
   summary: 'The occurrences of a series that have not ended, with the series description (camelCase keys)',
+  description: 'Paged by page_num/page_size (at most 500 a page, default 500), ordered by start; total_size counts them all.',
   access: 'user',
   params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),

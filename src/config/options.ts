@@ -25,6 +25,8 @@ export const ConfigSchema = Type.Object({
   adminPassword: option(Type.String({ default: '', maxLength: 128, description: 'Password of the bootstrap admin on first start; empty = generated and printed once' }), { secret: true }),
   meetingNumberLength: option(Type.Integer({ minimum: 6, maximum: 12, default: 9, description: 'Digits of generated meeting numbers' })),
   maxOccurrences: option(Type.Integer({ minimum: 1, maximum: 20000, default: 5000, description: 'Most occurrences one recurring series may have' })),
+  maxMeetingsPerUser: option(Type.Integer({ minimum: 1, default: 10000, description: 'Most meetings and occurrences that have not ended one person may own (creating more is refused with 0x10000006)' })),
+  maxSeriesPerUser: option(Type.Integer({ minimum: 1, default: 100, description: 'Most recurring series with an occurrence that has not ended one person may own' })),
   maxCalls: option(Type.Integer({ minimum: 0, default: 100, description: 'Licence: concurrent calls' })),
   maxUsers: option(Type.Integer({ minimum: 1, default: 1000, description: 'Licence: registered users' })),
   gatewayMaxCalls: option(Type.Integer({ minimum: 0, default: 0, description: 'Licence: concurrent gateway (SIP/H.323) calls' })),

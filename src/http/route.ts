@@ -18,7 +18,15 @@ export interface RequestContext<O extends Operation> {
   request: FastifyRequest;
 }
 
-export type Handler<O extends Operation> = (ctx: RequestContext<O>) => Promise<Static<O['response']>>;
+/**
+ * An answer already serialised to JSON by the handler (e.g. one array sent under two names, serialised once). It is
+ * sent as it is, as application/json: the handler vouches that it matches the operation's response schema.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+export type Handler<O extends Operation> = (ctx: RequestContext<O>) => Promise<Static<O['response']> | JsonText>;
 
 /** Fastify path syntax from the contract's `{param}` form. */
 const fastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -50,11 +58,14 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
           ...(op.access === 'user' || op.access === 'optionalUser' ? { security: [{ token: [] }] } : {}),
           response: { 200: op.response, '4xx': ErrorBody, '5xx': ErrorBody },
         },
-        handler: (request) => {
+        handler: (request, reply) => {
           const run = async () => {
             const query = (request.query ?? {}) as { client_id?: string; token?: string };
             const caller = await resolveCaller(op, query, authenticate);
-            return handler({ params: request.params, query, body: request.body, caller, request } as RequestContext<O>);
+            const answer = await handler({ params: request.params, query, body: request.body, caller, request } as RequestContext<O>);
+            if (!(answer instanceof JsonText)) return answer;
+            reply.type('application/json; charset=utf-8');
+            return answer.text;
           };
           // Counted so shutdown waits for it even when the client has gone (createHttpApp's apps; not a bare Fastify).
           return inFlight ? inFlight.track(run) : run();

@@ -1,10 +1,12 @@
-import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
+import { atomically } from '../db/atomic.ts';
 import type { Database, Dialect } from '../db/database.ts';
+import { likePattern } from '../db/errors.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
-import type { MeetingType, Reservation, Series } from './meeting.ts';
+import { MAX_MEETING_MS, type MeetingType, type Reservation, type Series } from './meeting.ts';
 import { KyselyMeetingNumberRegistry } from './meeting-number.repo.ts';
 import type { MeetingNumberRegistry } from './meeting-number.ts';
-import type { MeetingListRepository, ReservationRepository, SchedulingStore, SeriesRepository } from './ports.ts';
+import type { ListedEntry, ListQuery, MeetingListRepository, ReservationRepository, SchedulingStore, SeriesRepository } from './ports.ts';
 import type { Frequency } from './recurrence-rule.ts';
 import type { ReservationsTable, SeriesTable } from './scheduling.table.ts';
 
@@ -27,6 +29,7 @@ const toRow = (r: Reservation): ReservationsTable => ({
   password: r.password,
   room_id: r.roomId,
   name: r.name,
+  name_key: r.name.toLowerCase(),
   description: r.description,
   call_rate: r.callRate,
   start_time: r.start,
@@ -88,7 +91,7 @@ const toSeriesRow = (s: Series): SeriesTable => ({
   updated_at: s.updatedAt,
 });
 
-const toSeries = (row: Selectable<SeriesTable>): Series => ({
+const toSeries = (row: Selectable<SeriesTable>, invitees: UserId[]): Series => ({
   id: row.id,
   ownerId: asUserId(row.owner_id),
   rule: {
@@ -102,12 +105,37 @@ const toSeries = (row: Selectable<SeriesTable>): Series => ({
     daysOfMonth: JSON.parse(row.days_of_month) as number[],
   },
   groupKey: row.group_key,
+  invitees,
   meetingNumber: row.meeting_number,
   password: row.password,
   roomId: row.room_id,
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
 });
+
+/** The invitees of each of the series, with one query per chunk of ids. */
+async function seriesInvitees(db: Kysely<Database>, seriesIds: readonly string[]): Promise<Map<string, UserId[]>> {
+  const bySeries = new Map<string, UserId[]>();
+  const unique = [...new Set(seriesIds)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const links = await db.selectFrom('series_invitees').selectAll().where('series_id', 'in', unique.slice(i, i + CHUNK)).execute();
+    for (const link of links) {
+      const list = bySeries.get(link.series_id) ?? [];
+      list.push(asUserId(link.user_id));
+      bySeries.set(link.series_id, list);
+    }
+  }
+  return bySeries;
+}
+
+/** Occurrences a list entry carries are read in statements of at most this many series (SQLite: ≤ 500 compound members). */
+const LATER_CHUNK = 50;
+
+/**
+ * An occurrence that has not ended started at most this long ago: occurrences last less than a day, and an edit of one
+ * occurrence keeps it under 7 days (MAX_MEETING_MS). Bounds the index range searched for a series' next occurrence.
+ */
+const LONGEST_OCCURRENCE_MS = MAX_MEETING_MS;
 
 class KyselyReservationRepository implements ReservationRepository {
   constructor(
@@ -123,77 +151,203 @@ class KyselyReservationRepository implements ReservationRepository {
     return (await this.withInvitees(await this.db.selectFrom('reservations').selectAll().where('info_key', '=', key).execute()))[0];
   }
 
-  async listBySeries(seriesId: string, options: { notEndedAt?: number } = {}) {
-    let query = this.db.selectFrom('reservations').selectAll().where('series_id', '=', seriesId);
-    if (options.notEndedAt !== undefined) query = query.where('end_time', '>', options.notEndedAt);
-    return this.withInvitees(await query.orderBy('start_time').orderBy('id').execute());
+  async listBySeries(seriesId: string) {
+    return this.withInvitees(await this.db.selectFrom('reservations').selectAll().where('series_id', '=', seriesId).orderBy('start_time').orderBy('id').execute());
   }
 
-  async listVisibleTo(userId: UserId, now: number) {
-    const rows = await this.db
+  async pageBySeries(seriesId: string, notEndedAt: number, offset: number, limit: number) {
+    const query = this.db.selectFrom('reservations').where('series_id', '=', seriesId).where('end_time', '>', notEndedAt);
+    const [rows, count] = await Promise.all([
+      query.selectAll().orderBy('start_time').orderBy('id').limit(limit).offset(offset).execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { occurrences: await this.withInvitees(rows), total: Number(count.n) };
+  }
+
+  async firstOf(seriesId: string, where: { startAfter?: number; endAfter?: number }) {
+    let query = this.db.selectFrom('reservations').selectAll().where('series_id', '=', seriesId);
+    if (where.startAfter !== undefined) query = query.where('start_time', '>', where.startAfter);
+    if (where.endAfter !== undefined) query = query.where('end_time', '>', where.endAfter);
+    return (await this.withInvitees(await query.orderBy('start_time').orderBy('id').limit(1).execute()))[0];
+  }
+
+  async lastOf(seriesId: string, where: { startAtMost?: number } = {}) {
+    let query = this.db.selectFrom('reservations').selectAll().where('series_id', '=', seriesId);
+    if (where.startAtMost !== undefined) query = query.where('start_time', '<=', where.startAtMost);
+    return (await this.withInvitees(await query.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(1).execute()))[0];
+  }
+
+  async neighbours(o: Pick<Reservation, 'id' | 'seriesId' | 'start'>) {
+    if (!o.seriesId) return {};
+    const series = this.db.selectFrom('reservations').selectAll().where('series_id', '=', o.seriesId);
+    const [before, after] = await Promise.all([
+      series
+        .where((eb) => eb.or([eb('start_time', '<', o.start), eb.and([eb('start_time', '=', o.start), eb('id', '<', o.id)])]))
+        .orderBy('start_time', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .execute(),
+      series
+        .where((eb) => eb.or([eb('start_time', '>', o.start), eb.and([eb('start_time', '=', o.start), eb('id', '>', o.id)])]))
+        .orderBy('start_time')
+        .orderBy('id')
+        .limit(1)
+        .execute(),
+    ]);
+    const [b] = await this.withInvitees(before);
+    const [a] = await this.withInvitees(after);
+    return { ...(b ? { before: b } : {}), ...(a ? { after: a } : {}) };
+  }
+
+  /**
+   * The work is bounded by the entries the user can see, never by occurrences: a series the user sees whole (owns,
+   * is invited to, added by its group key) is found in `series`/`series_invitees`/`meeting_list` and stands for its
+   * next occurrence that has not ended, one index look-up each; single meetings come from the user's own rows,
+   * invitations and links (a meeting in several of them is one entry: `IN` keeps each id once); occurrences added by
+   * their own key stand for their series when it is not seen whole. The entries are
+   * then filtered (their next occurrence's name or number), ordered, counted and cut to the page in the same
+   * statement. Only the page's rows are read in full, and `later` occurrences per series on the page (laterOf).
+   */
+  async listEntries(userId: UserId, now: number, q: ListQuery): Promise<{ entries: ListedEntry[]; total: number }> {
+    const from = now - LONGEST_OCCURRENCE_MS;
+    const pattern = likePattern(q.filter);
+    const filter = q.filter === '' ? sql`` : sql`AND (r.name_key LIKE ${pattern} ESCAPE '\\' OR r.meeting_number LIKE ${pattern} ESCAPE '\\')`;
+    const entries = sql`
+      WITH seen_series(id) AS (
+        SELECT id FROM series WHERE owner_id = ${userId}
+        UNION SELECT series_id FROM series_invitees WHERE user_id = ${userId}
+        UNION SELECT s.id FROM meeting_list m JOIN series s ON s.group_key = m.link_key WHERE m.user_id = ${userId}
+      ),
+      keyed(id, series_id, start_time) AS (
+        SELECT r.id, r.series_id, r.start_time FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key
+        WHERE m.user_id = ${userId} AND r.series_id IS NOT NULL AND r.end_time > ${now} AND r.series_id NOT IN (SELECT id FROM seen_series)
+      ),
+      entry_ids(id) AS (
+        SELECT (
+          SELECT r.id FROM reservations r WHERE r.series_id = v.id AND r.start_time > ${from} AND r.end_time > ${now}
+          ORDER BY r.start_time, r.id LIMIT 1
+        ) FROM seen_series v
+        UNION ALL SELECT id FROM reservations WHERE owner_id = ${userId} AND series_id IS NULL AND end_time > ${now}
+        UNION ALL SELECT reservation_id FROM reservation_invitees WHERE user_id = ${userId}
+        UNION ALL SELECT r.id FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key WHERE m.user_id = ${userId} AND r.series_id IS NULL
+        UNION ALL SELECT k.id FROM keyed k WHERE NOT EXISTS (
+          SELECT 1 FROM keyed e WHERE e.series_id = k.series_id AND (e.start_time < k.start_time OR (e.start_time = k.start_time AND e.id < k.id))
+        )
+      )`;
+    const matching = sql`FROM reservations r WHERE r.id IN (SELECT id FROM entry_ids) AND r.end_time > ${now} ${filter}`;
+    const { rows } = await sql<Selectable<ReservationsTable> & { entries: number; whole: number }>`
+      ${entries}
+      SELECT r.*, COUNT(*) OVER () AS entries, CASE WHEN r.series_id IN (SELECT id FROM seen_series) THEN 1 ELSE 0 END AS whole
+      ${matching}
+      ORDER BY r.start_time, r.id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(this.db);
+    let total = rows.length > 0 ? Number(rows[0]!.entries) : 0;
+    if (rows.length === 0 && q.offset > 0) {
+      const counted = await sql<{ entries: number }>`${entries} SELECT COUNT(*) AS entries ${matching}`.execute(this.db);
+      total = Number(counted.rows[0]?.entries ?? 0);
+    }
+    const later = q.later > 0 ? await this.laterOf(userId, now, rows, q.later) : new Map<string, Selectable<ReservationsTable>[]>();
+    const all = await this.withInvitees([...rows, ...[...later.values()].flat()]);
+    const byId = new Map(all.map((r) => [r.id, r]));
+    return {
+      entries: rows.map((row) => ({ next: byId.get(row.id)!, later: (later.get(row.id) ?? []).map((l) => byId.get(l.id)!) })),
+      total,
+    };
+  }
+
+  /**
+   * The occurrences after each series entry's next one, at most `limit` per entry: the series' own for a series seen
+   * whole, else the other occurrences the user added by their keys. One LIMITed index range per series, LATER_CHUNK
+   * series per statement (UNION ALL of sub-selects, as SQLite allows a LIMIT only on a whole compound otherwise).
+   */
+  private async laterOf(
+    userId: UserId,
+    now: number,
+    nexts: (Selectable<ReservationsTable> & { whole: number })[],
+    limit: number,
+  ): Promise<Map<string, Selectable<ReservationsTable>[]>> {
+    const series = nexts.filter((r) => r.series_id !== null);
+    const result = new Map<string, Selectable<ReservationsTable>[]>();
+    for (let i = 0; i < series.length; i += LATER_CHUNK) {
+      const chunk = series.slice(i, i + LATER_CHUNK);
+      const members = chunk.map((n, j) => {
+        const after = sql`r.series_id = ${n.series_id} AND r.end_time > ${now}
+          AND (r.start_time > ${n.start_time} OR (r.start_time = ${n.start_time} AND r.id > ${n.id}))`;
+        const source = Number(n.whole) === 1
+          ? sql`FROM reservations r WHERE ${after}`
+          : sql`FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key WHERE m.user_id = ${userId} AND ${after}`;
+        return sql`SELECT * FROM (SELECT r.*, ${sql.raw(String(j))} AS entry_index ${source} ORDER BY r.start_time, r.id LIMIT ${limit}) AS l${sql.raw(String(j))}`;
+      });
+      const { rows } = await sql<Selectable<ReservationsTable> & { entry_index: number }>`${sql.join(members, sql` UNION ALL `)}`.execute(this.db);
+      for (const row of rows) {
+        const next = chunk[Number(row.entry_index)]!;
+        const list = result.get(next.id) ?? [];
+        list.push(row);
+        result.set(next.id, list);
+      }
+    }
+    // UNION ALL keeps no order across members; within an entry, order by start then id.
+    for (const list of result.values()) list.sort((a, b) => Number(a.start_time) - Number(b.start_time) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return result;
+  }
+
+  async upcomingOwnedBy(ownerId: UserId, now: number): Promise<{ meetings: number; series: number }> {
+    const row = await this.db
       .selectFrom('reservations')
-      .selectAll()
+      .select((eb) => [eb.fn.countAll<number>().as('meetings'), eb.fn.count<number>('series_id').distinct().as('series')])
+      .where('owner_id', '=', ownerId)
       .where('end_time', '>', now)
-      .where((eb) =>
-        eb.or([
-          eb('owner_id', '=', userId),
-          eb('id', 'in', eb.selectFrom('reservation_invitees').select('reservation_id').where('user_id', '=', userId)),
-          eb('info_key', 'in', eb.selectFrom('meeting_list').select('link_key').where('user_id', '=', userId)),
-          eb(
-            'series_id',
-            'in',
-            eb
-              .selectFrom('series')
-              .innerJoin('meeting_list', 'meeting_list.link_key', 'series.group_key')
-              .select('series.id')
-              .where('meeting_list.user_id', '=', userId),
-          ),
-        ]),
-      )
-      .orderBy('start_time')
-      .orderBy('id')
-      .execute();
-    return this.withInvitees(rows);
+      .executeTakeFirstOrThrow();
+    return { meetings: Number(row.meetings), series: Number(row.series) };
   }
 
   async isInvited(userId: UserId, r: Pick<Reservation, 'id' | 'seriesId'>): Promise<boolean> {
-    let query = this.db.selectFrom('reservation_invitees').select('reservation_id').where('user_id', '=', userId);
-    query = r.seriesId
-      ? query.where('reservation_id', 'in', this.db.selectFrom('reservations').select('id').where('series_id', '=', r.seriesId))
-      : query.where('reservation_id', '=', r.id);
-    return (await query.limit(1).executeTakeFirst()) !== undefined;
+    const row = r.seriesId
+      ? await this.db.selectFrom('series_invitees').select('user_id').where('series_id', '=', r.seriesId).where('user_id', '=', userId).executeTakeFirst()
+      : await this.db.selectFrom('reservation_invitees').select('user_id').where('reservation_id', '=', r.id).where('user_id', '=', userId).executeTakeFirst();
+    return row !== undefined;
   }
 
-  async insertMany(reservations: Reservation[]): Promise<void> {
-    for (let i = 0; i < reservations.length; i += CHUNK) {
-      const rows = reservations.slice(i, i + CHUNK).map(toRow);
-      const values: unknown[] = []; // a plain loop: flatMap over 11,000 values is ~6× slower in V8
-      for (const row of rows) for (const value of Object.values(row)) values.push(value);
-      const sql = rows.length === CHUNK ? fullChunkInsert.get(this.dialect) : undefined;
-      if (sql !== undefined) {
-        await this.db.executeQuery(CompiledQuery.raw(sql, values));
-        continue;
+  /** Every row and invitee, or none: one transaction (the caller's, when it has one). */
+  insertMany(reservations: Reservation[]): Promise<void> {
+    return atomically(this.db, async (db) => {
+      for (let i = 0; i < reservations.length; i += CHUNK) {
+        const rows = reservations.slice(i, i + CHUNK).map(toRow);
+        const values: unknown[] = []; // a plain loop: flatMap over 11,000 values is ~6× slower in V8
+        for (const row of rows) for (const value of Object.values(row)) values.push(value);
+        const sql = rows.length === CHUNK ? fullChunkInsert.get(this.dialect) : undefined;
+        if (sql !== undefined) {
+          await db.executeQuery(CompiledQuery.raw(sql, values));
+          continue;
+        }
+        const compiled = db.insertInto('reservations').values(rows).compile();
+        // Kept only if Kysely's parameters are exactly the rows' values in toRow's key order, as `values` is built.
+        if (rows.length === CHUNK && compiled.parameters.length === values.length && compiled.parameters.every((v, j) => v === values[j])) {
+          fullChunkInsert.set(this.dialect, compiled.sql);
+        }
+        await db.executeQuery(compiled);
       }
-      const compiled = this.db.insertInto('reservations').values(rows).compile();
-      // Kept only if Kysely's parameters are exactly the rows' values in toRow's key order, as `values` is built.
-      if (rows.length === CHUNK && compiled.parameters.length === values.length && compiled.parameters.every((v, j) => v === values[j])) {
-        fullChunkInsert.set(this.dialect, compiled.sql);
+      // A series' invitees are the series' (series.insert/update), not each occurrence's.
+      const invitees = reservations.flatMap((r) => (r.seriesId ? [] : r.invitees.map((user_id) => ({ reservation_id: r.id, user_id }))));
+      for (let i = 0; i < invitees.length; i += CHUNK) {
+        await db.insertInto('reservation_invitees').values(invitees.slice(i, i + CHUNK)).execute();
       }
-      await this.db.executeQuery(compiled);
-    }
-    const invitees = reservations.flatMap((r) => r.invitees.map((user_id) => ({ reservation_id: r.id, user_id })));
-    for (let i = 0; i < invitees.length; i += CHUNK) {
-      await this.db.insertInto('reservation_invitees').values(invitees.slice(i, i + CHUNK)).execute();
-    }
+    });
   }
 
-  async update(r: Reservation): Promise<void> {
+  /**
+   * The row and its invitees together: a failure or a crash half-way leaves the reservation as it was. An occurrence's
+   * invitees are its series' and are not written here.
+   */
+  update(r: Reservation): Promise<void> {
     const { id, ...fields } = toRow(r);
-    await this.db.updateTable('reservations').set(fields).where('id', '=', id).execute();
-    await this.db.deleteFrom('reservation_invitees').where('reservation_id', '=', id).execute();
-    if (r.invitees.length > 0) {
-      await this.db.insertInto('reservation_invitees').values(r.invitees.map((user_id) => ({ reservation_id: id, user_id }))).execute();
-    }
+    return atomically(this.db, async (db) => {
+      await db.updateTable('reservations').set(fields).where('id', '=', id).execute();
+      if (r.seriesId) return;
+      await db.deleteFrom('reservation_invitees').where('reservation_id', '=', id).execute();
+      if (r.invitees.length > 0) {
+        await db.insertInto('reservation_invitees').values(r.invitees.map((user_id) => ({ reservation_id: id, user_id }))).execute();
+      }
+    });
   }
 
   async delete(id: string): Promise<void> {
@@ -204,28 +358,28 @@ class KyselyReservationRepository implements ReservationRepository {
     await this.db.deleteFrom('reservations').where('series_id', '=', seriesId).where('start_time', '>', after).execute();
   }
 
-  async countBySeries(seriesId: string): Promise<number> {
-    const { n } = await this.db
-      .selectFrom('reservations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('series_id', '=', seriesId)
-      .executeTakeFirstOrThrow();
+  async countBySeries(seriesId: string, where: { startAfter?: number; endAfter?: number } = {}): Promise<number> {
+    let query = this.db.selectFrom('reservations').select((eb) => eb.fn.countAll<number>().as('n')).where('series_id', '=', seriesId);
+    if (where.startAfter !== undefined) query = query.where('start_time', '>', where.startAfter);
+    if (where.endAfter !== undefined) query = query.where('end_time', '>', where.endAfter);
+    const { n } = await query.executeTakeFirstOrThrow();
     return Number(n);
   }
 
-  /** Attaches invitees with one query per chunk of reservations (not one per reservation). */
+  /** Attaches invitees (a single meeting's own, an occurrence's series') with one query per chunk, not one per row. */
   private async withInvitees(rows: Selectable<ReservationsTable>[]): Promise<Reservation[]> {
     const byReservation = new Map<string, UserId[]>();
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const ids = rows.slice(i, i + CHUNK).map((r) => r.id);
-      const links = await this.db.selectFrom('reservation_invitees').selectAll().where('reservation_id', 'in', ids).execute();
+    const singles = rows.filter((r) => r.series_id === null).map((r) => r.id);
+    for (let i = 0; i < singles.length; i += CHUNK) {
+      const links = await this.db.selectFrom('reservation_invitees').selectAll().where('reservation_id', 'in', singles.slice(i, i + CHUNK)).execute();
       for (const link of links) {
         const list = byReservation.get(link.reservation_id) ?? [];
         list.push(asUserId(link.user_id));
         byReservation.set(link.reservation_id, list);
       }
     }
-    return rows.map((row) => toReservation(row, byReservation.get(row.id) ?? []));
+    const bySeries = await seriesInvitees(this.db, rows.flatMap((r) => (r.series_id === null ? [] : [r.series_id])));
+    return rows.map((row) => toReservation(row, [...((row.series_id === null ? byReservation.get(row.id) : bySeries.get(row.series_id)) ?? [])]));
   }
 }
 
@@ -233,36 +387,52 @@ class KyselySeriesRepository implements SeriesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async findById(id: string) {
-    const row = await this.db.selectFrom('series').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toSeries(row);
+    return (await this.withInvitees(await this.db.selectFrom('series').selectAll().where('id', '=', id).execute()))[0];
   }
 
   async findByGroupKey(key: string) {
-    const row = await this.db.selectFrom('series').selectAll().where('group_key', '=', key).executeTakeFirst();
-    return row && toSeries(row);
+    return (await this.withInvitees(await this.db.selectFrom('series').selectAll().where('group_key', '=', key).execute()))[0];
   }
 
   async findMany(ids: readonly string[]) {
     const unique = [...new Set(ids)];
     const found: Series[] = [];
     for (let i = 0; i < unique.length; i += CHUNK) {
-      const rows = await this.db.selectFrom('series').selectAll().where('id', 'in', unique.slice(i, i + CHUNK)).execute();
-      found.push(...rows.map(toSeries));
+      found.push(...(await this.withInvitees(await this.db.selectFrom('series').selectAll().where('id', 'in', unique.slice(i, i + CHUNK)).execute())));
     }
     return found;
   }
 
-  async insert(s: Series): Promise<void> {
-    await this.db.insertInto('series').values(toSeriesRow(s)).execute();
+  /** The series and its invitees together. */
+  insert(s: Series): Promise<void> {
+    return atomically(this.db, async (db) => {
+      await db.insertInto('series').values(toSeriesRow(s)).execute();
+      await this.insertInvitees(db, s);
+    });
   }
 
-  async update(s: Series): Promise<void> {
+  /** The series and its invitees together: a failure half-way leaves both as they were. */
+  update(s: Series): Promise<void> {
     const { id, ...fields } = toSeriesRow(s);
-    await this.db.updateTable('series').set(fields).where('id', '=', id).execute();
+    return atomically(this.db, async (db) => {
+      await db.updateTable('series').set(fields).where('id', '=', id).execute();
+      await db.deleteFrom('series_invitees').where('series_id', '=', id).execute();
+      await this.insertInvitees(db, s);
+    });
   }
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('series').where('id', '=', id).execute();
+  }
+
+  private async insertInvitees(db: Kysely<Database>, s: Series): Promise<void> {
+    const rows = [...new Set(s.invitees)].map((user_id) => ({ series_id: s.id, user_id }));
+    for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto('series_invitees').values(rows.slice(i, i + CHUNK)).execute();
+  }
+
+  private async withInvitees(rows: Selectable<SeriesTable>[]): Promise<Series[]> {
+    const invitees = await seriesInvitees(this.db, rows.map((r) => r.id));
+    return rows.map((row) => toSeries(row, invitees.get(row.id) ?? []));
   }
 }
 

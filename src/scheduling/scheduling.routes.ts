@@ -1,10 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import * as ops from '../../contract/rest/meeting-schedule.ts';
-import { type Authenticate, registerOperation } from '../http/route.ts';
+import { type Authenticate, JsonText, registerOperation } from '../http/route.ts';
 import type { LinkBase } from './links.ts';
 import { listItem, meetingDetail, meetingFields, meetingInput, seriesFields } from './meeting-wire.ts';
 import type { ScheduleQueries } from './schedule-queries.ts';
 import type { SchedulingService } from './scheduling.service.ts';
+
+/**
+ * A page of meetings under both names: `meeting_schedules`, which every app reads, and `scheduled_meetings`, the API
+ * document's (client contract §2.3 S1; third-party callers follow the document). The items are serialised once and
+ * the same text is written under both keys, so the second name costs bytes on the wire but no CPU. The items are
+ * built by meeting-wire.ts with exactly the schema's fields and JSON types.
+ */
+function meetingPage(items: readonly object[], rest: Record<string, unknown>): JsonText {
+  const list = JSON.stringify(items);
+  const tail = JSON.stringify(rest);
+  return new JsonText(`{"meeting_schedules":${list},"scheduled_meetings":${list}${tail === '{}' ? '}' : `,${tail.slice(1)}`}`);
+}
 
 const paging = (q: { page_num?: number; page_size?: number; filter?: string }) => ({
   pageNum: q.page_num ?? 1,
@@ -46,16 +58,12 @@ export function schedulingRoutes(
   });
   registerOperation(app, ops.listMeetings, authenticate, async ({ caller, query }) => {
     const { entries, total, pageSize } = await queries.list(caller, paging(query));
-    const items = entries.map((e) => listItem(e, links));
-    return { meeting_schedules: items, scheduled_meetings: items, total_page_num: Math.ceil(total / pageSize), total_size: total };
+    return meetingPage(entries.map((e) => listItem(e, links)), { total_page_num: Math.ceil(total / pageSize), total_size: total });
   });
   registerOperation(app, ops.listOccurrences, authenticate, async ({ caller, params, query }) => {
     const { series, occurrences, total, pageSize, owner } = await queries.occurrences(caller, params.id, paging(query));
-    const items = occurrences.map((r) => meetingFields(r, series, owner, links));
     const s = seriesFields(series, links);
-    return {
-      meeting_schedules: items,
-      scheduled_meetings: items,
+    return meetingPage(occurrences.map((r) => meetingFields(r, series, owner, links)), {
       total_page_num: Math.ceil(total / pageSize),
       total_size: total,
       recurrenceType: s.recurrence_type,
@@ -70,6 +78,6 @@ export function schedulingRoutes(
       groupInfoKey: s.groupInfoKey,
       recurrence_gid: s.recurrence_gid,
       time_zone: s.time_zone,
-    };
+    });
   });
 }
