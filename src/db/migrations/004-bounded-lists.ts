@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * The meeting list pages and filters in SQL with work bounded by entries, not occurrences (issue 11):
+ * Bounded lists (issue 11). The meeting list pages and filters in SQL with work bounded by entries, not occurrences:
  * - a series' invitees move to the series (`series_invitees`): every occurrence of a series had the same invitees
  *   (edit-one cannot change them, edit-all rewrites them), stored once per occurrence, so a 5000-occurrence series
  *   with 1000 invitees was five million rows, and finding the series someone is invited to meant reading them all;
@@ -9,6 +9,7 @@ import { type Kysely, sql } from 'kysely';
  *   folds ASCII only), which the list's filter matches;
  * - indexes for the list's look-ups: a person's own single meetings (partial index, series occurrences left out) and
  *   series by owner.
+ * The history lists each session's first joins through an index in joining order (one LIMITed range per session).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -40,9 +41,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('series_id'), 'is', null)
     .execute();
   await db.schema.createIndex('series_owner').on('series').column('owner_id').execute();
+  await db.schema.createIndex('live_attendance_session_joined').on('live_attendance').columns(['session_id', 'joined_at', 'id']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('live_attendance_session_joined').execute();
   await db.schema.dropIndex('series_owner').execute();
   await db.schema.dropIndex('reservations_single_owner_end').execute();
   await db.schema.alterTable('reservations').dropColumn('name_key').execute();
