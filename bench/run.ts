@@ -10,14 +10,17 @@
  * Then the SFU measures (bench/media.ts, issue 5: forwarded RTP packets per second per core and loss, join latency,
  * against a raw UDP relay), in a process of their own inside a network namespace with only `lo`.
  *
- * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live` or
- * `npm run bench -- media`; none = all three.
+ * Then SQLite's synchronous setting (bench/durability.ts, issue 11: NORMAL against FULL on Convene's write paths).
+ *
+ * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live`,
+ * `npm run bench -- media` or `npm run bench -- durability`; none = all four.
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
  * --no-postgres (skip PostgreSQL even when a server is installed), --cpu-prof (profile the server children; the
  * profiles go to .tmp/bench-profiles/ and a summary is printed).
  * Live: --participants <n> (1000), --join-concurrency <n> (joins in flight, 50), --live-repeats <n> (timed mute/unmute
  * pairs, 20), --client-processes <n> (processes holding the participants' sockets, 1).
+ * Durability: --durability-writes <n> (single creates per setting and round, 300).
  * Media: --publishers <n> (2), --receivers <n> (20), --steps <video packets/s per publisher, …> (100,…,600),
  * --step-seconds <s> (5), --load-seconds <s> (10), --joins <n> (15); --cpu-prof also profiles the media worker.
  */
@@ -30,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadTls } from '../src/http/tls.ts';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+import { measureDurability } from './durability.ts';
 import { summariseProfile } from './profile.ts';
 import { type LiveOptions, type LiveTarget, measureLive, printLive } from './live.ts';
 import { measureBare, measureConvene } from './rest.ts';
@@ -40,7 +44,7 @@ import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live', 'media'] as const;
+const MEASURES = ['rest', 'live', 'media', 'durability'] as const;
 /** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
 const MEDIA_NOT_ISOLATED = 3;
 const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
@@ -59,6 +63,7 @@ const { values: args, positionals } = parseArgs({
     'join-concurrency': { type: 'string', default: '50' },
     'live-repeats': { type: 'string', default: '20' },
     'client-processes': { type: 'string', default: '1' },
+    'durability-writes': { type: 'string', default: '300' },
     // The media measure's own (bench/media.ts has the defaults).
     publishers: { type: 'string' },
     receivers: { type: 'string' },
@@ -192,6 +197,7 @@ try {
     const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)) }, env('live-bare'), liveOptions, nodeArgs);
     printLive(live, liveOptions);
   }
+  if (selected.has('durability')) await measureDurability(rounds, Number(args['durability-writes']));
   if (selected.has('media')) {
     // In a process of its own: it runs itself inside a network namespace with only lo (unshare -n).
     const script = fileURLToPath(new URL('./media.ts', import.meta.url));

@@ -50,6 +50,7 @@ const TEST_FILES = [
   'test/api/meeting-schedule.test.ts',
   'test/api/schedule-bounds.test.ts',
   'test/api/atomic-writes.test.ts',
+  'test/api/crash-durability.test.ts',
   'test/api/operations.test.ts',
   'test/api/security-matrix.test.ts',
   'test/compat/frtc-user-calls.test.ts',

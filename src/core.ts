@@ -32,7 +32,7 @@ export interface Core {
 /** Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. */
 export async function openCore(config: Config, clock: Clock = systemClock): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase(config.databaseUrl, config.dataDir);
+  const database = openDatabase(config.databaseUrl, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrateToLatest(database.db);
   } catch (e) {

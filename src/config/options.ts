@@ -15,6 +15,12 @@ export const ConfigSchema = Type.Object({
     Type.String({ default: '', description: 'postgres://… for PostgreSQL; empty = SQLite file convene.db in the data directory' }),
     { env: 'DATABASE_URL', secret: true },
   ),
+  sqliteSynchronous: option(
+    Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], {
+      default: 'FULL',
+      description: 'SQLite only: FULL = every acknowledged write survives a power loss or OS crash; NORMAL = faster commits, survives a process kill but may lose the last writes on a power loss (README, Durability)',
+    }),
+  ),
   host: option(Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the listeners bind to' })),
   httpsPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 7443, description: 'HTTPS port (the FRTC apps only speak HTTPS)' })),
   httpPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Plain-HTTP port for a TLS-terminating reverse proxy; 0 = off' })),
