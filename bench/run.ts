@@ -37,7 +37,7 @@ import { measureDurability } from './durability.ts';
 import { summariseProfile } from './profile.ts';
 import { type LiveOptions, type LiveTarget, measureLive, printLive } from './live.ts';
 import { measureBare, measureConvene } from './rest.ts';
-import { LISTED_MEETINGS, measureScheduling, printSeriesTable, SERIES_DAYS, seedMeetings, type SeriesTimings } from './scheduling.ts';
+import { LIST_PAGE, LISTED_MEETINGS, measureScheduling, printSeriesTable, SERIES_DAYS, seedMeetings, type SeriesTimings } from './scheduling.ts';
 import { seedUsers } from './seed.ts';
 import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './support.ts';
 
@@ -157,7 +157,7 @@ try {
       for (const target of targets) {
         for (const m of await target.run()) {
           results.set(m.name, [...(results.get(m.name) ?? []), m]);
-          console.log(`  round ${round}  ${padEnd(m.name, 22)} ${pad(Math.round(m.rps), 6)} req/s`);
+          console.log(`  round ${round}  ${padEnd(m.name, 28)} ${pad(Math.round(m.rps), 6)} req/s`);
         }
       }
     }
@@ -167,21 +167,23 @@ try {
     const baseline = best('bare /hello');
     const baseCpu = leastCpu('bare /hello');
     console.log(
-      `\n${padEnd('measure', 22)} ${pad('req/s', 7)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)}` +
+      `\n${padEnd('measure', 28)} ${pad('req/s', 7)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)}` +
         ` ${pad('CPU µs/req', 11)} ${pad('bare/this', 10)}   req/s of every round`,
     );
     const ratios: number[] = [];
+    const listRatios: number[] = [];
     // Two significant digits below 0.1 (the 500-meeting list is far below the other measures).
     const fmtRatio = (r: number) => (r >= 0.095 ? r.toFixed(2) : r.toPrecision(2));
     for (const name of results.keys()) {
       const m = best(name);
       const ratio = m.rps / baseline.rps;
-      // The ≥ 0.6 goal is the foundation's, for its REST measures; issue 3 sets none for the 500-meeting list.
-      if (m !== baseline && !name.endsWith('meeting list')) ratios.push(ratio);
+      // The ≥ 0.6 goal is the foundation's, for its REST measures; the meeting list's (issue 11: a page of 50 ≥ 0.3) is apart.
+      if (m !== baseline && !name.includes('meeting list')) ratios.push(ratio);
+      if (name.endsWith(`meeting list (${LIST_PAGE})`)) listRatios.push(ratio);
       const all = results.get(name)!.map((r) => Math.round(r.rps)).join(' / ');
       const cpu = leastCpu(name);
       console.log(
-        `${padEnd(name, 22)} ${pad(Math.round(m.rps), 7)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(fmtRatio(ratio), 8)}` +
+        `${padEnd(name, 28)} ${pad(Math.round(m.rps), 7)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(fmtRatio(ratio), 8)}` +
           ` ${pad(Math.round(cpu), 11)} ${pad(fmtRatio(baseCpu / cpu), 10)}   ${all}`,
       );
     }
@@ -189,6 +191,10 @@ try {
     if (!pgBin) console.log(`\n# PostgreSQL ${args['no-postgres'] ? 'skipped (--no-postgres)' : 'server not installed: SQLite only'}`);
     const worst = Math.min(...ratios);
     console.log(`# goal ≥ 0.60 of bare req/s for user/info and public/users: ${worst >= 0.6 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)})`);
+    if (listRatios.length > 0) {
+      const lowest = Math.min(...listRatios);
+      console.log(`# goal ≥ 0.30 of bare req/s for a page of ${LIST_PAGE} meetings (issue 11): ${lowest >= 0.3 ? 'met' : 'NOT met'} (lowest ${lowest.toFixed(2)})`);
+    }
     printSeriesTable(seriesTimings, baseCpu);
   }
 

@@ -2,8 +2,8 @@
  * The scheduling measures (issue 3, item 12), on the real server like bench/rest.ts:
  * (4) creating a 10-year DAILY series through `POST /api/v1/meeting_schedule/recurrence` (3653 occurrences), timed one
  *     creation at a time (goal ≤ 100 ms each);
- * (5) `GET /api/v1/meeting_schedule?page_num=1&page_size=500`: the list of a user who has 500 meetings, under
- *     autocannon load like the other measures.
+ * (5) `GET /api/v1/meeting_schedule?page_num=2&page_size=50`: a page of the list of a user who has 500 meetings, and
+ *     the whole list as one page of 500, under autocannon load like the other measures.
  */
 import { clientSecret } from '../src/accounts/secret.ts';
 import { loadConfig } from '../src/config/load.ts';
@@ -20,6 +20,8 @@ export const SERIES_DAYS = 3653;
 const SERIES_USER = 'user1';
 const LIST_USER = 'user2';
 export const LISTED_MEETINGS = 500;
+/** The page the apps would ask for (they ask 20–50). */
+export const LIST_PAGE = 50;
 /** A zone with DST changes, so that expansion does its real work (sent as the `time_zone` extension field). */
 const ZONE = 'Europe/Berlin';
 export const SERIES_GOAL_MS = 100;
@@ -142,13 +144,22 @@ export async function measureScheduling(
     }
 
     const lister = await signIn(client, LIST_USER);
-    const list = `/api/v1/meeting_schedule?${lister}&page_num=1&page_size=${LISTED_MEETINGS}`;
-    const page = await client.call('GET', list);
-    client.close();
-    if (page.status !== 200 || page.body.meeting_schedules?.length !== LISTED_MEETINGS || page.body.total_size !== LISTED_MEETINGS) {
-      throw new Error(`unexpected meeting list: ${page.status} ${page.text.slice(0, 200)}`);
+    // The apps' page (20–50; 50 here, the second page so the offset is real) and the whole list in one page of 500.
+    const list = (size: number, page: number) => `/api/v1/meeting_schedule?${lister}&page_num=${page}&page_size=${size}`;
+    for (const [size, page] of [[LIST_PAGE, 2], [LISTED_MEETINGS, 1]] as const) {
+      const answer = await client.call('GET', list(size, page));
+      if (answer.status !== 200 || answer.body.meeting_schedules?.length !== size || answer.body.total_size !== LISTED_MEETINGS) {
+        throw new Error(`unexpected meeting list: ${answer.status} ${answer.text.slice(0, 200)}`);
+      }
     }
-    return { measures: [await measure(`${label} meeting list`, child, list, load)], series: timings };
+    client.close();
+    return {
+      measures: [
+        await measure(`${label} meeting list (${LIST_PAGE})`, child, list(LIST_PAGE, 2), load),
+        await measure(`${label} meeting list (${LISTED_MEETINGS})`, child, list(LISTED_MEETINGS, 1), load),
+      ],
+      series: timings,
+    };
   } finally {
     await child.stop();
   }

@@ -34,6 +34,7 @@ const TEST_FILES = [
   'test/storage/accounts-repo.test.ts',
   'test/storage/rooms-repo.test.ts',
   'test/storage/live-repo.test.ts',
+  'test/storage/schedule-migration.test.ts',
   'test/storage/postgres-pool.test.ts',
   'test/api/transport.test.ts',
   'test/api/listeners.test.ts',

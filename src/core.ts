@@ -14,7 +14,7 @@ import { RoomsService } from './rooms/rooms.service.ts';
 import { KyselyMeetingNumberRegistry } from './scheduling/meeting-number.repo.ts';
 import { MeetingLinks } from './scheduling/meeting-links.service.ts';
 import { ScheduleQueries } from './scheduling/schedule-queries.ts';
-import { KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
+import { ChangeCounter, KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
 import { SchedulingService } from './scheduling/scheduling.service.ts';
 import { machineTimeZone } from './config/load.ts';
 
@@ -48,13 +48,15 @@ export async function openCore(config: Config, clock: Clock = systemClock): Prom
     anonymousDirectory: config.publicUserDirectory,
     maxUsers: config.maxUsers,
   });
+  // One ChangeLog for scheduling: room writes change the password of a room's meetings (the meeting list is cached).
+  const scheduleChanges = new ChangeCounter();
   const rooms = new RoomsService(
-    new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now())),
+    new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now()), scheduleChanges),
     new KyselyPeopleLookup(database.db),
     clock,
   );
   const people = new KyselyPeopleLookup(database.db);
-  const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now());
+  const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now(), scheduleChanges);
   const scheduling = new SchedulingService(schedulingStore, people, rooms, clock, {
     timeZone: config.timezone || machineTimeZone(),
     maxOccurrences: config.maxOccurrences,

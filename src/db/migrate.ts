@@ -5,7 +5,7 @@ import * as m003 from './migrations/003-live.ts';
 import * as m004 from './migrations/004-bounded-lists.ts';
 
 /** Migrations are listed in code (not read from a folder) so they ship inside the bundle and run in a fixed order. */
-const migrations: Record<string, Migration> = {
+export const migrations: Record<string, Migration> = {
   '001-accounts': m001,
   '002-scheduling': m002,
   '003-live': m003,

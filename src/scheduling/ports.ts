@@ -34,11 +34,12 @@ export interface ReservationRepository {
   /** The occurrences just before and just after one occurrence of its series (by start, then id). */
   neighbours(occurrence: Pick<Reservation, 'id' | 'seriesId' | 'start'>): Promise<{ before?: Reservation; after?: Reservation }>;
   /**
-   * The user's meeting list, paged in the database: meetings not ended at `now` that the user owns, is invited to, or
+   * The user's meeting list, paged in the database (`validUntil`: when the earliest listed entry's next occurrence
+   * ends, after which the list is different even without a write): meetings not ended at `now` that the user owns, is invited to, or
    * added by link (a meeting key, or a series' group key), one entry per series, ordered by the entry's next
    * occurrence's start, then its id; `total` counts the entries.
    */
-  listEntries(userId: UserId, now: number, query: ListQuery): Promise<{ entries: ListedEntry[]; total: number }>;
+  listEntries(userId: UserId, now: number, query: ListQuery): Promise<{ entries: ListedEntry[]; total: number; validUntil: number }>;
   /** What an owner holds that has not ended at `now`: meetings and occurrences, and series with such an occurrence. */
   upcomingOwnedBy(ownerId: UserId, now: number): Promise<{ meetings: number; series: number }>;
   /** True when the user is invited to the reservation, or to any occurrence of the series when it is one. */
@@ -70,7 +71,17 @@ export interface MeetingListRepository {
   has(userId: UserId, keys: readonly string[]): Promise<boolean>;
 }
 
+/**
+ * Tells readers that scheduling data may have changed: `version` moves on every write of this process to meetings,
+ * series, invitees or lists (also the rooms capability's, which changes the password of a room's meetings), and again
+ * when a transaction ends.
+ */
+export interface ChangeLog {
+  readonly version: number;
+}
+
 export interface SchedulingStore {
+  readonly changes: ChangeLog;
   reservations: ReservationRepository;
   series: SeriesRepository;
   lists: MeetingListRepository;

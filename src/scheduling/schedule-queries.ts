@@ -44,8 +44,33 @@ export const MAX_PAGE_SIZE = 500;
  */
 export const LIST_LATER_OCCURRENCES = 10;
 
+/** One page of someone's list as ScheduleQueries.list answers it; the same object while it is cached (do not change it). */
+export interface ListPage {
+  entries: ListEntry[];
+  total: number;
+  pageSize: number;
+}
+
+/**
+ * The pages of the list are cached: apps fetch the whole list again after every change and on every return to the
+ * home screen. A page is served from the cache until this process writes any scheduling data (the store's ChangeLog),
+ * until the first of its entries ends (the list then changes by itself), and at most this long — what another
+ * process's write (the CLI's room commands, a second server on the same PostgreSQL) or a renamed or deleted account
+ * may take to show.
+ */
+export const LIST_CACHE_MS = 10_000;
+const LIST_CACHE_PAGES = 1000;
+
+interface CachedPage {
+  version: number;
+  until: number;
+  page: ListPage;
+}
+
 /** The read side of scheduling: detail, the caller's list, a series' occurrences, and link look-ups. */
 export class ScheduleQueries {
+  private readonly cached = new Map<string, CachedPage>();
+
   constructor(
     private readonly store: SchedulingStore,
     private readonly people: PeopleLookup,
@@ -73,18 +98,27 @@ export class ScheduleQueries {
   }
 
   /** One page of the caller's list, paged and filtered in the database: the work is bounded by the page, not the data. */
-  async list(caller: Caller, paging: ListPaging): Promise<{ entries: ListEntry[]; total: number; pageSize: number }> {
+  async list(caller: Caller, paging: ListPaging): Promise<ListPage> {
     const user = signedIn(caller);
     const pageSize = Math.min(paging.pageSize, MAX_PAGE_SIZE);
-    const { entries, total } = await this.store.reservations.listEntries(user.id, this.clock.now(), {
+    const now = this.clock.now();
+    const key = `${user.id}\u0000${paging.pageNum}\u0000${pageSize}\u0000${paging.filter}`;
+    // Read before the query: a write during it moves the version, and what the query read is not served again.
+    const version = this.store.changes.version;
+    const hit = this.cached.get(key);
+    if (hit && hit.version === version && now < hit.until) return hit.page;
+    const { entries, total, validUntil } = await this.store.reservations.listEntries(user.id, now, {
       filter: paging.filter,
       offset: (paging.pageNum - 1) * pageSize,
       limit: pageSize,
       later: LIST_LATER_OCCURRENCES,
     });
-    const page: ListEntry[] = entries.map((e) => ({ next: e.next, later: e.later }));
-    await this.decorate(page);
-    return { entries: page, total, pageSize };
+    const page: ListPage = { entries: entries.map((e) => ({ next: e.next, later: e.later })), total, pageSize };
+    await this.decorate(page.entries);
+    this.cached.delete(key);
+    if (this.cached.size >= LIST_CACHE_PAGES) this.cached.delete(this.cached.keys().next().value!);
+    this.cached.set(key, { version, until: Math.min(validUntil, now + LIST_CACHE_MS), page });
+    return page;
   }
 
   /** A series (by recurrence_gid or any occurrence's reservation_id) and one page of its occurrences that have not ended. */

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
+import { CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { atomically } from '../db/atomic.ts';
 import type { Database, Dialect } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
@@ -6,9 +6,30 @@ import { asUserId, type UserId } from '../kernel/ids.ts';
 import { MAX_MEETING_MS, type MeetingType, type Reservation, type Series } from './meeting.ts';
 import { KyselyMeetingNumberRegistry } from './meeting-number.repo.ts';
 import type { MeetingNumberRegistry } from './meeting-number.ts';
-import type { ListedEntry, ListQuery, MeetingListRepository, ReservationRepository, SchedulingStore, SeriesRepository } from './ports.ts';
+import type { ChangeLog, ListedEntry, ListQuery, MeetingListRepository, ReservationRepository, SchedulingStore, SeriesRepository } from './ports.ts';
 import type { Frequency } from './recurrence-rule.ts';
 import type { ReservationsTable, SeriesTable } from './scheduling.table.ts';
+
+/** The process's ChangeLog: every write through a scheduling or rooms store moves it (see ports.ts). */
+export class ChangeCounter implements ChangeLog {
+  version = 0;
+  bump(): void {
+    this.version++;
+  }
+
+  /**
+   * Runs a write, moving the version before and after it: a reader that read the version before the write started
+   * and the data after, or the other way round, holds a version that is no longer current.
+   */
+  async around<T>(write: () => Promise<T>): Promise<T> {
+    this.bump();
+    try {
+      return await write();
+    } finally {
+      this.bump();
+    }
+  }
+}
 
 /** Rows per INSERT: SQLite allows 32,766 bound parameters per statement, PostgreSQL 65,535. */
 const CHUNK = 500;
@@ -141,6 +162,7 @@ class KyselyReservationRepository implements ReservationRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    private readonly changes: ChangeCounter,
   ) {}
 
   async findById(id: string) {
@@ -208,49 +230,92 @@ class KyselyReservationRepository implements ReservationRepository {
    * then filtered (their next occurrence's name or number), ordered, counted and cut to the page in the same
    * statement. Only the page's rows are read in full, and `later` occurrences per series on the page (laterOf).
    */
-  async listEntries(userId: UserId, now: number, q: ListQuery): Promise<{ entries: ListedEntry[]; total: number }> {
+  async listEntries(userId: UserId, now: number, q: ListQuery): Promise<{ entries: ListedEntry[]; total: number; validUntil: number }> {
+    // Every row that has not ended started after `from` (checkTimes keeps every meeting and occurrence under 7 days):
+    // each source's rows are an index range in start order.
     const from = now - LONGEST_OCCURRENCE_MS;
     const pattern = likePattern(q.filter);
-    const filter = q.filter === '' ? sql`` : sql`AND (r.name_key LIKE ${pattern} ESCAPE '\\' OR r.meeting_number LIKE ${pattern} ESCAPE '\\')`;
-    const entries = sql`
-      WITH seen_series(id) AS (
+    const matches = q.filter === '' ? sql`` : sql`AND (r.name_key LIKE ${pattern} ESCAPE '\\' OR r.meeting_number LIKE ${pattern} ESCAPE '\\')`;
+    const seenSeries = sql`seen_series(id) AS (
         SELECT id FROM series WHERE owner_id = ${userId}
         UNION SELECT series_id FROM series_invitees WHERE user_id = ${userId}
         UNION SELECT s.id FROM meeting_list m JOIN series s ON s.group_key = m.link_key WHERE m.user_id = ${userId}
-      ),
-      keyed(id, series_id, start_time) AS (
-        SELECT r.id, r.series_id, r.start_time FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key
-        WHERE m.user_id = ${userId} AND r.series_id IS NOT NULL AND r.end_time > ${now} AND r.series_id NOT IN (SELECT id FROM seen_series)
-      ),
-      entry_ids(id) AS (
-        SELECT (
-          SELECT r.id FROM reservations r WHERE r.series_id = v.id AND r.start_time > ${from} AND r.end_time > ${now}
-          ORDER BY r.start_time, r.id LIMIT 1
-        ) FROM seen_series v
-        UNION ALL SELECT id FROM reservations WHERE owner_id = ${userId} AND series_id IS NULL AND end_time > ${now}
-        UNION ALL SELECT reservation_id FROM reservation_invitees WHERE user_id = ${userId}
-        UNION ALL SELECT r.id FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key WHERE m.user_id = ${userId} AND r.series_id IS NULL
-        UNION ALL SELECT k.id FROM keyed k WHERE NOT EXISTS (
-          SELECT 1 FROM keyed e WHERE e.series_id = k.series_id AND (e.start_time < k.start_time OR (e.start_time = k.start_time AND e.id < k.id))
-        )
       )`;
-    const matching = sql`FROM reservations r WHERE r.id IN (SELECT id FROM entry_ids) AND r.end_time > ${now} ${filter}`;
-    const { rows } = await sql<Selectable<ReservationsTable> & { entries: number; whole: number }>`
-      ${entries}
-      SELECT r.*, COUNT(*) OVER () AS entries, CASE WHEN r.series_id IN (SELECT id FROM seen_series) THEN 1 ELSE 0 END AS whole
-      ${matching}
-      ORDER BY r.start_time, r.id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(this.db);
-    let total = rows.length > 0 ? Number(rows[0]!.entries) : 0;
-    if (rows.length === 0 && q.offset > 0) {
-      const counted = await sql<{ entries: number }>`${entries} SELECT COUNT(*) AS entries ${matching}`.execute(this.db);
-      total = Number(counted.rows[0]?.entries ?? 0);
-    }
-    const later = q.later > 0 ? await this.laterOf(userId, now, rows, q.later) : new Map<string, Selectable<ReservationsTable>[]>();
-    const all = await this.withInvitees([...rows, ...[...later.values()].flat()]);
+    // The entries come from disjoint sources (a meeting reachable in several ways counts in the first: owned, invited,
+    // added by link); `whole` marks a series seen whole, whose later occurrences are its own (laterOf).
+    const sources: { whole: 0 | 1; ctes: RawBuilder<unknown>; rows: RawBuilder<unknown> }[] = [
+      {
+        whole: 1,
+        ctes: sql`WITH ${seenSeries}, series_next(id) AS (
+          SELECT (
+            SELECT n.id FROM reservations n WHERE n.series_id = v.id AND n.start_time > ${from} AND n.end_time > ${now}
+            ORDER BY n.start_time, n.id LIMIT 1
+          ) FROM seen_series v
+        )`,
+        rows: sql`FROM series_next x JOIN reservations r ON r.id = x.id WHERE 1 = 1`,
+      },
+      {
+        whole: 0,
+        ctes: sql``,
+        rows: sql`FROM reservations r WHERE r.owner_id = ${userId} AND r.series_id IS NULL AND r.start_time > ${from} AND r.end_time > ${now}`,
+      },
+      {
+        whole: 0,
+        ctes: sql``,
+        rows: sql`FROM reservation_invitees i JOIN reservations r ON r.id = i.reservation_id
+          WHERE i.user_id = ${userId} AND r.end_time > ${now} AND r.owner_id <> ${userId}`,
+      },
+      {
+        whole: 0,
+        ctes: sql``,
+        rows: sql`FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key
+          WHERE m.user_id = ${userId} AND r.series_id IS NULL AND r.end_time > ${now} AND r.owner_id <> ${userId}
+            AND NOT EXISTS (SELECT 1 FROM reservation_invitees i WHERE i.reservation_id = r.id AND i.user_id = ${userId})`,
+      },
+      {
+        // Occurrences added by their own key, of a series not seen whole: the first of them stands for the series.
+        whole: 0,
+        ctes: sql`WITH ${seenSeries}, keyed(id, series_id, start_time) AS (
+          SELECT r.id, r.series_id, r.start_time FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key
+          WHERE m.user_id = ${userId} AND r.series_id IS NOT NULL AND r.end_time > ${now} AND r.series_id NOT IN (SELECT id FROM seen_series)
+        )`,
+        rows: sql`FROM keyed k JOIN reservations r ON r.id = k.id WHERE NOT EXISTS (
+          SELECT 1 FROM keyed e WHERE e.series_id = k.series_id AND (e.start_time < k.start_time OR (e.start_time = k.start_time AND e.id < k.id)))`,
+      },
+    ];
+    // A page needs at most offset + limit rows of each source: a top-N of each index range, merged here (one statement
+    // per source: SQLite evaluates a compound of LIMITed sub-selects several times slower than the sub-selects alone).
+    // Ties on start are broken by id, a UUID: ASCII in fixed positions, so every collation orders it like JS does.
+    const upTo = q.offset + q.limit;
+    const [tops, counts] = await Promise.all([
+      Promise.all(
+        sources.map(({ whole, ctes, rows }) =>
+          sql<{ id: string; series_id: string | null; start_time: number; whole: number }>`${ctes}
+            SELECT r.id AS id, r.series_id AS series_id, r.start_time AS start_time, ${sql.raw(String(whole))} AS whole
+            ${rows} ${matches} ORDER BY r.start_time, r.id LIMIT ${upTo}`.execute(this.db),
+        ),
+      ),
+      Promise.all(
+        sources.map(({ ctes, rows }) => sql<{ n: number; first_end: number | null }>`${ctes} SELECT COUNT(*) AS n, MIN(r.end_time) AS first_end ${rows} ${matches}`.execute(this.db)),
+      ),
+    ]);
+    const total = counts.reduce((sum, c) => sum + Number(c.rows[0]?.n ?? 0), 0);
+    // The list changes by itself when an entry's next occurrence ends (the entry goes, or moves to the series' next).
+    const validUntil = Math.min(...counts.map((c) => (c.rows[0]?.first_end == null ? Infinity : Number(c.rows[0].first_end))));
+    const page = tops
+      .flatMap((t) => t.rows)
+      .map((e) => ({ ...e, start_time: Number(e.start_time) }))
+      .sort((a, b) => a.start_time - b.start_time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(q.offset, upTo);
+    if (page.length === 0) return { entries: [], total, validUntil };
+    const later = q.later > 0 ? await this.laterOf(userId, now, page, q.later) : new Map<string, Selectable<ReservationsTable>[]>();
+    const nexts = await this.db.selectFrom('reservations').selectAll().where('id', 'in', page.map((e) => e.id)).execute();
+    const all = await this.withInvitees([...nexts, ...[...later.values()].flat()]);
     const byId = new Map(all.map((r) => [r.id, r]));
     return {
-      entries: rows.map((row) => ({ next: byId.get(row.id)!, later: (later.get(row.id) ?? []).map((l) => byId.get(l.id)!) })),
+      entries: page.map((e) => ({ next: byId.get(e.id)!, later: (later.get(e.id) ?? []).map((l) => byId.get(l.id)!) })),
       total,
+      validUntil,
     };
   }
 
@@ -262,7 +327,7 @@ class KyselyReservationRepository implements ReservationRepository {
   private async laterOf(
     userId: UserId,
     now: number,
-    nexts: (Selectable<ReservationsTable> & { whole: number })[],
+    nexts: { id: string; series_id: string | null; start_time: number; whole: number }[],
     limit: number,
   ): Promise<Map<string, Selectable<ReservationsTable>[]>> {
     const series = nexts.filter((r) => r.series_id !== null);
@@ -309,7 +374,7 @@ class KyselyReservationRepository implements ReservationRepository {
 
   /** Every row and invitee, or none: one transaction (the caller's, when it has one). */
   insertMany(reservations: Reservation[]): Promise<void> {
-    return atomically(this.db, async (db) => {
+    return this.changes.around(() => atomically(this.db, async (db) => {
       for (let i = 0; i < reservations.length; i += CHUNK) {
         const rows = reservations.slice(i, i + CHUNK).map(toRow);
         const values: unknown[] = []; // a plain loop: flatMap over 11,000 values is ~6× slower in V8
@@ -331,7 +396,7 @@ class KyselyReservationRepository implements ReservationRepository {
       for (let i = 0; i < invitees.length; i += CHUNK) {
         await db.insertInto('reservation_invitees').values(invitees.slice(i, i + CHUNK)).execute();
       }
-    });
+    }));
   }
 
   /**
@@ -340,22 +405,22 @@ class KyselyReservationRepository implements ReservationRepository {
    */
   update(r: Reservation): Promise<void> {
     const { id, ...fields } = toRow(r);
-    return atomically(this.db, async (db) => {
+    return this.changes.around(() => atomically(this.db, async (db) => {
       await db.updateTable('reservations').set(fields).where('id', '=', id).execute();
       if (r.seriesId) return;
       await db.deleteFrom('reservation_invitees').where('reservation_id', '=', id).execute();
       if (r.invitees.length > 0) {
         await db.insertInto('reservation_invitees').values(r.invitees.map((user_id) => ({ reservation_id: id, user_id }))).execute();
       }
-    });
+    }));
   }
 
   async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('reservations').where('id', '=', id).execute();
+    await this.changes.around(() => this.db.deleteFrom('reservations').where('id', '=', id).execute());
   }
 
   async deleteSeriesFrom(seriesId: string, after: number): Promise<void> {
-    await this.db.deleteFrom('reservations').where('series_id', '=', seriesId).where('start_time', '>', after).execute();
+    await this.changes.around(() => this.db.deleteFrom('reservations').where('series_id', '=', seriesId).where('start_time', '>', after).execute());
   }
 
   async countBySeries(seriesId: string, where: { startAfter?: number; endAfter?: number } = {}): Promise<number> {
@@ -384,7 +449,10 @@ class KyselyReservationRepository implements ReservationRepository {
 }
 
 class KyselySeriesRepository implements SeriesRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly changes: ChangeCounter,
+  ) {}
 
   async findById(id: string) {
     return (await this.withInvitees(await this.db.selectFrom('series').selectAll().where('id', '=', id).execute()))[0];
@@ -405,24 +473,28 @@ class KyselySeriesRepository implements SeriesRepository {
 
   /** The series and its invitees together. */
   insert(s: Series): Promise<void> {
-    return atomically(this.db, async (db) => {
-      await db.insertInto('series').values(toSeriesRow(s)).execute();
-      await this.insertInvitees(db, s);
-    });
+    return this.changes.around(() =>
+      atomically(this.db, async (db) => {
+        await db.insertInto('series').values(toSeriesRow(s)).execute();
+        await this.insertInvitees(db, s);
+      }),
+    );
   }
 
   /** The series and its invitees together: a failure half-way leaves both as they were. */
   update(s: Series): Promise<void> {
     const { id, ...fields } = toSeriesRow(s);
-    return atomically(this.db, async (db) => {
-      await db.updateTable('series').set(fields).where('id', '=', id).execute();
-      await db.deleteFrom('series_invitees').where('series_id', '=', id).execute();
-      await this.insertInvitees(db, s);
-    });
+    return this.changes.around(() =>
+      atomically(this.db, async (db) => {
+        await db.updateTable('series').set(fields).where('id', '=', id).execute();
+        await db.deleteFrom('series_invitees').where('series_id', '=', id).execute();
+        await this.insertInvitees(db, s);
+      }),
+    );
   }
 
   async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('series').where('id', '=', id).execute();
+    await this.changes.around(() => this.db.deleteFrom('series').where('id', '=', id).execute());
   }
 
   private async insertInvitees(db: Kysely<Database>, s: Series): Promise<void> {
@@ -437,20 +509,27 @@ class KyselySeriesRepository implements SeriesRepository {
 }
 
 class KyselyMeetingListRepository implements MeetingListRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly changes: ChangeCounter,
+  ) {}
 
   async add(userId: UserId, key: string, at: number): Promise<void> {
-    await this.db
-      .insertInto('meeting_list')
-      .values({ user_id: userId, link_key: key, created_at: at })
-      .onConflict((oc) => oc.columns(['user_id', 'link_key']).doNothing())
-      .execute();
+    await this.changes.around(() =>
+      this.db
+        .insertInto('meeting_list')
+        .values({ user_id: userId, link_key: key, created_at: at })
+        .onConflict((oc) => oc.columns(['user_id', 'link_key']).doNothing())
+        .execute(),
+    );
   }
 
   async remove(userId: UserId, keys: readonly string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += CHUNK) {
-      await this.db.deleteFrom('meeting_list').where('user_id', '=', userId).where('link_key', 'in', keys.slice(i, i + CHUNK)).execute();
-    }
+    await this.changes.around(async () => {
+      for (let i = 0; i < keys.length; i += CHUNK) {
+        await this.db.deleteFrom('meeting_list').where('user_id', '=', userId).where('link_key', 'in', keys.slice(i, i + CHUNK)).execute();
+      }
+    });
   }
 
   async has(userId: UserId, keys: readonly string[]): Promise<boolean> {
@@ -471,18 +550,25 @@ export class KyselySchedulingStore implements SchedulingStore {
     private readonly dialect: Dialect,
     private readonly numberLength: number,
     private readonly now: () => number,
+    /** Shared with the rooms store (core.ts) and with the transaction-bound stores this one opens. */
+    readonly changes: ChangeCounter = new ChangeCounter(),
     private readonly inTransaction = false,
   ) {
-    this.reservations = new KyselyReservationRepository(db, dialect);
-    this.series = new KyselySeriesRepository(db);
-    this.lists = new KyselyMeetingListRepository(db);
+    this.reservations = new KyselyReservationRepository(db, dialect, changes);
+    this.series = new KyselySeriesRepository(db, changes);
+    this.lists = new KyselyMeetingListRepository(db, changes);
     this.numbers = new KyselyMeetingNumberRegistry(db, numberLength, now);
   }
 
-  transaction<T>(work: (store: SchedulingStore) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (store: SchedulingStore) => Promise<T>): Promise<T> {
     if (this.inTransaction) return work(this);
-    return this.db
-      .transaction()
-      .execute((trx) => work(new KyselySchedulingStore(trx, this.dialect, this.numberLength, this.now, true)));
+    try {
+      return await this.db
+        .transaction()
+        .execute((trx) => work(new KyselySchedulingStore(trx, this.dialect, this.numberLength, this.now, this.changes, true)));
+    } finally {
+      // Again once it has ended: a reader outside it may have read the rows from before the commit meanwhile.
+      this.changes.bump();
+    }
   }
 }

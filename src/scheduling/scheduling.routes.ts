@@ -1,21 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import * as ops from '../../contract/rest/meeting-schedule.ts';
+import { DOCUMENTED_ITEM_FIELDS } from '../../contract/rest/meeting-schedule.ts';
 import { type Authenticate, JsonText, registerOperation } from '../http/route.ts';
 import type { LinkBase } from './links.ts';
 import { listItem, meetingDetail, meetingFields, meetingInput, seriesFields } from './meeting-wire.ts';
-import type { ScheduleQueries } from './schedule-queries.ts';
+import type { ListPage, ScheduleQueries } from './schedule-queries.ts';
 import type { SchedulingService } from './scheduling.service.ts';
 
 /**
- * A page of meetings under both names: `meeting_schedules`, which every app reads, and `scheduled_meetings`, the API
- * document's (client contract §2.3 S1; third-party callers follow the document). The items are serialised once and
- * the same text is written under both keys, so the second name costs bytes on the wire but no CPU. The items are
- * built by meeting-wire.ts with exactly the schema's fields and JSON types.
+ * A page of meetings under both names: `meeting_schedules` with every field, which every app reads, and
+ * `scheduled_meetings`, the API document's name, with only the fields the document shows (client contract §2.3 S1;
+ * third-party callers follow the document). Sending the whole items twice doubled every list answer; the document's
+ * twelve fields are about a third of an item and carry no recurrenceReservationList. Serialised here with
+ * JSON.stringify (meeting-wire.ts builds exactly the schema's fields and JSON types), into one text.
  */
-function meetingPage(items: readonly object[], rest: Record<string, unknown>): JsonText {
-  const list = JSON.stringify(items);
+function meetingPage(items: readonly Record<string, unknown>[], rest: Record<string, unknown>): JsonText {
+  const documented = items.map((item) => Object.fromEntries(DOCUMENTED_ITEM_FIELDS.map((k) => [k, item[k]])));
   const tail = JSON.stringify(rest);
-  return new JsonText(`{"meeting_schedules":${list},"scheduled_meetings":${list}${tail === '{}' ? '}' : `,${tail.slice(1)}`}`);
+  return new JsonText(
+    `{"meeting_schedules":${JSON.stringify(items)},"scheduled_meetings":${JSON.stringify(documented)}${tail === '{}' ? '}' : `,${tail.slice(1)}`}`,
+  );
 }
 
 const paging = (q: { page_num?: number; page_size?: number; filter?: string }) => ({
@@ -56,9 +60,16 @@ export function schedulingRoutes(
     await service.delete(caller, params.reservation_id, query.deleteGroup === true || body?.deleteGroup === true);
     return {};
   });
+  // A page served again from ScheduleQueries' cache is the same object: its text is made once.
+  const listTexts = new WeakMap<ListPage, JsonText>();
   registerOperation(app, ops.listMeetings, authenticate, async ({ caller, query }) => {
-    const { entries, total, pageSize } = await queries.list(caller, paging(query));
-    return meetingPage(entries.map((e) => listItem(e, links)), { total_page_num: Math.ceil(total / pageSize), total_size: total });
+    const page = await queries.list(caller, paging(query));
+    let text = listTexts.get(page);
+    if (!text) {
+      text = meetingPage(page.entries.map((e) => listItem(e, links)), { total_page_num: Math.ceil(page.total / page.pageSize), total_size: page.total });
+      listTexts.set(page, text);
+    }
+    return text;
   });
   registerOperation(app, ops.listOccurrences, authenticate, async ({ caller, params, query }) => {
     const { series, occurrences, total, pageSize, owner } = await queries.occurrences(caller, params.id, paging(query));

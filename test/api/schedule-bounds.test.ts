@@ -4,6 +4,10 @@ import { Temporal } from 'temporal-polyfill';
 import { ManualClock } from '../../src/kernel/clock.ts';
 import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { DOCUMENTED_ITEM_FIELDS } from '../../contract/rest/meeting-schedule.ts';
+
+/** An item as the API document shows it under `scheduled_meetings`: its twelve fields, in its order. */
+const documented = (items: Record<string, any>[]) => items.map((m) => Object.fromEntries(DOCUMENTED_ITEM_FIELDS.map((k) => [k, m[k]])));
 
 /**
  * Issue 11, item 1: one user cannot stall the server through the meeting list. The attack of the issue — a Normal
@@ -125,7 +129,7 @@ for (const dialect of testDialects()) {
       assert.equal(r.status, 200, r.text.slice(0, 300));
       assert.ok(r.text.length < 250_000, `the answer is ${r.text.length} bytes (was 32 MB before the list was bounded)`);
       const body = r.body as Json;
-      assert.deepEqual(body.scheduled_meetings, body.meeting_schedules, 'the same items under the document\'s name');
+      assert.deepEqual(body.scheduled_meetings, documented(body.meeting_schedules), 'the same entries under the document\'s name, with its fields');
       const items: Json[] = body.meeting_schedules;
       assert.equal(body.total_size, 7);
       assert.equal(body.total_page_num, 1);
@@ -225,7 +229,7 @@ for (const dialect of testDialects()) {
       assert.equal(p.total_size, 4998, 'the two ended occurrences are not counted');
       assert.equal(p.total_page_num, 50);
       assert.equal(p.meeting_schedules.length, 100);
-      assert.deepEqual(p.scheduled_meetings, p.meeting_schedules);
+      assert.deepEqual(p.scheduled_meetings, documented(p.meeting_schedules));
       assert.equal(local(p.meeting_schedules[0].schedule_start_time), '2030-07-29 10:00', '10 January + 200 days, at 10:00 local across DST');
       const unpaged = await ok(ivy, 'GET', `/api/v1/meeting_schedule/recurrence/${flood[1]!.recurrence_gid}`);
       assert.equal(unpaged.meeting_schedules.length, 500, 'without paging: one page of at most 500');
@@ -255,6 +259,61 @@ for (const dialect of testDialects()) {
       const r = await call(ivy, 'GET', '/api/v1/meeting_schedule', undefined, { page_num: 1, page_size: 500 });
       assert.equal(r.status, 200);
       assert.deepEqual(r.body.meeting_schedules.map((m: Json) => m.reservation_id).includes(solo.reservation_id), true);
+    });
+  });
+
+  describe(`the list served again from its cache is never stale [${dialect}]`, () => {
+    const clock = new ManualClock(NOW);
+    let t: TestServer;
+    let ida: Who;
+    let max: Who;
+    let admin: Who;
+    const { ok } = client(() => t);
+    const names = async (who: Who) => (await ok(who, 'GET', '/api/v1/meeting_schedule')).meeting_schedules.map((m: Json) => m.meeting_name);
+
+    before(async () => {
+      t = await startTestServer(dialect, { CONVENE_TIMEZONE: ZONE }, { clock });
+      ida = await person(t, 'ida');
+      max = await person(t, 'max');
+      admin = await person(t, 'adam', 'SystemAdmin');
+    });
+    after(() => t.close());
+
+    it('shows another person\'s invitation, edit and deletion at once', async () => {
+      await ok(ida, 'POST', '/api/v1/meeting_schedule', reservation('Own', berlin(2030, 1, 8, 9)));
+      assert.deepEqual(await names(ida), ['Own']);
+      assert.deepEqual(await names(ida), ['Own']);
+      const invite = await ok(max, 'POST', '/api/v1/meeting_schedule', reservation('From Max', berlin(2030, 1, 8, 8), { invited_users: [ida.id] }));
+      assert.deepEqual(await names(ida), ['From Max', 'Own']);
+      await ok(max, 'POST', `/api/v1/meeting_schedule/${invite.reservation_id}`, { meeting_name: 'From Max, renamed' });
+      assert.deepEqual(await names(ida), ['From Max, renamed', 'Own']);
+      await ok(max, 'DELETE', `/api/v1/meeting_schedule/${invite.reservation_id}`);
+      assert.deepEqual(await names(ida), ['Own']);
+    });
+
+    it('shows a room\'s new password on the meetings in it at once', async () => {
+      const room = await ok(admin, 'POST', '/api/v1/meeting_rooms', { meetingroom_name: 'Room', owner_id: ida.id, meeting_password: '123456' });
+      await ok(ida, 'POST', '/api/v1/meeting_schedule', reservation('In the room', berlin(2030, 1, 9, 9), { meeting_room_id: room.meeting_room_id }));
+      const before = (await ok(ida, 'GET', '/api/v1/meeting_schedule')).meeting_schedules.find((m: Json) => m.meeting_name === 'In the room');
+      assert.equal(before.meeting_password, '123456');
+      await ok(admin, 'POST', `/api/v1/meeting_rooms/${room.meeting_room_id}`, { meeting_password: '654321' });
+      const after = (await ok(ida, 'GET', '/api/v1/meeting_schedule')).meeting_schedules.find((m: Json) => m.meeting_name === 'In the room');
+      assert.equal(after.meeting_password, '654321');
+    });
+
+    it('drops an entry when it ends, without any write', async () => {
+      assert.ok((await names(ida)).includes('Own'));
+      clock.advance(berlin(2030, 1, 8, 10) - clock.now() + 1); // "Own" (8 January, 9–10) has just ended
+      assert.ok(!(await names(ida)).includes('Own'));
+    });
+
+    it('shows a write made outside this server process within 10 s (the cache\'s longest life)', async () => {
+      const listed = await names(ida);
+      // As another process on the same database would: straight into the tables, not through this server.
+      await t.server.database.db.updateTable('reservations').set({ name: 'Renamed elsewhere', name_key: 'renamed elsewhere' }).where('name', '=', 'In the room').execute();
+      assert.deepEqual(await names(ida), listed, 'served from the cache meanwhile');
+      clock.advance(10_000);
+      assert.ok((await names(ida)).includes('Renamed elsewhere'));
     });
   });
 
