@@ -202,15 +202,18 @@ class KyselyReservationRepository implements ReservationRepository {
   async neighbours(o: Pick<Reservation, 'id' | 'seriesId' | 'start'>) {
     if (!o.seriesId) return {};
     const series = this.db.selectFrom('reservations').selectAll().where('series_id', '=', o.seriesId);
+    // Ranges on start_time with the ties filtered (see laterOf: no OR, so the index is read in order).
     const [before, after] = await Promise.all([
       series
-        .where((eb) => eb.or([eb('start_time', '<', o.start), eb.and([eb('start_time', '=', o.start), eb('id', '<', o.id)])]))
+        .where('start_time', '<=', o.start)
+        .where((eb) => eb.not(eb.and([eb('start_time', '=', o.start), eb('id', '>=', o.id)])))
         .orderBy('start_time', 'desc')
         .orderBy('id', 'desc')
         .limit(1)
         .execute(),
       series
-        .where((eb) => eb.or([eb('start_time', '>', o.start), eb.and([eb('start_time', '=', o.start), eb('id', '>', o.id)])]))
+        .where('start_time', '>=', o.start)
+        .where((eb) => eb.not(eb.and([eb('start_time', '=', o.start), eb('id', '<=', o.id)])))
         .orderBy('start_time')
         .orderBy('id')
         .limit(1)
@@ -335,8 +338,10 @@ class KyselyReservationRepository implements ReservationRepository {
     for (let i = 0; i < series.length; i += LATER_CHUNK) {
       const chunk = series.slice(i, i + LATER_CHUNK);
       const members = chunk.map((n, j) => {
+        // "After (start, id)" as a range on start_time and a filter for the ties: an OR of the two would keep
+        // PostgreSQL (without statistics yet) from reading the index in order, and it would sort the whole series.
         const after = sql`r.series_id = ${n.series_id} AND r.end_time > ${now}
-          AND (r.start_time > ${n.start_time} OR (r.start_time = ${n.start_time} AND r.id > ${n.id}))`;
+          AND r.start_time >= ${n.start_time} AND NOT (r.start_time = ${n.start_time} AND r.id <= ${n.id})`;
         const source = Number(n.whole) === 1
           ? sql`FROM reservations r WHERE ${after}`
           : sql`FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key WHERE m.user_id = ${userId} AND ${after}`;
