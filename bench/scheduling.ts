@@ -22,6 +22,8 @@ const LIST_USER = 'user2';
 export const LISTED_MEETINGS = 500;
 /** The page the apps would ask for (they ask 20–50). */
 export const LIST_PAGE = 50;
+/** Timed first-after-a-write reads of that page per round and database. */
+const UNCACHED_READS = 20;
 /** A zone with DST changes, so that expansion does its real work (sent as the `time_zone` extension field). */
 const ZONE = 'Europe/Berlin';
 export const SERIES_GOAL_MS = 100;
@@ -113,7 +115,7 @@ export async function measureScheduling(
   nodeArgs: string[],
   creations: number,
   warmup = 3,
-): Promise<{ measures: Measure[]; series: SeriesTimings }> {
+): Promise<{ measures: Measure[]; series: SeriesTimings; uncached: SeriesTimings }> {
   const child = await startChild('convene', env, nodeArgs, `convene ${label} (scheduling)`);
   try {
     const client = new HttpsClient(child.url);
@@ -152,8 +154,28 @@ export async function measureScheduling(
         throw new Error(`unexpected meeting list: ${answer.status} ${answer.text.slice(0, 200)}`);
       }
     }
+    // A page of 50 as the first request after a write (every write ends the cached pages): `uncachedReads` times, each
+    // after user1 creates a meeting (and before deleting it again), untimed.
+    const uncached: SeriesTimings = { name: `${label} list (${LIST_PAGE}) uncached`, ms: [], cpuMs: [] };
+    for (let i = 0; i < UNCACHED_READS; i++) {
+      const start = Date.now() + 30 * DAY_MS + i * 3_600_000;
+      const made = await client.call('POST', `/api/v1/meeting_schedule?${creator}`, {
+        body: { meeting_type: 'reservation', meeting_name: 'Cache breaker', schedule_start_time: start, schedule_end_time: start + 1_800_000 },
+      });
+      if (made.status !== 200) throw new Error(`meeting creation failed: ${made.status} ${made.text.slice(0, 200)}`);
+      const cpuBefore = await child.cpu();
+      const t0 = process.hrtime.bigint();
+      const answer = await client.call('GET', list(LIST_PAGE, 2));
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpuMs = ((await child.cpu()) - cpuBefore) / 1000;
+      if (answer.status !== 200 || answer.body.meeting_schedules?.length !== LIST_PAGE) throw new Error(`unexpected meeting list: ${answer.status}`);
+      uncached.ms.push(ms);
+      uncached.cpuMs.push(cpuMs);
+      await client.call('DELETE', `/api/v1/meeting_schedule/${made.body.reservation_id as string}?${creator}`);
+    }
     client.close();
     return {
+      uncached,
       measures: [
         await measure(`${label} meeting list (${LIST_PAGE})`, child, list(LIST_PAGE, 2), load),
         await measure(`${label} meeting list (${LISTED_MEETINGS})`, child, list(LISTED_MEETINGS, 1), load),
@@ -169,6 +191,20 @@ export async function measureScheduling(
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** The uncached list reads: latency as the client saw it, the server's CPU per read (median), in bare requests. */
+export function printUncachedTable(all: readonly SeriesTimings[], bareCpuUs: number): void {
+  console.log(`\n${padEnd('first read after a write', 28)} ${pad('n', 3)} ${pad('p50 ms', 7)} ${pad('p95 ms', 7)} ${pad('CPU µs', 7)} ${pad('= bare req', 10)}`);
+  for (const name of [...new Set(all.map((t) => t.name))]) {
+    const rounds = all.filter((t) => t.name === name);
+    const ms = rounds.flatMap((t) => t.ms);
+    const cpu = quantile(rounds.flatMap((t) => t.cpuMs), 0.5) * 1000;
+    console.log(
+      `${padEnd(name, 28)} ${pad(ms.length, 3)} ${pad(quantile(ms, 0.5).toFixed(1), 7)} ${pad(quantile(ms, 0.95).toFixed(1), 7)} ${pad(Math.round(cpu), 7)} ${pad((cpu / bareCpuUs).toFixed(1), 10)}`,
+    );
+  }
+  console.log('# a page of 50 read right after another user created a meeting (which ends the cached pages); CPU: the server per read, median');
 }
 
 /**

@@ -244,19 +244,20 @@ class KyselyReservationRepository implements ReservationRepository {
         UNION SELECT series_id FROM series_invitees WHERE user_id = ${userId}
         UNION SELECT s.id FROM meeting_list m JOIN series s ON s.group_key = m.link_key WHERE m.user_id = ${userId}
       )`;
+    const seriesNext = sql`series_next(id) AS (
+        SELECT (
+          SELECT n.id FROM reservations n WHERE n.series_id = v.id AND n.start_time > ${from} AND n.end_time > ${now}
+          ORDER BY n.start_time, n.id LIMIT 1
+        ) FROM seen_series v
+      )`;
+    const keyed = sql`keyed(id, series_id, start_time) AS (
+        SELECT r.id, r.series_id, r.start_time FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key
+        WHERE m.user_id = ${userId} AND r.series_id IS NOT NULL AND r.end_time > ${now} AND r.series_id NOT IN (SELECT id FROM seen_series)
+      )`;
     // The entries come from disjoint sources (a meeting reachable in several ways counts in the first: owned, invited,
     // added by link); `whole` marks a series seen whole, whose later occurrences are its own (laterOf).
     const sources: { whole: 0 | 1; ctes: RawBuilder<unknown>; rows: RawBuilder<unknown> }[] = [
-      {
-        whole: 1,
-        ctes: sql`WITH ${seenSeries}, series_next(id) AS (
-          SELECT (
-            SELECT n.id FROM reservations n WHERE n.series_id = v.id AND n.start_time > ${from} AND n.end_time > ${now}
-            ORDER BY n.start_time, n.id LIMIT 1
-          ) FROM seen_series v
-        )`,
-        rows: sql`FROM series_next x JOIN reservations r ON r.id = x.id WHERE 1 = 1`,
-      },
+      { whole: 1, ctes: sql`WITH ${seenSeries}, ${seriesNext}`, rows: sql`FROM series_next x JOIN reservations r ON r.id = x.id WHERE 1 = 1` },
       {
         whole: 0,
         ctes: sql``,
@@ -278,38 +279,39 @@ class KyselyReservationRepository implements ReservationRepository {
       {
         // Occurrences added by their own key, of a series not seen whole: the first of them stands for the series.
         whole: 0,
-        ctes: sql`WITH ${seenSeries}, keyed(id, series_id, start_time) AS (
-          SELECT r.id, r.series_id, r.start_time FROM meeting_list m JOIN reservations r ON r.info_key = m.link_key
-          WHERE m.user_id = ${userId} AND r.series_id IS NOT NULL AND r.end_time > ${now} AND r.series_id NOT IN (SELECT id FROM seen_series)
-        )`,
+        ctes: sql`WITH ${seenSeries}, ${keyed}`,
         rows: sql`FROM keyed k JOIN reservations r ON r.id = k.id WHERE NOT EXISTS (
           SELECT 1 FROM keyed e WHERE e.series_id = k.series_id AND (e.start_time < k.start_time OR (e.start_time = k.start_time AND e.id < k.id)))`,
       },
     ];
-    // A page needs at most offset + limit rows of each source: a top-N of each index range, merged here (one statement
-    // per source: SQLite evaluates a compound of LIMITed sub-selects several times slower than the sub-selects alone).
-    // Ties on start are broken by id, a UUID: ASCII in fixed positions, so every collation orders it like JS does.
-    const upTo = q.offset + q.limit;
-    const [tops, counts] = await Promise.all([
-      Promise.all(
-        sources.map(({ whole, ctes, rows }) =>
-          sql<{ id: string; series_id: string | null; start_time: number; whole: number }>`${ctes}
-            SELECT r.id AS id, r.series_id AS series_id, r.start_time AS start_time, ${sql.raw(String(whole))} AS whole
-            ${rows} ${matches} ORDER BY r.start_time, r.id LIMIT ${upTo}`.execute(this.db),
-        ),
-      ),
-      Promise.all(
-        sources.map(({ ctes, rows }) => sql<{ n: number; first_end: number | null }>`${ctes} SELECT COUNT(*) AS n, MIN(r.end_time) AS first_end ${rows} ${matches}`.execute(this.db)),
-      ),
-    ]);
-    const total = counts.reduce((sum, c) => sum + Number(c.rows[0]?.n ?? 0), 0);
+    // First, in one statement, how many entries each source has and when its first one ends; then a top-N of each
+    // non-empty source (at most offset + limit rows: an index range read in order, no full sort), merged here. One
+    // statement per source: SQLite evaluates a compound of LIMITed sub-selects several times slower than the
+    // sub-selects alone. Ties on start are broken by id, a UUID: ASCII in fixed positions, so every collation orders it
+    // like JS does.
+    const columns = sources.map(
+      ({ rows }, i) =>
+        sql`(SELECT COUNT(*) ${rows} ${matches}) AS ${sql.raw(`n${i}`)}, (SELECT MIN(r.end_time) ${rows} ${matches}) AS ${sql.raw(`e${i}`)}`,
+    );
+    const { rows: summary } = await sql<Record<string, number | null>>`WITH ${seenSeries}, ${seriesNext}, ${keyed} SELECT ${sql.join(columns, sql`, `)}`.execute(this.db);
+    const sizes = sources.map((_, i) => Number(summary[0]?.[`n${i}`] ?? 0));
+    const total = sizes.reduce((a, b) => a + b, 0);
     // The list changes by itself when an entry's next occurrence ends (the entry goes, or moves to the series' next).
-    const validUntil = Math.min(...counts.map((c) => (c.rows[0]?.first_end == null ? Infinity : Number(c.rows[0].first_end))));
-    const page = tops
-      .flatMap((t) => t.rows)
-      .map((e) => ({ ...e, start_time: Number(e.start_time) }))
-      .sort((a, b) => a.start_time - b.start_time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(q.offset, upTo);
+    const validUntil = Math.min(...sources.map((_, i) => (summary[0]?.[`e${i}`] == null ? Infinity : Number(summary[0][`e${i}`]))));
+    const nonEmpty = sources.filter((_, i) => sizes[i]! > 0);
+    // With one source the page is its own LIMIT/OFFSET; with several, each gives its first offset + limit.
+    const alone = nonEmpty.length === 1;
+    const tops = await Promise.all(
+      nonEmpty.map(({ whole, ctes, rows }) =>
+        sql<{ id: string; series_id: string | null; start_time: number; whole: number }>`${ctes}
+          SELECT r.id AS id, r.series_id AS series_id, r.start_time AS start_time, ${sql.raw(String(whole))} AS whole
+          ${rows} ${matches} ORDER BY r.start_time, r.id LIMIT ${alone ? q.limit : q.offset + q.limit} OFFSET ${alone ? q.offset : 0}`.execute(this.db),
+      ),
+    );
+    const merged = tops.flatMap((t) => t.rows).map((e) => ({ ...e, start_time: Number(e.start_time) }));
+    const page = alone
+      ? merged
+      : merged.sort((a, b) => a.start_time - b.start_time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(q.offset, q.offset + q.limit);
     if (page.length === 0) return { entries: [], total, validUntil };
     const later = q.later > 0 ? await this.laterOf(userId, now, page, q.later) : new Map<string, Selectable<ReservationsTable>[]>();
     const nexts = await this.db.selectFrom('reservations').selectAll().where('id', 'in', page.map((e) => e.id)).execute();
