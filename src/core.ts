@@ -31,6 +31,8 @@ export interface Core {
   schedule: ScheduleQueries;
   meetingLinks: MeetingLinks;
   numbers: MeetingNumberRegistry;
+  /** Moves when scheduling data is written (the meeting list's cache follows it). */
+  scheduleChanges: ChangeCounter;
 }
 
 /**
@@ -41,6 +43,7 @@ export interface Core {
 export interface CoreShared {
   budgets?: Budgets;
   onStale?: (stale: Staleness) => void;
+  onScheduleWrite?: () => void;
 }
 
 export async function openCore(config: Config, clock: Clock = systemClock, shared: CoreShared = {}): Promise<Core> {
@@ -74,7 +77,7 @@ export async function openCore(config: Config, clock: Clock = systemClock, share
     accountDeleted,
   );
   // One ChangeLog for scheduling: room writes change the password of a room's meetings (the meeting list is cached).
-  const scheduleChanges = new ChangeCounter();
+  const scheduleChanges = new ChangeCounter(shared.onScheduleWrite);
   const rooms = new RoomsService(
     new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now()), scheduleChanges),
     new KyselyPeopleLookup(database.db),
@@ -92,6 +95,6 @@ export async function openCore(config: Config, clock: Clock = systemClock, share
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
   const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });
-  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks, numbers };
+  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks, numbers, scheduleChanges };
 }
 
