@@ -17,7 +17,7 @@ import { KyselyMeetingNumberRegistry } from './scheduling/meeting-number.repo.ts
 import type { MeetingNumberRegistry } from './scheduling/meeting-number.ts';
 import { MeetingLinks } from './scheduling/meeting-links.service.ts';
 import { ScheduleQueries } from './scheduling/schedule-queries.ts';
-import { KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
+import { ChangeCounter, KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
 import { SchedulingService } from './scheduling/scheduling.service.ts';
 import { machineTimeZone } from './config/load.ts';
 
@@ -31,6 +31,8 @@ export interface Core {
   schedule: ScheduleQueries;
   meetingLinks: MeetingLinks;
   numbers: MeetingNumberRegistry;
+  /** Moves when scheduling data is written (the meeting list's cache follows it). */
+  scheduleChanges: ChangeCounter;
 }
 
 /**
@@ -41,12 +43,13 @@ export interface Core {
 export interface CoreShared {
   budgets?: Budgets;
   onStale?: (stale: Staleness) => void;
+  onScheduleWrite?: () => void;
 }
 
 export async function openCore(config: Config, clock: Clock = systemClock, shared: CoreShared = {}): Promise<Core> {
   const budgets = shared.budgets ?? memoryBudgets;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase(config.databaseUrl, config.dataDir);
+  const database = openDatabase(config.databaseUrl, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrateToLatest(database.db);
   } catch (e) {
@@ -73,21 +76,25 @@ export async function openCore(config: Config, clock: Clock = systemClock, share
     { anonymousDirectory: config.publicUserDirectory, maxUsers: config.maxUsers },
     accountDeleted,
   );
+  // One ChangeLog for scheduling: room writes change the password of a room's meetings (the meeting list is cached).
+  const scheduleChanges = new ChangeCounter(shared.onScheduleWrite);
   const rooms = new RoomsService(
-    new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now())),
+    new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now()), scheduleChanges),
     new KyselyPeopleLookup(database.db),
     clock,
     { minPasscodeLength: config.minPasscodeLength },
   );
   const people = new KyselyPeopleLookup(database.db);
-  const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now());
+  const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now(), scheduleChanges);
   const scheduling = new SchedulingService(schedulingStore, people, rooms, clock, {
     timeZone: config.timezone || machineTimeZone(),
     maxOccurrences: config.maxOccurrences,
     minPasscodeLength: config.minPasscodeLength,
+    maxMeetingsPerUser: config.maxMeetingsPerUser,
+    maxSeriesPerUser: config.maxSeriesPerUser,
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
   const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });
-  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks, numbers };
+  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks, numbers, scheduleChanges };
 }
 

@@ -30,6 +30,7 @@ import { inMeetingRoutes } from './live/in-meeting.routes.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
 import { LocalCallCapacity } from './live/call-capacity.ts';
+import { forwardMeetingCalls } from './cluster/forward-calls.ts';
 import { joinCluster } from './cluster/node-setup.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
@@ -98,8 +99,9 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   const log = { error: (err: unknown, what: string) => app.log.error({ err }, what), warn: (fields: Record<string, unknown>, what: string) => app.log.warn(fields, what) };
   // Cluster mode (CONVENE_REDIS_URL): limits count in Redis for every node; otherwise in this process.
   const node = config.redisUrl !== '' ? await joinCluster(config, tls.cert, log) : undefined;
+  if (node) forwardMeetingCalls(app, node.cluster);
   const budgets = node?.cluster.budgets ?? options.budgets ?? memoryBudgets;
-  const core = await openCore(config, options.clock, { budgets, ...(node ? { onStale: node.onStale } : {}) });
+  const core = await openCore(config, options.clock, { budgets, ...(node ? { onStale: node.onStale, onScheduleWrite: node.onScheduleWrite } : {}) });
   const { database, store, accounts, users, rooms } = core;
   // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
   let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;
@@ -156,7 +158,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
   const freed = await core.numbers.releaseUnheld(clock.now());
   if (freed > 0) app.log.info({ numbers: freed }, 'freed the meeting numbers of deleted meetings, series and rooms');
-  node?.attach({ live, history, applyStale: (stale) => store.applyStale(stale) });
+  node?.attach({ live, history, applyStale: (stale) => store.applyStale(stale), scheduleWrittenElsewhere: () => core.scheduleChanges.elsewhere() });
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;

@@ -12,12 +12,16 @@ export interface LiveParts {
   live: LiveService;
   history: SessionHistory;
   applyStale: (stale: Staleness) => void;
+  /** Another node wrote scheduling data: the meeting-list cache here is stale. */
+  scheduleWrittenElsewhere: () => void;
 }
 
 export interface ClusterNode {
   cluster: Cluster;
   /** Tells the other nodes what a write made stale in this node's account caches. */
   onStale: (stale: Staleness) => void;
+  /** Tells the other nodes that scheduling data changed (their meeting-list caches). */
+  onScheduleWrite: () => void;
   /** The licence's calls for the cluster. */
   calls: ClusterCallCapacity;
   /** Routes participants' connections to their meeting's node. */
@@ -27,6 +31,7 @@ export interface ClusterNode {
 }
 
 const STALE_TOPIC = 'accounts.stale';
+const SCHEDULE_TOPIC = 'schedule.written';
 
 /**
  * Joins the cluster named by CONVENE_REDIS_URL. The node's id and address default to this host and its HTTPS port,
@@ -69,8 +74,23 @@ export async function joinCluster(config: Config, certPem: string, log: ClusterL
   cluster.bus.on(STALE_TOPIC, (payload, from) => {
     if (from !== nodeId) parts?.applyStale(payload as Staleness);
   });
+  cluster.bus.on(SCHEDULE_TOPIC, (_payload, from) => {
+    if (from !== nodeId) parts?.scheduleWrittenElsewhere();
+  });
+  // Every move of the counter is told, at most once per tick: a write moves it before and again after it commits, so
+  // the last message leaves after the commit and no node keeps a page read before it.
+  let scheduleToldThisTick = false;
+  const onScheduleWrite = () => {
+    if (scheduleToldThisTick) return;
+    scheduleToldThisTick = true;
+    setImmediate(() => {
+      scheduleToldThisTick = false;
+      cluster.bus.broadcast(SCHEDULE_TOPIC, null).catch((err) => report(err, 'telling the cluster about a scheduling write'));
+    });
+  };
   return {
     cluster,
+    onScheduleWrite,
     onStale: (stale) => void cluster.bus.broadcast(STALE_TOPIC, stale).catch((err) => report(err, 'telling the cluster about a changed account')),
     calls: new ClusterCallCapacity(cluster.ledger, config.maxCalls, report),
     router: (live) => ({
