@@ -298,6 +298,11 @@ export class RestClient {
     return this.control(chatOps.setGuestChat, meetingNumber, { guests });
   }
 
+  /** Lowers the raised hands named, or all of them ("lower all"), without letting anyone speak. */
+  lowerHands(meetingNumber: string, participants?: string[]) {
+    return this.control(chatOps.lowerHands, meetingNumber, participants ? { participants } : {});
+  }
+
   deleteChatMessage(meetingNumber: string, messageId: string) {
     return this.call(chatOps.deleteChatMessage, { params: { meeting_number: meetingNumber, message_id: messageId } });
   }

@@ -23,6 +23,7 @@ import {
   type EventOf,
   type EventType,
   PROTOCOL_VERSION,
+  type Reaction,
   type RosterEntry,
   type ServerEvent,
 } from '../contract/signal/protocol.ts';
@@ -172,6 +173,7 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   'chat.message': true,
   'chat.history': true,
   'chat.deleted': true,
+  reaction: true,
 };
 
 /** Most chat messages `chat` keeps (the oldest are dropped). */
@@ -450,6 +452,11 @@ export class SignalClient {
   /** A chat message to everyone, or privately to the participant `to` (its uuid). */
   sendChat(text: string, to?: string) {
     return this.send({ type: 'chat.send', text, ...(to !== undefined ? { to } : {}) });
+  }
+
+  /** A short-lived reaction on one's tile, for everyone (one of REACTIONS). */
+  react(emoji: Reaction) {
+    return this.send({ type: 'react', emoji });
   }
 
   /** Hosts: deletes a message for everyone. */

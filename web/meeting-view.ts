@@ -5,6 +5,7 @@ import { ChatPanel } from './chat-panel.ts';
 import { byId, h, input } from './shared/dom.ts';
 import { planTiles } from './layout.ts';
 import type { MediaSession, MediaStatus } from './media.ts';
+import { Reactions } from './reactions.ts';
 import { drawStage } from './stage.ts';
 
 /** What the header says about audio and video while they are not simply working. */
@@ -36,6 +37,7 @@ export class MeetingView {
   private readonly off: (() => void)[] = [];
   private readonly controls = new AbortController();
   private readonly chat: ChatPanel;
+  private readonly reactions: Reactions;
 
   constructor(
     private readonly signal: SignalClient,
@@ -94,6 +96,7 @@ export class MeetingView {
     );
     this.off.push(media.onChange(render));
     this.chat = new ChatPanel(signal, (label, run) => this.act(label, run), this.controls.signal);
+    this.reactions = new Reactions(signal, (label, run) => this.act(label, run), render, this.controls.signal);
     this.wireControls();
   }
 
@@ -184,7 +187,7 @@ export class MeetingView {
       mediaFocus: this.media.state.focus,
       content: this.media.state.content,
     });
-    drawStage(byId('stage'), plan, this.signal.roster, this.media, maxCells);
+    drawStage(byId('stage'), plan, this.signal.roster, this.media, maxCells, (uuid) => this.reactions.of(uuid));
   }
 
   private renderOverlay(): void {
@@ -252,6 +255,7 @@ export class MeetingView {
           h('span', { class: 'mic', 'data-muted': String(p.audio_mute), title: p.audio_mute ? 'Microphone off' : 'Microphone on' }, p.audio_mute ? '🔇' : '🎙️'),
           h('span', { class: 'cam', 'data-muted': String(p.video_mute), title: p.video_mute ? 'Camera off' : 'Camera on' }, p.video_mute ? '🚫' : '📷'),
           p.hand_raised ? h('span', { class: 'hand', title: 'Hand raised' }, '✋') : null,
+          this.reactions.of(p.uuid) ? h('span', { class: 'reaction' }, this.reactions.of(p.uuid)!.emoji) : null,
         );
         const badges = [
           p.role === 'host' ? h('span', { class: 'badge host' }, 'Host') : null,
@@ -283,6 +287,7 @@ export class MeetingView {
         ? b('unmute', 'Unmute', () => this.rest.unmute(n, [p.uuid]))
         : b('mute', 'Mute', () => this.rest.mute(n, [p.uuid], input('mute-all-allow').checked)),
       p.hand_raised ? b('allow', 'Allow to speak', () => this.rest.allowUnmute(n, [p.uuid])) : null,
+      p.hand_raised ? b('lower-hand', 'Lower hand', () => this.rest.lowerHands(n, [p.uuid])) : null,
       p.uuid === lecturer ? b('unset-lecturer', 'Unset lecturer', () => this.rest.unsetLecturer(n)) : b('lecturer', 'Make lecturer', () => this.rest.setLecturer(n, p.uuid)),
       p.uuid === pinned ? b('unpin', 'Unpin', () => this.rest.unpin(n)) : b('pin', 'Pin', () => this.rest.pin(n, p.uuid)),
       p.uuid === selfUuid ? null : b('remove', 'Remove', () => this.rest.disconnect(n, [p.uuid])),
@@ -334,14 +339,18 @@ export class MeetingView {
     byId<HTMLSelectElement>('guest-chat').value = this.signal.info?.guest_chat ?? 'all';
     byId<HTMLButtonElement>('unset-lecturer').disabled = (this.layout?.lecturer ?? '') === '';
     byId<HTMLButtonElement>('unpin').disabled = !(this.pin?.scope === 'meeting' && this.pin.pin_speaker_uuid !== '');
+    // In the order the hands went up (the server keeps the queue).
     byId('request-list').replaceChildren(
-      ...this.requests.map((r) =>
+      ...this.requests.map((r, i) =>
         h(
           'li',
-          { 'data-uuid': r.uuid },
+          { 'data-uuid': r.uuid, 'data-position': i + 1 },
+          h('span', { class: 'position' }, `${i + 1}.`),
+          ' ',
           r.display_name,
           ' ',
-          h('button', { type: 'button', class: 'small', onclick: () => this.act('Allow', () => this.rest.allowUnmute(this.number, [r.uuid])) }, 'Allow'),
+          h('button', { type: 'button', class: 'small', 'data-action': 'allow', onclick: () => this.act('Allow', () => this.rest.allowUnmute(this.number, [r.uuid])) }, 'Allow'),
+          h('button', { type: 'button', class: 'small', 'data-action': 'lower-hand', onclick: () => this.act('Lower hand', () => this.rest.lowerHands(this.number, [r.uuid])) }, 'Lower'),
         ),
       ),
     );
@@ -381,6 +390,7 @@ export class MeetingView {
     on('mute-all', 'click', () => this.act('Mute all', () => this.rest.muteAll(n(), { allow_self_unmute: input('mute-all-allow').checked })));
     on('unmute-all', 'click', () => this.act('Unmute all', () => this.rest.unmuteAll(n())));
     on('allow-all', 'click', () => this.act('Allow all', () => this.rest.allowUnmuteAll(n())));
+    on('lower-all', 'click', () => this.act('Lower all hands', () => this.rest.lowerHands(n())));
     on('lock-toggle', 'click', () => this.act('Lock', () => (this.signal.info?.locked ? this.rest.unlock(n()) : this.rest.lock(n()))));
     on('unset-lecturer', 'click', () => this.act('End lecturer mode', () => this.rest.unsetLecturer(n())));
     on('share-hosts-only', 'change', () => this.act('Screen sharing', () => this.rest.setSharePolicy(n(), input('share-hosts-only').checked ? 'hosts' : 'everyone')));

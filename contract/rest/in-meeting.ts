@@ -1,10 +1,11 @@
 import Type from 'typebox';
 import { Timestamp } from './common.ts';
-import { CONTROL_ERRORS, control, MeetingNumber } from './meeting-control.ts';
+import { CONTROL_ERRORS, control, MeetingNumber, Participant } from './meeting-control.ts';
 import { operation } from './operation.ts';
 
 /**
- * What happens inside a live meeting beyond the FRTC control calls (Convene extensions): the chat and its transcript.
+ * What happens inside a live meeting beyond the FRTC control calls (Convene extensions): the chat and its transcript, the
+ * queue of raised hands.
  * Addressed by meeting number like meeting control; hosts only unless said otherwise.
  */
 
@@ -33,6 +34,17 @@ export const deleteChatMessage = control({
     'A message to everyone among the recent ones the meeting holds (CONVENE_CHAT_HISTORY); the participants get chat.deleted and the ' +
     'transcript keeps only that a message was deleted. Private messages are not the hosts’ to see or delete: 404.',
   params: Type.Object({ meeting_number: MeetingNumber, message_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+});
+
+export const lowerHands = control({
+  id: 'lowerHands',
+  methods: ['POST'],
+  path: '/lower_hands',
+  summary: 'Lower raised hands without letting anyone speak (Convene extension)',
+  description:
+    'The participants named, or every raised hand when `participants` is absent ("lower all"). Their roster entries get hand_raised false and ' +
+    'the hosts a new unmute.requested; a host mute stays as it was. Hands are queued in the order they went up (unmute.requested lists them so).',
+  body: Type.Object({ participants: Type.Optional(Type.Array(Participant, { minItems: 1, maxItems: 10_000 })) }),
 });
 
 const TranscriptMessage = Type.Object({
@@ -91,4 +103,4 @@ export const chatTranscriptText = {
   params: BySession,
 } as const;
 
-export const inMeetingOperations = [setGuestChat, deleteChatMessage, chatTranscript];
+export const inMeetingOperations = [setGuestChat, deleteChatMessage, chatTranscript, lowerHands];

@@ -103,11 +103,12 @@ export const ChatDeleteCommand = Type.Object(
 
 /** The reactions a participant may send (a fixed set: nobody sends arbitrary text to everyone's tiles). */
 export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
+export type Reaction = (typeof REACTIONS)[number];
 export const ReactCommand = Type.Object(
   {
     type: Type.Literal('react'),
     id: RequestId,
-    emoji: Type.Union(REACTIONS.map((e) => Type.Literal(e)), { description: 'One of 👍 👏 ❤️ 😂 😮 🎉' }),
+    emoji: Type.Unsafe<Reaction>(Type.Union(REACTIONS.map((e) => Type.Literal(e)), { description: 'One of 👍 👏 ❤️ 😂 😮 🎉' })),
   },
   { description: 'A short-lived reaction on one’s tile, shown to everyone (reaction); at most 5 at once, one a second on average' },
 );

@@ -134,6 +134,12 @@ export class MeetingControl {
     this.live.apply(meeting, meeting.allowUnmute(targets));
   }
 
+  /** Hosts lower hands (all of them, or those named) without granting the floor. */
+  async lowerHands(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.apply(meeting, meeting.lowerHands(ids === 'all' ? undefined : this.targets(meeting, ids)));
+  }
+
   async setOverlay(caller: ControlCaller, number: string, input: OverlayInput | null): Promise<void> {
     const meeting = await this.controlled(caller, number);
     const overlay = input

@@ -58,6 +58,10 @@ export function inMeetingRoutes(app: FastifyInstance, control: MeetingControl, a
     await control.deleteChat(caller, params.meeting_number, params.message_id);
     return done;
   });
+  on(ops.lowerHands, async ({ caller, params, body }) => {
+    await control.lowerHands(caller, params.meeting_number, body.participants ?? 'all');
+    return done;
+  });
   on(ops.chatTranscript, async ({ caller, params, query }) => {
     const size = Math.min(PAGE_MAX, query.page_size ?? 500);
     const offset = ((query.page_num ?? 1) - 1) * size;

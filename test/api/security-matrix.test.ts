@@ -293,6 +293,7 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   setGuestChat: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { guests: 'public' } }),
   deleteChatMessage: async () => ({ params: { meeting_number: NO_SUCH_MEETING, message_id: 'main:1' } }),
   chatTranscript: async () => ({ params: { meeting_number: NO_SUCH_MEETING, session_id: 'no-such-session' }, query: { page_num: 1, page_size: 50 } }),
+  lowerHands: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
 };
 
 const fillPath = (path: string, params: Record<string, string> = {}) =>

@@ -119,4 +119,25 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     for (const page of [host, ann, ben]) await page.locator('#chat-list li', { hasText: 'Ben was here' }).waitFor({ state: 'detached' });
     assert.equal(await ann.locator('button[data-action="delete-message"]').count(), 0, 'guests have no delete buttons');
   });
+
+  it('a reaction appears on the sender’s tile on every page, and goes away', async () => {
+    await ben.click('#reaction-bar button[data-emoji="👏"]');
+    for (const page of [host, ann, ben]) await page.locator(`#stage .tile[data-uuid="${uuid.ben}"][data-reaction="👏"] .reaction`).waitFor();
+    await ann.locator(`#stage .tile[data-uuid="${uuid.ben}"][data-reaction=""]`).waitFor();
+  });
+
+  it('the host sees raised hands in order and lowers one, then all', async () => {
+    await ben.click('#hand');
+    await ben.locator('#hand[data-raised="true"]').waitFor();
+    await ann.click('#hand');
+    await host.locator('#request-list li[data-position="2"]').waitFor();
+    assert.deepEqual(await host.locator('#request-list li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-uuid'))), [uuid.ben, uuid.ann]);
+    await ann.locator(`#stage .tile[data-uuid="${uuid.ben}"][data-hand="true"]`).waitFor();
+    await host.locator(`#request-list li[data-uuid="${uuid.ben}"] button[data-action="lower-hand"]`).click();
+    await ben.locator('#hand[data-raised="false"]').waitFor();
+    await host.locator('#request-list li[data-position="1"]', { hasText: 'Ann' }).waitFor();
+    await host.click('#lower-all');
+    await ann.locator('#hand[data-raised="false"]').waitFor();
+    await host.locator('#requests').waitFor({ state: 'hidden' });
+  });
 });
