@@ -303,6 +303,26 @@ export class RestClient {
     return this.control(chatOps.lowerHands, meetingNumber, participants ? { participants } : {});
   }
 
+  /** Switches the live meeting's lobby: off (lets everyone waiting in), guests or uninvited. */
+  setLobby(meetingNumber: string, mode: 'off' | 'guests' | 'uninvited') {
+    return this.control(chatOps.setLobby, meetingNumber, { mode });
+  }
+
+  /** Lets the people named (or everyone) waiting in the lobby in. */
+  lobbyAdmit(meetingNumber: string, participants?: string[]) {
+    return this.control(chatOps.lobbyAdmit, meetingNumber, participants ? { participants } : {});
+  }
+
+  /** Turns the people named (or everyone) waiting in the lobby away. */
+  lobbyRefuse(meetingNumber: string, participants?: string[]) {
+    return this.control(chatOps.lobbyRefuse, meetingNumber, participants ? { participants } : {});
+  }
+
+  /** The lobby's mode and who waits in it. */
+  lobby(meetingNumber: string) {
+    return this.call(chatOps.lobbyList, { params: { meeting_number: meetingNumber }, method: 'GET' });
+  }
+
   deleteChatMessage(meetingNumber: string, messageId: string) {
     return this.call(chatOps.deleteChatMessage, { params: { meeting_number: meetingNumber, message_id: messageId } });
   }

@@ -86,6 +86,11 @@ export interface JoinOptions {
    * takes at a passcode prompt does not count (the server ends a prompt left unanswered with PasscodeTimeout).
    */
   timeoutMs?: number;
+  /**
+   * Called on `lobby.waiting`: the participant waits in the meeting's lobby. join() stays pending, without a time limit,
+   * until a host admits it (it resolves with the connected status) or refuses it (JoinError ServerReject); leave() gives up.
+   */
+  onLobby?: (event: EventOf<'lobby.waiting'>) => void;
 }
 
 export type StatusEvent = EventOf<'meeting.status'>;
@@ -174,6 +179,8 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   'chat.history': true,
   'chat.deleted': true,
   reaction: true,
+  'lobby.waiting': true,
+  lobby: true,
 };
 
 /** Most chat messages `chat` keeps (the oldest are dropped). */
@@ -645,6 +652,10 @@ export class SignalClient {
           this.consumed.add(event);
           void this.onPasscodeRequested(admission, event);
           return true;
+        case 'lobby.waiting':
+          admission.pause();
+          admission.options.onLobby?.(event);
+          return false;
         case 'error':
           if (event.id === undefined) admission.lastError = event.error;
           else if (typeof event.id === 'number' && this.admissionIds.delete(event.id)) {

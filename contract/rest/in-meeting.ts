@@ -5,7 +5,7 @@ import { operation } from './operation.ts';
 
 /**
  * What happens inside a live meeting beyond the FRTC control calls (Convene extensions): the chat and its transcript, the
- * queue of raised hands.
+ * queue of raised hands, the lobby.
  * Addressed by meeting number like meeting control; hosts only unless said otherwise.
  */
 
@@ -45,6 +45,62 @@ export const lowerHands = control({
     'The participants named, or every raised hand when `participants` is absent ("lower all"). Their roster entries get hand_raised false and ' +
     'the hosts a new unmute.requested; a host mute stays as it was. Hands are queued in the order they went up (unmute.requested lists them so).',
   body: Type.Object({ participants: Type.Optional(Type.Array(Participant, { minItems: 1, maxItems: 10_000 })) }),
+});
+
+const LobbyMode = Type.Union([Type.Literal('off'), Type.Literal('guests'), Type.Literal('uninvited')], {
+  description: 'off: nobody waits; guests: people without an account wait; uninvited: everyone but the hosts and the meeting’s invited users waits',
+});
+const Waiting = Type.Optional(
+  Type.Array(Participant, { minItems: 1, maxItems: 1000, description: 'uuids of people waiting in the lobby; absent = everyone waiting' }),
+);
+
+export const setLobby = control({
+  id: 'setLobby',
+  methods: ['POST'],
+  path: '/lobby',
+  summary: 'Switch the lobby of the live meeting (Convene extension)',
+  description:
+    'Starts as the meeting’s (or room’s) `lobby` setting. Participants see it in meeting.info (lobby). Turning it off lets everyone waiting in. ' +
+    'Changes only this session; the meeting’s setting is edited with the meeting.',
+  body: Type.Object({ mode: LobbyMode }),
+  errors: ['license.limit'],
+});
+
+export const lobbyAdmit = control({
+  id: 'lobbyAdmit',
+  methods: ['POST'],
+  path: '/lobby/admit',
+  summary: 'Let people waiting in the lobby in (Convene extension)',
+  description:
+    'Those named, or everyone waiting. They enter as if they had just joined — no passcode asked again, also while the meeting is locked (the host chose ' +
+    'them) — as long as the meeting is not full and the licence has calls left (409 / license errors otherwise; those let in before stay in).',
+  body: Type.Object({ participants: Waiting }),
+  errors: ['license.limit'],
+});
+
+export const lobbyRefuse = control({
+  id: 'lobbyRefuse',
+  methods: ['POST'],
+  path: '/lobby/refuse',
+  summary: 'Turn people waiting in the lobby away (Convene extension)',
+  description: 'Those named, or everyone waiting: they get meeting.status disconnected, ServerReject, “the host did not let you into the meeting”.',
+  body: Type.Object({ participants: Waiting }),
+});
+
+export const lobbyList = operation({
+  id: 'lobbyList',
+  methods: ['GET'],
+  paths: ['/api/v1/meeting/{meeting_number}/lobby'],
+  tag: 'meeting control',
+  summary: 'The lobby of the live meeting: its mode and who waits, first come first (Convene extension)',
+  access: 'user',
+  permission: 'meeting.host',
+  params: Type.Object({ meeting_number: MeetingNumber }),
+  response: Type.Object({
+    mode: Type.String({ description: 'off, guests or uninvited' }),
+    waiting: Type.Array(Type.Object({ uuid: Type.String(), display_name: Type.String(), guest: Type.Boolean(), since: Timestamp })),
+  }),
+  errors: CONTROL_ERRORS,
 });
 
 const TranscriptMessage = Type.Object({
@@ -103,4 +159,4 @@ export const chatTranscriptText = {
   params: BySession,
 } as const;
 
-export const inMeetingOperations = [setGuestChat, deleteChatMessage, chatTranscript, lowerHands];
+export const inMeetingOperations = [setGuestChat, deleteChatMessage, chatTranscript, lowerHands, setLobby, lobbyAdmit, lobbyRefuse, lobbyList];

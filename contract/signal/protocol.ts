@@ -181,6 +181,9 @@ export const MeetingInfoEvent = Type.Object({
   guest_chat: Type.Union([Type.Literal('all'), Type.Literal('public'), Type.Literal('none')], {
     description: 'What guests may write in the chat (a host setting): all, public (no private messages) or none',
   }),
+  lobby: Type.Union([Type.Literal('off'), Type.Literal('guests'), Type.Literal('uninvited')], {
+    description: 'Who waits in the lobby until a host admits them (a host setting): nobody, guests, or everyone but hosts and invited users',
+  }),
 });
 
 export const StatusEvent = Type.Object({
@@ -342,6 +345,26 @@ export const ReactionEvent = Type.Object(
   { description: 'Show `emoji` on the participant’s tile for a few seconds (nothing is kept)' },
 );
 
+export const LobbyWaitingEvent = Type.Object(
+  { type: Type.Literal('lobby.waiting'), meeting_name: Type.String(), message: Type.String() },
+  {
+    description:
+      'Instead of the connected status: this participant waits in the lobby until a host admits it (then meeting.status connected and the join snapshot follow, ' +
+      'as after a join) or refuses it (meeting.status disconnected, ServerReject). Meanwhile only ping and leave are accepted.',
+  },
+);
+
+export const LobbyEvent = Type.Object(
+  {
+    type: Type.Literal('lobby'),
+    waiting: Type.Array(
+      Type.Object({ uuid: Uuid, display_name: Type.String(), guest: Type.Boolean({ description: 'true = no account' }), since: Type.Integer({ description: 'ms; when it arrived' }) }),
+      { description: 'Everyone waiting, first come first' },
+    ),
+  },
+  { description: 'To hosts: who waits in the lobby (on join when someone waits, and with the roster batch after a change)' },
+);
+
 export const ServerEvent = Type.Union([
   MeetingInfoEvent,
   StatusEvent,
@@ -369,6 +392,8 @@ export const ServerEvent = Type.Union([
   ChatHistoryEvent,
   ChatDeletedEvent,
   ReactionEvent,
+  LobbyWaitingEvent,
+  LobbyEvent,
 ]);
 export type ServerEvent = Static<typeof ServerEvent>;
 export type EventType = ServerEvent['type'];

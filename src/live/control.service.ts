@@ -3,7 +3,7 @@ import type { User } from '../accounts/user.ts';
 import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
-import { MAX_MEETING_MS } from '../scheduling/meeting.ts';
+import { type LobbyMode, MAX_MEETING_MS } from '../scheduling/meeting.ts';
 import { type LiveMeeting, NO_OVERLAY, type SharePolicy } from './live-meeting.ts';
 import type { LiveService } from './live.service.ts';
 import { PROBES_REFUSED } from './number-probes.ts';
@@ -138,6 +138,22 @@ export class MeetingControl {
   async lowerHands(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
     const meeting = await this.controlled(caller, number);
     this.live.apply(meeting, meeting.lowerHands(ids === 'all' ? undefined : this.targets(meeting, ids)));
+  }
+
+  async setLobby(caller: ControlCaller, number: string, mode: LobbyMode): Promise<void> {
+    await this.live.setLobby(await this.controlled(caller, number), mode);
+  }
+
+  async lobbyAdmit(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+    await this.live.letIn(await this.controlled(caller, number), ids);
+  }
+
+  async lobbyRefuse(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+    this.live.refuse(await this.controlled(caller, number), ids);
+  }
+
+  async lobby(caller: ControlCaller, number: string): Promise<LiveMeeting['lobby']> {
+    return (await this.controlled(caller, number)).lobby;
   }
 
   async setOverlay(caller: ControlCaller, number: string, input: OverlayInput | null): Promise<void> {

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { lobbyMode } from '../scheduling/meeting.ts';
 import type { MeetingDirectory, NumberLookup, ScheduledMeeting } from './ports.ts';
 
 /** Only the nearest meetings under a number matter to a join. */
@@ -29,6 +30,7 @@ interface LookupRow {
   call_rate: string;
   info_key: string;
   group_key: string;
+  lobby: string;
 }
 
 const SRC_ROOM = 'room';
@@ -53,6 +55,8 @@ const toMeeting = (meetingNumber: string, row: LookupRow): ScheduledMeeting => (
   callRate: row.call_rate,
   infoKey: row.info_key,
   groupKey: row.group_key,
+  lobby: lobbyMode(row.lobby),
+  seriesId: row.series_id ?? '',
 });
 
 /**
@@ -93,6 +97,7 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
           'r.call_rate',
           'r.info_key',
           sql<string>`coalesce(s.group_key, '')`.as('group_key'),
+          'r.lobby',
         ]);
     const upcoming = keys().where('end_time', '>', now).orderBy('start_time').orderBy('id').limit(UPCOMING_LIMIT);
     // Ordered so that the (meeting_number, end_time) index answers it: with LIMIT 1 alone PostgreSQL may expect a match
@@ -122,6 +127,7 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
         sql.lit(ROOM_CALL_RATE).$castTo<string>().as('call_rate'),
         sql.lit('').$castTo<string>().as('info_key'),
         sql.lit('').$castTo<string>().as('group_key'),
+        'm.lobby',
       ])
       .unionAll(meetings(SRC_UPCOMING, upcoming))
       .unionAll(meetings(SRC_ENDED, ended))
@@ -139,5 +145,13 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
     // A compound SELECT promises no order without an ORDER BY of its own; the sub-select's order is restored here.
     result.upcoming.sort((a, b) => a.start! - b.start! || (a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0));
     return result;
+  }
+
+  async invited(meeting: ScheduledMeeting, userId: string): Promise<boolean> {
+    if (meeting.kind === 'room' || userId === '') return false;
+    const row = meeting.seriesId
+      ? await this.db.selectFrom('series_invitees').select('user_id').where('series_id', '=', meeting.seriesId).where('user_id', '=', userId).executeTakeFirst()
+      : await this.db.selectFrom('reservation_invitees').select('user_id').where('reservation_id', '=', meeting.scheduleId).where('user_id', '=', userId).executeTakeFirst();
+    return row !== undefined;
   }
 }

@@ -62,6 +62,22 @@ export function inMeetingRoutes(app: FastifyInstance, control: MeetingControl, a
     await control.lowerHands(caller, params.meeting_number, body.participants ?? 'all');
     return done;
   });
+  on(ops.setLobby, async ({ caller, params, body }) => {
+    await control.setLobby(caller, params.meeting_number, body.mode);
+    return done;
+  });
+  on(ops.lobbyAdmit, async ({ caller, params, body }) => {
+    await control.lobbyAdmit(caller, params.meeting_number, body.participants ?? 'all');
+    return done;
+  });
+  on(ops.lobbyRefuse, async ({ caller, params, body }) => {
+    await control.lobbyRefuse(caller, params.meeting_number, body.participants ?? 'all');
+    return done;
+  });
+  on(ops.lobbyList, async ({ caller, params }) => {
+    const lobby = await control.lobby(caller, params.meeting_number);
+    return { mode: lobby.mode, waiting: lobby.view().map((w) => ({ uuid: w.clientId, display_name: w.displayName, guest: w.guest, since: w.since })) };
+  });
   on(ops.chatTranscript, async ({ caller, params, query }) => {
     const size = Math.min(PAGE_MAX, query.page_size ?? 500);
     const offset = ((query.page_num ?? 1) - 1) * size;

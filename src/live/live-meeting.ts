@@ -1,6 +1,8 @@
 import { fail } from '../kernel/domain-error.ts';
 import { take } from './allowance.ts';
 import { type ChatLimits, type ChatMessage, type GuestChat, MeetingChat, viewOfMessage } from './chat.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
+import { Lobby } from './lobby.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
@@ -50,6 +52,10 @@ export class LiveMeeting {
   private sentCount = -1;
   /** The meeting's chat: rules, the recent messages, the guests' setting. */
   readonly chat: MeetingChat;
+  /** Who waits to be let in. */
+  readonly lobby: Lobby;
+  /** The lobby changed since the hosts were last told (sent with the roster batch). */
+  private pendingLobby = false;
 
   constructor(
     readonly sessionId: string,
@@ -64,6 +70,7 @@ export class LiveMeeting {
   ) {
     this.emptySince = startedAt;
     this.chat = new MeetingChat('main', limits.chat);
+    this.lobby = new Lobby(settings.lobby);
   }
 
   get meetingNumber(): string {
@@ -110,6 +117,7 @@ export class LiveMeeting {
         locked: this.locked,
         sharePolicy: this.sharePolicy,
         guestChat: this.chat.guestChat,
+        lobby: this.lobby.mode,
       },
     };
   }
@@ -175,6 +183,7 @@ export class LiveMeeting {
       this.session(),
       { kind: 'chatHistory', messages: this.chat.historyFor(p) },
       ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
+      ...(p.host && this.lobby.waiting.size > 0 ? [this.lobbyNotice().notice] : []),
       ...(p.host && this.lockoutUntil !== null ? [{ kind: 'passcodeLockout', until: this.lockoutUntil } as const] : []),
     ];
   }
@@ -329,6 +338,44 @@ export class LiveMeeting {
     return [toAll(this.info())];
   }
 
+  // ---- lobby ---------------------------------------------------------------------------------------------------
+
+  /** `p` waits in the lobby (hosts are told with the next roster batch). */
+  wait(p: Participant): void {
+    this.lobby.waiting.set(p.clientId, p);
+    this.lobbyChanged();
+  }
+
+  /** Takes `clientId` out of the lobby (admitted, refused, or gone); the one taken out, if it was waiting. */
+  unwait(clientId: string): Participant | undefined {
+    const p = this.lobby.waiting.get(clientId);
+    if (!p) return undefined;
+    this.lobby.waiting.delete(clientId);
+    this.lobbyChanged();
+    return p;
+  }
+
+  /** The people waiting named (404 for someone not waiting), or all of them. */
+  waiting(ids: readonly string[] | 'all'): Participant[] {
+    if (ids === 'all') return [...this.lobby.waiting.values()];
+    return [...new Set(ids)].map((id) => this.lobby.waiting.get(id) ?? fail('notFound', `participants: nobody ${JSON.stringify(id)} waits in the lobby of meeting ${this.meetingNumber}`));
+  }
+
+  /** Hosts switch the lobby; everyone sees it in meeting.info (turning it off lets the waiting in: see LiveService). */
+  setLobbyMode(mode: LobbyMode): Delivery[] {
+    if (this.lobby.mode === mode) return [];
+    this.lobby.mode = mode;
+    return [toAll(this.info())];
+  }
+
+  private lobbyNotice(): Delivery {
+    return toHosts({ kind: 'lobby', waiting: this.lobby.view() });
+  }
+
+  private lobbyChanged(): void {
+    this.pendingLobby = true;
+  }
+
   // ---- reactions ------------------------------------------------------------------------------------------------
 
   /** A short-lived emoji on the participant's tile, for everyone in the meeting; nothing is kept. */
@@ -446,7 +493,7 @@ export class LiveMeeting {
   }
 
   get rosterPending(): boolean {
-    return this.pendingRoster.size > 0 || this.pendingAllAudio !== undefined || this.pendingRequests || this.sentCount !== this.count;
+    return this.pendingRoster.size > 0 || this.pendingAllAudio !== undefined || this.pendingRequests || this.pendingLobby || this.sentCount !== this.count;
   }
 
   /**
@@ -475,6 +522,10 @@ export class LiveMeeting {
     if (this.pendingRequests) {
       this.pendingRequests = false;
       out.push(this.unmuteRequests());
+    }
+    if (this.pendingLobby) {
+      this.pendingLobby = false;
+      out.push(this.lobbyNotice());
     }
     return out;
   }

@@ -3,7 +3,8 @@ import type { Reason } from '../../contract/signal/reasons.ts';
 import type { User } from '../accounts/user.ts';
 import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
-import { DomainError } from '../kernel/domain-error.ts';
+import { DomainError, fail } from '../kernel/domain-error.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
 import type { ChatMessage } from './chat.ts';
 import { LiveMeeting, type MeetingLimits, type SharePolicy } from './live-meeting.ts';
 import { openingAt } from './meeting-window.ts';
@@ -49,6 +50,8 @@ export interface Fanout {
   deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void;
   /** Sends the final status to one participant and closes its connection. */
   disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void;
+  /** A host admitted the participant from the lobby: its connection enters the meeting now (connected, welcome). */
+  admitted(meeting: LiveMeeting, participant: Participant): void;
 }
 
 /** Told of every change to a live meeting (the media coordinator keeps the SFU's policy in step). */
@@ -78,12 +81,17 @@ export interface JoinRequest {
 export type Admission =
   | { kind: 'joined'; meeting: LiveMeeting; participant: Participant; replaced: boolean }
   | { kind: 'passcode'; attemptsLeft: number; rejected: boolean }
+  /** Checked and let through, but waiting in the lobby until a host admits (Fanout.admitted) or refuses it. */
+  | { kind: 'waiting'; meeting: LiveMeeting; participant: Participant }
   | { kind: 'refused'; reason: Reason; message: string };
 
 const refused = (reason: Reason, message: string): Admission => ({ kind: 'refused', reason, message });
 
 const TOO_MANY_PASSCODES = 'too many wrong passcodes; try again later';
 const LOCKED_OUT = 'too many wrong passcodes were tried for this meeting; for now only its hosts and people joining from its meeting link get in';
+export const LOBBY_REFUSED = 'the host did not let you into the meeting';
+const LOBBY_FULL = 'the meeting’s lobby is full; try again later';
+const WAITING_ALREADY = 'client_id: a guest with this id already waits in the lobby';
 const GUEST_PLACE_TAKEN =
   'client_id: a guest with this id is already in the meeting; a dropped connection takes its place back with resume (its resume_token), or joins again once the place is given up';
 
@@ -218,6 +226,10 @@ export class LiveService {
     // Hosts do not need the passcode, but are told when it is locked out.
     const standing = gated || (host && about?.password !== '') ? await this.guards.passcodes.standing(number, req.clientId, req.address) : undefined;
 
+    // Whether a signed-in user counts as invited matters only to a lobby that lets invited users through.
+    const lobbyMode = this.meetings.get(number)?.lobby.mode ?? about?.lobby ?? 'off';
+    const invitedUser = user !== undefined && !host && about !== undefined && lobbyMode === 'uninvited' && (await this.directory.invited(about, user.id));
+
     // A newcomer holds a call of the licence from here; given back below unless it became a participant.
     const callReserved = this.meetings.get(number)?.get(req.clientId) === undefined && (await this.guards.calls.reserve());
 
@@ -229,7 +241,7 @@ export class LiveService {
       if (callReserved) this.guards.calls.release();
       return retried ? refused('MeetingInterrupt', 'the meeting changed while joining; join again') : this.admit(req, true);
     }
-    const decided = this.decide(req, { user, host, live, target, gated, standing, now, callReserved });
+    const decided = this.decide(req, { user, host, live, target, gated, standing, now, callReserved, invited: invitedUser });
     if (callReserved && !(decided !== WRONG_PASSCODE && decided.kind === 'joined' && !decided.replaced)) this.guards.calls.release();
     if (decided !== WRONG_PASSCODE) return decided;
 
@@ -253,6 +265,8 @@ export class LiveService {
       now: number;
       /** A call of the licence is held for this join (false: the licence is used up, or the participant is returning). */
       callReserved: boolean;
+      /** The user is among the meeting's invited users (looked up only for an 'uninvited' lobby). */
+      invited: boolean;
     },
   ): Admission | typeof WRONG_PASSCODE {
     const { user, host, live, target, now } = c;
@@ -316,11 +330,75 @@ export class LiveService {
       resumeToken: newResumeToken(meeting.meetingNumber),
       attendanceId: randomUUID(),
     };
+    if (meeting.lobby.mustWait(participant, c.invited)) return this.toLobby(meeting, participant);
+    this.enterMeeting(meeting, participant, now);
+    return { kind: 'joined', meeting, participant, replaced: false };
+  }
+
+  private enterMeeting(meeting: LiveMeeting, participant: Participant, now: number): void {
+    participant.joinedAt = now;
     this.apply(meeting, meeting.admit(participant, now));
     this.record('joined', () =>
       this.history.joined({ id: participant.attendanceId, sessionId: meeting.sessionId, clientId: participant.clientId, userId: participant.userId, displayName: participant.displayName, joinedAt: now }),
     );
-    return { kind: 'joined', meeting, participant, replaced: false };
+  }
+
+  /** `p` passed every check but waits in the lobby; the same user waiting on another connection is replaced. */
+  private toLobby(meeting: LiveMeeting, p: Participant): Admission {
+    const earlier = meeting.lobby.waiting.get(p.clientId);
+    if (earlier) {
+      if (p.userId === '' || earlier.userId !== p.userId) return refused('ServerReject', WAITING_ALREADY);
+      meeting.unwait(earlier.clientId);
+      if (earlier.connected) this.fanout.disconnect(meeting, earlier, 'ServerReject', 'you joined again from another connection');
+    }
+    if (meeting.lobby.full) return refused('MeetingFull', LOBBY_FULL);
+    meeting.wait(p);
+    this.apply(meeting, []);
+    return { kind: 'waiting', meeting, participant: p };
+  }
+
+  /**
+   * Hosts let people in from the lobby (those named, or all): each gets a call of the licence and a place, as on
+   * joining, without being asked for anything again — also while the meeting is locked (the host chose them). Refused
+   * as a whole when the meeting is full or the licence used up before anyone else could be let in.
+   */
+  async letIn(meeting: LiveMeeting, ids: readonly string[] | 'all'): Promise<void> {
+    const cap = this.policy.maxParticipantsPerMeeting;
+    for (const p of meeting.waiting(ids)) {
+      if (cap > 0 && meeting.count >= cap) fail('state.invalid', `participants: the meeting is full (${cap} participants)`);
+      if (!(await this.guards.calls.reserve())) fail('license.limit', 'participants: the server’s licensed number of calls is reached');
+      // The meeting may have ended, or the person left, while the licence was asked.
+      if (this.meetings.get(meeting.meetingNumber) !== meeting || meeting.lobby.waiting.get(p.clientId) !== p || (cap > 0 && meeting.count >= cap)) {
+        this.guards.calls.release();
+        continue;
+      }
+      meeting.unwait(p.clientId);
+      this.enterMeeting(meeting, p, this.clock.now());
+      this.fanout.admitted(meeting, p);
+    }
+  }
+
+  /** Hosts turn people in the lobby away (those named, or all): each is told and its connection closed. */
+  refuse(meeting: LiveMeeting, ids: readonly string[] | 'all'): void {
+    for (const p of meeting.waiting(ids)) {
+      meeting.unwait(p.clientId);
+      if (p.connected) this.fanout.disconnect(meeting, p, 'ServerReject', LOBBY_REFUSED);
+    }
+    this.apply(meeting, []);
+  }
+
+  /** Someone waiting went away (left, or the connection closed). */
+  leftLobby(meeting: LiveMeeting, p: Participant): void {
+    if (meeting.lobby.waiting.get(p.clientId) !== p) return;
+    p.connected = false;
+    meeting.unwait(p.clientId);
+    this.apply(meeting, []);
+  }
+
+  /** Hosts switch the lobby; turning it off lets everyone waiting in. */
+  async setLobby(meeting: LiveMeeting, mode: LobbyMode): Promise<void> {
+    this.apply(meeting, meeting.setLobbyMode(mode));
+    if (mode === 'off') await this.letIn(meeting, 'all');
   }
 
   /** Re-reads the schedule of a live meeting after an edit and tells the participants what changed. */
@@ -407,6 +485,8 @@ export class LiveService {
       if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
       this.guards.calls.release();
     }
+    for (const p of meeting.lobby.waiting.values()) if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
+    meeting.lobby.waiting.clear();
     for (const o of this.observers) o.ended(meeting);
     const now = this.clock.now();
     this.record('ended', () => this.history.ended(meeting.sessionId, now, historyReason, closedUntil));

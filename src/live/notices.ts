@@ -1,4 +1,5 @@
 import type { Reason } from '../../contract/signal/reasons.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
 import type { GuestChat } from './chat.ts';
 import type { SharePolicy } from './live-meeting.ts';
 
@@ -51,6 +52,8 @@ export interface MeetingInfo {
   sharePolicy: SharePolicy;
   /** What guests may write in the chat (a host setting). */
   guestChat: GuestChat;
+  /** Who waits in the lobby until a host admits them (a host setting). */
+  lobby: LobbyMode;
 }
 
 /** What a recipient's own state adds to the notices that differ per viewer (its name, pin, layout). */
@@ -92,7 +95,9 @@ export type Notice =
   | { kind: 'chatHistory'; messages: ChatView[] }
   | { kind: 'chatDeleted'; id: string }
   /** A short-lived emoji on a participant's tile. */
-  | { kind: 'reaction'; clientId: string; emoji: string };
+  | { kind: 'reaction'; clientId: string; emoji: string }
+  /** To hosts: who waits in the lobby, first come first. */
+  | { kind: 'lobby'; waiting: Array<{ clientId: string; displayName: string; guest: boolean; since: number }> };
 
 /** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
 export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };

@@ -1,3 +1,5 @@
+import type { LobbyMode } from '../scheduling/meeting.ts';
+
 /**
  * What a meeting number stands for, as the live side needs it: a persistent meeting room (open any time), or one
  * scheduled meeting — an instant meeting, a reservation, or one occurrence of a series.
@@ -22,6 +24,10 @@ export interface ScheduledMeeting {
   watermark: boolean;
   watermarkType: string;
   callRate: string;
+  /** Who waits in the lobby until a host admits them (the meeting's or room's setting; hosts change it live). */
+  lobby: LobbyMode;
+  /** The series of an occurrence ('' otherwise): its invitees are the series'. */
+  seriesId: string;
   /** Link key of the meeting (`/j/{key}`); '' for rooms. */
   infoKey: string;
   /** Link key of the series; '' when not an occurrence. */
@@ -42,6 +48,8 @@ export interface NumberLookup {
 
 export interface MeetingDirectory {
   lookup(meetingNumber: string, now: number): Promise<NumberLookup>;
+  /** Is the user among the meeting's invited users (a series' for an occurrence)? Rooms invite nobody. */
+  invited(meeting: ScheduledMeeting, userId: string): Promise<boolean>;
 }
 
 export interface SessionStart {

@@ -49,6 +49,7 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
         locked: m.locked,
         share_policy: m.sharePolicy,
         guest_chat: m.guestChat,
+        lobby: m.lobby,
       };
     }
     case 'count':
@@ -127,6 +128,8 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
       return { type: 'chat.deleted', message_id: notice.id };
     case 'reaction':
       return { type: 'reaction', uuid: notice.clientId, emoji: notice.emoji };
+    case 'lobby':
+      return { type: 'lobby', waiting: notice.waiting.map((w) => ({ uuid: w.clientId, display_name: w.displayName, guest: w.guest, since: w.since })) };
   }
 }
 

@@ -48,6 +48,8 @@ export interface ReservationsTable {
   time_to_join: number;
   generate_live_url: number;
   live_passcode: string;
+  /** off, guests or uninvited (migration 021). */
+  lobby: string;
   info_key: string;
   created_at: number;
   updated_at: number;

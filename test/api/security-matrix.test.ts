@@ -294,6 +294,10 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   deleteChatMessage: async () => ({ params: { meeting_number: NO_SUCH_MEETING, message_id: 'main:1' } }),
   chatTranscript: async () => ({ params: { meeting_number: NO_SUCH_MEETING, session_id: 'no-such-session' }, query: { page_num: 1, page_size: 50 } }),
   lowerHands: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  setLobby: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { mode: 'guests' } }),
+  lobbyAdmit: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  lobbyRefuse: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  lobbyList: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
 };
 
 const fillPath = (path: string, params: Record<string, string> = {}) =>

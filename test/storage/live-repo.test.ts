@@ -127,6 +127,8 @@ for (const dialect of testDialects()) {
           callRate: '2048K',
           infoKey: '',
           groupKey: '',
+          lobby: 'off',
+          seriesId: '',
         };
         assert.deepEqual(found, { room, upcoming: [], hadEnded: false });
 
