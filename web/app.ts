@@ -14,11 +14,11 @@ import { clientId, remembered, storedSession } from './shared/identity.ts';
 import { JoinPreview } from './join-preview.ts';
 import { type MediaSession, NoMedia } from './media.ts';
 import { MeetingView } from './meeting-view.ts';
-import { REPLACED, reasonText, TOO_FAST } from './reasons.ts';
+import { LOBBY_REFUSED, REPLACED, reasonText, TOO_FAST } from './reasons.ts';
 import { WebRtcMedia } from './webrtc-media.ts';
 
-type Screen = 'join' | 'connecting' | 'passcode' | 'meeting' | 'end';
-const SCREENS: Screen[] = ['join', 'connecting', 'passcode', 'meeting', 'end'];
+type Screen = 'join' | 'connecting' | 'passcode' | 'lobby' | 'meeting' | 'end';
+const SCREENS: Screen[] = ['join', 'connecting', 'passcode', 'lobby', 'meeting', 'end'];
 
 /** How long the app keeps trying to resume a dropped connection (the server holds the place for 30 s by default). */
 const RESUME_WINDOW_MS = 30_000;
@@ -167,6 +167,9 @@ async function join(request: JoinRequest): Promise<void> {
     view.dispose();
     showEnd(e.reason, 'ended', e.message);
   });
+  let waited = false;
+  const leaveLobby = () => void signal.leave().catch(() => undefined);
+  byId('lobby-leave').addEventListener('click', leaveLobby);
   try {
     await signal.join(
       {
@@ -179,11 +182,22 @@ async function join(request: JoinRequest): Promise<void> {
         audio_mute: request.audioMute || !devices.audio,
         video_mute: request.videoMute || !devices.video,
       },
-      { onPasscode: askPasscode },
+      {
+        onPasscode: askPasscode,
+        onLobby: (e) => {
+          waited = true;
+          byId('lobby-meeting').textContent = e.meeting_name;
+          show('lobby');
+        },
+      },
     );
   } catch (e) {
     session.final = true;
     view.dispose();
+    if (waited && e instanceof JoinError && e.reason === 'ServerReject') {
+      showEnd(LOBBY_REFUSED, 'join');
+      return;
+    }
     if (e instanceof JoinError && e.local && e.reason === 'PasscodeFailed') {
       // Cancelled at the passcode prompt: back to the form.
       show('join');
@@ -192,6 +206,9 @@ async function join(request: JoinRequest): Promise<void> {
     if (e instanceof JoinError) showEnd(e.reason, 'join', e.message);
     else showEnd('UnknownReason', 'join', e instanceof Error ? e.message : String(e));
     return;
+  }
+  finally {
+    byId('lobby-leave').removeEventListener('click', leaveLobby);
   }
   if (session.final) return; // disconnected during the snapshot
   show('meeting');

@@ -28,6 +28,7 @@ export class MeetingView {
   private overlay: EventOf<'overlay'> | undefined;
   private session: EventOf<'session.status'> | undefined;
   private requests: EventOf<'unmute.requested'>['requests'] = [];
+  private waiting: EventOf<'lobby'>['waiting'] = [];
   /** Until when (ms) wrong passwords have closed the meeting's password (hosts are told); 0 = not. */
   private lockoutUntil = 0;
   private lockoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -73,6 +74,11 @@ export class MeetingView {
       }),
       signal.on('unmute.requested', (e) => {
         this.requests = e.requests;
+        render();
+      }),
+      signal.on('lobby', (e) => {
+        if (e.waiting.length > this.waiting.length) this.toast(`${e.waiting[e.waiting.length - 1]!.display_name} is waiting in the lobby.`);
+        this.waiting = e.waiting;
         render();
       }),
       signal.on('unmute.allowed', () => {
@@ -333,7 +339,26 @@ export class MeetingView {
     const host = this.isHost;
     byId('host-panel').hidden = !host;
     byId('requests').hidden = !host || this.requests.length === 0;
+    byId('lobby').hidden = !host || this.waiting.length === 0;
     if (!host) return;
+    byId<HTMLSelectElement>('lobby-mode').value = this.signal.info?.lobby ?? 'off';
+    const n = this.number;
+    const b = (action: string, label: string, run: () => Promise<unknown>) =>
+      h('button', { type: 'button', class: 'small', 'data-action': action, onclick: () => this.act(label, run) }, label);
+    byId('lobby-list').replaceChildren(
+      ...this.waiting.map((w) =>
+        h(
+          'li',
+          { 'data-uuid': w.uuid, 'data-guest': String(w.guest) },
+          w.display_name,
+          ' ',
+          h('span', { class: `badge ${w.guest ? 'guest' : 'member'}` }, w.guest ? 'Guest' : 'Signed in'),
+          ' ',
+          b('admit', 'Admit', () => this.rest.lobbyAdmit(n, [w.uuid])),
+          b('refuse', 'Refuse', () => this.rest.lobbyRefuse(n, [w.uuid])),
+        ),
+      ),
+    );
     byId('lock-toggle').textContent = this.signal.info?.locked ? 'Unlock meeting' : 'Lock meeting';
     input('share-hosts-only').checked = this.signal.info?.share_policy === 'hosts';
     byId<HTMLSelectElement>('guest-chat').value = this.signal.info?.guest_chat ?? 'all';
@@ -390,6 +415,9 @@ export class MeetingView {
     on('mute-all', 'click', () => this.act('Mute all', () => this.rest.muteAll(n(), { allow_self_unmute: input('mute-all-allow').checked })));
     on('unmute-all', 'click', () => this.act('Unmute all', () => this.rest.unmuteAll(n())));
     on('allow-all', 'click', () => this.act('Allow all', () => this.rest.allowUnmuteAll(n())));
+    on('lobby-admit-all', 'click', () => this.act('Admit all', () => this.rest.lobbyAdmit(n())));
+    on('lobby-refuse-all', 'click', () => this.act('Refuse all', () => this.rest.lobbyRefuse(n())));
+    on('lobby-mode', 'change', () => this.act('Lobby', () => this.rest.setLobby(n(), byId<HTMLSelectElement>('lobby-mode').value as 'off' | 'guests' | 'uninvited')));
     on('lower-all', 'click', () => this.act('Lower all hands', () => this.rest.lowerHands(n())));
     on('lock-toggle', 'click', () => this.act('Lock', () => (this.signal.info?.locked ? this.rest.unlock(n()) : this.rest.lock(n()))));
     on('unset-lecturer', 'click', () => this.act('End lecturer mode', () => this.rest.unsetLecturer(n())));

@@ -169,5 +169,31 @@ for (const dialect of testDialects()) {
       await w.c.close();
       assert.deepEqual((await host.waitFor('lobby')).waiting, []);
     });
+  
+    it('a room keeps its lobby setting: its meetings start with it', async () => {
+      const admin = await t.adminToken();
+      const created = await t.call('POST', '/api/v1/meeting_rooms', {
+        query: { client_id: 'lobby-admin', token: admin },
+        body: { meetingroom_name: 'Lobby room', owner_id: invitedId, meeting_password: '' , lobby: 'guests' },
+      });
+      assert.equal(created.status, 200, created.text);
+      assert.equal(created.body.lobby, 'guests');
+      const bad = await t.call('PUT', `/api/v1/meeting_rooms/${created.body.meeting_room_id}`, { query: { client_id: 'lobby-admin', token: admin }, body: { lobby: 'sometimes' } });
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error, /lobby/);
+      const roomNumber = String(created.body.meeting_number);
+      const owner = await joinAs(t, { meeting_number: roomNumber, client_id: 'lobby-invited-app', display_name: 'Ivo', token: invitedToken });
+      clients.push(owner);
+      assert.equal(owner.info?.lobby, 'guests');
+      const saved = number;
+      number = roomNumber;
+      try {
+        const guest = await waitInLobby('lobby-room-guest', 'Roomie', { passcode: '' });
+        await restFor(t, 'lobby-invited-app', invitedToken).lobbyAdmit(roomNumber);
+        assert.equal((await guest.joined).status, 'connected');
+      } finally {
+        number = saved;
+      }
+    });
   });
 }

@@ -181,6 +181,8 @@ for (const dialect of testDialects()) {
             callRate: '1024K',
             infoKey: running.info_key,
             groupKey: '',
+            lobby: 'off',
+            seriesId: '',
           },
           {
             meetingNumber: '100000003',
@@ -200,6 +202,8 @@ for (const dialect of testDialects()) {
             callRate: '4096K',
             infoKey: later.info_key,
             groupKey: '',
+            lobby: 'off',
+            seriesId: '',
           },
         ]);
       });

@@ -140,4 +140,38 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await ann.locator('#hand[data-raised="false"]').waitFor();
     await host.locator('#requests').waitFor({ state: 'hidden' });
   });
+
+  /** Opens the app and asks to join as a guest, without waiting for the meeting screen. */
+  const knock = async (label: string, name: string): Promise<Page> => {
+    const page = await newPage(label);
+    await page.goto(`${t.url}/app/`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.fill('#meeting-number', meeting.number);
+    await page.fill('#display-name', name);
+    await page.fill('#passcode', meeting.password);
+    await page.click('#join-button');
+    return page;
+  };
+
+  it('with the lobby on, a guest waits on its own screen; the host admits one and refuses another', async () => {
+    await host.selectOption('#lobby-mode', 'guests');
+    await host.locator('#lobby-mode').evaluate((el) => (el as { value: string }).value === "guests");
+    const cal = await knock('cal', 'Cal');
+    await cal.locator('#lobby-screen').waitFor();
+    assert.equal(await cal.locator('#lobby-meeting').innerText(), 'Class');
+    await host.locator('#lobby-list li', { hasText: 'Cal' }).locator('.badge.guest').waitFor();
+    assert.equal(await ann.locator('#lobby').isVisible(), false, 'guests do not see the lobby');
+    await host.locator('#lobby-list li', { hasText: 'Cal' }).locator('button[data-action="admit"]').click();
+    await cal.locator('#meeting-screen').waitFor();
+    await cal.locator('#roster li .badge.you').waitFor();
+    await host.locator('#participant-count[data-count="4"]').waitFor();
+
+    const dan = await knock('dan', 'Dan');
+    await dan.locator('#lobby-screen').waitFor();
+    await host.locator('#lobby-list li', { hasText: 'Dan' }).locator('button[data-action="refuse"]').click();
+    await dan.locator('#end-screen[data-reason="LobbyRefused"]').waitFor();
+    assert.match(await dan.locator('#end-message').innerText(), /did not let you in/);
+    await host.locator('#lobby').waitFor({ state: 'hidden' });
+    await host.selectOption('#lobby-mode', 'off');
+  });
 });
