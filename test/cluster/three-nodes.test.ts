@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { SIGNAL_PATH } from '../../contract/signal/protocol.ts';
+import { type JoinParams, SignalClient } from '../../sdk/signal-client.ts';
+import { clientSecret } from '../../src/accounts/secret.ts';
+import { createPostgresDatabase } from '../support/dialects.ts';
+import { eventually } from '../support/eventually.ts';
+import { closeAll } from '../support/live.ts';
+import { freePort } from '../support/postgres.ts';
+import { redisSkip, startThrowawayRedis, type ThrowawayRedis } from '../support/redis.ts';
+import { ADMIN_PASSWORD, type ServerProcess, startServerProcess, type TestStorage } from '../support/server.ts';
+import { startTcpBalancer, type TcpBalancer } from '../support/tcp-balancer.ts';
+
+/**
+ * Three `convene serve` processes over one PostgreSQL and one Redis, behind a plain TCP balancer: what an organisation
+ * runs when it outgrows one machine. Participants joining through different nodes meet in one meeting, control calls
+ * work through any node, throttles hold across nodes, and a killed node's meetings continue on the others.
+ */
+
+const LEASE_SECONDS = 2;
+const SECRET = 'cluster-secret-for-the-tests';
+const skip = redisSkip({ postgres: true });
+
+interface Node {
+  id: string;
+  port: number;
+  storage: TestStorage;
+  process?: ServerProcess;
+}
+
+describe('three nodes as one service', { skip }, () => {
+  let redis: ThrowawayRedis;
+  let pg: { url: string; drop(): Promise<void> };
+  let balancer: TcpBalancer;
+  const nodes: Node[] = [];
+  const clients: SignalClient[] = [];
+  let adminToken = '';
+
+  const startNode = async (node: Node) => {
+    node.process = await startServerProcess(
+      node.storage,
+      {
+        CONVENE_REDIS_URL: redis.url,
+        CONVENE_CLUSTER_SECRET: SECRET,
+        CONVENE_NODE_ID: node.id,
+        CONVENE_NODE_ADDRESS: `https://127.0.0.1:${node.port}`,
+        CONVENE_NODE_LEASE_SECONDS: String(LEASE_SECONDS),
+        CONVENE_RESUME_SECONDS: '30',
+      },
+      { port: node.port },
+    );
+  };
+  const running = () => nodes.filter((n) => n.process);
+  const via = (node: Node) => node.process!.client;
+  const call = (node: Node, method: string, path: string, opts: { query?: Record<string, string>; body?: unknown } = {}) => via(node).call(method, path, opts);
+
+  /** A participant's connection through `node` (or the balancer): the first frame decides where the meeting is. */
+  const connect = (port: number) => {
+    const c = new SignalClient({ url: `wss://127.0.0.1:${port}${SIGNAL_PATH}`, WebSocket, webSocketOptions: { rejectUnauthorized: false } });
+    clients.push(c);
+    return c;
+  };
+  /** Passcodes of the meetings the tests created: joins give them (a meeting's own tests cover passcode prompts). */
+  const passcodes = new Map<string, string>();
+  const withPasscode = (params: JoinParams): JoinParams => ({ passcode: passcodes.get(params.meeting_number) ?? '', ...params });
+  const joinThrough = async (port: number, params: JoinParams) => {
+    const c = connect(port);
+    await c.join(withPasscode(params));
+    await c.ping();
+    return c;
+  };
+
+  const signIn = async (node: Node, username: string, password: string, clientId: string) => {
+    const r = await call(node, 'POST', '/api/v1/user/sign_in', { query: { client_id: clientId }, body: { username, secret: clientSecret(password) } });
+    assert.equal(r.status, 200, r.text);
+    return r.body.user_token as string;
+  };
+
+  const instantMeeting = async (node: Node, name: string) => {
+    const r = await call(node, 'POST', '/api/v1/meeting_schedule', { query: { client_id: 'admin-tests', token: adminToken }, body: { meeting_type: 'instant', meeting_name: name } });
+    assert.equal(r.status, 200, r.text);
+    passcodes.set(String(r.body.meeting_number), String(r.body.meeting_password ?? ''));
+    return String(r.body.meeting_number);
+  };
+
+  before(async () => {
+    redis = await startThrowawayRedis();
+    pg = await createPostgresDatabase();
+    for (let i = 1; i <= 3; i++) {
+      nodes.push({ id: `node-${i}`, port: await freePort(), storage: { dialect: 'postgres', dataDir: mkdtempSync(join(tmpdir(), `convene-node${i}-`)), pg } });
+    }
+    // The first node migrates the database; the others start together once it has.
+    await startNode(nodes[0]!);
+    await Promise.all(nodes.slice(1).map(startNode));
+    balancer = await startTcpBalancer(nodes.map((n) => n.port));
+    adminToken = await signIn(nodes[0]!, 'admin', ADMIN_PASSWORD, 'admin-tests');
+  });
+
+  after(async () => {
+    await closeAll(clients);
+    await balancer?.close();
+    await Promise.all(running().map((n) => n.process!.stop()));
+    for (const n of nodes) rmSync(n.storage.dataDir, { recursive: true, force: true });
+    await pg?.drop();
+    await redis?.remove();
+  });
+
+  it('participants joining through different nodes see one roster; a control call through a third node reaches them', async () => {
+    const number = await instantMeeting(nodes[0]!, 'Across nodes');
+    const a = await joinThrough(nodes[0]!.port, { meeting_number: number, client_id: 'bot-a', display_name: 'A' });
+    const b = await joinThrough(nodes[1]!.port, { meeting_number: number, client_id: 'bot-b', display_name: 'B' });
+    const c = await joinThrough(balancer.port, { meeting_number: number, client_id: 'bot-c', display_name: 'C' });
+    for (const bot of [a, b, c]) await eventually(() => assert.deepEqual([...bot.roster.values()].map((p) => p.display_name).sort(), ['A', 'B', 'C']));
+
+    // Every node answers the live detail and the list with the same meeting and its three participants.
+    for (const node of nodes) {
+      const detail = await call(node, 'GET', `/api/v1/meeting/${number}`, { query: { client_id: 'admin-tests', token: adminToken } });
+      assert.equal(detail.status, 200, `${node.id}: ${detail.text}`);
+      assert.deepEqual(detail.body.participants.map((p: { name: string }) => p.name).sort(), ['A', 'B', 'C'], node.id);
+      const list = await call(node, 'GET', '/api/v1/meeting', { query: { client_id: 'admin-tests', token: adminToken } });
+      assert.equal(list.status, 200, list.text);
+      assert.ok(list.body.meetings.some((m: { meeting_number: string; participant_count: number }) => m.meeting_number === number && m.participant_count === 3), `${node.id} lists it`);
+    }
+
+    // Mute all, sent to each node in turn: every participant is told, whichever node it is connected through.
+    for (const node of nodes) {
+      for (const bot of [a, b, c]) bot.mark();
+      const r = await call(node, 'POST', `/api/v1/meeting/${number}/mute_all`, { query: { client_id: 'admin-tests', token: adminToken }, body: { allow_self_unmute: false } });
+      assert.equal(r.status, 200, `${node.id}: ${r.text}`);
+      for (const bot of [a, b, c]) assert.deepEqual(await bot.waitFor('mute.lock'), { type: 'mute.lock', muted: true, allow_self_unmute: false });
+      const lifted = await call(node, 'POST', `/api/v1/meeting/${number}/unmute_all`, { query: { client_id: 'admin-tests', token: adminToken }, body: {} });
+      assert.equal(lifted.status, 200, lifted.text);
+      for (const bot of [a, b, c]) assert.equal((await bot.waitFor('mute.lock')).muted, false);
+    }
+
+    // Errors come back as the meeting's node gave them: an unknown participant is a 4xx naming it, not a 5xx.
+    const unknown = await call(nodes[2]!, 'POST', `/api/v1/meeting/${number}/mute`, { query: { client_id: 'admin-tests', token: adminToken }, body: { participants: ['nobody'], allow_self_unmute: true } });
+    assert.ok(unknown.status >= 400 && unknown.status < 500, `${unknown.status} ${unknown.text}`);
+
+    // current_calls is the cluster's: the same three participants on every node.
+    for (const node of nodes) {
+      const cap = await call(node, 'GET', '/api/v1/system/capacity', { query: { client_id: 'admin-tests', token: adminToken } });
+      assert.equal(cap.status, 200, cap.text);
+      assert.equal(cap.body.system.current_calls, 3, `${node.id}: ${cap.text}`);
+    }
+    await closeAll([a, b, c]);
+  });
+
+  it('wrong passcodes count for the cluster: spraying them over the nodes gains nothing', async () => {
+    const r = await call(nodes[0]!, 'POST', '/api/v1/meeting_schedule', {
+      query: { client_id: 'admin-tests', token: adminToken },
+      body: { meeting_type: 'instant', meeting_name: 'Guarded', meeting_password: '246810' },
+    });
+    assert.equal(r.status, 200, r.text);
+    const number = String(r.body.meeting_number);
+    const host = await joinThrough(nodes[0]!.port, { meeting_number: number, client_id: 'guard-host', display_name: 'Host', token: adminToken });
+    // One guest client, five wrong passcodes, each attempt through another node: the per-participant budget is shared.
+    const refusals: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const guest = connect(nodes[i % 3]!.port);
+      try {
+        await guest.join({ meeting_number: number, client_id: 'sprayer', display_name: 'Guest', passcode: `00000${i}` });
+        assert.fail('a wrong passcode was accepted');
+      } catch (e) {
+        refusals.push(String((e as { reason?: string }).reason ?? (e as Error).message));
+      }
+      await guest.close();
+    }
+    // The right passcode, after the budget is spent, is refused too: the counters are in Redis, not in one node.
+    const late = connect(nodes[1]!.port);
+    await assert.rejects(late.join({ meeting_number: number, client_id: 'sprayer', display_name: 'Guest', passcode: '246810' }));
+    await late.close();
+    assert.equal(refusals.length, 6);
+    await closeAll([host]);
+  });
+
+  it('two nodes racing to place one meeting end with one: simultaneous joins through every node meet', async () => {
+    const number = await instantMeeting(nodes[1]!, 'Race');
+    const bots = await Promise.all(
+      [0, 1, 2, 0, 1, 2].map((i, k) => joinThrough(nodes[i]!.port, { meeting_number: number, client_id: `race-${k}`, display_name: `R${k}` })),
+    );
+    for (const bot of bots) await eventually(() => assert.equal(bot.roster.size, 6));
+    await closeAll(bots);
+  });
+
+  it('kill -9 of the meeting’s node: its participants are back in the meeting on another node within 10 s, and its session is closed as "node lost"', async () => {
+    const number = await instantMeeting(nodes[0]!, 'Failover');
+    const first = await joinThrough(balancer.port, { meeting_number: number, client_id: 'fo-1', display_name: 'One' });
+    const holder = redisGet(redis, `convene:meeting:${number}`);
+    const victim = nodes.find((n) => n.id === holder)!;
+    const survivor = nodes.find((n) => n !== victim)!;
+    const second = await joinThrough(survivor.port, { meeting_number: number, client_id: 'fo-2', display_name: 'Two' });
+    await eventually(() => assert.equal(second.roster.size, 2));
+
+    const killedAt = Date.now();
+    await victim.process!.kill();
+    victim.process = undefined;
+    balancer.setBackends(running().map((n) => n.port));
+    // As the apps do on a lost connection: resume, and join again when the place is gone.
+    const back = await Promise.all(
+      [
+        [first, { meeting_number: number, client_id: 'fo-1', display_name: 'One' }],
+        [second, { meeting_number: number, client_id: 'fo-2', display_name: 'Two' }],
+      ].map(async ([bot, params]) => {
+        const c = bot as SignalClient;
+        await c.closed;
+        const again = connect(balancer.port);
+        for (;;) {
+          try {
+            await again.join(withPasscode(params as JoinParams));
+            await again.ping();
+            return again;
+          } catch {
+            if (Date.now() - killedAt > 10_000) throw new Error('not back within 10 s');
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      }),
+    );
+    for (const bot of back) await eventually(() => assert.deepEqual([...bot.roster.values()].map((p) => p.display_name).sort(), ['One', 'Two']), 10_000);
+    assert.ok(Date.now() - killedAt < 10_000, `back after ${Date.now() - killedAt} ms`);
+
+    // The lost node's session is closed in the history as "node lost", by a surviving node.
+    await eventually(async () => {
+      const h = await call(survivor, 'GET', `/api/v1/meeting/${number}/history`, { query: { client_id: 'admin-tests', token: adminToken } });
+      assert.equal(h.status, 200, h.text);
+      assert.ok(h.body.sessions.some((s: { end_reason: string }) => s.end_reason === 'node lost'), h.text);
+    }, 15_000);
+    await closeAll(back);
+
+    // The node comes back (same id) and takes meetings again.
+    await startNode(victim);
+    balancer.setBackends(running().map((n) => n.port));
+  });
+
+  it('Redis restarts: the cluster recovers by itself, and a node without Redis reports not ready', async () => {
+    await redis.stop(true);
+    await eventually(async () => {
+      const r = await call(nodes[0]!, 'GET', '/readyz');
+      assert.equal(r.status, 503, `readyz while Redis is down: ${r.status}`);
+    }, 15_000);
+    await redis.start();
+    await eventually(async () => {
+      for (const node of running()) assert.equal((await call(node, 'GET', '/readyz')).status, 200, node.id);
+    }, 20_000);
+    const number = await instantMeeting(nodes[2]!, 'After Redis');
+    const a = await joinThrough(nodes[0]!.port, { meeting_number: number, client_id: 'after-a', display_name: 'A' });
+    const b = await joinThrough(nodes[2]!.port, { meeting_number: number, client_id: 'after-b', display_name: 'B' });
+    for (const bot of [a, b]) await eventually(() => assert.equal(bot.roster.size, 2));
+    await closeAll([a, b]);
+  });
+});
+
+/** Which node holds a meeting, read as an operator would (redis-cli). */
+function redisGet(redis: ThrowawayRedis, key: string): string {
+  return spawnSync('redis-cli', ['-p', String(redis.port), 'GET', key], { encoding: 'utf8' }).stdout.trim();
+}
