@@ -171,6 +171,8 @@ async function join(request: JoinRequest): Promise<void> {
   current = session;
   signal.on('meeting.status', (e) => {
     if (e.status !== 'disconnected' || current !== session || session.final) return;
+    // The server is going away (restart, a node leaving the cluster): the connection's end is followed by joining again.
+    if (e.reason === 'MeetingEndAbnormal') return;
     session.final = true;
     view.dispose();
     showEnd(e.reason, 'ended', e.message);
@@ -241,27 +243,23 @@ async function watch(session: Session): Promise<void> {
     document.body.dataset.reconnecting = 'true';
     const deadline = Date.now() + RESUME_WINDOW_MS;
     let resumed = false;
-    let rejoined = false;
+    // Resume the place; once the server says it is gone though nobody ended it (the meeting's node was lost or is
+    // restarting, or the resume window passed), join again with what the person entered, as the FRTC apps do on
+    // MeetingEndAbnormal.
+    let attempt: 'resume' | 'rejoin' = 'resume';
     while (!session.final && Date.now() < deadline) {
       try {
-        await signal.resume({ timeoutMs: 5000 });
+        if (attempt === 'resume') await signal.resume({ timeoutMs: 5000 });
+        else await session.rejoin();
         resumed = true;
         break;
       } catch (e) {
-        if (e instanceof JoinError && !e.local && e.reason === 'MeetingInterrupt' && !rejoined) {
-          // The place is gone though nobody ended it: the meeting's node was lost (its meetings continue on the others,
-          // without the places) or the resume window passed. Join again, as the FRTC apps do on MeetingEndAbnormal.
-          rejoined = true;
-          try {
-            await session.rejoin();
-            resumed = true;
-            break;
-          } catch {
-            // Refused now (ended, locked meanwhile): the end screen below says so.
-          }
-        }
         if (e instanceof JoinError && !e.local) {
-          // The server answered: the place is gone (MeetingInterrupt) or the meeting ended meanwhile.
+          if (attempt === 'resume' && e.reason === 'MeetingInterrupt') {
+            attempt = 'rejoin';
+            continue;
+          }
+          // The server answered: the meeting ended meanwhile, or it refuses this person now.
           session.final = true;
           session.view.dispose();
           showEnd(e.reason, 'ended', e.message);
