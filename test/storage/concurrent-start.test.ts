@@ -4,14 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { loadConfig } from '../../src/config/load.ts';
+import { openCore } from '../../src/core.ts';
 import { migrateToLatest, migrations } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { createPostgresDatabase } from '../support/dialects.ts';
 
 /**
  * Several nodes of a cluster start at once on one PostgreSQL database (a first deployment, or new nodes of an upgrade
- * started together): each migrates on start. They must not run the same migration twice nor fail on each other's
- * tables; Kysely's migrator holds a PostgreSQL advisory lock while it reads what was applied and applies the rest.
+ * started together): each migrates on start, and on a new database each creates the first administrator. They must
+ * not run the same migration twice nor fail on each other's tables (Kysely's migrator holds a PostgreSQL advisory lock
+ * while it reads what was applied and applies the rest), and a node that finds the administrator created by another
+ * meanwhile starts without one of its own.
  */
 describe('nodes starting together on one PostgreSQL database', { skip: process.env.CONVENE_TEST_PG_URL ? false : 'needs PostgreSQL' }, () => {
   it('migrate it once: every node starts, each migration is applied by exactly one of them', async () => {
@@ -30,6 +34,22 @@ describe('nodes starting together on one PostgreSQL database', { skip: process.e
     } finally {
       for (const h of handles) await h.close();
       rmSync(dir, { recursive: true, force: true });
+      await pg.drop();
+    }
+  });
+
+  it('create the first administrator once: every node starts, one of them reports the bootstrap', async () => {
+    const pg = await createPostgresDatabase();
+    const dirs = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'convene-admin-race-')));
+    const cores = await Promise.all(dirs.map((dir) => openCore(loadConfig({ DATABASE_URL: pg.url, CONVENE_DATA_DIR: dir }))));
+    try {
+      // The same CONVENE_ADMIN_PASSWORD on every node, as a deployment gives them.
+      const results = await Promise.all(cores.map((c) => c.users.ensureAdmin('Same-Admin-Passw0rd!')));
+      assert.equal(results.filter((r) => r !== undefined).length, 1, JSON.stringify(results));
+      assert.equal(await cores[0]!.store.users.countByRole('SystemAdmin'), 1);
+    } finally {
+      for (const c of cores) await c.database.close();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
       await pg.drop();
     }
   });
