@@ -254,6 +254,70 @@ describe('three nodes as one service', { skip }, () => {
     for (const bot of [a, b]) await eventually(() => assert.equal(bot.roster.size, 2));
     await closeAll([a, b]);
   });
+
+  it('SIGTERM of the meeting’s node (rolling restart): its participants rejoin on the others, the session ends as "server stopped", nothing else is lost', async () => {
+    const number = await instantMeeting(nodes[0]!, 'Rolling restart');
+    const one = await joinThrough(balancer.port, { meeting_number: number, client_id: 'rr-1', display_name: 'One' });
+    const holder = redisGet(redis, `convene:meeting:${number}`);
+    const victim = nodes.find((n) => n.id === holder)!;
+    const survivor = nodes.find((n) => n !== victim && n.process)!;
+    // The second through another node: relayed to the holder until it stops.
+    const two = await joinThrough(survivor.port, { meeting_number: number, client_id: 'rr-2', display_name: 'Two' });
+    await eventually(() => assert.equal(two.roster.size, 2));
+    // Something that must outlive the node: a scheduled meeting made through it.
+    const scheduled = await call(victim, 'POST', '/api/v1/meeting_schedule', {
+      query: { client_id: 'admin-tests', token: adminToken },
+      body: { meeting_type: 'instant', meeting_name: 'Made before the restart' },
+    });
+    assert.equal(scheduled.status, 200, scheduled.text);
+
+    for (const bot of [one, two]) bot.mark();
+    const ended = [one, two].map((bot) => bot.waitFor('meeting.status', (e) => e.status === 'disconnected', 10_000));
+    await victim.process!.stop();
+    victim.process = undefined;
+    // Both are told why, also the one whose connection was relayed: the server is going away, join again.
+    for (const status of await Promise.all(ended)) assert.equal(status.reason, 'MeetingEndAbnormal', JSON.stringify(status));
+
+    // The balancer still names the stopped node: it refuses, and the balancer tries the next (as a health check would).
+    const back = await Promise.all(
+      ([['rr-1', 'One'], ['rr-2', 'Two']] as const).map(async ([client_id, display_name]) => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          try {
+            return await joinThrough(balancer.port, { meeting_number: number, client_id, display_name });
+          } catch (e) {
+            if (Date.now() > deadline) throw new Error(`${client_id} not back within 10 s: ${String(e)}`);
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      }),
+    );
+    for (const bot of back) await eventually(() => assert.deepEqual([...bot.roster.values()].map((p) => p.display_name).sort(), ['One', 'Two']));
+    const now = redisGet(redis, `convene:meeting:${number}`);
+    assert.ok(now !== victim.id && nodes.some((n) => n.id === now && n.process), `placed on a running node, not ${now}`);
+
+    // The history: the stopped node's session ended as "server stopped" with both participants in it; a new one is live.
+    const h = await call(survivor, 'GET', `/api/v1/meeting/${number}/history`, { query: { client_id: 'admin-tests', token: adminToken } });
+    assert.equal(h.status, 200, h.text);
+    const sessions = h.body.sessions as { end_reason: string; end_time: number; attendance: { name: string; left_time: number }[] }[];
+    assert.equal(sessions.length, 2, h.text);
+    const [current, stopped] = sessions;
+    assert.equal(stopped!.end_reason, 'server stopped', h.text);
+    assert.deepEqual(stopped!.attendance.map((a) => a.name).sort(), ['One', 'Two']);
+    assert.ok(stopped!.attendance.every((a) => a.left_time > 0), 'everyone left the stopped session');
+    assert.equal(current!.end_time, 0, 'the new session is live');
+    assert.deepEqual(current!.attendance.map((a) => a.name).sort(), ['One', 'Two']);
+
+    // Nothing else lost: the meeting made through the stopped node is there, and the admin's token works everywhere.
+    for (const node of running()) {
+      const detail = await call(node, 'GET', `/api/v1/meeting_schedule/${scheduled.body.reservation_id}`, { query: { client_id: 'admin-tests', token: adminToken } });
+      assert.equal(detail.status, 200, `${node.id}: ${detail.text}`);
+    }
+    await closeAll(back);
+
+    // The node comes back (the new version, in a real rolling restart) and takes meetings again.
+    await startNode(victim);
+  });
 });
 
 /** Which node holds a meeting, read as an operator would (redis-cli). */
