@@ -20,6 +20,11 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
+    // A node of an older version on a database a newer node migrated (a rolling upgrade): say what to do.
+    const newer = /previously executed migration (\S+) is missing/.exec(String((result.error as Error).message ?? result.error));
+    if (newer) {
+      throw new Error(`the database was migrated by a newer Convene version (migration ${newer[1]} is unknown to this one): start the newer version here too`);
+    }
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`);
   }

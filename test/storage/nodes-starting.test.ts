@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { openCore } from '../../src/core.ts';
 import { migrateToLatest, migrations } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
-import { createPostgresDatabase } from '../support/dialects.ts';
+import { createPostgresDatabase, testDialects } from '../support/dialects.ts';
 
 /**
  * Several nodes of a cluster start at once on one PostgreSQL database (a first deployment, or new nodes of an upgrade
@@ -54,3 +54,23 @@ describe('nodes starting together on one PostgreSQL database', { skip: process.e
     }
   });
 });
+
+for (const dialect of testDialects()) {
+  describe(`an older node on a database a newer one migrated [${dialect}]`, () => {
+    it('refuses to start, saying a newer version migrated it and what to do', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'convene-migrate-newer-'));
+      const pg = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      const handle = openDatabase(pg?.url ?? '', dir);
+      try {
+        await migrateToLatest(handle.db);
+        // What a newer version's next migration leaves behind.
+        await sql`insert into kysely_migration (name, timestamp) values ('999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(handle.db);
+        await assert.rejects(migrateToLatest(handle.db), /migrated by a newer Convene version \(migration 999-from-the-future is unknown to this one\)/);
+      } finally {
+        await handle.close();
+        rmSync(dir, { recursive: true, force: true });
+        await pg?.drop();
+      }
+    });
+  });
+}
