@@ -318,6 +318,51 @@ describe('three nodes as one service', { skip }, () => {
     // The node comes back (the new version, in a real rolling restart) and takes meetings again.
     await startNode(victim);
   });
+
+  it('SIGTERM of a node that only relays: its participants resume their place through another node; the meeting goes on untouched', async () => {
+    const number = await instantMeeting(nodes[0]!, 'Relay restart');
+    const anchor = await joinThrough(balancer.port, { meeting_number: number, client_id: 'rl-anchor', display_name: 'Anchor' });
+    const holder = nodes.find((n) => n.id === redisGet(redis, `convene:meeting:${number}`))!;
+    const relay = nodes.find((n) => n !== holder && n.process)!;
+    // The balancer sends the rider to the relaying node (then back to every running node, as after a health check).
+    balancer.setBackends([relay.port]);
+    const rider = await joinThrough(balancer.port, { meeting_number: number, client_id: 'rl-rider', display_name: 'Rider' });
+    balancer.setBackends(running().filter((n) => n !== relay).map((n) => n.port));
+    const riderUuid = rider.self?.uuid;
+    await eventually(() => assert.equal(anchor.roster.size, 2));
+
+    await relay.process!.stop();
+    relay.process = undefined;
+    const closed = await rider.closed;
+    assert.equal(closed.code, 1001, `the relaying node says it is going away: ${JSON.stringify(closed)}`);
+    const deadline = Date.now() + 10_000;
+    let status;
+    for (;;) {
+      try {
+        status = await rider.resume({ timeoutMs: 3000 });
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`not resumed within 10 s: ${String(e)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    assert.equal(status.resumed, true, JSON.stringify(status));
+    assert.equal(rider.self?.uuid, riderUuid, 'the same place in the meeting');
+    await rider.ping();
+    assert.equal(redisGet(redis, `convene:meeting:${number}`), holder.id, 'the meeting did not move');
+    await eventually(() => assert.deepEqual([...anchor.roster.values()].map((p) => p.display_name).sort(), ['Anchor', 'Rider']));
+
+    // One session, still live, one join each: nothing was ended or restarted.
+    const h = await call(holder, 'GET', `/api/v1/meeting/${number}/history`, { query: { client_id: 'admin-tests', token: adminToken } });
+    assert.equal(h.status, 200, h.text);
+    assert.equal(h.body.sessions.length, 1, h.text);
+    assert.equal(h.body.sessions[0].end_time, 0);
+    assert.deepEqual(h.body.sessions[0].attendance.map((a: { name: string; left_time: number }) => `${a.name}:${a.left_time}`).sort(), ['Anchor:0', 'Rider:0']);
+    await closeAll([anchor, rider]);
+
+    await startNode(relay);
+    balancer.setBackends(running().map((n) => n.port));
+  });
 });
 
 /** Which node holds a meeting, read as an operator would (redis-cli). */
