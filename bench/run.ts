@@ -12,8 +12,11 @@
  *
  * Then SQLite's synchronous setting (bench/durability.ts, issue 11: NORMAL against FULL on Convene's write paths).
  *
+ * Then the cluster measure (bench/cluster.ts, issue 12: the live measures on three nodes over PostgreSQL and Redis,
+ * against one node on the same PostgreSQL), when PostgreSQL and redis-server are installed.
+ *
  * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live`,
- * `npm run bench -- media` or `npm run bench -- durability`; none = all four.
+ * `npm run bench -- cluster`, `npm run bench -- media` or `npm run bench -- durability`; none = all five.
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
  * --no-postgres (skip PostgreSQL even when a server is installed), --cpu-prof (profile the server children; the
@@ -33,6 +36,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadTls } from '../src/http/tls.ts';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+import { findRedisServer } from '../test/support/redis.ts';
+import { measureCluster, printCluster } from './cluster.ts';
 import { measureDurability } from './durability.ts';
 import { summariseProfile } from './profile.ts';
 import { type LiveOptions, type LiveTarget, measureLive, printLive } from './live.ts';
@@ -44,7 +49,7 @@ import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live', 'media', 'durability'] as const;
+const MEASURES = ['rest', 'live', 'cluster', 'media', 'durability'] as const;
 /** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
 const MEDIA_NOT_ISOLATED = 3;
 const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
@@ -146,7 +151,7 @@ try {
     targets.push({ name: 'sqlite scheduling', run: scheduling('sqlite', sqlite) });
     const pgBin = args['no-postgres'] ? undefined : findPostgresBin();
     if (pgBin) {
-      pg = await startThrowawayPostgres(pgBin);
+      pg ??= await startThrowawayPostgres(pgBin);
       const postgres = env('postgres', pg.url);
       await seedUsers(postgres, SEEDED_USERS);
       await seedMeetings(postgres);
@@ -205,6 +210,20 @@ try {
     // A fresh SQLite database of its own; the call limit (default 100) is raised above the participants.
     const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)) }, env('live-bare'), liveOptions, nodeArgs);
     printLive(live, liveOptions);
+  }
+  if (selected.has('cluster')) {
+    // Several nodes need PostgreSQL and Redis: skipped without them when every measure runs, a failure when asked for.
+    const pgBin = findPostgresBin();
+    const missing = [...(pgBin ? [] : ['PostgreSQL']), ...(findRedisServer() ? [] : ['redis-server'])];
+    if (missing.length > 0) {
+      console.log(`\n# cluster measure skipped: ${missing.join(' and ')} not installed`);
+      if (positionals.length > 0) process.exitCode = 1;
+    } else {
+      pg ??= await startThrowawayPostgres(pgBin!);
+      const pgUrl = pg.url;
+      const maxCalls = String(Math.max(5000, liveOptions.participants + 10));
+      printCluster(await measureCluster((dir) => ({ ...env(dir, pgUrl), CONVENE_MAX_CALLS: maxCalls }), liveOptions, nodeArgs), liveOptions);
+    }
   }
   if (selected.has('durability')) await measureDurability(rounds, Number(args['durability-writes']));
   if (selected.has('media')) {

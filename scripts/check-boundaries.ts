@@ -39,7 +39,7 @@ export interface BoundaryReport {
 }
 
 /** Folders of src/ that are infrastructure, not capabilities: they may use any package. */
-const INFRASTRUCTURE = new Set(['http', 'ws', 'db', 'observability', 'cli', 'config', 'limits']);
+const INFRASTRUCTURE = new Set(['http', 'ws', 'db', 'observability', 'cli', 'config', 'limits', 'cluster']);
 /** Sub-folders holding adapters although their parent folder is otherwise pure (media/engine.ts is the port). */
 const ADAPTER_FOLDERS = ['src/media/pool/', 'src/media/ipc/', 'src/media/worker/', 'src/media/sfu/'];
 const ADAPTER_FILE = /(\.routes|\.signal|\.repo|\.table|-hasher)\.ts$/;
@@ -75,7 +75,7 @@ const FORBIDDEN_BUILTINS = [
   'node:worker_threads',
 ];
 /** Where pure files may not reach with a relative import. */
-const FORBIDDEN_FOLDERS = ['src/http/', 'src/ws/', 'src/db/', 'src/observability/', 'src/cli/', 'src/limits/', ...ADAPTER_FOLDERS];
+const FORBIDDEN_FOLDERS = ['src/http/', 'src/ws/', 'src/db/', 'src/observability/', 'src/cli/', 'src/limits/', 'src/cluster/', ...ADAPTER_FOLDERS];
 
 const RULE_CONTRACT = 'contract/ may import only typebox, contract/ files and `import type` from src/kernel/';
 const RULE_PURE = 'pure files import no framework, database, logging or I/O module, nor infrastructure or adapter files';

@@ -27,6 +27,9 @@ import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { LiveService } from './live/live.service.ts';
+import { LocalCallCapacity } from './live/call-capacity.ts';
+import { forwardMeetingCalls } from './cluster/forward-calls.ts';
+import { joinCluster } from './cluster/node-setup.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
 import { LiveMedia } from './live/live-media.ts';
@@ -77,17 +80,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Composition root: the only place that knows every concrete class. */
 export async function createServer(options: ServerOptions): Promise<ConveneServer> {
   const { config } = options;
-  // Limits count in this process (a store shared by several nodes would be chosen here).
-  const budgets = options.budgets ?? memoryBudgets;
-  const core = await openCore(config, options.clock, budgets);
-  const { database, store, accounts, users, rooms } = core;
-  // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
-  let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;
-  const links: LinkBase = { baseUrl: () => publicBase };
-  const bootstrap = await users.ensureAdmin(config.adminPassword === '' ? undefined : config.adminPassword);
-
+  const tls = await loadTls(config.dataDir, config.tlsCert, config.tlsKey);
   const app = await createHttpApp({
-    tls: await loadTls(config.dataDir, config.tlsCert, config.tlsKey),
+    tls,
     logLevel: config.logLevel,
     ...(options.logStream ? { logStream: options.logStream } : {}),
     trustProxy: parseTrustProxy(config.trustProxy),
@@ -95,8 +90,22 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     version: VERSION,
     ready: async () => {
       await sql`select 1`.execute(database.db);
+      // A node that cannot reach Redis takes no new meetings: the load balancer should send people elsewhere.
+      if (node && !node.cluster.healthy) throw new Error('cluster: Redis unreachable, the node lease has lapsed');
     },
   });
+  const log = { error: (err: unknown, what: string) => app.log.error({ err }, what), warn: (fields: Record<string, unknown>, what: string) => app.log.warn(fields, what) };
+  // Cluster mode (CONVENE_REDIS_URL): limits count in Redis for every node; otherwise in this process.
+  const node = config.redisUrl !== '' ? await joinCluster(config, tls.cert, log) : undefined;
+  if (node) forwardMeetingCalls(app, node.cluster);
+  const budgets = node?.cluster.budgets ?? options.budgets ?? memoryBudgets;
+  const core = await openCore(config, options.clock, { budgets, ...(node ? { onStale: node.onStale, onScheduleWrite: node.onScheduleWrite } : {}) });
+  const { database, store, accounts, users, rooms } = core;
+  // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
+  let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;
+  const links: LinkBase = { baseUrl: () => publicBase };
+  const bootstrap = await users.ensureAdmin(config.adminPassword === '' ? undefined : config.adminPassword);
+
   const authenticate = (token: string, clientId: string) => accounts.authenticate(token, clientId);
   accountsRoutes(app, accounts, users, authenticate);
   // An edited meeting or room that is live tells its participants (live is created below; called only after start).
@@ -118,28 +127,31 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       perMeeting: budgets({ name: 'passcode-meeting', points: config.passcodeFailuresPerMeeting, windowMs: config.passcodeMeetingWindowSeconds * 1000 }),
     }),
     probes: new NumberProbes(budgets({ name: 'unknown-number', points: config.unknownNumbersPerAddress, windowMs: PROBE_WINDOW_MS })),
+    calls: node?.calls ?? new LocalCallCapacity(config.maxCalls),
   };
   const fanout = new SocketFanout(links);
+  const history = new KyselySessionHistory(database.db);
   const live = new LiveService(
     new KyselyMeetingDirectory(database.db),
-    new KyselySessionHistory(database.db),
+    history,
     { authenticate: async (token, clientId) => (await accounts.authenticate(token, clientId)).user },
     fanout,
     clock,
     {
-      maxCalls: config.maxCalls,
       maxParticipantsPerMeeting: config.maxParticipantsPerMeeting,
       endGraceMs: config.endGraceSeconds * 1000,
       emptyTimeoutMs: config.emptyMeetingSeconds * 1000,
       resumeMs: config.resumeSeconds * 1000,
       sharePolicy: config.sharePolicy,
+      nodeId: node?.cluster.nodeId ?? null,
     },
     guards,
-    { error: (err, what) => app.log.error({ err }, what), warn: (fields, what) => app.log.warn(fields, what) },
+    log,
   );
   // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
   const freed = await core.numbers.releaseUnheld(clock.now());
   if (freed > 0) app.log.info({ numbers: freed }, 'freed the meeting numbers of deleted meetings, series and rooms');
+  node?.attach({ live, history, applyStale: (stale) => store.applyStale(stale), scheduleWrittenElsewhere: () => core.scheduleChanges.elsewhere() });
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;
@@ -151,6 +163,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     passcodePromptsPerAddress: config.passcodePromptsPerAddress,
     frames: { perSecond: config.signalFramesPerSecond, burst: config.signalFrameBurst },
     ...(media ? { media } : {}),
+    ...(node ? { router: node.router(live) } : {}),
   });
   liveRoutes(app, new MeetingControl(live, clock), authenticate);
   liveGauges(app.metrics, live);
@@ -163,7 +176,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       version: VERSION,
       licence: config,
       countUsers: () => store.users.count(),
-      calls: { calls: () => live.calls(), gatewayCalls: () => 0 },
+      calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => 0 },
       status: () => ({
         database: database.dialect,
         startedAt,
@@ -206,6 +219,8 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     },
     async close() {
       clearInterval(sweeper);
+      // A draining node takes no new meetings; the participants of its own reconnect to the others (rolling restart).
+      await node?.cluster.drain();
       // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
       await live.shutdown();
       stopSignalling();
@@ -216,6 +231,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       if (!(await app.inFlight.idle(SHUTDOWN_GRACE_MS))) {
         app.log.warn({ inFlight: app.inFlight.count }, 'closing the database with request handlers still running');
       }
+      await node?.cluster.leave();
       await database.close();
     },
   };

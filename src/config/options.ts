@@ -123,6 +123,15 @@ export const ConfigSchema = Type.Object({
   ),
   mediaPorts: option(Type.String({ default: '', pattern: '^$|^\\d{1,5}-\\d{1,5}$', description: 'UDP port range for WebRTC, e.g. 40000-40999, shared out between the workers; empty = any free port' })),
   mediaWorkers: option(Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'Media worker processes (the SFU); 0 = one per CPU core' })),
+  redisUrl: option(
+    Type.String({ default: '', pattern: '^$|^rediss?://', description: 'redis://… turns on cluster mode: several nodes serve one organisation (needs DATABASE_URL to PostgreSQL and CONVENE_CLUSTER_SECRET); empty = one node' }),
+    { secret: true },
+  ),
+  redisPrefix: option(Type.String({ default: 'convene:', maxLength: 64, description: 'Prefix of every Redis key and channel of this cluster' })),
+  clusterSecret: option(Type.String({ default: '', maxLength: 256, description: 'Shared by the nodes of a cluster: signs the connections one node relays to another (at least 16 characters)' }), { secret: true }),
+  nodeId: option(Type.String({ default: '', maxLength: 128, pattern: '^$|^[A-Za-z0-9._:-]+$', description: 'This node in the cluster; empty = <host name>:<https port>. Keep it across restarts' })),
+  nodeAddress: option(Type.String({ default: '', pattern: '^$|^https://[^\\s/]+$', description: 'https://host:port the other nodes reach this node at; empty = https://<host name>:<https port>' })),
+  nodeLeaseSeconds: option(Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'A node that stops renewing its lease for this long counts as lost: its meetings move to other nodes' })),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 

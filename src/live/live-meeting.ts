@@ -68,10 +68,41 @@ export class LiveMeeting {
   }
 
   /** Whom `viewer` sees pinned: its own pin, else the meeting pin. */
-  pinFor(viewer: Participant): { clientId: string; scope: 'meeting' | 'participant' | 'none' } {
-    if (viewer.pin) return { clientId: viewer.pin, scope: 'participant' };
-    if (this.meetingPin) return { clientId: this.meetingPin, scope: 'meeting' };
-    return { clientId: '', scope: 'none' };
+  pinFor(viewer: Pick<Participant, 'pin'>): { clientId: string; scope: 'meeting' | 'participant' | 'none' } {
+    return pinSeen(viewer, this.meetingPin);
+  }
+
+  // ---- notices carrying the meeting as it is now ------------------------------------------------------------------
+
+  private info(): Notice {
+    const s = this.settings;
+    return {
+      kind: 'info',
+      meeting: {
+        meetingNumber: s.meetingNumber,
+        name: s.name,
+        ownerId: s.ownerId,
+        ownerName: s.ownerName,
+        infoKey: s.infoKey,
+        groupKey: s.groupKey,
+        startedAt: this.startedAt,
+        endTime: this.endTime,
+        locked: this.locked,
+        sharePolicy: this.sharePolicy,
+      },
+    };
+  }
+
+  private layout(): Notice {
+    return { kind: 'layout', lecturer: this.lecturer };
+  }
+
+  private pin(): Notice {
+    return { kind: 'pin', meetingPin: this.meetingPin };
+  }
+
+  private session(): Notice {
+    return { kind: 'session', watermark: this.settings.watermark, watermarkType: this.settings.watermarkType };
   }
 
   /** Adds a participant; mute upon entry and a mute_all in force apply to non-hosts. */
@@ -101,7 +132,7 @@ export class LiveMeeting {
     const pinViewers = [...this.participants.values()].filter((v) => v.pin === clientId);
     for (const v of pinViewers) v.pin = null;
     if (this.meetingPin === clientId) out.push(...this.setMeetingPin(null));
-    else if (pinViewers.length > 0) out.push(toSome(pinViewers.map((v) => v.clientId), { kind: 'pin' }));
+    else if (pinViewers.length > 0) out.push(toSome(pinViewers.map((v) => v.clientId), this.pin()));
     if (p.handRaised) this.requestsChanged();
     return out;
   }
@@ -110,14 +141,14 @@ export class LiveMeeting {
   welcome(p: Participant): Notice[] {
     const requests = this.requesters();
     return [
-      { kind: 'info' },
+      this.info(),
       { kind: 'roster', full: true, participants: [...this.participants.values()].map(viewOf), left: [] },
       { kind: 'count', count: this.count },
       ...(p.hostMute.muted ? [{ kind: 'muteLock', muted: true, allowSelfUnmute: p.hostMute.allowSelfUnmute } as const] : []),
-      { kind: 'layout' },
-      { kind: 'pin' },
+      this.layout(),
+      this.pin(),
       ...(this.overlay.enabled ? [{ kind: 'overlay', overlay: this.overlay } as const] : []),
-      { kind: 'session' },
+      this.session(),
       ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
       ...(p.host && this.lockoutUntil !== null ? [{ kind: 'passcodeLockout', until: this.lockoutUntil } as const] : []),
     ];
@@ -260,7 +291,7 @@ export class LiveMeeting {
     this.sharePolicy = policy;
     const owner = this.contentOwner === null ? undefined : this.participants.get(this.contentOwner);
     if (owner && !this.mayShare(owner)) this.contentOwner = null;
-    return [toAll({ kind: 'info' })];
+    return [toAll(this.info())];
   }
 
   // ---- guessing -------------------------------------------------------------------------------------------------
@@ -286,13 +317,13 @@ export class LiveMeeting {
     p.displayName = displayName;
     this.markChanged(p.clientId);
     if (p.handRaised) this.requestsChanged();
-    return [toSome([p.clientId], { kind: 'info' })];
+    return [toSome([p.clientId], this.info())];
   }
 
   setLecturer(clientId: string | null): Delivery[] {
     if (this.lecturer === clientId) return [];
     this.lecturer = clientId;
-    return [toAll({ kind: 'layout' })];
+    return [toAll(this.layout())];
   }
 
   /** The meeting pin; viewers with their own pin keep seeing theirs, so only the others are told. */
@@ -300,19 +331,19 @@ export class LiveMeeting {
     if (this.meetingPin === clientId) return [];
     this.meetingPin = clientId;
     const affected = [...this.participants.values()].filter((v) => v.pin === null);
-    return affected.length ? [toSome(ids(affected), { kind: 'pin' })] : [];
+    return affected.length ? [toSome(ids(affected), this.pin())] : [];
   }
 
   setViewerPin(viewer: Participant, pinned: string | null): Delivery[] {
     if (viewer.pin === pinned) return [];
     viewer.pin = pinned;
-    return [toSome([viewer.clientId], { kind: 'pin' })];
+    return [toSome([viewer.clientId], this.pin())];
   }
 
   setViewerLayout(viewer: Participant, maxViews: 1 | 9, layout: string): Delivery[] {
     viewer.maxViews = maxViews;
     viewer.layout = layout;
-    return [toSome([viewer.clientId], { kind: 'layout' })];
+    return [toSome([viewer.clientId], this.layout())];
   }
 
   setOverlay(overlay: OverlaySetting): Delivery[] {
@@ -323,7 +354,7 @@ export class LiveMeeting {
   setLocked(locked: boolean): Delivery[] {
     if (this.locked === locked) return [];
     this.locked = locked;
-    return [toAll({ kind: 'info' })];
+    return [toAll(this.info())];
   }
 
   /** The meeting (or room) was edited while live: new name, owner, times, links, watermark reach everyone. */
@@ -331,12 +362,12 @@ export class LiveMeeting {
     const endChanged = fresh.end !== this.settings.end;
     this.settings = fresh;
     if (endChanged) this.endTime = fresh.end;
-    return [toAll({ kind: 'info' }), toAll({ kind: 'session' })];
+    return [toAll(this.info()), toAll(this.session())];
   }
 
   setEndTime(end: number): Delivery[] {
     this.endTime = end;
-    return [toAll({ kind: 'info' })];
+    return [toAll(this.info())];
   }
 
   // ---- roster batching ------------------------------------------------------------------------------------------
@@ -381,3 +412,10 @@ export class LiveMeeting {
 }
 
 const ids = (ps: readonly Participant[]): string[] => ps.map((p) => p.clientId);
+
+/** Whom a viewer sees pinned, given the meeting's pin: its own pin, else the meeting pin. */
+export function pinSeen(viewer: Pick<Participant, 'pin'>, meetingPin: string | null): { clientId: string; scope: 'meeting' | 'participant' | 'none' } {
+  if (viewer.pin) return { clientId: viewer.pin, scope: 'participant' };
+  if (meetingPin) return { clientId: meetingPin, scope: 'meeting' };
+  return { clientId: '', scope: 'none' };
+}

@@ -10,11 +10,10 @@ import type { Delivery, Notice } from './notices.ts';
 import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
 import { NOT_HOST_MUTED, type Participant } from './participant.ts';
 import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
-import type { MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
+import type { CallCapacity, MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
 
 export interface LivePolicy {
-  maxCalls: number;
-  /** 0 = no limit beyond maxCalls. */
+  /** 0 = no limit beyond the licence's calls. */
   maxParticipantsPerMeeting: number;
   /** How long a meeting runs past its end time before it is ended (hosts may extend it meanwhile). */
   endGraceMs: number;
@@ -24,12 +23,16 @@ export interface LivePolicy {
   resumeMs: number;
   /** Who may share their screen when a meeting starts (hosts change it per meeting). */
   sharePolicy: SharePolicy;
+  /** This node in a cluster; null on a single node (which owns every session in the history). */
+  nodeId: string | null;
 }
 
 /** The limits against guessing, over budgets the composition root chose (see src/kernel/budget.ts). */
 export interface LiveGuards {
   passcodes: PasscodeGuard;
   probes: NumberProbes;
+  /** The licence's calls (here, or the cluster's). */
+  calls: CallCapacity;
 }
 
 /** Where the live service reports what an operator should see. Never given passcodes, tokens or link keys. */
@@ -124,7 +127,7 @@ export class LiveService {
 
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
   async start(): Promise<number> {
-    return this.history.closeAbandoned(this.clock.now(), 'server restarted');
+    return this.history.closeAbandoned(this.clock.now(), 'server restarted', this.policy.nodeId);
   }
 
   observe(observer: MeetingObserver): void {
@@ -210,12 +213,19 @@ export class LiveService {
     // Hosts do not need the passcode, but are told when it is locked out.
     const standing = gated || (host && about?.password !== '') ? await this.guards.passcodes.standing(number, req.clientId, req.address) : undefined;
 
+    // A newcomer holds a call of the licence from here; given back below unless it became a participant.
+    const callReserved = this.meetings.get(number)?.get(req.clientId) === undefined && (await this.guards.calls.reserve());
+
     // From here on nothing awaits: the checks and the admission see one consistent state.
     const now = this.clock.now();
     const live = this.meetings.get(number);
     // The meeting ended while we looked: look again (once).
-    if (!live && !target) return retried ? refused('MeetingInterrupt', 'the meeting changed while joining; join again') : this.admit(req, true);
-    const decided = this.decide(req, { user, host, live, target, gated, standing, now });
+    if (!live && !target) {
+      if (callReserved) this.guards.calls.release();
+      return retried ? refused('MeetingInterrupt', 'the meeting changed while joining; join again') : this.admit(req, true);
+    }
+    const decided = this.decide(req, { user, host, live, target, gated, standing, now, callReserved });
+    if (callReserved && !(decided !== WRONG_PASSCODE && decided.kind === 'joined' && !decided.replaced)) this.guards.calls.release();
     if (decided !== WRONG_PASSCODE) return decided;
 
     const after = await this.guards.passcodes.failed(number, req.clientId, req.address, standing!);
@@ -228,7 +238,17 @@ export class LiveService {
   /** The synchronous part of admit(): every check against the live state, and the admission itself. */
   private decide(
     req: JoinRequest,
-    c: { user: User | undefined; host: boolean; live: LiveMeeting | undefined; target: NumberTarget | undefined; gated: boolean; standing: PasscodeStanding | undefined; now: number },
+    c: {
+      user: User | undefined;
+      host: boolean;
+      live: LiveMeeting | undefined;
+      target: NumberTarget | undefined;
+      gated: boolean;
+      standing: PasscodeStanding | undefined;
+      now: number;
+      /** A call of the licence is held for this join (false: the licence is used up, or the participant is returning). */
+      callReserved: boolean;
+    },
   ): Admission | typeof WRONG_PASSCODE {
     const { user, host, live, target, now } = c;
     const password = live?.settings.password ?? target?.meeting?.password ?? target?.about?.password;
@@ -254,7 +274,7 @@ export class LiveService {
     if (live?.locked && !host && !existing) return refused('MeetingLocked', 'the meeting is locked');
     if (!user && !settings.guestDialIn) return refused('GuestUnallowed', 'guests may not join this meeting; sign in');
     if (!existing) {
-      if (this.calls() >= this.policy.maxCalls) return refused('LicenseLimitReached', 'the server’s licensed number of calls is reached');
+      if (!c.callReserved) return refused('LicenseLimitReached', 'the server’s licensed number of calls is reached');
       const cap = this.policy.maxParticipantsPerMeeting;
       if (cap > 0 && (live?.count ?? 0) >= cap) return refused('MeetingFull', `the meeting is full (${cap} participants)`);
     }
@@ -268,7 +288,7 @@ export class LiveService {
     if (existing) {
       existing.connected = true;
       existing.address = req.address;
-      existing.resumeToken = newResumeToken();
+      existing.resumeToken = newResumeToken(meeting.meetingNumber);
       if (existing.displayName !== req.displayName) this.apply(meeting, meeting.rename(existing, req.displayName));
       return { kind: 'joined', meeting, participant: existing, replaced: true };
     }
@@ -288,7 +308,7 @@ export class LiveService {
       address: req.address,
       connected: true,
       disconnectedAt: 0,
-      resumeToken: newResumeToken(),
+      resumeToken: newResumeToken(meeting.meetingNumber),
       attendanceId: randomUUID(),
     };
     this.apply(meeting, meeting.admit(participant, now));
@@ -319,14 +339,14 @@ export class LiveService {
 
   /** A new connection taking back a place held since its connection dropped. */
   resume(resumeToken: string, address: string): { meeting: LiveMeeting; participant: Participant } | undefined {
-    for (const meeting of this.meetings.values()) {
-      for (const p of meeting.participants.values()) {
-        if (p.resumeToken === resumeToken) {
-          p.connected = true;
-          p.address = address;
-          p.resumeToken = newResumeToken();
-          return { meeting, participant: p };
-        }
+    const meeting = this.meetings.get(meetingOfResumeToken(resumeToken));
+    if (!meeting) return undefined;
+    for (const p of meeting.participants.values()) {
+      if (p.resumeToken === resumeToken) {
+        p.connected = true;
+        p.address = address;
+        p.resumeToken = newResumeToken(meeting.meetingNumber);
+        return { meeting, participant: p };
       }
     }
     return undefined;
@@ -345,6 +365,7 @@ export class LiveService {
     if (participant.connected) this.fanout.disconnect(meeting, participant, reason, message);
     const now = this.clock.now();
     this.apply(meeting, meeting.remove(participant.clientId, now));
+    this.guards.calls.release();
     this.record('left', () => this.history.left(participant.attendanceId, now, historyReason));
   }
 
@@ -377,7 +398,10 @@ export class LiveService {
     this.meetings.delete(meeting.meetingNumber);
     clearTimeout(this.flushTimers.get(meeting));
     this.flushTimers.delete(meeting);
-    for (const p of meeting.participants.values()) if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
+    for (const p of meeting.participants.values()) {
+      if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
+      this.guards.calls.release();
+    }
     for (const o of this.observers) o.ended(meeting);
     const now = this.clock.now();
     this.record('ended', () => this.history.ended(meeting.sessionId, now, historyReason, closedUntil));
@@ -436,7 +460,7 @@ export class LiveService {
     const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy);
     this.meetings.set(settings.meetingNumber, meeting);
     this.record('started', () =>
-      this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now }),
+      this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now, nodeId: this.policy.nodeId ?? '' }),
     );
     return meeting;
   }
@@ -446,7 +470,17 @@ export class LiveService {
   }
 }
 
-const newResumeToken = (): string => randomBytes(24).toString('base64url');
+/**
+ * A resume token names its meeting ("{meeting number}.{random}"): a resume is routed to the meeting's node (and found
+ * there) by the token alone, without scanning every meeting.
+ */
+const newResumeToken = (meetingNumber: string): string => `${meetingNumber}.${randomBytes(24).toString('base64url')}`;
+
+/** The meeting number a resume token names ('' for a token of another form). */
+export const meetingOfResumeToken = (token: string): string => {
+  const dot = token.indexOf('.');
+  return dot > 0 ? token.slice(0, dot) : '';
+};
 
 /** Does `key` open this meeting's link (its own, or its series')? Compared in constant time: it is a credential. */
 function holdsLink(key: string | undefined, meeting: ScheduledMeeting): boolean {

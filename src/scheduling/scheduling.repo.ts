@@ -14,7 +14,17 @@ import type { ReservationsTable, SeriesTable } from './scheduling.table.ts';
 /** The process's ChangeLog: every write through a scheduling or rooms store moves it (see ports.ts). */
 export class ChangeCounter implements ChangeLog {
   version = 0;
+
+  /** `written` hears of every write of this process (a cluster node tells the others, whose caches it makes stale). */
+  constructor(private readonly written: () => void = () => {}) {}
+
   bump(): void {
+    this.version++;
+    this.written();
+  }
+
+  /** Another process wrote: what was read before is no longer current here either. */
+  elsewhere(): void {
     this.version++;
   }
 
