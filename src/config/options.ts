@@ -123,6 +123,30 @@ export const ConfigSchema = Type.Object({
   ),
   mediaPorts: option(Type.String({ default: '', pattern: '^$|^\\d{1,5}-\\d{1,5}$', description: 'UDP port range for WebRTC, e.g. 40000-40999, shared out between the workers; empty = any free port' })),
   mediaWorkers: option(Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'Media worker processes (the SFU); 0 = one per CPU core' })),
+  turnUrls: option(
+    Type.String({
+      default: '',
+      maxLength: 2000,
+      description:
+        'TURN servers handed to browsers, comma-separated turn:/turns: URIs, e.g. turn:turn.example.org:3478?transport=udp,turn:turn.example.org:3478?transport=tcp,turns:turn.example.org:443?transport=tcp; empty = no relay (browsers must reach the media address directly)',
+    }),
+  ),
+  turnSecret: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^[\\x21-\\x7e]{16,}$',
+      description: 'Shared secret of the TURN server (coturn static-auth-secret, 16+ printable characters): signs the short-lived credentials; required with turnUrls, never sent or logged',
+    }),
+    { secret: true },
+  ),
+  turnCredentialSeconds: option(
+    Type.Integer({
+      minimum: 60,
+      maximum: 604800,
+      default: 86400,
+      description: 'How long a TURN credential handed out works for new allocations (the TURN REST API expiry); each media connection gets a fresh one',
+    }),
+  ),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 
