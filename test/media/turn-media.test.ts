@@ -20,12 +20,14 @@ import type { TestServer } from '../support/server.ts';
 import { type Route, WrtcParticipant } from '../support/wrtc-peer.ts';
 
 const SECRET = 'turn-test-shared-secret-0123456789';
-const TURN = { address: '127.0.0.2', port: 3478 };
+const TURN = { address: '127.0.0.2', port: 3478, tlsPort: 443 };
 const MEDIA_PORTS = '41000-41099';
 /** Only the relay reaches the SFU: every other sender's UDP to the media ports is dropped. */
 const SFU_ONLY_THROUGH_RELAY = `ip saddr != ${TURN.address} udp dport ${MEDIA_PORTS} drop`;
 /** A network that blocks UDP altogether for the participants: TURN over TCP is what is left. */
 const NO_UDP_TO_TURN = `ip daddr ${TURN.address} udp dport ${TURN.port} drop`;
+/** A network that lets only TLS on 443 out: TURN over TLS is what is left. */
+const NO_TCP_3478 = `ip daddr ${TURN.address} tcp dport ${TURN.port} drop`;
 
 const missing = !HAVE_COTURN ? 'coturn not installed (apt-get install coturn)' : !HAVE_NFT ? 'nft not installed (apt-get install nftables)' : false;
 // CI (CONVENE_REQUIRE_MEDIA=1) installs both: a missing one there is a failure, not a skip.
@@ -71,11 +73,13 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
   before(async () => {
     t = await startMediaServer({
       CONVENE_MEDIA_PORTS: MEDIA_PORTS,
-      CONVENE_TURN_URLS: `turn:${TURN.address}:${TURN.port}?transport=udp,turn:${TURN.address}:${TURN.port}?transport=tcp`,
+      CONVENE_TURN_URLS: `turn:${TURN.address}:${TURN.port}?transport=udp,turn:${TURN.address}:${TURN.port}?transport=tcp,turns:${TURN.address}:${TURN.tlsPort}?transport=tcp`,
       CONVENE_TURN_SECRET: SECRET,
       CONVENE_TURN_CREDENTIAL_SECONDS: '600',
     });
-    coturn = await startCoturn({ dir: t.dataDir, secret: SECRET, address: TURN.address, port: TURN.port, relayPorts: [49160, 49260] });
+    // TLS with the test server's own self-signed certificate (Chromium runs with --ignore-certificate-errors).
+    const tls = { port: TURN.tlsPort, cert: `${t.dataDir}/tls/self-signed.crt`, key: `${t.dataDir}/tls/self-signed.key` };
+    coturn = await startCoturn({ dir: t.dataDir, secret: SECRET, address: TURN.address, port: TURN.port, relayPorts: [49160, 49260], tls });
     await t.createUser('turn-owner', 'Owner-Passw0rd!');
     const token = await t.signIn('turn-owner', 'Owner-Passw0rd!', 'turn-owner-device');
     const created = await instantMeeting(t, token, 'turn-owner-device', 'Behind a firewall');
@@ -97,7 +101,11 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
     const servers = await peer.signal.iceServers();
     assert.equal(servers.length, 1);
     const [server] = servers as [IceServer];
-    assert.deepEqual(server.urls, [`turn:${TURN.address}:${TURN.port}?transport=udp`, `turn:${TURN.address}:${TURN.port}?transport=tcp`]);
+    assert.deepEqual(server.urls, [
+      `turn:${TURN.address}:${TURN.port}?transport=udp`,
+      `turn:${TURN.address}:${TURN.port}?transport=tcp`,
+      `turns:${TURN.address}:${TURN.tlsPort}?transport=tcp`,
+    ]);
     const [expiry, id] = server.username.split(':');
     assert.equal(id, peer.uuid, 'the username names the participant');
     assert.ok(Number(expiry) >= before + 600 && Number(expiry) <= before + 602, `expires in CONVENE_TURN_CREDENTIAL_SECONDS: ${expiry}`);
@@ -142,7 +150,6 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
 
   describe('the browser app in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     let browser: Browser | undefined;
-    let page: Page;
 
     before(async () => {
       if (REQUIRE_CHROMIUM) assertChromium();
@@ -152,7 +159,8 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
       await browser?.close();
     });
 
-    it('joins by link behind the firewall, connects its media through the relay, and sees and is seen', async () => {
+    /** A page of the app, joined by the meeting link, with its media connected; resolves with it and its uuid. */
+    const joinPage = async (name: string): Promise<{ page: Page; uuid: string }> => {
       const context = await browser!.newContext({ ignoreHTTPSErrors: true });
       context.setDefaultTimeout(20_000);
       // Keeps the app's peer connections within reach of the test, to read which path they took.
@@ -167,33 +175,58 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
           }
         };
       });
-      page = await context.newPage();
+      const page = await context.newPage();
       await page.goto(`${t.url}/app/#key=${meeting.key}`);
       await page.locator('body[data-ready="true"]').waitFor();
       await page.locator('#preview[data-state="ready"][data-camera="true"]').waitFor();
-      await page.fill('#display-name', 'Chromium Behind Firewall');
+      await page.fill('#display-name', name);
       await page.click('#join-button');
       await page.locator('#stage[data-media="connected"]').waitFor();
-      const routes = (await page.evaluate(`Promise.all(globalThis.connections.filter((pc) => pc.connectionState === 'connected').map(async (pc) => {
+      return { page, uuid: (await page.locator('#roster li', { hasText: name }).getAttribute('data-uuid')) ?? '' };
+    };
+
+    /** The path of each of the page's connected peer connections. */
+    const routes = (page: Page) =>
+      page.evaluate(`Promise.all(globalThis.connections.filter((pc) => pc.connectionState === 'connected').map(async (pc) => {
         const reports = new Map(); (await pc.getStats()).forEach((r) => reports.set(r.id, r));
         const transport = [...reports.values()].find((r) => r.type === 'transport' && r.selectedCandidatePairId);
         const local = reports.get(reports.get(transport.selectedCandidatePairId).localCandidateId);
         return { candidateType: local.candidateType, relayProtocol: local.relayProtocol };
-      }))`)) as Route[];
-      assert.equal(routes.length, 2, JSON.stringify(routes));
-      for (const r of routes) assert.equal(r.candidateType, 'relay', `the app's connections go through the relay: ${JSON.stringify(routes)}`);
+      }))`) as Promise<Route[]>;
 
-      // It receives a wrtc participant's video (decoded in that participant's tile), and that participant receives it.
-      const other = peers.find((p) => p.sent.answer !== '' && p.sent.offer !== '' && relayCandidates(p.sent.offer).length > 0)!;
-      const frames = () =>
-        page.evaluate(`Number(document.querySelector('#stage .tile[data-uuid="${other.uuid}"] video[data-slot="video"]')?.dataset.frames ?? 0)`) as Promise<number>;
-      await eventually(async () => {
+    /** The page decodes `uuid`'s video, in that participant's tile. */
+    const sees = (page: Page, uuid: string) => {
+      const frames = () => page.evaluate(`Number(document.querySelector('#stage .tile[data-uuid="${uuid}"] video[data-slot="video"]')?.dataset.frames ?? 0)`) as Promise<number>;
+      return eventually(async () => {
         const first = await frames();
         await sleep(1200);
-        assert.ok(first > 0 && (await frames()) > first, `the page decodes ${other.uuid}'s video`);
+        assert.ok(first > 0 && (await frames()) > first, `the page decodes ${uuid}'s video`);
       }, 20_000);
-      const me = (await page.locator('#roster li', { hasText: 'Chromium Behind Firewall' }).getAttribute('data-uuid')) ?? '';
-      await receives(other, { uuid: me } as WrtcParticipant);
+    };
+
+    it('joins by link behind the firewall, connects its media through the relay, and sees and is seen', async () => {
+      const { page, uuid } = await joinPage('Chromium Behind Firewall');
+      const used = await routes(page);
+      assert.equal(used.length, 2, JSON.stringify(used));
+      for (const r of used) assert.equal(r.candidateType, 'relay', `the app's connections go through the relay: ${JSON.stringify(used)}`);
+      // It receives a wrtc participant's video, and that participant receives its video and audio.
+      const other = peers.find((p) => p.sent.answer !== '' && relayCandidates(p.sent.offer).length > 0)!;
+      await sees(page, other.uuid);
+      await receives(other, { uuid } as WrtcParticipant);
+      await page.context().close();
+    });
+
+    it('where only TLS to port 443 gets out, two pages connect through TURN over TLS (turns:) and see each other', async () => {
+      block([SFU_ONLY_THROUGH_RELAY, NO_UDP_TO_TURN, NO_TCP_3478]);
+      try {
+        const [a, b] = [await joinPage('Tls Ann'), await joinPage('Tls Bo')];
+        for (const { page } of [a, b]) assert.deepEqual(await routes(page), [{ candidateType: 'relay', relayProtocol: 'tls' }, { candidateType: 'relay', relayProtocol: 'tls' }]);
+        await sees(a.page, b.uuid);
+        await sees(b.page, a.uuid);
+        for (const { page } of [a, b]) await page.context().close();
+      } finally {
+        block([SFU_ONLY_THROUGH_RELAY]);
+      }
     });
   });
 

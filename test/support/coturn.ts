@@ -26,6 +26,8 @@ export interface CoturnOptions {
   port: number;
   /** UDP ports of the relayed allocations. */
   relayPorts: [number, number];
+  /** TURN over TLS (turns:) on this port with this PEM certificate and key; none when absent. */
+  tls?: { port: number; cert: string; key: string };
 }
 
 /** Starts coturn and resolves once it accepts TCP connections on its port. */
@@ -43,7 +45,7 @@ export async function startCoturn(o: CoturnOptions): Promise<Coturn> {
     // The SFU is on a loopback address here; coturn refuses loopback peers unless told (a real SFU has a real address).
     '--allow-loopback-peers',
     '--no-cli',
-    '--no-tls',
+    ...(o.tls ? [`--tls-listening-port=${o.tls.port}`, `--cert=${o.tls.cert}`, `--pkey=${o.tls.key}`] : ['--no-tls']),
     '--no-dtls',
     '--fingerprint',
     '--log-file=stdout',
