@@ -4,7 +4,11 @@
  * participants' UDP to the SFU would. Participants then get media only through the relay Convene hands them
  * (media.ice, credentials in the TURN REST API scheme): the wrtc peers and the browser app in Chromium.
  *
- * Addresses: the SFU on 127.0.0.1 (media ports 41000–41099), coturn on 127.0.0.2:3478 relaying from 127.0.0.2.
+ * Further rules then drop UDP to the relay (TURN over TCP is left) and TCP to its port 3478 (TLS on 443 is left), and
+ * spoilt credentials (another secret, an expired one) show that coturn really checks what Convene signs.
+ *
+ * Addresses: the SFU on 127.0.0.1 (media ports 41000–41099), coturn on 127.0.0.2 (3478 UDP/TCP, 443 TLS) relaying
+ * from 127.0.0.2.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
