@@ -10,6 +10,7 @@ import { accountsRoutes } from './accounts/accounts.routes.ts';
 import type { UsersService } from './accounts/users.service.ts';
 import type { Config } from './config/options.ts';
 import { parseTrustProxy } from './config/trust-proxy.ts';
+import { parseTurnUrls } from './config/turn.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { openCore } from './core.ts';
 import { createHttpApp } from './http/server.ts';
@@ -32,6 +33,7 @@ import { forwardMeetingCalls } from './cluster/forward-calls.ts';
 import { joinCluster } from './cluster/node-setup.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
+import { IceServers } from './live/ice-servers.ts';
 import { LiveMedia } from './live/live-media.ts';
 import { WorkerPool } from './media/pool/pool.ts';
 import { PoolMediaEngine } from './media/pool/pool-engine.ts';
@@ -155,7 +157,10 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;
-  const media = pool ? new LiveMedia(live, new PoolMediaEngine(pool, (err, what) => app.log.error({ err }, what)), (err, what) => app.log.error({ err }, what)) : undefined;
+  const turn = { urls: parseTurnUrls(config.turnUrls), secret: config.turnSecret, lifetimeSeconds: config.turnCredentialSeconds };
+  const ice = new IceServers(turn.urls.length > 0 ? turn : undefined, clock);
+  const logError = (err: unknown, what: string) => app.log.error({ err }, what);
+  const media = pool ? new LiveMedia(live, new PoolMediaEngine(pool, logError), logError, ice) : undefined;
   const stopSignalling = signalRoutes(app, live, fanout, {
     heartbeatMs: config.heartbeatSeconds * 1000,
     joinTimeoutMs: JOIN_TIMEOUT_MS,

@@ -81,6 +81,10 @@ export const AcceptCommand = Type.Object(
   { type: Type.Literal('media.accept'), id: RequestId, sdp: Sdp },
   { description: 'The client’s answer to media.offer' },
 );
+export const IceCommand = Type.Object(
+  { type: Type.Literal('media.ice'), id: RequestId },
+  { description: 'Asks for the ICE servers (TURN with fresh credentials) to put in the next peer connection’s configuration; answered by media.ice_servers' },
+);
 export const ShareCommand = Type.Object({
   type: Type.Literal('share'),
   id: RequestId,
@@ -99,6 +103,7 @@ export const ClientCommand = Type.Union([
   PublishCommand,
   SubscribeCommand,
   AcceptCommand,
+  IceCommand,
   ShareCommand,
 ]);
 export type ClientCommand = Static<typeof ClientCommand>;
@@ -115,6 +120,7 @@ export const COMMAND_SCHEMAS = {
   'media.publish': PublishCommand,
   'media.subscribe': SubscribeCommand,
   'media.accept': AcceptCommand,
+  'media.ice': IceCommand,
   share: ShareCommand,
 } as const;
 
@@ -267,6 +273,22 @@ export const MediaOfferEvent = Type.Object({
   content: Type.String({ description: 'mid of the content (screen share) slot' }),
 });
 
+export const IceServer = Type.Object(
+  {
+    urls: Type.Array(Type.String(), { description: 'turn:/turns: URIs (RFC 7065) of one TURN server' }),
+    username: Type.String({ description: 'TURN REST API username: "<expiry in Unix seconds>:<participant uuid>"' }),
+    credential: Type.String({ description: 'Base64 HMAC-SHA1 of the username under the TURN server’s shared secret' }),
+  },
+  { description: 'An RTCIceServer, to pass to RTCPeerConnection as it is' },
+);
+
+export const MediaIceServersEvent = Type.Object({
+  type: Type.Literal('media.ice_servers'),
+  id: RequestId,
+  ice_servers: Type.Array(IceServer, { description: 'The RTCConfiguration iceServers; [] when the server has no TURN relay configured' }),
+  expires: Type.Integer({ description: 'ms; the credentials work for new allocations until then (ask again for each new connection); 0 = none' }),
+});
+
 export const MediaSlotsEvent = Type.Object({
   type: Type.Literal('media.slots'),
   audio: Type.Array(Type.String(), { description: 'uuid heard on each audio slot; "" = silent' }),
@@ -301,6 +323,7 @@ export const ServerEvent = Type.Union([
   ErrorEvent,
   MediaAnswerEvent,
   MediaOfferEvent,
+  MediaIceServersEvent,
   MediaSlotsEvent,
   MediaSpeakerEvent,
   MediaRestartEvent,
@@ -309,6 +332,7 @@ export type ServerEvent = Static<typeof ServerEvent>;
 export type EventType = ServerEvent['type'];
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>;
 export type RosterEntry = Static<typeof RosterEntry>;
+export type IceServer = Static<typeof IceServer>;
 
 /** WebSocket close codes the server uses (4000–4999 are for applications). */
 export const CLOSE_CODES = {

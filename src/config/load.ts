@@ -1,5 +1,6 @@
 import { compileValidator } from '../kernel/validate.ts';
 import { parseTrustProxy } from './trust-proxy.ts';
+import { parseTurnUrls } from './turn.ts';
 import { type Config, type ConfigKey, ConfigSchema, envName, flagName } from './options.ts';
 
 export class ConfigError extends Error {}
@@ -55,6 +56,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigK
     parseTrustProxy(config.trustProxy);
   } catch (e) {
     throw new ConfigError(`invalid configuration: ${source.trustProxy}: ${(e as Error).message}`);
+  }
+  let turnUrls: string[];
+  try {
+    turnUrls = parseTurnUrls(config.turnUrls);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration: ${source.turnUrls}: ${(e as Error).message}`);
+  }
+  if ((turnUrls.length === 0) !== (config.turnSecret === '')) {
+    const [given, missing] = turnUrls.length > 0 ? (['turnUrls', 'turnSecret'] as const) : (['turnSecret', 'turnUrls'] as const);
+    throw new ConfigError(`invalid configuration: ${source[given]}: needs ${envName(missing)} (${flagName(missing)}) as well; a TURN server needs its shared secret`);
   }
   return config;
 }

@@ -132,6 +132,30 @@ export const ConfigSchema = Type.Object({
   nodeId: option(Type.String({ default: '', maxLength: 128, pattern: '^$|^[A-Za-z0-9._:-]+$', description: 'This node in the cluster; empty = <host name>:<https port>. Keep it across restarts' })),
   nodeAddress: option(Type.String({ default: '', pattern: '^$|^https://[^\\s/]+$', description: 'https://host:port the other nodes reach this node at; empty = https://<host name>:<https port>' })),
   nodeLeaseSeconds: option(Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'A node that stops renewing its lease for this long counts as lost: its meetings move to other nodes' })),
+  turnUrls: option(
+    Type.String({
+      default: '',
+      maxLength: 2000,
+      description:
+        'TURN servers handed to browsers, comma-separated turn:/turns: URIs, e.g. turn:turn.example.org:3478?transport=udp,turn:turn.example.org:3478?transport=tcp,turns:turn.example.org:443?transport=tcp; empty = no relay (browsers must reach the media address directly)',
+    }),
+  ),
+  turnSecret: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^[\\x21-\\x7e]{16,}$',
+      description: 'Shared secret of the TURN server (coturn static-auth-secret, 16+ printable characters): signs the short-lived credentials; required with turnUrls, never sent or logged',
+    }),
+    { secret: true },
+  ),
+  turnCredentialSeconds: option(
+    Type.Integer({
+      minimum: 60,
+      maximum: 604800,
+      default: 86400,
+      description: 'How long a TURN credential handed out works for new allocations (the TURN REST API expiry); each media connection gets a fresh one',
+    }),
+  ),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 

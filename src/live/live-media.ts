@@ -1,5 +1,6 @@
 import { DomainError } from '../kernel/domain-error.ts';
 import type { MediaEngine, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
+import type { IceServerList, IceServers } from './ice-servers.ts';
 import type { LiveMeeting } from './live-meeting.ts';
 import type { LiveService, MeetingObserver } from './live.service.ts';
 import { toAll, toSome } from './notices.ts';
@@ -47,6 +48,7 @@ export class LiveMedia implements MeetingObserver {
     private readonly live: LiveService,
     private readonly engine: MediaEngine,
     private readonly onError: (error: unknown, what: string) => void,
+    private readonly ice: IceServers,
   ) {
     live.observe(this);
     engine.on('slots', ({ roomId, participantId, assignment }) => {
@@ -97,6 +99,11 @@ export class LiveMedia implements MeetingObserver {
     // The speaker event goes out on changes only: a late subscriber is told who holds the floor now.
     if (room.speaker !== '') queueMicrotask(() => this.live.apply(room.meeting, [toSome([p.clientId], { kind: 'speaker', clientId: room.speaker })]));
     return offer;
+  }
+
+  /** The relay servers for the participant's next peer connection, with a credential made now. */
+  iceServers(p: Participant): IceServerList {
+    return this.ice.for(p.clientId);
   }
 
   async accept(meeting: LiveMeeting, p: Participant, sdp: string): Promise<void> {
