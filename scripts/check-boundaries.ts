@@ -37,7 +37,7 @@ export interface BoundaryReport {
 /** Folders of src/ that are infrastructure, not capabilities: they may use any package. */
 const INFRASTRUCTURE = new Set(['http', 'ws', 'db', 'observability', 'cli', 'config', 'limits']);
 /** Sub-folders holding adapters although their parent folder is otherwise pure (media/engine.ts is the port). */
-const ADAPTER_FOLDERS = ['src/media/pool/', 'src/media/ipc/', 'src/media/worker/', 'src/media/sfu/'];
+const ADAPTER_FOLDERS = ['src/media/pool/', 'src/media/ipc/', 'src/media/worker/', 'src/media/sfu/', 'src/media/recorder/'];
 const ADAPTER_FILE = /(\.routes|\.signal|\.repo|\.table|-hasher)\.ts$/;
 
 const FORBIDDEN_PACKAGES = [

@@ -21,6 +21,8 @@ export function roomPolicy(meeting: LiveMeeting): RoomPolicy {
     meetingPin: meeting.meetingPin,
     contentOwner: meeting.contentOwner,
     maxKbps: Number.isFinite(kbps) && kbps > 0 ? kbps : 0,
+    // The recorders of the meeting's recording and live stream: hidden viewers of its media room.
+    recorders: [meeting.recording, meeting.streaming].filter((r) => r !== null).map((r) => ({ id: r.id, layout: r.layout })),
   };
 }
 

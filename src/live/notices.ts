@@ -34,7 +34,8 @@ export type Notice =
   | { kind: 'layout' }
   | { kind: 'pin' }
   | { kind: 'overlay'; overlay: OverlaySetting }
-  | { kind: 'session' }
+  /** The meeting's session state (client contract §7 OnMeetingSessionStatus), with its values when it was produced. */
+  | { kind: 'session'; recording: boolean; streaming: { url: string; passcode: string } | null }
   | { kind: 'ended'; reason: Reason; message: string }
   /** Who fills the viewer's media slots ('' = empty), as the SFU decided. */
   | { kind: 'mediaSlots'; audio: string[]; video: string[]; content: string }

@@ -86,10 +86,10 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
         type: 'session.status',
         watermark,
         watermark_msg: JSON.stringify(watermark),
-        recording_status: 'NOT_STARTED',
-        streaming_status: 'NOT_STARTED',
-        streaming_url: '',
-        streaming_pwd: '',
+        recording_status: notice.recording ? 'STARTED' : 'NOT_STARTED',
+        streaming_status: notice.streaming ? 'STARTED' : 'NOT_STARTED',
+        streaming_url: notice.streaming?.url ?? '',
+        streaming_pwd: notice.streaming?.passcode ?? '',
       };
     }
     case 'ended':
