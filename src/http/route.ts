@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import { ClientQuery, ErrorBody } from '../../contract/rest/common.ts';
 import { describePermission } from '../../contract/permissions.ts';
@@ -17,6 +17,8 @@ export interface RequestContext<O extends Operation> {
   body: In<O['body']>;
   caller: Caller;
   request: FastifyRequest;
+  /** For the few operations that answer something else than JSON (a file download). */
+  reply: FastifyReply;
 }
 
 export type Handler<O extends Operation> = (ctx: RequestContext<O>) => Promise<Static<O['response']>>;
@@ -55,11 +57,11 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
           ...(op.access === 'user' || op.access === 'optionalUser' ? { security: [{ token: [] }] } : {}),
           response: { 200: op.response, '4xx': ErrorBody, '5xx': ErrorBody },
         },
-        handler: (request) => {
+        handler: (request, reply) => {
           const run = async () => {
             const query = (request.query ?? {}) as { client_id?: string; token?: string };
             const caller = await resolveCaller(op, query, authenticate);
-            return handler({ params: request.params, query, body: request.body, caller, request } as RequestContext<O>);
+            return handler({ params: request.params, query, body: request.body, caller, request, reply } as RequestContext<O>);
           };
           // Counted so shutdown waits for it even when the client has gone (createHttpApp's apps; not a bare Fastify).
           return inFlight ? inFlight.track(run) : run();

@@ -41,6 +41,8 @@ export type Notice =
   | { kind: 'mediaSlots'; audio: string[]; video: string[]; content: string }
   | { kind: 'speaker'; clientId: string }
   | { kind: 'mediaRestart'; message: string }
+  /** To hosts: a recording or live stream stopped on its own (a full disk, a recorder that kept failing); the meeting goes on. */
+  | { kind: 'captureStopped'; what: 'recording' | 'streaming'; reason: 'diskFull' | 'failed'; message: string }
   /** To hosts: too many wrong passcodes; until `until` only hosts and holders of the meeting link can join. */
   | { kind: 'passcodeLockout'; until: number };
 

@@ -100,6 +100,8 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
       return { type: 'media.speaker', uuid: notice.clientId };
     case 'mediaRestart':
       return { type: 'media.restart', message: notice.message };
+    case 'captureStopped':
+      return { type: 'recording.stopped', what: notice.what, reason: notice.reason, message: notice.message };
     case 'passcodeLockout':
       return {
         type: 'passcode.lockout',

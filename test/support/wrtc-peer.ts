@@ -53,6 +53,8 @@ export interface PeerOptions {
   fps?: number;
   /** Tone amplitude 0..1; 0 = digital silence. */
   loudness?: number;
+  /** Brightness (luma 16–235) of the camera picture's background, so that tests can tell cameras apart; default 128. */
+  shade?: number;
 }
 
 /** Inbound counters of one subscriber slot (by mid). */
@@ -163,7 +165,8 @@ export class WrtcParticipant {
     this.timers.push(
       setInterval(() => {
         // A bar that moves every frame: the encoder has something to send in each frame.
-        frame.fill(128);
+        frame.fill(this.options.shade ?? 128, 0, width * height);
+        frame.fill(128, width * height);
         const x = (n++ * 4) % width;
         for (let y = 0; y < height; y++) frame.fill(235, y * width + x, y * width + Math.min(width, x + 16));
         source.onFrame({ width, height, data: frame });

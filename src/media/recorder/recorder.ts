@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecorderEvent, RecorderSpec } from '../engine.ts';
@@ -23,6 +23,8 @@ export interface RecorderSettings {
   listenTimeoutS: number;
 }
 
+/** Least time between the last frame of one source and the first of the next on a recorder's picture. */
+const SWITCH_GAP_MS = 20;
 /** How often the recorder's slower duties run (sender reports, placeholder picture, keyframe retries). */
 const DUTY_MS = 250;
 
@@ -66,7 +68,8 @@ export class Recorder implements HiddenViewer {
     this.audio = new PlainRtpTransmitter(socket, ports.audio, AUDIO_PT, randomInt(1, 2 ** 32), 48_000);
     this.slots = ports.video.map((port, i) => {
       const ssrc = randomInt(1, 2 ** 32);
-      return new OutSlot('video', `v${i}`, ssrc, new PlainRtpTransmitter(socket, port, VIDEO_PT, ssrc, 90_000), undefined, report);
+      // A file's timestamps count milliseconds: a switch must not put two frames on the same one.
+      return new OutSlot('video', `v${i}`, ssrc, new PlainRtpTransmitter(socket, port, VIDEO_PT, ssrc, 90_000), undefined, report, SWITCH_GAP_MS);
     });
     this.mixer.addOutput('recording', { passThrough: true, deliver: (frame) => this.sendAudio(frame) });
     for (const slot of this.slots) slot.feed(placeholder);
@@ -100,12 +103,13 @@ export class Recorder implements HiddenViewer {
         logDir: workDir,
       },
       {
-        writing: (part) => events({ kind: 'writing', part }),
-        restarting: (message) => {
-          events({ kind: 'restarting', message });
-          // The new ffmpeg needs a keyframe of every picture before it can write it.
-          recorder?.restarted();
+        writing: (part) => {
+          events({ kind: 'writing', part });
+          // Once this run's ffmpeg listens, every picture starts again at a keyframe: what was sent before it bound its
+          // ports is lost, and it cannot copy a picture it saw no keyframe of.
+          void listening(layout).then(() => recorder?.resync());
         },
+        restarting: (message) => events({ kind: 'restarting', message }),
         ended: (reason, message) => {
           recorder?.close();
           events({ kind: 'ended', reason, message });
@@ -115,7 +119,9 @@ export class Recorder implements HiddenViewer {
     recorder = new Recorder(spec, socket, layout, new PlaceholderSource(frame), workDir, ffmpeg, report);
     try {
       await ffmpeg.start();
+      await listening(layout);
     } catch (error) {
+      void ffmpeg.stop();
       recorder.close();
       throw error;
     }
@@ -133,7 +139,8 @@ export class Recorder implements HiddenViewer {
   }
 
   /** A new ffmpeg listens: every picture starts again at a keyframe (the placeholder's at once, then the sources'). */
-  private restarted(): void {
+  private resync(): void {
+    if (this.ended) return;
     const now = Date.now();
     for (const slot of this.slots) {
       slot.feed(null, now);
@@ -151,7 +158,8 @@ export class Recorder implements HiddenViewer {
     if (this.detached) return;
     this.detached = true;
     this.feedAudio([]);
-    for (const slot of this.slots) slot.feed(this.placeholder);
+    // The picture stops where it was (silence keeps ffmpeg's input alive until it has finished).
+    for (const slot of this.slots) slot.feed(null);
     void this.ffmpeg.stop();
   }
 
@@ -223,6 +231,32 @@ function nextPart(dir: string): number {
     if (m) next = Math.max(next, Number(m[1]) + 1);
   }
   return next;
+}
+
+/** How long ffmpeg may take to bind its ports after it started. */
+const LISTEN_WAIT_MS = 10_000;
+
+/**
+ * Resolves once something (ffmpeg) has bound every one of the ports, as the kernel's table of UDP sockets shows (not by
+ * trying to bind them, which could take a port from under ffmpeg); rejects after LISTEN_WAIT_MS. Without that table
+ * (not Linux), it waits a moment instead.
+ */
+async function listening(ports: RecorderPorts): Promise<void> {
+  const wanted = [ports.audio, ...ports.video];
+  const end = Date.now() + LISTEN_WAIT_MS;
+  for (;;) {
+    let table: string;
+    try {
+      table = readFileSync('/proc/net/udp', 'utf8');
+    } catch {
+      return new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const bound = new Set(table.split('\n').slice(1).map((line) => Number.parseInt(line.trim().split(/\s+/)[1]?.split(':')[1] ?? '', 16)));
+    const missing = wanted.find((p) => !bound.has(p));
+    if (missing === undefined) return;
+    if (Date.now() > end) throw new Error(`ffmpeg did not listen on its RTP port ${missing} within ${LISTEN_WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
 }
 
 /** Ports handed to ffmpegs of this process, so two recorders starting at once do not pick the same. */

@@ -48,9 +48,11 @@ export class OutSlot implements Sink {
     private readonly transmitter: SlotTransmitter,
     feedback: SlotFeedback | undefined,
     private readonly report: (error: unknown, context: string) => void,
+    /** Least timestamp advance at a source switch (see SlotRewriterOptions.minGapMs). */
+    minGapMs?: number,
   ) {
     const audio = kind === 'audio';
-    this.rewriter = new SlotRewriter({ ssrc, kind: audio ? 'audio' : 'video', clockRate: audio ? 48_000 : 90_000 });
+    this.rewriter = new SlotRewriter({ ssrc, kind: audio ? 'audio' : 'video', clockRate: audio ? 48_000 : 90_000, ...(minGapMs !== undefined ? { minGapMs } : {}) });
     // Video has NACK negotiated (peer-config.ts), so its slots keep what they sent for retransmission.
     this.history = audio ? undefined : new SendHistory();
     // A receiver whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * Recordings (src/recording): one row per recording, written when it starts and completed when its file is finished.
+ * No foreign keys: a recording outlives its meeting, the session history and the accounts named in it. Numbered 010,
+ * leaving room for migrations other work adds meanwhile.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('recordings')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('meeting_number', 'text', (c) => c.notNull())
+    .addColumn('meeting_name', 'text', (c) => c.notNull())
+    .addColumn('session_id', 'text', (c) => c.notNull())
+    .addColumn('owner_id', 'text', (c) => c.notNull())
+    .addColumn('started_by', 'text', (c) => c.notNull())
+    .addColumn('started_by_name', 'text', (c) => c.notNull())
+    .addColumn('layout', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('started_at', 'bigint', (c) => c.notNull())
+    .addColumn('ended_at', 'bigint', (c) => c.notNull())
+    .addColumn('duration_ms', 'bigint', (c) => c.notNull())
+    .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+    .addColumn('file_name', 'text', (c) => c.notNull())
+    .addColumn('notes', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('recordings_started').on('recordings').column('started_at').execute();
+  await db.schema.createIndex('recordings_owner_started').on('recordings').columns(['owner_id', 'started_at']).execute();
+  await db.schema.createIndex('recordings_number_started').on('recordings').columns(['meeting_number', 'started_at']).execute();
+  await db.schema.createIndex('recordings_status').on('recordings').column('status').execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('recordings').execute();
+}

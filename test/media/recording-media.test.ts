@@ -1,0 +1,121 @@
+/**
+ * Recording from the SFU with real media (@roamhq/wrtc participants: libwebrtc encoding VP8 and Opus) and Debian's
+ * ffmpeg: the host starts and stops through the REST API, the participants are told, and the file is checked the way
+ * a user would — ffprobe's duration and streams, every frame decoding, seeking, the picture following the pin — and
+ * downloaded with range requests. Loopback-only namespace (scripts/test.ts: unshare -n).
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EventOf } from '../../contract/signal/protocol.ts';
+import type { RestClient } from '../../sdk/rest-client.ts';
+import { RestError } from '../../sdk/rest-client.ts';
+import { eventually, sleep } from '../support/eventually.ts';
+import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
+import { skipUnlessIsolated, startMediaServer } from '../support/media.ts';
+import { brightnessAt, decodeErrors, keyframeTimes, probe, skipWithoutFfmpeg } from '../support/recording.ts';
+import type { TestServer } from '../support/server.ts';
+import { WrtcParticipant } from '../support/wrtc-peer.ts';
+
+const OWNER = { username: 'rec-owner', password: 'owner-pw-1' };
+const DARK = 40;
+const BRIGHT = 220;
+
+const refused = async (call: Promise<unknown>, status: number, errorCode: string) => {
+  await assert.rejects(call, (e: unknown) => e instanceof RestError && e.status === status && e.errorCode === errorCode);
+};
+
+describe('recording a meeting from the SFU (speaker layout)', { skip: skipUnlessIsolated() || skipWithoutFfmpeg() }, () => {
+  let t: TestServer;
+  let host: RestClient;
+  let number = '';
+  let passcode = '';
+  const peers: WrtcParticipant[] = [];
+  const statuses: Array<EventOf<'session.status'>> = [];
+
+  before(async () => {
+    t = await startMediaServer();
+    await t.createUser(OWNER.username, OWNER.password);
+    const token = await t.signIn(OWNER.username, OWNER.password, 'rec-owner-device');
+    const meeting = await instantMeeting(t, token, 'rec-owner-device');
+    number = meeting.meeting_number;
+    passcode = meeting.meeting_password;
+    host = restFor(t, 'rec-owner-device', token);
+    // Ana talks (the active speaker) in front of a dark background; Ben is silent in front of a bright one.
+    const ana = new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: 'rec-owner-device', display_name: 'Ana', passcode, token }), { shade: DARK, loudness: 0.3 });
+    const ben = new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: 'rec-ben', display_name: 'Ben', passcode }), { shade: BRIGHT, loudness: 0 });
+    peers.push(ana, ben);
+    ana.signal.on('session.status', (e) => statuses.push(e));
+    await Promise.all(peers.map((p) => p.start()));
+  });
+  after(async () => {
+    for (const p of peers) p.close();
+    await closeAll(peers.map((p) => p.signal));
+    await t?.close();
+  });
+
+  it('records what the meeting shows and says: a seekable WebM of the right length, with the pinned participant’s picture after the pin', async () => {
+    // Everyone's media flows before the recording starts (the recorder then gets keyframes at once).
+    await eventually(async () => assert.ok(((await peers[1]!.inbound()).get(peers[1]!.midOf('video', 'rec-owner-device') ?? '')?.frames ?? 0) > 0));
+    const started = Date.now();
+    await host.recording(number, true);
+    await eventually(() => assert.equal(statuses.at(-1)?.recording_status, 'STARTED', 'participants are told'));
+    await refused(host.recording(number, true), 409, '0x0000f006');
+
+    // A participant joining later sees that the meeting is recorded.
+    const late = await joinAs(t, { meeting_number: number, client_id: 'rec-late', display_name: 'Lea', passcode });
+    try {
+      assert.equal(late.events.findLast((e) => e.type === 'session.status')?.recording_status, 'STARTED');
+    } finally {
+      await closeAll([late]);
+    }
+
+    await sleep(5000);
+    await host.pin(number, 'rec-ben');
+    await sleep(5000);
+    await host.recording(number, false);
+    const elapsedS = (Date.now() - started) / 1000;
+    await eventually(() => assert.equal(statuses.at(-1)?.recording_status, 'NOT_STARTED'));
+    await refused(host.recording(number, false), 409, '0x0000f100');
+
+    const list = await eventually(async () => {
+      const r = await host.listRecordings({ meeting_number: number });
+      assert.equal(r.recordings[0]?.status, 'FINISHED', JSON.stringify(r.recordings[0]));
+      return r;
+    }, 30_000);
+    const rec = list.recordings[0]!;
+    assert.equal(list.total_size, 1);
+    assert.equal(rec.layout, 'speaker');
+    assert.equal(rec.started_by_name, OWNER.username);
+    assert.equal(rec.notes, '');
+
+    // The file as a user downloads it.
+    const whole = await t.call('GET', rec.file_url, { query: { client_id: 'rec-owner-device', token: host.token! } });
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers['content-type'], 'video/webm');
+    assert.equal(whole.raw.length, rec.size);
+    const file = join(t.dataDir, 'downloaded.webm');
+    writeFileSync(file, whole.raw);
+
+    const p = probe(file);
+    assert.ok(Math.abs(p.durationS - elapsedS) <= elapsedS * 0.1, `duration ${p.durationS} s for ${elapsedS.toFixed(1)} s recorded`);
+    assert.ok(Math.abs(rec.duration / 1000 - p.durationS) < 0.1, 'the row says the same duration');
+    assert.deepEqual(p.streams.map((s) => `${s.codec_type}/${s.codec_name}`).sort(), ['audio/opus', 'video/vp8']);
+    assert.equal(decodeErrors(file), '', 'every frame decodes');
+    assert.ok(keyframeTimes(file).length >= 2, 'keyframes to seek to');
+    // Before the pin the active speaker (Ana, dark) is the picture; after it, Ben (bright). Seeking gets there.
+    console.log('DEBUG', [0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((x) => `${x}:${brightnessAt(file, x).toFixed(0)}`).join(' '));
+    assert.ok(brightnessAt(file, 2.5) < 100, `dark picture early on: ${brightnessAt(file, 2.5)}`);
+    assert.ok(brightnessAt(file, p.durationS - 1.5) > 150, `bright picture after the pin: ${brightnessAt(file, p.durationS - 1.5)}`);
+
+    // A player's range requests.
+    const part = await t.call('GET', rec.file_url, { query: { client_id: 'rec-owner-device', token: host.token! }, headers: { range: 'bytes=100-199' } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers['content-range'], `bytes 100-199/${rec.size}`);
+    assert.deepEqual(part.raw, whole.raw.subarray(100, 200));
+    const tail = await t.call('GET', rec.file_url, { query: { client_id: 'rec-owner-device', token: host.token! }, headers: { range: `bytes=${rec.size}-` } });
+    assert.equal(tail.status, 416);
+    assert.equal(tail.headers['content-range'], `bytes */${rec.size}`);
+  });
+});

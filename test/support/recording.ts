@@ -1,0 +1,64 @@
+/**
+ * Helpers for the recording and streaming tests: what ffprobe and ffmpeg (Debian's, as a user would run them) say about
+ * a recorded file, and the recorders' ffmpeg processes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Set when the machine has no ffmpeg/ffprobe (CI installs them: .ci/run); the tests then skip, or fail under CI. */
+export function skipWithoutFfmpeg(): string | false {
+  const ok = ['ffmpeg', 'ffprobe'].every((p) => spawnSync(p, ['-version']).status === 0);
+  if (ok) return false;
+  if (process.env.CONVENE_REQUIRE_MEDIA === '1') throw new Error('ffmpeg and ffprobe are needed (Debian package ffmpeg)');
+  return 'ffmpeg and ffprobe are not installed (Debian package ffmpeg)';
+}
+
+export interface Probe {
+  durationS: number;
+  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number }>;
+}
+
+export function probe(file: string): Probe {
+  const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name,width,height', '-of', 'json', file], { encoding: 'utf8' }));
+  return { durationS: Number(out.format?.duration), streams: out.streams ?? [] };
+}
+
+/** Decodes the whole file; returns ffmpeg's error output ('' = every frame decoded cleanly). */
+export function decodeErrors(file: string): string {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
+  return `${r.status === 0 ? '' : `exit ${r.status} `}${r.stderr.trim()}`;
+}
+
+/**
+ * The mean brightness (0–255) of the picture `atS` seconds into the file, found by seeking there as a player does
+ * (input seeking: it uses the file's index). NaN when no frame could be had there.
+ */
+export function brightnessAt(file: string, atS: number): number {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-ss', String(atS), '-i', file, '-frames:v', '1', '-vf', 'scale=32:18', '-pix_fmt', 'gray', '-f', 'rawvideo', '-'], {
+    maxBuffer: 1 << 20,
+  });
+  const pixels = r.stdout as Buffer;
+  if (r.status !== 0 || pixels.length === 0) return NaN;
+  return pixels.reduce((sum, v) => sum + v, 0) / pixels.length;
+}
+
+/** Timestamps (s) of the video keyframes: where a player can seek to. */
+export function keyframeTimes(file: string): number[] {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map(Number);
+}
+
+/** Pids of the running ffmpeg processes whose command line mentions `needle` (e.g. a recording's id). */
+export function ffmpegPids(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd[0]?.endsWith('ffmpeg') && cmd.some((a) => a.includes(needle))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
