@@ -105,7 +105,6 @@ describe('recording a meeting from the SFU (speaker layout)', { skip: skipUnless
     assert.equal(decodeErrors(file), '', 'every frame decodes');
     assert.ok(keyframeTimes(file).length >= 2, 'keyframes to seek to');
     // Before the pin the active speaker (Ana, dark) is the picture; after it, Ben (bright). Seeking gets there.
-    console.log('DEBUG', [0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((x) => `${x}:${brightnessAt(file, x).toFixed(0)}`).join(' '));
     assert.ok(brightnessAt(file, 2.5) < 100, `dark picture early on: ${brightnessAt(file, 2.5)}`);
     assert.ok(brightnessAt(file, p.durationS - 1.5) > 150, `bright picture after the pin: ${brightnessAt(file, p.durationS - 1.5)}`);
 
