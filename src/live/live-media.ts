@@ -26,6 +26,10 @@ export function roomPolicy(meeting: LiveMeeting): RoomPolicy {
   };
 }
 
+/** A room whose worker was lost with recorders in it is reopened by itself: this often, this many times. */
+const REOPEN_INTERVAL_MS = 500;
+const REOPEN_ATTEMPTS = 60;
+
 interface RoomState {
   meeting: LiveMeeting;
   /** Resolves when the room is open on a worker; undefined until the first participant publishes or subscribes. */
@@ -119,11 +123,18 @@ export class LiveMedia implements MeetingObserver {
     const specs = [...room.recorders.values()];
     for (const spec of specs) this.tellRecorder(spec.id, { kind: 'restarting', message: reason });
     void (async () => {
-      try {
-        await this.ready(room.meeting);
-      } catch (error) {
-        for (const spec of specs) this.tellRecorder(spec.id, { kind: 'ended', reason: 'failed', message: `the media room could not be reopened: ${(error as Error).message}` });
-        return;
+      // The lost worker's replacement is started after a backoff: the room waits for it (a while), like a participant.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.ready(room.meeting);
+          break;
+        } catch (error) {
+          if (attempt >= REOPEN_ATTEMPTS || this.rooms.get(room.meeting.sessionId) !== room) {
+            for (const spec of specs) this.tellRecorder(spec.id, { kind: 'ended', reason: 'failed', message: `the media room could not be reopened: ${(error as Error).message}` });
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, REOPEN_INTERVAL_MS));
+        }
       }
       for (const spec of specs) {
         if (room.recorders.get(spec.id) !== spec) continue;

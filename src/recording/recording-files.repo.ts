@@ -56,7 +56,11 @@ export class RecordingFolder implements RecordingFiles {
       return undefined;
     }
     const common = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
-    if (readable.length === 1) {
+    if (readable.length === 1 && (await this.durationS(readable[0]!)) > 0) {
+      // One part that its ffmpeg finished properly (it has its index and duration): it is the file. No copy, which
+      // also matters when the recording stopped because the disk was nearly full.
+      await rename(readable[0]!, temp);
+    } else if (readable.length === 1) {
       await run(this.tools.ffmpeg, [...common, '-i', readable[0]!, '-map', '0', '-c', 'copy', '-f', 'webm', '-y', temp]);
     } else {
       const list = join(dir, 'parts.txt');
@@ -64,7 +68,7 @@ export class RecordingFolder implements RecordingFiles {
       await run(this.tools.ffmpeg, [...common, '-f', 'concat', '-safe', '0', '-i', list, '-map', '0', '-c', 'copy', '-f', 'webm', '-y', temp]);
     }
     await rename(temp, target);
-    const durationMs = Math.round(Number(await run(this.tools.ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', target])) * 1000) || 0;
+    const durationMs = Math.round((await this.durationS(target)) * 1000);
     const sizeBytes = (await stat(target)).size;
     await rm(dir, { recursive: true, force: true });
     return { fileName, sizeBytes, durationMs, skippedParts: parts.length - readable.length };
@@ -78,6 +82,12 @@ export class RecordingFolder implements RecordingFiles {
   async freeBytes(): Promise<number> {
     const s = await statfs(this.root);
     return s.bavail * s.bsize;
+  }
+
+  /** The duration a file's header gives (0 when it has none: an ffmpeg killed before it could write it). */
+  private async durationS(file: string): Promise<number> {
+    const out = await run(this.tools.ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+    return Number(out.trim()) || 0;
   }
 
   /** Does the part hold at least one stream ffprobe can read (a run killed at once leaves an empty or headless file)? */

@@ -57,8 +57,8 @@ export interface MixerOutputOptions {
   minus?: string;
   /** Accepts an input's Opus packet as is when only that input sounds (an Opus output); false = always PCM. */
   passThrough: boolean;
-  /** Called once per frame, in tick order. */
-  deliver(frame: MixedFrame): void;
+  /** Called once per frame, in tick order; `at` is the time (ms) the frame stands for on the mixer's clock. */
+  deliver(frame: MixedFrame, at: number): void;
 }
 
 export interface MixerOptions {
@@ -146,7 +146,7 @@ export class AudioMixer {
     // A long stall (a suspended process) is not made up for: at most a second of frames at once.
     if (now - this.nextAt > 1000) this.nextAt = now - 1000;
     while (this.nextAt <= now) {
-      this.mixFrame();
+      this.mixFrame(this.nextAt);
       this.nextAt += FRAME_MS;
       ran++;
     }
@@ -154,7 +154,7 @@ export class AudioMixer {
   }
 
   /** One frame: takes a packet per input and delivers a frame to every output. */
-  mixFrame(): void {
+  mixFrame(at = Date.now()): void {
     const n = this.frame++;
     for (const input of this.inputs.values()) {
       const packet = input.queue.shift() ?? null;
@@ -165,7 +165,7 @@ export class AudioMixer {
     }
     for (const output of this.outputs.values()) {
       try {
-        output.deliver(this.frameFor(output, n));
+        output.deliver(this.frameFor(output, n), at);
       } catch {
         // An output that throws loses this frame only; the others still get theirs.
       }

@@ -19,6 +19,8 @@ export class PlainRtpTransmitter implements SlotTransmitter {
   private lastTimestamp = 0;
   private lastSentAt = 0;
   private lastReportAt = -Infinity;
+  /** A report goes before the next packet (a new ffmpeg listens: it must place the stream's first packet right). */
+  private reportFirst = true;
 
   constructor(
     private readonly socket: Socket,
@@ -29,13 +31,21 @@ export class PlainRtpTransmitter implements SlotTransmitter {
   ) {}
 
   send(index: number, timestamp: number, marker: boolean, payload: Buffer | Uint8Array, now: number): boolean {
+    this.lastTimestamp = timestamp;
+    this.lastSentAt = now;
+    if (this.reportFirst) {
+      this.reportFirst = false;
+      this.report(now);
+    }
     this.transmit(index, timestamp, marker, payload);
     this.packets++;
     this.octets += payload.length;
-    this.lastTimestamp = timestamp;
-    this.lastSentAt = now;
-    if (this.packets === 1) this.tick(now);
     return true;
+  }
+
+  /** The receiver (a new ffmpeg) starts listening: the next packet is preceded by a sender report. */
+  reportBeforeNext(): void {
+    this.reportFirst = true;
   }
 
   resend(index: number, timestamp: number, marker: boolean, payload: Buffer): void {
@@ -44,6 +54,10 @@ export class PlainRtpTransmitter implements SlotTransmitter {
 
   tick(now: number): void {
     if (this.packets === 0 || now - this.lastReportAt < SR_INTERVAL_MS) return;
+    this.report(now);
+  }
+
+  private report(now: number): void {
     this.lastReportAt = now;
     const report = Buffer.alloc(28);
     report[0] = 0x80; // V=2, no padding, no report blocks

@@ -48,6 +48,7 @@ export class Recorder implements HiddenViewer {
   private audioIndex = randomInt(0, 65536);
   private audioTimestamp = randomInt(0, 2 ** 32);
   private readonly slots: OutSlot[];
+  private readonly transmitters: PlainRtpTransmitter[];
   private readonly sinks = new Map<Source, { input: string; sink: Sink }>();
   private lastDuty = 0;
   private detached = false;
@@ -66,12 +67,15 @@ export class Recorder implements HiddenViewer {
     this.id = spec.id;
     this.tiles = spec.layout === 'gallery' ? GALLERY_TILES : 1;
     this.audio = new PlainRtpTransmitter(socket, ports.audio, AUDIO_PT, randomInt(1, 2 ** 32), 48_000);
+    this.transmitters = [this.audio];
     this.slots = ports.video.map((port, i) => {
       const ssrc = randomInt(1, 2 ** 32);
+      const transmitter = new PlainRtpTransmitter(socket, port, VIDEO_PT, ssrc, 90_000);
+      this.transmitters.push(transmitter);
       // A file's timestamps count milliseconds: a switch must not put two frames on the same one.
-      return new OutSlot('video', `v${i}`, ssrc, new PlainRtpTransmitter(socket, port, VIDEO_PT, ssrc, 90_000), undefined, report, SWITCH_GAP_MS);
+      return new OutSlot('video', `v${i}`, ssrc, transmitter, undefined, report, SWITCH_GAP_MS);
     });
-    this.mixer.addOutput('recording', { passThrough: true, deliver: (frame) => this.sendAudio(frame) });
+    this.mixer.addOutput('recording', { passThrough: true, deliver: (frame, at) => this.sendAudio(frame, at) });
     for (const slot of this.slots) slot.feed(placeholder);
     this.unticks = ticker.add((now) => this.run(now));
   }
@@ -142,6 +146,8 @@ export class Recorder implements HiddenViewer {
   private resync(): void {
     if (this.ended) return;
     const now = Date.now();
+    // ffmpeg places every stream by its first sender report: one goes before each stream's next packet.
+    for (const t of this.transmitters) t.reportBeforeNext();
     for (const slot of this.slots) {
       slot.feed(null, now);
       slot.feed(this.placeholder, now);
@@ -204,9 +210,10 @@ export class Recorder implements HiddenViewer {
     }
   }
 
-  private sendAudio(frame: MixedFrame): void {
+  /** One frame of the mix; `at` is its time on the mixer's clock (sender reports map the RTP time to it, not to when a late timer sent it). */
+  private sendAudio(frame: MixedFrame, at: number): void {
     const payload = frame.kind === 'opus' ? frame.payload : frame.kind === 'pcm' ? this.encoder.encode(frame.pcm) : OPUS_SILENCE;
-    this.audio.send(this.audioIndex++, this.audioTimestamp >>> 0, false, payload, Date.now());
+    this.audio.send(this.audioIndex++, this.audioTimestamp >>> 0, false, payload, at);
     this.audioTimestamp += FRAME_SAMPLES;
   }
 
