@@ -13,13 +13,21 @@ import { RecordingFolder } from './recording/recording-files.repo.ts';
 import { KyselyRecordings } from './recording/recordings.repo.ts';
 import { recordingsRoutes } from './recording/recordings.routes.ts';
 import { RecordingService } from './recording/recordings.service.ts';
+import type { Budgets } from './kernel/budget.ts';
+import { LiveFolder } from './streaming/live-files.repo.ts';
+import { LiveGrants } from './streaming/live-grants.ts';
+import { liveStreamRoutes } from './streaming/live-stream.routes.ts';
+import { StreamingService } from './streaming/streaming.service.ts';
 
 /** How long shutdown waits for recordings to finish their files before the media workers are stopped. */
 const SHUTDOWN_MS = 15_000;
+/** The window of the per-address budget of wrong live passcodes. */
+const LIVE_PASSCODE_WINDOW_MS = 10 * 60_000;
 
 export interface Capture {
   controls: CaptureControls;
   recordings: RecordingService;
+  streaming: StreamingService;
   /** Finalises what a previous run left unfinished (runs in the background from start). */
   recovered: Promise<number>;
   /** Lets recordings finish (after the live meetings have ended), before the media workers stop. */
@@ -42,7 +50,18 @@ function probe(program: string): Promise<string | null> {
  */
 export async function createCapture(
   app: FastifyInstance,
-  deps: { config: Config; database: DatabaseHandle; clock: Clock; live: LiveService; control: MeetingControl; media: LiveMedia | undefined; authenticate: Authenticate },
+  deps: {
+    config: Config;
+    database: DatabaseHandle;
+    clock: Clock;
+    live: LiveService;
+    control: MeetingControl;
+    media: LiveMedia | undefined;
+    authenticate: Authenticate;
+    budgets: Budgets;
+    /** The server's public base URL, as meeting links use it. */
+    baseUrl(): string;
+  },
 ): Promise<Capture> {
   const { config } = deps;
   const [ffmpeg, ffprobe] = await Promise.all([probe(config.ffmpeg), probe(config.ffprobe)]);
@@ -70,6 +89,18 @@ export async function createCapture(
     log,
   );
   recordingsRoutes(app, recordings, (name) => folder.filePath(name), deps.authenticate);
+  const streaming = new StreamingService(
+    deps.live,
+    deps.control,
+    deps.media,
+    new LiveFolder(join(resolve(config.dataDir), 'live')),
+    new LiveGrants(config.liveGrantMinutes * 60_000),
+    deps.budgets({ name: 'live-passcode-address', points: config.livePasscodeAttemptsPerAddress, windowMs: LIVE_PASSCODE_WINDOW_MS }),
+    deps.clock,
+    { maxStreams: config.maxLiveStreams, defaultLayout: config.recordingLayout, unavailable, baseUrl: deps.baseUrl },
+    log,
+  );
+  liveStreamRoutes(app, streaming, config.liveGrantMinutes * 60);
   const recovered = missing
     ? Promise.resolve(0)
     : recordings.recover().then(
@@ -83,8 +114,9 @@ export async function createCapture(
         },
       );
   return {
-    controls: { recording: recordings },
+    controls: { recording: recordings, streaming },
     recordings,
+    streaming,
     recovered,
     async shutdown() {
       await recovered;

@@ -155,7 +155,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   });
   const control = new MeetingControl(live, clock);
   // Recording and live streaming: served by their own services (src/capture.ts composes them).
-  const capture = await createCapture(app, { config, database, clock, live, control, media, authenticate });
+  const capture = await createCapture(app, { config, database, clock, live, control, media, authenticate, budgets, baseUrl: () => publicBase });
   liveRoutes(app, control, authenticate, capture.controls);
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);

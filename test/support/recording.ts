@@ -3,7 +3,10 @@
  * a recorded file, and the recorders' ffmpeg processes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KyselyRecordings } from '../../src/recording/recordings.repo.ts';
+import type { TestServer } from './server.ts';
 
 /** Set when the machine has no ffmpeg/ffprobe (CI installs them: .ci/run); the tests then skip, or fail under CI. */
 export function skipWithoutFfmpeg(): string | false {
@@ -69,4 +72,34 @@ export function ffmpegPids(needle: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * A finished recording of a meeting `ownerId` owns, put straight into the server's storage (row and file: 4 KiB of
+ * stand-in bytes), for tests of the recordings API that need no media. Returns its id.
+ */
+export async function finishedRecording(t: TestServer, ownerId: string, id: string, meetingNumber = '123456789'): Promise<string> {
+  const fileName = `${id}.webm`;
+  const folder = join(t.dataDir, 'recordings');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, fileName), Buffer.alloc(4096, 7));
+  const now = Date.now();
+  await new KyselyRecordings(t.server.database.db).insert({
+    id,
+    meetingNumber,
+    meetingName: 'Recorded meeting',
+    sessionId: `session-${id}`,
+    ownerId,
+    startedBy: ownerId,
+    startedByName: 'Owner',
+    layout: 'speaker',
+    status: 'finished',
+    startedAt: now - 60_000,
+    endedAt: now,
+    durationMs: 60_000,
+    sizeBytes: 4096,
+    fileName,
+    notes: '',
+  });
+  return id;
 }
