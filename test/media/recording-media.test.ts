@@ -14,7 +14,7 @@ import { RestError } from '../../sdk/rest-client.ts';
 import { eventually, sleep } from '../support/eventually.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
 import { skipUnlessIsolated, startMediaServer } from '../support/media.ts';
-import { brightnessAt, decodeErrors, keyframeTimes, probe, skipWithoutFfmpeg } from '../support/recording.ts';
+import { brightnessAt, decodeErrors, keyframeTimes, meanVolume, probe, skipWithoutFfmpeg } from '../support/recording.ts';
 import type { TestServer } from '../support/server.ts';
 import { WrtcParticipant } from '../support/wrtc-peer.ts';
 
@@ -104,6 +104,8 @@ describe('recording a meeting from the SFU (speaker layout)', { skip: skipUnless
     assert.deepEqual(p.streams.map((s) => `${s.codec_type}/${s.codec_name}`).sort(), ['audio/opus', 'video/vp8']);
     assert.equal(decodeErrors(file), '', 'every frame decodes');
     assert.ok(keyframeTimes(file).length >= 2, 'keyframes to seek to');
+    // Ana's tone (amplitude 0.3, about −13 dBFS while it sounds) is heard in the mix.
+    assert.ok(meanVolume(file) > -30, `the talk is in the audio: mean ${meanVolume(file)} dBFS`);
     // Before the pin the active speaker (Ana, dark) is the picture; after it, Ben (bright). Seeking gets there.
     assert.ok(brightnessAt(file, 2.5) < 100, `dark picture early on: ${brightnessAt(file, 2.5)}`);
     assert.ok(brightnessAt(file, p.durationS - 1.5) > 150, `bright picture after the pin: ${brightnessAt(file, p.durationS - 1.5)}`);

@@ -53,6 +53,12 @@ export function brightnessAt(file: string, atS: number): number {
   return pixels.reduce((sum, v) => sum + v, 0) / pixels.length;
 }
 
+/** The mean loudness of the audio, dBFS (ffmpeg's volumedetect); -91 is digital silence. */
+export function meanVolume(file: string): number {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-i', file, '-vn', '-af', 'volumedetect', '-f', 'null', '-'], { encoding: 'utf8' });
+  return Number(/mean_volume: (-?[\d.]+) dB/.exec(r.stderr)?.[1] ?? NaN);
+}
+
 /** Timestamps (s) of the video keyframes: where a player can seek to. */
 export function keyframeTimes(file: string): number[] {
   const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', file], { encoding: 'utf8' });
