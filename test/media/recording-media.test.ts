@@ -119,4 +119,25 @@ describe('recording a meeting from the SFU (speaker layout)', { skip: skipUnless
     assert.equal(tail.status, 416);
     assert.equal(tail.headers['content-range'], `bytes */${rec.size}`);
   });
+
+  it('records the gallery layout: a re-encoded 3×3 grid with both participants in their tiles', async () => {
+    await host.recording(number, true, { layout: 'gallery' });
+    await sleep(6000);
+    await host.recording(number, false);
+    const rec = await eventually(async () => {
+      const r = (await host.listRecordings({ meeting_number: number })).recordings.find((x) => x.layout === 'gallery');
+      assert.equal(r?.status, 'FINISHED', JSON.stringify(r));
+      return r!;
+    }, 30_000);
+    const file = join(t.dataDir, 'recordings', `${rec.recording_id}.webm`);
+    const p = probe(file);
+    const video = p.streams.find((s) => s.codec_type === 'video');
+    assert.deepEqual([video?.codec_name, video?.width, video?.height], ['vp8', 1278, 720]);
+    assert.ok(p.durationS > 4 && p.durationS < 8, `duration ${p.durationS}`);
+    assert.equal(decodeErrors(file), '', 'every frame decodes');
+    // The first two tiles: Ben (bright, pinned: the large one) and Ana (dark), in either order.
+    const tile = (i: number) => brightnessAt(file, p.durationS / 2, { x: i * 426, y: 0, width: 426, height: 240 });
+    const [a, b] = [tile(0), tile(1)].sort((x, y) => x - y);
+    assert.ok(a! < 100 && b! > 150, `one dark and one bright tile: ${tile(0)}, ${tile(1)}`);
+  });
 });

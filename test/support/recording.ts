@@ -44,8 +44,9 @@ export function decodeErrors(file: string): string {
  * The mean brightness (0–255) of the picture `atS` seconds into the file, found by seeking there as a player does
  * (input seeking: it uses the file's index). NaN when no frame could be had there.
  */
-export function brightnessAt(file: string, atS: number): number {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-ss', String(atS), '-i', file, '-frames:v', '1', '-vf', 'scale=32:18', '-pix_fmt', 'gray', '-f', 'rawvideo', '-'], {
+export function brightnessAt(file: string, atS: number, crop?: { x: number; y: number; width: number; height: number }): number {
+  const filter = `${crop ? `crop=${crop.width}:${crop.height}:${crop.x}:${crop.y},` : ''}scale=32:18`;
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-ss', String(atS), '-i', file, '-frames:v', '1', '-vf', filter, '-pix_fmt', 'gray', '-f', 'rawvideo', '-'], {
     maxBuffer: 1 << 20,
   });
   const pixels = r.stdout as Buffer;

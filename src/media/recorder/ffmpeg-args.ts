@@ -56,10 +56,13 @@ export function ffmpegArgs(layout: RecordingLayout, output: RecorderOutput, sdpF
     String(listenTimeoutS),
     '-reorder_queue_size',
     '64',
+    // The gallery decodes and stacks nine pictures: they are put on one timeline by when they arrive (each tile's
+    // source changes over time, and the grid must not wait for a tile that lags on its own clock).
+    ...(layout === 'gallery' ? ['-use_wallclock_as_timestamps', '1'] : []),
     '-i',
     sdpFile,
   ];
-  const picture = layout === 'gallery' ? galleryFilter(output.kind === 'hls' ? 15 : 15) : undefined;
+  const picture = layout === 'gallery' ? galleryFilter(15) : undefined;
   if (output.kind === 'file') {
     const video =
       layout === 'gallery'

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { nextSourceKey, type Sink, type SlotSource, type SourcePacket } from '../sfu/source.ts';
 
-/** How often the stand-in picture is sent while it is on screen (each time a keyframe: it is one still image). */
+/** How often the stand-in picture is sent while it is on screen, by default (each time a keyframe: it is one still image). */
 const REPEAT_MS = 1000;
 /** Largest RTP payload of a placeholder packet. */
 const MAX_PAYLOAD = 1100;
@@ -19,7 +19,11 @@ export class PlaceholderSource implements SlotSource {
   private seq = Math.floor(Math.random() * 65536);
   private lastSentAt = -Infinity;
 
-  constructor(private readonly frame: Buffer) {}
+  /** `repeatMs`: a gallery's tiles need it more often (the grid is composed at the pace of its slowest tile). */
+  constructor(
+    private readonly frame: Buffer,
+    private readonly repeatMs = REPEAT_MS,
+  ) {}
 
   add(sink: Sink): void {
     this.sinks.add(sink);
@@ -35,7 +39,7 @@ export class PlaceholderSource implements SlotSource {
   }
 
   tick(now: number): void {
-    if (this.sinks.size > 0 && now - this.lastSentAt >= REPEAT_MS) this.send(now);
+    if (this.sinks.size > 0 && now - this.lastSentAt >= this.repeatMs) this.send(now);
   }
 
   private send(now: number): void {

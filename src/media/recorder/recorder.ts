@@ -25,6 +25,8 @@ export interface RecorderSettings {
 
 /** Least time between the last frame of one source and the first of the next on a recorder's picture. */
 const SWITCH_GAP_MS = 20;
+/** How often an empty gallery tile's stand-in picture is sent (the recorder's duties run this often then). */
+const GALLERY_PLACEHOLDER_MS = 100;
 /** How often the recorder's slower duties run (sender reports, placeholder picture, keyframe retries). */
 const DUTY_MS = 250;
 
@@ -120,7 +122,7 @@ export class Recorder implements HiddenViewer {
         },
       },
     );
-    recorder = new Recorder(spec, socket, layout, new PlaceholderSource(frame), workDir, ffmpeg, report);
+    recorder = new Recorder(spec, socket, layout, new PlaceholderSource(frame, spec.layout === 'gallery' ? GALLERY_PLACEHOLDER_MS : undefined), workDir, ffmpeg, report);
     try {
       await ffmpeg.start();
       await listening(layout);
@@ -200,7 +202,7 @@ export class Recorder implements HiddenViewer {
   private run(now: number): void {
     try {
       this.mixer.tick(now);
-      if (now - this.lastDuty < DUTY_MS) return;
+      if (now - this.lastDuty < (this.tiles > 1 ? GALLERY_PLACEHOLDER_MS : DUTY_MS)) return;
       this.lastDuty = now;
       this.placeholder.tick(now);
       this.audio.tick(now);
