@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ffmpegArgs, recorderSdp } from '../src/media/recorder/ffmpeg-args.ts';
 import { opusCodecs } from '../src/media/recorder/opus-codec.ts';
-import { HOST_CLIENT_ID, cpuSeconds, ensureIsolated, newMeeting, Peers, prioritise, type Server, signIn, sleep, startServer, stopChild } from './media-support.ts';
+import { childPid, HOST_CLIENT_ID, cpuSeconds, ensureIsolated, newMeeting, Peers, prioritise, type Server, signIn, sleep, startServer, stopChild } from './media-support.ts';
 import { audioPacket, RtpStream, videoFrame } from './media-rtp.ts';
 import { pad, padEnd } from './support.ts';
 
@@ -207,8 +207,15 @@ try {
   server = await startServer(join(root, 'data'), undefined, { CONVENE_MAX_RECORDINGS: '1000', CONVENE_MAX_LIVE_STREAMS: '10', CONVENE_RECORDING_MIN_FREE_MB: '0', CONVENE_MAX_CALLS: '1000' });
   const token = await signIn(server.http);
   const s = server;
-  const worker = () => [s.workerPid];
-  const recorders = () => ffmpegChildren(s.workerPid);
+  // The worker now: one lost under load (health pings unanswered for 3 s) is replaced by a new process, and a window
+  // that saw the change measured neither (marked "not measured" instead of reading as zero).
+  const workerPid = () => childPid(s.pid, 'media/worker/main.ts') ?? s.workerPid;
+  const worker = () => [workerPid()];
+  const recorders = () => ffmpegChildren(workerPid());
+  const lost = (before: number, pids: number[], expected: number) =>
+    workerPid() !== before ? 'not measured: the media worker was lost and replaced meanwhile (machine overloaded?)'
+    : pids.length < expected ? `not measured: ${pids.length} recorder ffmpeg found, ${expected} expected`
+    : undefined;
   const pub = await Peers.start('publishers');
   peers.push(pub);
 
@@ -232,6 +239,7 @@ try {
       const chosen = [...talkers].filter(([, b]) => b === both).slice(0, m).map(([n]) => n);
       prioritise([s.pid, s.workerPid, pub.pid, process.pid]);
       await sleep(2000);
+      const before = workerPid();
       const idle = await cpuOver(worker, options.seconds);
       for (const n of chosen) await recording(s, token, n, true);
       await sleep(3000);
@@ -240,9 +248,10 @@ try {
       const [workerCpu, ffmpegCpu] = await Promise.all([cpuOver(worker, options.seconds), cpuOver(() => pids, options.seconds)]);
       for (const n of chosen) await recording(s, token, n, false);
       const extra = workerCpu - idle + ffmpegCpu;
-      const each = extra / m;
+      const invalid = lost(before, pids, m);
+      const each = invalid ? NaN : extra / m;
       console.log(`${padEnd(`${label}, ${m} recordings`, 30)} ${pad(f1(100 * workerCpu), 9)} ${pad(f1(100 * ffmpegCpu), 9)} ${pad(f1(100 * extra), 8)} ${pad(f2(100 * each), 7)} ${pad(f1(1 / each), 9)}`);
-      rows.push({ label: `convene, ${label}, ${m} at once`, per: each, note: `worker ${f1(100 * (workerCpu - idle))} % more than without, ${pids.length} ffmpeg ${f1(100 * ffmpegCpu)} %` });
+      rows.push({ label: `convene, ${label}, ${m} at once`, per: each, note: invalid ?? `worker ${f1(100 * (workerCpu - idle))} % more than without, ${pids.length} ffmpeg ${f1(100 * ffmpegCpu)} %` });
       await sleep(4000);
     }
   }
@@ -262,13 +271,15 @@ try {
     ['live stream (HLS 854×480 H.264 + AAC)', () => live(s, token, m.meetingNumber, true), () => live(s, token, m.meetingNumber, false)],
     ['gallery recording (1278×720 VP8)', () => recording(s, token, m.meetingNumber, true, 'gallery'), () => recording(s, token, m.meetingNumber, false)],
   ] as const) {
+    const before = workerPid();
     const idle = await cpuOver(worker, options.seconds);
     await start();
     await sleep(4000);
     const pids = recorders();
     const [workerCpu, ffmpegCpu] = await Promise.all([cpuOver(worker, options.seconds), cpuOver(() => pids, options.seconds)]);
     await stop();
-    rows.push({ label: `convene, ${label}`, per: workerCpu - idle + ffmpegCpu, note: `ffmpeg ${f1(100 * ffmpegCpu)} %, worker ${f1(100 * (workerCpu - idle))} % more` });
+    const invalid = lost(before, pids, 1);
+    rows.push({ label: `convene, ${label}`, per: invalid ? NaN : workerCpu - idle + ffmpegCpu, note: invalid ?? `ffmpeg ${f1(100 * ffmpegCpu)} %, worker ${f1(100 * (workerCpu - idle))} % more` });
     await sleep(4000);
   }
   for (const [label, layout, kind] of [
@@ -283,7 +294,7 @@ try {
 
   console.log(`\n${padEnd('', 58)} ${pad('CPU % of a core', 16)} ${pad('per core', 9)}`);
   for (const r of rows) console.log(`${padEnd(r.label, 58)} ${pad(f2(100 * r.per), 16)} ${pad(f1(1 / r.per), 9)}  ${r.note}`);
-  const best = rows.filter((r) => r.label.startsWith('convene, one talker')).map((r) => 1 / r.per);
+  const best = rows.filter((r) => r.label.startsWith('convene, one talker') && Number.isFinite(r.per)).map((r) => 1 / r.per);
   console.log(`# goal ≥ ${GOAL_PER_CORE} speaker recordings per core: ${best.some((b) => b >= GOAL_PER_CORE) ? 'met' : 'NOT met'} (${best.map(f1).join(', ')})`);
 } catch (e) {
   console.error(e);

@@ -40,6 +40,7 @@ const toRow = (r: Reservation): ReservationsTable => ({
   generate_live_url: r.generateLiveUrl ? 1 : 0,
   live_passcode: r.livePasscode,
   info_key: r.infoKey,
+  live_key: r.liveKey,
   created_at: r.createdAt,
   updated_at: r.updatedAt,
 });
@@ -65,6 +66,7 @@ const toReservation = (row: Selectable<ReservationsTable>, invitees: UserId[]): 
   generateLiveUrl: row.generate_live_url !== 0,
   livePasscode: row.live_passcode,
   infoKey: row.info_key,
+  liveKey: row.live_key,
   invitees,
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),

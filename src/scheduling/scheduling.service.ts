@@ -5,7 +5,7 @@ import { demand } from '../accounts/permissions.ts';
 import type { User } from '../accounts/user.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
-import { newLinkKey } from './links.ts';
+import { newLinkKey, newLiveKey } from './links.ts';
 import { applyOptions, checkTimes, DEFAULT_OPTIONS, type MeetingInput, timeToJoin } from './meeting-input.ts';
 import { INSTANT_WINDOW_MS, type MeetingOptions, type Reservation, type Series } from './meeting.ts';
 import { expand } from './occurrences.ts';
@@ -60,7 +60,7 @@ export class SchedulingService {
     const room = input.roomId !== current.roomId ? await this.roomFor(caller, input.roomId) : undefined;
     return this.store.transaction(async (tx) => {
       const number = await this.renumber(tx, room, current, input, 'reservation', current.id);
-      const updated = { ...current, ...options, ...times, ...number, updatedAt: this.clock.now() };
+      const updated = { ...current, ...options, ...times, ...number, liveKey: current.liveKey || newLiveKey(), updatedAt: this.clock.now() };
       await tx.reservations.update(updated);
       if (updated.password === current.password) return updated;
       // Everyone who got the link (participants receive it in meeting.info) would read the new password through it.
@@ -267,6 +267,7 @@ export class SchedulingService {
       seriesId: fields.seriesId,
       ownerId,
       infoKey: newLinkKey(),
+      liveKey: newLiveKey(),
       createdAt: now,
       updatedAt: now,
     };

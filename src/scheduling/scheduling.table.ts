@@ -47,6 +47,7 @@ export interface ReservationsTable {
   generate_live_url: number;
   live_passcode: string;
   info_key: string;
+  live_key: string;
   created_at: number;
   updated_at: number;
 }

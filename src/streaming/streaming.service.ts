@@ -1,4 +1,4 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { may } from '../accounts/permissions.ts';
 import { addressKey } from '../kernel/address.ts';
 import type { Budget } from '../kernel/budget.ts';
@@ -10,6 +10,7 @@ import type { LiveService, MeetingObserver } from '../live/live.service.ts';
 import { toHosts } from '../live/notices.ts';
 import type { RecorderEvent, RecordingLayout } from '../media/engine.ts';
 import type { RecorderMedia } from '../recording/ports.ts';
+import { liveUrl, newLiveKey } from '../scheduling/links.ts';
 import type { LiveGrants } from './live-grants.ts';
 import type { LiveStreamFiles } from './ports.ts';
 
@@ -88,12 +89,14 @@ export class StreamingService implements MeetingObserver {
     if (unavailable !== null || !this.media) fail('streaming.unavailable', unavailable ?? 'live streaming needs the media workers');
     if (this.byId.size >= this.policy.maxStreams) fail('streaming.resources', `this server streams at most ${this.policy.maxStreams} meetings at once (CONVENE_MAX_LIVE_STREAMS)`);
     const id = randomUUID();
-    const key = randomBytes(16).toString('base64url');
+    // A meeting scheduled with generate_live_url streams at the URL, and with the passcode, its invitations gave.
+    const scheduled = meeting.settings.liveKey !== '' ? meeting.settings : undefined;
+    const key = scheduled?.liveKey ?? newLiveKey();
     const stream: LiveStream = {
       id,
       key,
-      url: `${this.policy.baseUrl()}/live/${key}`,
-      passcode: input.passcode ?? String(randomInt(0, 1_000_000)).padStart(6, '0'),
+      url: liveUrl(this.policy, key),
+      passcode: (scheduled?.livePasscode || input.passcode) ?? String(randomInt(0, 1_000_000)).padStart(6, '0'),
       meeting,
       dir: this.files.dir(id),
     };

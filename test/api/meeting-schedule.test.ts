@@ -287,6 +287,7 @@ for (const dialect of testDialects()) {
           assert.equal(m.time_to_join, -1);
           assert.equal(m.generate_live_url, true);
           assert.equal(m.live_passcode, '9876');
+          assert.match(m.live_meeting_url, /^https:\/\/[^/]+\/live\/[A-Za-z0-9_-]{22}$/, 'the live URL from scheduling on');
           assert.equal(m.meeting_room_id, '');
           assert.equal(m.owner_id, u.olivia.id);
           assert.equal(m.owner_name, 'Olivia Owner');
@@ -309,6 +310,21 @@ for (const dialect of testDialects()) {
         }
         assert.equal(got.reservation_id, created.reservation_id);
         assert.equal(got.meeting_number, created.meeting_number);
+        assert.equal(got.live_meeting_url, created.live_meeting_url);
+      });
+
+      it('live_meeting_url: only with generate_live_url, its own per meeting, kept when the meeting is edited', async () => {
+        // Lena's meetings, deleted again: the list tests count Olivia's.
+        const plain = await create(u.lena, reservationBody('No live URL', berlin(2030, 2, 2, 12)));
+        assert.equal(plain.live_meeting_url, '');
+        const other = await create(u.lena, { ...reservationBody('Live too', berlin(2030, 2, 2, 12)), generate_live_url: true });
+        assert.match(other.live_meeting_url, /\/live\/[A-Za-z0-9_-]{22}$/);
+        assert.notEqual(other.live_meeting_url, created.live_meeting_url);
+        const edited = await ok(call(u.lena, 'POST', `/api/v1/meeting_schedule/${other.reservation_id}`, { meeting_name: 'Live too, renamed', meeting_password: '135790' }));
+        assert.equal(edited.live_meeting_url, other.live_meeting_url, 'neither a rename nor a new password changes it');
+        const turnedOn = await ok(call(u.lena, 'POST', `/api/v1/meeting_schedule/${plain.reservation_id}`, { generate_live_url: true }));
+        assert.match(turnedOn.live_meeting_url, /\/live\/[A-Za-z0-9_-]{22}$/);
+        for (const m of [plain, other]) assert.equal((await call(u.lena, 'DELETE', `/api/v1/meeting_schedule/${m.reservation_id}`)).status, 200);
       });
 
       it('defaults when only name and times are sent: 2048K, DISABLE, guests allowed, no watermark, time_to_join 30', async () => {

@@ -148,6 +148,36 @@ describe('live streaming as HLS, watched in a browser', { skip: skipUnlessIsolat
     }
   });
 
+  it('a meeting scheduled with generate_live_url streams at the live URL and with the passcode its invitation gave', async () => {
+    const token = await t.signIn(OPERATOR.username, OPERATOR.password, 'live-scheduler');
+    const start = Date.now() + 10 * 60_000;
+    const body = { meeting_type: 'reservation', meeting_name: 'Scheduled live', schedule_start_time: start, schedule_end_time: start + 3_600_000, time_to_join: -1, generate_live_url: true, live_passcode: '13572468' };
+    const scheduled = await t.call('POST', '/api/v1/meeting_schedule', { query: { client_id: 'live-scheduler', token }, body });
+    assert.equal(scheduled.status, 200, scheduled.text);
+    const liveUrl = String(scheduled.body.live_meeting_url);
+    assert.match(liveUrl, /\/live\/[A-Za-z0-9_-]{22}$/);
+    const n = String(scheduled.body.meeting_number);
+    const c = await joinAs(t, { meeting_number: n, client_id: 'live-scheduler', display_name: 'Sid', passcode: String(scheduled.body.meeting_password), token });
+    const seen: Array<EventOf<'session.status'>> = [];
+    c.on('session.status', (e) => seen.push(e));
+    const rest = restFor(t, 'live-scheduler', token);
+    try {
+      await rest.liveStreaming(n, true, { live_password: '' });
+      const status = await eventually(() => {
+        const s = seen.at(-1);
+        assert.equal(s?.streaming_status, 'STARTED');
+        return s!;
+      });
+      assert.equal(status.streaming_url, liveUrl, 'the URL given at scheduling');
+      assert.equal(status.streaming_pwd, '13572468', 'the passcode given at scheduling');
+      const path = new URL(liveUrl).pathname;
+      assert.equal((await t.call('POST', `${path}/grant`, { body: { passcode: '13572468' } })).status, 200);
+    } finally {
+      await rest.liveStreaming(n, false).catch(() => undefined);
+      await closeAll([c]);
+    }
+  });
+
   it('wrong passcodes are limited per address (then 429 even for the right one)', async () => {
     await host.liveStreaming(number, true, { live_password: PASSCODE });
     const path = new URL((await eventually(() => {

@@ -36,6 +36,8 @@ const scheduled = (over: Partial<ScheduledMeeting> = {}): ScheduledMeeting => ({
   callRate: '0',
   infoKey: 'k',
   groupKey: '',
+  liveKey: '',
+  livePasscode: '',
   ...over,
 });
 

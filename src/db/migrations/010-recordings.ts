@@ -1,9 +1,14 @@
-import type { Kysely } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * Recordings (src/recording): one row per recording, written when it starts and completed when its file is finished.
  * No foreign keys: a recording outlives its meeting, the session history and the accounts named in it. Numbered 010,
  * leaving room for migrations other work adds meanwhile.
+ *
+ * Also the key of each scheduled meeting's live URL (`reservations.live_key`, shown as live_meeting_url when the meeting
+ * has generate_live_url): meetings scheduled before get one here when they asked for a live URL; the others get one
+ * when they are next edited.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -28,8 +33,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('recordings_owner_started').on('recordings').columns(['owner_id', 'started_at']).execute();
   await db.schema.createIndex('recordings_number_started').on('recordings').columns(['meeting_number', 'started_at']).execute();
   await db.schema.createIndex('recordings_status').on('recordings').column('status').execute();
+
+  await db.schema.alterTable('reservations').addColumn('live_key', 'text', (c) => c.notNull().defaultTo('')).execute();
+  const wanting = await sql<{ id: string }>`select id from reservations where generate_live_url <> 0`.execute(db);
+  for (const { id } of wanting.rows) {
+    await sql`update reservations set live_key = ${randomBytes(16).toString('base64url')} where id = ${id}`.execute(db);
+  }
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('reservations').dropColumn('live_key').execute();
   await db.schema.dropTable('recordings').execute();
 }
