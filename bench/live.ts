@@ -301,11 +301,12 @@ async function measureConveneLive(env: Record<string, string>, options: LiveOpti
         names: ['mute_all', 'unmute_all'],
       },
       async () => {
-        // What is measured is the real meeting: every guest and the host in it.
+        // What is measured is the real meeting: every guest and the host in it (the roster is paged, 500 a page).
         const detail = await http.call('GET', `/api/v1/meeting/${meetingNumber}`, { query: auth });
+        const count = detail.body?.participant_count as number | undefined;
         const participants = detail.body?.participants as { type: string }[] | undefined;
-        if (detail.status !== 200 || participants?.length !== options.participants + 1) {
-          throw new Error(`unexpected meeting: ${detail.status} ${participants?.length} participants ${detail.text.slice(0, 200)}`);
+        if (detail.status !== 200 || count !== options.participants + 1 || participants?.length !== Math.min(count, 500)) {
+          throw new Error(`unexpected meeting: ${detail.status} ${count} participants ${detail.text.slice(0, 200)}`);
         }
       },
     );

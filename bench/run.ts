@@ -12,9 +12,10 @@
  *
  * Then the recording measures (bench/recording.ts, issue 13: speaker recordings per core, the CPU of a live stream and
  * of a gallery recording, against ffmpeg doing the same outside the server), also in such a namespace.
+ * Then SQLite's synchronous setting (bench/durability.ts, issue 11: NORMAL against FULL on Convene's write paths).
  *
  * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live`,
- * `npm run bench -- media` or `npm run bench -- recording`; none = all four.
+ * `npm run bench -- media`, `npm run bench -- recording` or `npm run bench -- durability`; none = all five.
  * Recording: --meetings <n,…> (10,25), --mixed <n> (10), --seconds <s> (10).
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
@@ -22,6 +23,7 @@
  * profiles go to .tmp/bench-profiles/ and a summary is printed).
  * Live: --participants <n> (1000), --join-concurrency <n> (joins in flight, 50), --live-repeats <n> (timed mute/unmute
  * pairs, 20), --client-processes <n> (processes holding the participants' sockets, 1).
+ * Durability: --durability-writes <n> (single creates per setting and round, 300).
  * Media: --publishers <n> (2), --receivers <n> (20), --steps <video packets/s per publisher, …> (100,…,600),
  * --step-seconds <s> (5), --load-seconds <s> (10), --joins <n> (15); --cpu-prof also profiles the media worker.
  */
@@ -34,17 +36,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadTls } from '../src/http/tls.ts';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+import { measureDurability } from './durability.ts';
 import { summariseProfile } from './profile.ts';
 import { type LiveOptions, type LiveTarget, measureLive, printLive } from './live.ts';
 import { measureBare, measureConvene } from './rest.ts';
-import { LISTED_MEETINGS, measureScheduling, printSeriesTable, SERIES_DAYS, seedMeetings, type SeriesTimings } from './scheduling.ts';
+import { LIST_PAGE, LISTED_MEETINGS, measureScheduling, printSeriesTable, printUncachedTable, SERIES_DAYS, seedMeetings, type SeriesTimings } from './scheduling.ts';
 import { seedUsers } from './seed.ts';
 import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './support.ts';
 
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live', 'media', 'recording'] as const;
+const MEASURES = ['rest', 'live', 'media', 'recording', 'durability'] as const;
 /** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
 const MEDIA_NOT_ISOLATED = 3;
 const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
@@ -64,6 +67,7 @@ const { values: args, positionals } = parseArgs({
     'join-concurrency': { type: 'string', default: '50' },
     'live-repeats': { type: 'string', default: '20' },
     'client-processes': { type: 'string', default: '1' },
+    'durability-writes': { type: 'string', default: '300' },
     // The media measure's own (bench/media.ts has the defaults).
     publishers: { type: 'string' },
     receivers: { type: 'string' },
@@ -136,9 +140,11 @@ try {
     const targets: { name: string; run: () => Promise<Measure[]> }[] = [{ name: 'bare', run: () => measureBare(env('bare'), load, nodeArgs) }];
     // Scheduling (bench/scheduling.ts): series creation timings are kept here, the meeting list joins the table.
     const seriesTimings: SeriesTimings[] = [];
+    const uncachedTimings: SeriesTimings[] = [];
     const scheduling = (label: string, e: Record<string, string>) => async () => {
-      const { measures, series } = await measureScheduling(label, e, load, nodeArgs, Number(args.series));
+      const { measures, series, uncached } = await measureScheduling(label, e, load, nodeArgs, Number(args.series));
       seriesTimings.push(series);
+      uncachedTimings.push(uncached);
       return measures;
     };
     const sqlite = env('sqlite');
@@ -161,7 +167,7 @@ try {
       for (const target of targets) {
         for (const m of await target.run()) {
           results.set(m.name, [...(results.get(m.name) ?? []), m]);
-          console.log(`  round ${round}  ${padEnd(m.name, 22)} ${pad(Math.round(m.rps), 6)} req/s`);
+          console.log(`  round ${round}  ${padEnd(m.name, 28)} ${pad(Math.round(m.rps), 6)} req/s`);
         }
       }
     }
@@ -171,21 +177,23 @@ try {
     const baseline = best('bare /hello');
     const baseCpu = leastCpu('bare /hello');
     console.log(
-      `\n${padEnd('measure', 22)} ${pad('req/s', 7)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)}` +
+      `\n${padEnd('measure', 28)} ${pad('req/s', 7)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)}` +
         ` ${pad('CPU µs/req', 11)} ${pad('bare/this', 10)}   req/s of every round`,
     );
     const ratios: number[] = [];
+    const listRatios: number[] = [];
     // Two significant digits below 0.1 (the 500-meeting list is far below the other measures).
     const fmtRatio = (r: number) => (r >= 0.095 ? r.toFixed(2) : r.toPrecision(2));
     for (const name of results.keys()) {
       const m = best(name);
       const ratio = m.rps / baseline.rps;
-      // The ≥ 0.6 goal is the foundation's, for its REST measures; issue 3 sets none for the 500-meeting list.
-      if (m !== baseline && !name.endsWith('meeting list')) ratios.push(ratio);
+      // The ≥ 0.6 goal is the foundation's, for its REST measures; the meeting list's (issue 11: a page of 50 ≥ 0.3) is apart.
+      if (m !== baseline && !name.includes('meeting list')) ratios.push(ratio);
+      if (name.endsWith(`meeting list (${LIST_PAGE})`)) listRatios.push(ratio);
       const all = results.get(name)!.map((r) => Math.round(r.rps)).join(' / ');
       const cpu = leastCpu(name);
       console.log(
-        `${padEnd(name, 22)} ${pad(Math.round(m.rps), 7)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(fmtRatio(ratio), 8)}` +
+        `${padEnd(name, 28)} ${pad(Math.round(m.rps), 7)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(fmtRatio(ratio), 8)}` +
           ` ${pad(Math.round(cpu), 11)} ${pad(fmtRatio(baseCpu / cpu), 10)}   ${all}`,
       );
     }
@@ -193,7 +201,12 @@ try {
     if (!pgBin) console.log(`\n# PostgreSQL ${args['no-postgres'] ? 'skipped (--no-postgres)' : 'server not installed: SQLite only'}`);
     const worst = Math.min(...ratios);
     console.log(`# goal ≥ 0.60 of bare req/s for user/info and public/users: ${worst >= 0.6 ? 'met' : 'NOT met'} (lowest ${worst.toFixed(2)})`);
+    if (listRatios.length > 0) {
+      const lowest = Math.min(...listRatios);
+      console.log(`# goal ≥ 0.30 of bare req/s for a page of ${LIST_PAGE} meetings (issue 11): ${lowest >= 0.3 ? 'met' : 'NOT met'} (lowest ${lowest.toFixed(2)})`);
+    }
     printSeriesTable(seriesTimings, baseCpu);
+    printUncachedTable(uncachedTimings, baseCpu);
   }
 
   if (selected.has('live')) {
@@ -201,6 +214,7 @@ try {
     const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)) }, env('live-bare'), liveOptions, nodeArgs);
     printLive(live, liveOptions);
   }
+  if (selected.has('durability')) await measureDurability(rounds, Number(args['durability-writes']));
   if (selected.has('media')) {
     // In a process of its own: it runs itself inside a network namespace with only lo (unshare -n).
     const script = fileURLToPath(new URL('./media.ts', import.meta.url));

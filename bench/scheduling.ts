@@ -2,8 +2,8 @@
  * The scheduling measures (issue 3, item 12), on the real server like bench/rest.ts:
  * (4) creating a 10-year DAILY series through `POST /api/v1/meeting_schedule/recurrence` (3653 occurrences), timed one
  *     creation at a time (goal ≤ 100 ms each);
- * (5) `GET /api/v1/meeting_schedule?page_num=1&page_size=500`: the list of a user who has 500 meetings, under
- *     autocannon load like the other measures.
+ * (5) `GET /api/v1/meeting_schedule?page_num=2&page_size=50`: a page of the list of a user who has 500 meetings, and
+ *     the whole list as one page of 500, under autocannon load like the other measures.
  */
 import { clientSecret } from '../src/accounts/secret.ts';
 import { loadConfig } from '../src/config/load.ts';
@@ -20,6 +20,10 @@ export const SERIES_DAYS = 3653;
 const SERIES_USER = 'user1';
 const LIST_USER = 'user2';
 export const LISTED_MEETINGS = 500;
+/** The page the apps would ask for (they ask 20–50). */
+export const LIST_PAGE = 50;
+/** Timed first-after-a-write reads of that page per round and database. */
+const UNCACHED_READS = 20;
 /** A zone with DST changes, so that expansion does its real work (sent as the `time_zone` extension field). */
 const ZONE = 'Europe/Berlin';
 export const SERIES_GOAL_MS = 100;
@@ -111,7 +115,7 @@ export async function measureScheduling(
   nodeArgs: string[],
   creations: number,
   warmup = 3,
-): Promise<{ measures: Measure[]; series: SeriesTimings }> {
+): Promise<{ measures: Measure[]; series: SeriesTimings; uncached: SeriesTimings }> {
   const child = await startChild('convene', env, nodeArgs, `convene ${label} (scheduling)`);
   try {
     const client = new HttpsClient(child.url);
@@ -142,13 +146,42 @@ export async function measureScheduling(
     }
 
     const lister = await signIn(client, LIST_USER);
-    const list = `/api/v1/meeting_schedule?${lister}&page_num=1&page_size=${LISTED_MEETINGS}`;
-    const page = await client.call('GET', list);
-    client.close();
-    if (page.status !== 200 || page.body.meeting_schedules?.length !== LISTED_MEETINGS || page.body.total_size !== LISTED_MEETINGS) {
-      throw new Error(`unexpected meeting list: ${page.status} ${page.text.slice(0, 200)}`);
+    // The apps' page (20–50; 50 here, the second page so the offset is real) and the whole list in one page of 500.
+    const list = (size: number, page: number) => `/api/v1/meeting_schedule?${lister}&page_num=${page}&page_size=${size}`;
+    for (const [size, page] of [[LIST_PAGE, 2], [LISTED_MEETINGS, 1]] as const) {
+      const answer = await client.call('GET', list(size, page));
+      if (answer.status !== 200 || answer.body.meeting_schedules?.length !== size || answer.body.total_size !== LISTED_MEETINGS) {
+        throw new Error(`unexpected meeting list: ${answer.status} ${answer.text.slice(0, 200)}`);
+      }
     }
-    return { measures: [await measure(`${label} meeting list`, child, list, load)], series: timings };
+    // A page of 50 as the first request after a write (every write ends the cached pages): `uncachedReads` times, each
+    // after user1 creates a meeting (and before deleting it again), untimed.
+    const uncached: SeriesTimings = { name: `${label} list (${LIST_PAGE}) uncached`, ms: [], cpuMs: [] };
+    for (let i = 0; i < UNCACHED_READS; i++) {
+      const start = Date.now() + 30 * DAY_MS + i * 3_600_000;
+      const made = await client.call('POST', `/api/v1/meeting_schedule?${creator}`, {
+        body: { meeting_type: 'reservation', meeting_name: 'Cache breaker', schedule_start_time: start, schedule_end_time: start + 1_800_000 },
+      });
+      if (made.status !== 200) throw new Error(`meeting creation failed: ${made.status} ${made.text.slice(0, 200)}`);
+      const cpuBefore = await child.cpu();
+      const t0 = process.hrtime.bigint();
+      const answer = await client.call('GET', list(LIST_PAGE, 2));
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpuMs = ((await child.cpu()) - cpuBefore) / 1000;
+      if (answer.status !== 200 || answer.body.meeting_schedules?.length !== LIST_PAGE) throw new Error(`unexpected meeting list: ${answer.status}`);
+      uncached.ms.push(ms);
+      uncached.cpuMs.push(cpuMs);
+      await client.call('DELETE', `/api/v1/meeting_schedule/${made.body.reservation_id as string}?${creator}`);
+    }
+    client.close();
+    return {
+      uncached,
+      measures: [
+        await measure(`${label} meeting list (${LIST_PAGE})`, child, list(LIST_PAGE, 2), load),
+        await measure(`${label} meeting list (${LISTED_MEETINGS})`, child, list(LISTED_MEETINGS, 1), load),
+      ],
+      series: timings,
+    };
   } finally {
     await child.stop();
   }
@@ -158,6 +191,20 @@ export async function measureScheduling(
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** The uncached list reads: latency as the client saw it, the server's CPU per read (median), in bare requests. */
+export function printUncachedTable(all: readonly SeriesTimings[], bareCpuUs: number): void {
+  console.log(`\n${padEnd('first read after a write', 28)} ${pad('n', 3)} ${pad('p50 ms', 7)} ${pad('p95 ms', 7)} ${pad('CPU µs', 7)} ${pad('= bare req', 10)}`);
+  for (const name of [...new Set(all.map((t) => t.name))]) {
+    const rounds = all.filter((t) => t.name === name);
+    const ms = rounds.flatMap((t) => t.ms);
+    const cpu = quantile(rounds.flatMap((t) => t.cpuMs), 0.5) * 1000;
+    console.log(
+      `${padEnd(name, 28)} ${pad(ms.length, 3)} ${pad(quantile(ms, 0.5).toFixed(1), 7)} ${pad(quantile(ms, 0.95).toFixed(1), 7)} ${pad(Math.round(cpu), 7)} ${pad((cpu / bareCpuUs).toFixed(1), 10)}`,
+    );
+  }
+  console.log('# a page of 50 read right after another user created a meeting (which ends the cached pages); CPU: the server per read, median');
 }
 
 /**

@@ -19,7 +19,8 @@ export type Permission =
   | 'meeting.stream'
   | 'recording.read'
   | 'recording.delete'
-  | 'callRate.high';
+  | 'callRate.high'
+  | 'system.read';
 
 export interface PermissionRule {
   roles: readonly RoleName[];
@@ -44,6 +45,7 @@ export const PERMISSIONS: Readonly<Record<Permission, PermissionRule>> = {
   'recording.read': { roles: MANAGERS, owner: true, description: 'list, read and download recordings (without a recording: every recording)' },
   'recording.delete': { roles: MANAGERS, owner: true, description: 'delete a recording' },
   'callRate.high': { roles: MANAGERS, owner: false, description: 'schedule 6144K and 8192K call rates' },
+  'system.read': { roles: ['SystemAdmin'], owner: false, description: 'read how the server runs: database, media workers' },
 };
 
 /** "SystemAdmin", "MeetingOperator, SystemAdmin or the owner": the rule in words, for the API documentation. */

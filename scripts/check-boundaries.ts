@@ -7,8 +7,12 @@
  *      from the infrastructure folders or adapter files;
  *  (c) nothing in src/ imports from test/ or bench/;
  *  (d) sdk/ (also bundled for the browser) imports only typebox, contract/ and sdk/ files;
- *  (e) web/ (the browser app, bundled by src/web/web.routes.ts) imports only typebox, contract/, sdk/ and web/ files;
- *      the live-stream viewer (web/live/, bundled by src/streaming/live-stream.routes.ts) also hls.js.
+ *  (e) web/ (the browser meeting app, bundled by src/web/web.routes.ts) imports only typebox, contract/, sdk/ and web/
+ *      files, but nothing from web/console/; the live-stream viewer (web/live/, bundled by
+ *      src/streaming/live-stream.routes.ts) also hls.js;
+ *  (f) web/console/ (the web console, bundled the same way) imports only typebox, contract/, sdk/, web/shared/ and
+ *      web/console/ files;
+ *  (g) web/shared/ (what both pages use) imports only typebox, contract/, sdk/ and web/shared/ files.
  * Usage: node --import tsx scripts/check-boundaries.ts [root]   (root defaults to the repository)
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -78,7 +82,16 @@ const RULE_CONTRACT = 'contract/ may import only typebox, contract/ files and `i
 const RULE_PURE = 'pure files import no framework, database, logging or I/O module, nor infrastructure or adapter files';
 const RULE_TESTS = 'src/ may not import test/ or bench/';
 const RULE_SDK = 'sdk/ may import only typebox, contract/ and sdk/ files';
-const RULE_WEB = 'web/ may import only typebox, contract/, sdk/ and web/ files (web/live/ also hls.js)';
+const RULE_WEB = 'web/ may import only typebox, contract/, sdk/ and web/ files outside web/console/ (web/live/ also hls.js)';
+const RULE_CONSOLE = 'web/console/ may import only typebox, contract/, sdk/, web/shared/ and web/console/ files';
+const RULE_SHARED = 'web/shared/ may import only typebox, contract/, sdk/ and web/shared/ files';
+
+/** The browser folders, most specific first: each may import typebox, contract/, sdk/ and these folders. */
+const BROWSER_RULES: { folder: string; may: string[]; not?: string; rule: string }[] = [
+  { folder: 'web/console/', may: ['web/console/', 'web/shared/'], rule: RULE_CONSOLE },
+  { folder: 'web/shared/', may: ['web/shared/'], rule: RULE_SHARED },
+  { folder: 'web/', may: ['web/'], not: 'web/console/', rule: RULE_WEB },
+];
 
 /** Every import specifier in a TypeScript source: static imports, re-exports, side-effect and dynamic imports. */
 export function parseImports(source: string): ImportRef[] {
@@ -136,11 +149,14 @@ export function checkFile(file: string, imports: ImportRef[]): Violation[] {
       if (!allowed) add(RULE_SDK);
       continue;
     }
-    if (file.startsWith('web/')) {
+    const browser = BROWSER_RULES.find((r) => file.startsWith(r.folder));
+    if (browser) {
       const allowed = target
-        ? target.startsWith('contract/') || target.startsWith('sdk/') || target.startsWith('web/')
+        ? target.startsWith('contract/') ||
+          target.startsWith('sdk/') ||
+          (browser.may.some((f) => target.startsWith(f)) && !(browser.not && target.startsWith(browser.not)))
         : moduleName(specifier) === 'typebox' || (file.startsWith('web/live/') && moduleName(specifier) === 'hls.js');
-      if (!allowed) add(RULE_WEB);
+      if (!allowed) add(browser.rule);
       continue;
     }
     if (!file.startsWith('src/')) continue;

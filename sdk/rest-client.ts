@@ -304,8 +304,9 @@ export class RestClient {
     return this.call(ops.liveMeetingDetail, { params: { meeting_number: meetingNumber }, body: { end_time: endTime }, method: 'POST' });
   }
 
-  history(meetingNumber: string) {
-    return this.call(ops.meetingHistory, { params: { meeting_number: meetingNumber } });
+  /** One page of the sessions under the number, newest first (20 by default, at most 50). */
+  history(meetingNumber: string, page: { page_num?: number; page_size?: number } = {}) {
+    return this.call(ops.meetingHistory, { params: { meeting_number: meetingNumber }, query: page });
   }
 
   /**

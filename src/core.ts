@@ -17,7 +17,7 @@ import { KyselyMeetingNumberRegistry } from './scheduling/meeting-number.repo.ts
 import type { MeetingNumberRegistry } from './scheduling/meeting-number.ts';
 import { MeetingLinks } from './scheduling/meeting-links.service.ts';
 import { ScheduleQueries } from './scheduling/schedule-queries.ts';
-import { KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
+import { ChangeCounter, KyselySchedulingStore } from './scheduling/scheduling.repo.ts';
 import { SchedulingService } from './scheduling/scheduling.service.ts';
 import { machineTimeZone } from './config/load.ts';
 
@@ -39,7 +39,7 @@ export interface Core {
  */
 export async function openCore(config: Config, clock: Clock = systemClock, budgets: Budgets = memoryBudgets): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = openDatabase(config.databaseUrl, config.dataDir);
+  const database = openDatabase(config.databaseUrl, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrateToLatest(database.db);
   } catch (e) {
@@ -66,18 +66,22 @@ export async function openCore(config: Config, clock: Clock = systemClock, budge
     { anonymousDirectory: config.publicUserDirectory, maxUsers: config.maxUsers },
     accountDeleted,
   );
+  // One ChangeLog for scheduling: room writes change the password of a room's meetings (the meeting list is cached).
+  const scheduleChanges = new ChangeCounter();
   const rooms = new RoomsService(
-    new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now())),
+    new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now()), scheduleChanges),
     new KyselyPeopleLookup(database.db),
     clock,
     { minPasscodeLength: config.minPasscodeLength },
   );
   const people = new KyselyPeopleLookup(database.db);
-  const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now());
+  const schedulingStore = new KyselySchedulingStore(database.db, database.dialect, config.meetingNumberLength, () => clock.now(), scheduleChanges);
   const scheduling = new SchedulingService(schedulingStore, people, rooms, clock, {
     timeZone: config.timezone || machineTimeZone(),
     maxOccurrences: config.maxOccurrences,
     minPasscodeLength: config.minPasscodeLength,
+    maxMeetingsPerUser: config.maxMeetingsPerUser,
+    maxSeriesPerUser: config.maxSeriesPerUser,
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
   const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });

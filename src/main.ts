@@ -160,7 +160,26 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
-  systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => 0 } }, authenticate);
+  const startedAt = clock.now();
+  systemRoutes(
+    app,
+    {
+      version: VERSION,
+      licence: config,
+      countUsers: () => store.users.count(),
+      calls: { calls: () => live.calls(), gatewayCalls: () => 0 },
+      status: () => ({
+        database: database.dialect,
+        startedAt,
+        media: {
+          enabled: config.media,
+          running: pool !== undefined,
+          workers: (pool?.workers() ?? []).map((w) => ({ id: w.id, state: w.state, rooms: w.roomIds.length, rss: w.rss })),
+        },
+      }),
+    },
+    authenticate,
+  );
 
   let plain: Server | undefined;
   let metricsServer: Server | undefined;

@@ -4,12 +4,13 @@
  * behind the seam of web/media.ts (MediaSession).
  */
 import { resolveMeetingLink } from '../contract/rest/meeting-links.ts';
+import { userInfo } from '../contract/rest/user.ts';
 import { CLOSE_CODES, SIGNAL_PATH } from '../contract/signal/protocol.ts';
 import { RestClient, RestError } from '../sdk/rest-client.ts';
 import { JoinError, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
 import { LocalDevices } from './devices.ts';
-import { byId, input } from './dom.ts';
-import { clientId, remembered } from './identity.ts';
+import { byId, input } from './shared/dom.ts';
+import { clientId, remembered, storedSession } from './shared/identity.ts';
 import { JoinPreview } from './join-preview.ts';
 import { type MediaSession, NoMedia } from './media.ts';
 import { MeetingView } from './meeting-view.ts';
@@ -50,6 +51,8 @@ let lastRequest: JoinRequest | undefined;
 /** The meeting the page's link resolved to (#key=…), shown above the form. */
 let linkMeeting: { number: string; name: string; password: string; key: string } | undefined;
 let current: { signal: SignalClient; view: MeetingView; media: MediaSession; final: boolean } | undefined;
+/** The web console's session in this browser, once checked: joins without a typed username use it. */
+let consoleToken: string | undefined;
 const devices = new LocalDevices();
 const preview = new JoinPreview(devices);
 
@@ -144,6 +147,8 @@ async function join(request: JoinRequest): Promise<void> {
       joinError(signInError(e));
       return;
     }
+  } else if (consoleToken) {
+    rest.setToken(consoleToken);
   }
   remembered.save(request.displayName, request.username);
   // What the browser grants decides what is published: a missing device joins muted rather than failing. The devices
@@ -290,7 +295,11 @@ function showJoinForm(focusSignIn = false): void {
 
 /** `#key=<meeting link key>`: the link's meeting number (and password: holding the link is the invitation). */
 async function resolveLink(): Promise<void> {
-  const key = new URLSearchParams(location.hash.slice(1)).get('key');
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const key = hash.get('key');
+  // `#number=<digits>`: a meeting number to join (the console's "start the meeting" of a room), without a password.
+  const number = hash.get('number');
+  if (!key && number && /^[0-9]{1,32}$/.test(number)) input('meeting-number').value = number;
   if (!key) return;
   const note = byId('join-meeting');
   try {
@@ -310,6 +319,22 @@ async function resolveLink(): Promise<void> {
     note.className = 'error';
   }
   note.hidden = false;
+}
+
+/** Signed in to the console in this browser: say so, and join as that user (hosting one's own meetings). */
+async function adoptConsoleSession(): Promise<void> {
+  const token = storedSession.token();
+  if (!token) return;
+  try {
+    const profile = await new RestClient({ baseUrl: origin, clientId: me, token }).call(userInfo, { method: 'GET' });
+    consoleToken = token;
+    const note = byId('signed-in');
+    note.textContent = `Signed in as ${profile.real_name || profile.username}: you join as yourself. Fill in the sign-in below to join as someone else.`;
+    note.hidden = false;
+    if (!input('display-name').value) input('display-name').value = profile.real_name || profile.username;
+  } catch {
+    // Expired or revoked: join as a guest or sign in below, as without the console.
+  }
 }
 
 function start(): void {
@@ -339,7 +364,7 @@ function start(): void {
     }
   });
   show('join');
-  void resolveLink().then(() => {
+  void Promise.all([resolveLink(), adoptConsoleSession()]).then(() => {
     document.body.dataset.ready = 'true';
     if (linkMeeting) input('display-name').focus();
   });

@@ -1,5 +1,5 @@
 import type { LocalDevices } from './devices.ts';
-import { byId, input } from './dom.ts';
+import { byId, input } from './shared/dom.ts';
 
 /**
  * The join screen's device check: a small live picture of the camera, and whether to join with the microphone and the

@@ -2,7 +2,7 @@ import type { EventOf, RosterEntry } from '../contract/signal/protocol.ts';
 import { userInfo } from '../contract/rest/user.ts';
 import { RestError, type RestClient } from '../sdk/rest-client.ts';
 import { SignalError, type SignalClient } from '../sdk/signal-client.ts';
-import { byId, h, input } from './dom.ts';
+import { byId, h, input } from './shared/dom.ts';
 import { planTiles } from './layout.ts';
 import type { MediaSession, MediaStatus } from './media.ts';
 import { drawStage } from './stage.ts';

@@ -1,5 +1,5 @@
 import type { RosterEntry } from '../contract/signal/protocol.ts';
-import { h } from './dom.ts';
+import { h } from './shared/dom.ts';
 import type { TilePlan } from './layout.ts';
 import type { MediaSession } from './media.ts';
 

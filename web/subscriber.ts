@@ -1,6 +1,6 @@
 import type { EventOf } from '../contract/signal/protocol.ts';
 import type { SignalClient } from '../sdk/signal-client.ts';
-import { h } from './dom.ts';
+import { h } from './shared/dom.ts';
 import { gathered, PEER_CONFIG, watchFailure } from './rtc.ts';
 
 type SlotKind = 'audio' | 'video' | 'content';

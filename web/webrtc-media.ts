@@ -2,7 +2,7 @@ import { errorCatalog } from '../contract/errors.ts';
 import type { EventOf } from '../contract/signal/protocol.ts';
 import { ConnectionClosedError, type SignalClient, SignalError } from '../sdk/signal-client.ts';
 import type { LocalDevices } from './devices.ts';
-import { h } from './dom.ts';
+import { h } from './shared/dom.ts';
 import { type MediaSession, type MediaState, NO_MEDIA_STATE } from './media.ts';
 import { Publisher } from './publisher.ts';
 import { Subscriber } from './subscriber.ts';

@@ -1,6 +1,6 @@
 import Type, { type TSchema } from 'typebox';
 import type { DomainErrorKind } from '../../src/kernel/domain-error.ts';
-import { Empty, Timestamp } from './common.ts';
+import { Empty, PageQuery, Timestamp } from './common.ts';
 import type { Permission } from '../permissions.ts';
 import { type Access, type HttpMethod, operation } from './operation.ts';
 
@@ -298,9 +298,12 @@ export const listLiveMeetings = operation({
   paths: ['/api/v1/meeting'],
   tag: 'meeting control',
   summary: 'Meetings in progress',
-  description: 'SystemAdmin and MeetingOperator see every live meeting; others see the live meetings they own.',
+  description:
+    'SystemAdmin and MeetingOperator see every live meeting; others see the live meetings they own. Ordered by start, ' +
+    'paged by page_num/page_size (at most 500 a page, default 500).',
   access: 'user',
-  response: Type.Object({ meetings: Type.Array(LiveMeetingItem) }),
+  query: Type.Object({ page_num: PageQuery.page_num, page_size: PageQuery.page_size }),
+  response: Type.Object({ meetings: Type.Array(LiveMeetingItem), total_page_num: Type.Integer(), total_size: Type.Integer() }),
   errors: ['auth.required'],
 });
 
@@ -332,7 +335,8 @@ export const LiveMeetingDetail = Type.Object({
   passcode_lockout_until: Type.Integer({
     description: 'ms; while the meeting’s budget of wrong passcodes is spent, until when only hosts and joins from the meeting link get in; 0 = not spent',
   }),
-  participants: Type.Array(DetailParticipant),
+  participant_count: Type.Integer({ description: 'everyone in the meeting, also those on other pages of participants' }),
+  participants: Type.Array(DetailParticipant, { description: 'in order of joining, one page (page_num/page_size, at most 500)' }),
 });
 
 export const liveMeetingDetail = operation({
@@ -343,10 +347,12 @@ export const liveMeetingDetail = operation({
   summary: 'A live meeting and its participants; with end_time in the body, move its end',
   description:
     'The API document uses POST both to read the detail (empty body) and to update the end time (`{"end_time": ms}`); ' +
-    'both answer with the detail. A new end time must lie in the future.',
+    'both answer with the detail. A new end time must lie in the future. participants is one page of the roster, ' +
+    'in order of joining: page_num/page_size, at most 500 a page, default 500.',
   access: 'user',
   permission: 'meeting.host',
   params: ByNumber,
+  query: Type.Object({ page_num: PageQuery.page_num, page_size: PageQuery.page_size }),
   body: Type.Object({ end_time: Type.Optional(Timestamp) }),
   response: LiveMeetingDetail,
   errors: CONTROL_ERRORS,
@@ -367,7 +373,9 @@ const SessionRecord = Type.Object({
       left_time: Type.Integer({ description: '0 while still in the meeting' }),
       left_reason: Type.String(),
     }),
+    { maxItems: 100, description: 'in order of joining, the first 100 joins' },
   ),
+  attendance_truncated: Type.Boolean({ description: 'true when the session had more joins than attendance lists' }),
 });
 
 export const meetingHistory = operation({
@@ -376,11 +384,14 @@ export const meetingHistory = operation({
   paths: ['/api/v1/meeting/{meeting_number}/history'],
   tag: 'meeting control',
   summary: 'Past and current live sessions of a meeting number, with who joined and left when (extension)',
-  description: 'For the meeting’s owner, MeetingOperator and SystemAdmin. Newest first, at most 50 sessions.',
+  description:
+    'For the meeting’s owner (their own sessions), MeetingOperator and SystemAdmin (all). Newest first, paged by ' +
+    'page_num/page_size (20 sessions a page by default, at most 50); each session lists its first 100 joins.',
   access: 'user',
   permission: 'meeting.host',
   params: ByNumber,
-  response: Type.Object({ sessions: Type.Array(SessionRecord) }),
+  query: Type.Object({ page_num: PageQuery.page_num, page_size: PageQuery.page_size }),
+  response: Type.Object({ sessions: Type.Array(SessionRecord), total_page_num: Type.Integer(), total_size: Type.Integer() }),
   errors: ['auth.required', 'permission.denied', 'notFound'],
 });
 

@@ -59,6 +59,7 @@ const seriesFields = {
   groupMeetingUrl: Type.String(),
   groupInfoKey: Type.String(),
 };
+const { recurrence_type: _snakeType, ...seriesDescription } = seriesFields;
 
 const meetingFields = {
   reservation_id: Type.String(),
@@ -99,7 +100,10 @@ export const MeetingDetail = Type.Object({
 const ListItemBase = Type.Object(meetingFields);
 export const MeetingListItem = Type.Object({
   ...meetingFields,
-  recurrenceReservationList: Type.Array(ListItemBase, { description: 'the later occurrences of the series' }),
+  recurrenceReservationList: Type.Array(ListItemBase, {
+    maxItems: 10,
+    description: 'the next occurrences of the series after this one, at most 10; the whole series is GET /api/v1/meeting_schedule/recurrence/{id}',
+  }),
 });
 
 const ReservationIdParams = Type.Object({ reservation_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -132,10 +136,33 @@ export const createSeries = operation({
   summary: 'Create a recurring series (the Android, iOS and Windows apps use this path)',
 });
 
-/** A page of meetings under both names the clients and the document use. */
+/** The fields the API document shows for a list item, in its order (its examples of both list calls). */
+export const DOCUMENTED_ITEM_FIELDS = [
+  'meeting_number',
+  'meeting_name',
+  'meeting_type',
+  'meeting_password',
+  'reservation_id',
+  'recurrence_gid',
+  'schedule_start_time',
+  'schedule_end_time',
+  'recurrence_type',
+  'owner_id',
+  'owner_name',
+  'meeting_url',
+] as const;
+
+const DocumentedItem = Type.Object(Object.fromEntries(DOCUMENTED_ITEM_FIELDS.map((k) => [k, meetingFields[k]])) as Pick<typeof meetingFields, (typeof DOCUMENTED_ITEM_FIELDS)[number]>);
+
+/**
+ * A page of meetings under both names: `meeting_schedules` with every field, which the five apps read (client
+ * contract §2.3 S1), and `scheduled_meetings`, the API document's name, with the fields the document shows for it.
+ */
 const MeetingPage = <T extends TSchema>(item: T) => ({
   meeting_schedules: Type.Array(item),
-  scheduled_meetings: Type.Array(item, { description: 'same list under the name the API document uses' }),
+  scheduled_meetings: Type.Array(DocumentedItem, {
+    description: 'the same meetings in the same order under the name the API document uses, with the fields it documents',
+  }),
   total_page_num: Type.Integer(),
   total_size: Type.Integer(),
 });
@@ -146,6 +173,12 @@ export const listMeetings = operation({
   paths: ['/api/v1/meeting_schedule'],
   tag: 'meeting schedule',
   summary: "The caller's meetings that have not ended: owned, invited to, or added by link; one entry per series",
+  description:
+    'One entry per single meeting and one per series (its next occurrence that has not ended, carrying the next 10 ' +
+    'after it in recurrenceReservationList), ordered by start, then reservation_id; paged by page_num/page_size ' +
+    '(at most 500 entries a page, default 500) and filtered by filter (name or meeting number, ignoring case); ' +
+    'total_size counts entries. The page is meeting_schedules (what the apps read); scheduled_meetings repeats it ' +
+    'with only the fields the API document shows.',
   access: 'user',
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
   response: Type.Object(MeetingPage(MeetingListItem)),
@@ -207,23 +240,16 @@ export const listOccurrences = operation({
   paths: ['/api/v1/meeting_schedule/recurrence/{id}'],
   tag: 'meeting schedule',
   summary: 'The occurrences of a series that have not ended, with the series description (camelCase keys)',
+  description: 'Paged by page_num/page_size (at most 500 a page, default 500), ordered by start; total_size counts them all.',
   access: 'user',
   permission: 'meeting.read',
   params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
   response: Type.Object({
     ...MeetingPage(ListItemBase),
+    // The series description as a list entry carries it, except that this answer spells the type in camelCase.
+    ...seriesDescription,
     recurrenceType: Type.String(),
-    recurrenceInterval: Type.Integer(),
-    recurrenceStartTime: Type.Integer(),
-    recurrenceEndTime: Type.Integer(),
-    recurrenceStartDay: Type.Integer(),
-    recurrenceEndDay: Type.Integer(),
-    recurrenceDaysOfWeek: Type.Array(Type.Integer()),
-    recurrenceDaysOfMonth: Type.Array(Type.Integer()),
-    groupMeetingUrl: Type.String(),
-    groupInfoKey: Type.String(),
-    recurrence_gid: Type.String(),
     time_zone: Type.String(),
   }),
   errors: ['auth.required', 'permission.denied', 'notFound'],

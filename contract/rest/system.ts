@@ -32,4 +32,36 @@ export const capacity = operation({
   errors: ['auth.required'],
 });
 
-export const systemOperations = [version, capacity];
+const MediaWorker = Type.Object({
+  id: Type.Integer(),
+  state: Type.String({ description: 'starting, ready or dead' }),
+  rooms: Type.Integer({ description: 'meetings whose media this worker carries' }),
+  rss: Type.Integer({ description: 'resident memory in bytes at the last health ping; 0 before the first' }),
+});
+
+export const status = operation({
+  id: 'systemStatus',
+  methods: ['GET'],
+  paths: ['/api/v1/system/status'],
+  tag: 'system',
+  summary: 'How this server runs: version, database, media workers (Convene extension)',
+  description:
+    'What the web console\'s System page shows. media.enabled is false when the server runs without media ' +
+    '(CONVENE_MEDIA=false); media.running false when the workers did not start. Workers are those of the process ' +
+    'that answers.',
+  access: 'user',
+  permission: 'system.read',
+  response: Type.Object({
+    version: Type.String(),
+    database: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+    started_time: Type.Integer({ description: 'epoch ms when this server process started' }),
+    media: Type.Object({
+      enabled: Type.Boolean(),
+      running: Type.Boolean(),
+      workers: Type.Array(MediaWorker),
+    }),
+  }),
+  errors: ['auth.required', 'permission.denied'],
+});
+
+export const systemOperations = [version, capacity, status];

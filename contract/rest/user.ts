@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import Type, { type TArray, type TSchema } from 'typebox';
 import { Empty, PageQuery, Timestamp } from './common.ts';
 import { operation } from './operation.ts';
 
@@ -52,9 +52,10 @@ export const AdminUserView = Type.Object({
   created_time: Timestamp,
 });
 
-const Paged = <T extends Parameters<typeof Type.Array>[0]>(key: string, item: T) =>
+/** A page of `key` items; the key's name is kept in the static type, so that clients read `users` as an array. */
+const Paged = <K extends string, T extends TSchema>(key: K, item: T) =>
   Type.Object({
-    [key]: Type.Array(item),
+    ...({ [key]: Type.Array(item) } as { [P in K]: TArray<T> }),
     total_page_num: Type.Integer(),
     total_size: Type.Integer(),
   });

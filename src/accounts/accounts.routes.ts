@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import * as ops from '../../contract/rest/user.ts';
 import type { Authenticate } from '../http/route.ts';
-import { registerOperation } from '../http/route.ts';
+import { JsonText, registerOperation } from '../http/route.ts';
 import type { AccountsService } from './accounts.service.ts';
 import type { SignedInCaller } from './caller.ts';
+import type { UserSummary } from './ports.ts';
 import type { Paging, UsersService } from './users.service.ts';
 import type { Role, User, UserProfileInput } from './user.ts';
 
@@ -84,10 +85,17 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsService, 
     await accounts.changePassword(signedIn(caller), body.secret_old, body.secret_new, request.ip);
     return {};
   });
+  // The directory answers the same question with the same page (directory-index.ts): its text is made once.
+  const directoryTexts = new WeakMap<readonly UserSummary[], JsonText>();
   registerOperation(app, ops.publicUsers, authenticate, async ({ caller, query }) => {
     const page = await users.directory(caller, paging(query));
-    const items = page.users.map((u) => ({ user_id: u.id, username: u.username, real_name: u.realName }));
-    return pageOf('users', items, page.total, page.pageSize) as Static<(typeof ops.publicUsers)['response']>;
+    let text = directoryTexts.get(page.users);
+    if (!text) {
+      const items = page.users.map((u) => ({ user_id: u.id, username: u.username, real_name: u.realName }));
+      text = new JsonText(JSON.stringify(pageOf('users', items, page.total, page.pageSize)));
+      directoryTexts.set(page.users, text);
+    }
+    return text;
   });
   registerOperation(app, ops.listUsers, authenticate, async ({ caller, query }) => {
     const page = await users.list(caller, paging(query));

@@ -22,7 +22,12 @@ interface Loaded {
   starts: Int32Array;
   /** Each three-character piece of any key → the entries (ascending) whose username or real name key contains it. */
   trigrams: Map<string, number[]>;
+  /** Pages already answered from this snapshot, by filter, offset and limit (the same object again: do not change). */
+  pages: Map<string, UserSummaryPage>;
 }
+
+/** Pages kept per snapshot: the apps page through the directory while inviting, often with the same filters. */
+const PAGES_KEPT = 256;
 
 function prepare(entries: DirectoryEntry[]): Loaded {
   const starts = new Int32Array(entries.length + 1);
@@ -46,7 +51,7 @@ function prepare(entries: DirectoryEntry[]): Loaded {
     index(e.realNameKey, i);
   });
   starts[entries.length] = at;
-  return { entries, keys: parts.join(''), starts, trigrams };
+  return { entries, keys: parts.join(''), starts, trigrams, pages: new Map() };
 }
 
 /**
@@ -77,48 +82,16 @@ export class DirectoryIndex {
     this.loaded = undefined;
   }
 
+  /** A page of the search; the same page object for the same question until the directory is loaded again. */
   async search(filter: string, offset: number, limit: number): Promise<UserSummaryPage> {
-    const { entries, keys, starts, trigrams } = await this.snapshot();
-    const users: UserSummary[] = [];
-    const end = offset + limit;
-    if (filter === '') {
-      for (let i = offset; i < end && i < entries.length; i++) users.push({ ...entries[i]!.summary });
-      return { users, total: entries.length };
-    }
-    const needle = filter.toLowerCase();
-    let total = 0;
-    const match = (i: number) => {
-      if (total >= offset && total < end) users.push({ ...entries[i]!.summary });
-      total++;
-    };
-    const contains = (e: DirectoryEntry) => e.usernameKey.includes(needle) || e.realNameKey.includes(needle);
-
-    if (needle.length >= 3) {
-      // A key holding the filter holds each of its three-character pieces: only the entries listed under the rarest
-      // piece can match, and they are checked one by one (in order, so the page and the total come out as before).
-      let candidates: number[] | undefined;
-      for (let at = 0; at + 3 <= needle.length; at++) {
-        const list = trigrams.get(needle.slice(at, at + 3));
-        if (!list) return { users, total };
-        if (!candidates || list.length < candidates.length) candidates = list;
-      }
-      for (const i of candidates!) if (contains(entries[i]!)) match(i);
-      return { users, total };
-    }
-    if (needle.includes('\u0000')) {
-      // Cannot happen through the API (NUL is refused at the boundary), and the NULs in `keys` would mislead.
-      entries.forEach((e, i) => contains(e) && match(i));
-      return { users, total };
-    }
-    // One native substring scan over all keys instead of two per entry. A match cannot span a NUL, so it lies within
-    // one key of the entry whose part it starts in; the scan then resumes at the next entry, so each counts once.
-    let i = 0;
-    for (let pos = keys.indexOf(needle); pos !== -1; pos = keys.indexOf(needle, starts[i]!)) {
-      i = entryAt(starts, pos, i);
-      match(i);
-      i++;
-    }
-    return { users, total };
+    const loaded = await this.snapshot();
+    const key = `${offset}\u0000${limit}\u0000${filter}`;
+    const kept = loaded.pages.get(key);
+    if (kept) return kept;
+    const page = searchIn(loaded, filter, offset, limit);
+    if (loaded.pages.size >= PAGES_KEPT) loaded.pages.delete(loaded.pages.keys().next().value!);
+    loaded.pages.set(key, page);
+    return page;
   }
 
   private snapshot(): Promise<Loaded> | Loaded {
@@ -144,6 +117,50 @@ export class DirectoryIndex {
     promise.then(done, done);
     return promise;
   }
+}
+
+/** The search itself (see DirectoryIndex). */
+function searchIn({ entries, keys, starts, trigrams }: Loaded, filter: string, offset: number, limit: number): UserSummaryPage {
+  const users: UserSummary[] = [];
+  const end = offset + limit;
+  if (filter === '') {
+    for (let i = offset; i < end && i < entries.length; i++) users.push({ ...entries[i]!.summary });
+    return { users, total: entries.length };
+  }
+  const needle = filter.toLowerCase();
+  let total = 0;
+  const match = (i: number) => {
+    if (total >= offset && total < end) users.push({ ...entries[i]!.summary });
+    total++;
+  };
+  const contains = (e: DirectoryEntry) => e.usernameKey.includes(needle) || e.realNameKey.includes(needle);
+
+  if (needle.length >= 3) {
+    // A key holding the filter holds each of its three-character pieces: only the entries listed under the rarest
+    // piece can match, and they are checked one by one (in order, so the page and the total come out as before).
+    let candidates: number[] | undefined;
+    for (let at = 0; at + 3 <= needle.length; at++) {
+      const list = trigrams.get(needle.slice(at, at + 3));
+      if (!list) return { users, total };
+      if (!candidates || list.length < candidates.length) candidates = list;
+    }
+    for (const i of candidates!) if (contains(entries[i]!)) match(i);
+    return { users, total };
+  }
+  if (needle.includes('\u0000')) {
+    // Cannot happen through the API (NUL is refused at the boundary), and the NULs in `keys` would mislead.
+    entries.forEach((e, i) => contains(e) && match(i));
+    return { users, total };
+  }
+  // One native substring scan over all keys instead of two per entry. A match cannot span a NUL, so it lies within
+  // one key of the entry whose part it starts in; the scan then resumes at the next entry, so each counts once.
+  let i = 0;
+  for (let pos = keys.indexOf(needle); pos !== -1; pos = keys.indexOf(needle, starts[i]!)) {
+    i = entryAt(starts, pos, i);
+    match(i);
+    i++;
+  }
+  return { users, total };
 }
 
 /** The entry whose part of the keys holds `pos`: the last i with starts[i] <= pos, searched from `from` on. */

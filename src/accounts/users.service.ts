@@ -163,8 +163,15 @@ export class UsersService {
     const chosen = password ?? generatePassword();
     const existing = await this.store.users.findByUsername('admin');
     if (existing) {
-      await this.update('system', existing.id, { role: 'SystemAdmin' }, clientSecret(chosen));
-      await this.setLocked('system', existing.id, false);
+      // Role, password and unlock in one transaction: a crash between them would leave a locked SystemAdmin, which the
+      // next start (seeing a SystemAdmin) would not repair.
+      const secretHash = await this.hasher.hash(normaliseSecret(clientSecret(chosen)));
+      await this.store.transaction(async (tx) => {
+        const now = this.clock.now();
+        await tx.users.update({ ...existing, role: 'SystemAdmin', locked: false, secretHash, passwordChangedAt: now, updatedAt: now });
+        await tx.users.clearFreezes(existing.id);
+        await tx.sessions.deleteForUser(existing.id);
+      });
     } else {
       await this.create('system', { username: 'admin', realName: 'Administrator', role: 'SystemAdmin' }, clientSecret(chosen));
     }

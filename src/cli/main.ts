@@ -78,7 +78,7 @@ export function buildCli(): Command {
     const { openDatabase } = await import('../db/open.ts');
     const { migrateToLatest } = await import('../db/migrate.ts');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    const handle = openDatabase(config.databaseUrl, config.dataDir);
+    const handle = openDatabase(config.databaseUrl, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
     try {
       const applied = await migrateToLatest(handle.db);
       console.log(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);

@@ -15,6 +15,12 @@ export const ConfigSchema = Type.Object({
     Type.String({ default: '', description: 'postgres://… for PostgreSQL; empty = SQLite file convene.db in the data directory' }),
     { env: 'DATABASE_URL', secret: true },
   ),
+  sqliteSynchronous: option(
+    Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], {
+      default: 'FULL',
+      description: 'SQLite only: FULL = every acknowledged write survives a power loss or OS crash; NORMAL = faster commits, survives a process kill but may lose the last writes on a power loss (README, Durability)',
+    }),
+  ),
   host: option(Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the listeners bind to' })),
   httpsPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 7443, description: 'HTTPS port (the FRTC apps only speak HTTPS)' })),
   httpPort: option(Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Plain-HTTP port for a TLS-terminating reverse proxy; 0 = off' })),
@@ -42,6 +48,8 @@ export const ConfigSchema = Type.Object({
     Type.Integer({ minimum: 1, maximum: 16, default: 6, description: 'Fewest digits of a meeting or room passcode people choose ("" for none stays allowed; existing passcodes keep working)' }),
   ),
   maxOccurrences: option(Type.Integer({ minimum: 1, maximum: 20000, default: 5000, description: 'Most occurrences one recurring series may have' })),
+  maxMeetingsPerUser: option(Type.Integer({ minimum: 1, default: 10000, description: 'Most meetings and occurrences that have not ended one person may own (creating more is refused with 0x10000006)' })),
+  maxSeriesPerUser: option(Type.Integer({ minimum: 1, default: 100, description: 'Most recurring series with an occurrence that has not ended one person may own' })),
   maxCalls: option(Type.Integer({ minimum: 0, default: 100, description: 'Licence: concurrent calls' })),
   maxUsers: option(Type.Integer({ minimum: 1, default: 1000, description: 'Licence: registered users' })),
   gatewayMaxCalls: option(Type.Integer({ minimum: 0, default: 0, description: 'Licence: concurrent gateway (SIP/H.323) calls' })),

@@ -3,14 +3,16 @@ import * as m001 from './migrations/001-accounts.ts';
 import * as m002 from './migrations/002-scheduling.ts';
 import * as m003 from './migrations/003-live.ts';
 import * as m004 from './migrations/004-sign-in-freeze.ts';
+import * as m005 from './migrations/005-bounded-lists.ts';
 import * as m010 from './migrations/010-recordings.ts';
 
 /** Migrations are listed in code (not read from a folder) so they ship inside the bundle and run in a fixed order. */
-const migrations: Record<string, Migration> = {
+export const migrations: Record<string, Migration> = {
   '001-accounts': m001,
   '002-scheduling': m002,
   '003-live': m003,
   '004-sign-in-freeze': m004,
+  '005-bounded-lists': m005,
   '010-recordings': m010,
 };
 

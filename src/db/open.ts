@@ -7,18 +7,29 @@ import type { Database, DatabaseHandle } from './database.ts';
 
 const INT8_OID = 20;
 
-/** Opens SQLite (the embedded default, in the data directory) or PostgreSQL when the URL says postgres. */
-export function openDatabase(databaseUrl: string, dataDir: string): DatabaseHandle {
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) return openPostgres(databaseUrl);
-  const file = databaseUrl === '' ? join(dataDir, 'convene.db') : databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
-  return openSqlite(file === ':memory:' ? file : resolve(file));
+/**
+ * SQLite's `synchronous` in WAL mode. FULL syncs the write-ahead log at every commit: a committed write survives a
+ * power loss or an OS crash. NORMAL syncs it only at checkpoints: a process kill loses nothing, but a power loss can
+ * lose the last commits (never corrupt the database). README, Durability, has the measured cost.
+ */
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+export interface DatabaseOptions {
+  sqliteSynchronous?: SqliteSynchronous;
 }
 
-function openSqlite(file: string): DatabaseHandle {
+/** Opens SQLite (the embedded default, in the data directory) or PostgreSQL when the URL says postgres. */
+export function openDatabase(databaseUrl: string, dataDir: string, options: DatabaseOptions = {}): DatabaseHandle {
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) return openPostgres(databaseUrl);
+  const file = databaseUrl === '' ? join(dataDir, 'convene.db') : databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+  return openSqlite(file === ':memory:' ? file : resolve(file), options.sqliteSynchronous ?? 'FULL');
+}
+
+function openSqlite(file: string, synchronous: SqliteSynchronous): DatabaseHandle {
   if (file !== ':memory:') mkdirSync(resolve(file, '..'), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });

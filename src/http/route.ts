@@ -21,7 +21,19 @@ export interface RequestContext<O extends Operation> {
   reply: FastifyReply;
 }
 
-export type Handler<O extends Operation> = (ctx: RequestContext<O>) => Promise<Static<O['response']>>;
+/**
+ * An answer already serialised to JSON by the handler (e.g. one array sent under two names, serialised once). It is
+ * sent as it is, as application/json: the handler vouches that it matches the operation's response schema.
+ */
+export class JsonText {
+  /** UTF-8, made once: Fastify would otherwise measure the string's byte length for every answer it is sent in. */
+  readonly bytes: Buffer;
+  constructor(text: string) {
+    this.bytes = Buffer.from(text, 'utf8');
+  }
+}
+
+export type Handler<O extends Operation> = (ctx: RequestContext<O>) => Promise<Static<O['response']> | JsonText>;
 
 /** The operation's own description, then who may use it (from the permission table). */
 const operationDescription = (op: Operation): string =>
@@ -61,7 +73,10 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
           const run = async () => {
             const query = (request.query ?? {}) as { client_id?: string; token?: string };
             const caller = await resolveCaller(op, query, authenticate);
-            return handler({ params: request.params, query, body: request.body, caller, request, reply } as RequestContext<O>);
+            const answer = await handler({ params: request.params, query, body: request.body, caller, request, reply } as RequestContext<O>);
+            if (!(answer instanceof JsonText)) return answer;
+            reply.type('application/json; charset=utf-8');
+            return answer.bytes;
           };
           // Counted so shutdown waits for it even when the client has gone (createHttpApp's apps; not a bare Fastify).
           return inFlight ? inFlight.track(run) : run();

@@ -15,12 +15,22 @@ export type Checked<T> = { value: T; error?: undefined } | { value?: undefined; 
 export function compileValidator<T = unknown>(schema: TSchema, label: string): (input: unknown) => Checked<T> {
   const validator = Compile(schema);
   const isObject = (schema as { type?: string }).type === 'object';
+  // Applying defaults walks the whole value; most schemas (every query) have none to apply.
+  const withDefaults = hasDefault(schema);
   return (input) => {
     const start = input === undefined || input === null || input === '' ? (isObject ? {} : input) : input;
-    const value = validator.Default(coerce(schema as never, start));
+    const coerced = coerce(schema as never, start);
+    const value = withDefaults ? validator.Default(coerced) : coerced;
     if (validator.Check(value)) return { value: value as T };
     return { error: describe(validator.Errors(value) as Issue[], schema, label) };
   };
+}
+
+/** Whether a `default` keyword appears anywhere in the schema. */
+function hasDefault(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  if (!Array.isArray(schema) && 'default' in schema) return true;
+  return Object.values(schema).some(hasDefault);
 }
 
 function describe(issues: Issue[], schema: TSchema, label: string): DomainError {

@@ -18,6 +18,11 @@ const canControl = (user: User, meeting: { ownerId: string }): boolean => may(us
 
 const DENIED = 'token: only the meeting’s owner, a MeetingOperator or a SystemAdmin may control this meeting';
 
+/** Sessions of the history a page holds by default and at most, and joins listed per session (issue 11: bounded answers). */
+export const HISTORY_PAGE_SIZE = 20;
+export const MAX_HISTORY_PAGE_SIZE = 50;
+export const ATTENDANCE_PER_SESSION = 100;
+
 export interface OverlayInput {
   content: string;
   repeat: number;
@@ -58,17 +63,28 @@ export class MeetingControl {
     return meeting;
   }
 
-  /** Sessions under the number: all of them for MeetingOperator and SystemAdmin, those of one's own meetings for others. */
-  async history(caller: ControlCaller, number: string): Promise<SessionRecord[]> {
+  /**
+   * One page of the sessions under the number (newest first, HISTORY_PAGE_SIZE by default, at most MAX_HISTORY_PAGE_SIZE),
+   * each with its first ATTENDANCE_PER_SESSION joins: all sessions for MeetingOperator and SystemAdmin, those of one's
+   * own meetings for others (a number can change hands when a meeting is deleted).
+   */
+  async history(caller: ControlCaller, number: string, paging: { pageNum?: number; pageSize?: number } = {}): Promise<{ sessions: SessionRecord[]; total: number; pageSize: number }> {
     const user = signedIn(caller);
     await this.live.settled();
-    const sessions = await this.live.sessions(number, 50);
+    const pageSize = Math.min(paging.pageSize ?? HISTORY_PAGE_SIZE, MAX_HISTORY_PAGE_SIZE);
+    const page = await this.live.sessions(number, {
+      offset: ((paging.pageNum ?? 1) - 1) * pageSize,
+      limit: pageSize,
+      attendanceLimit: ATTENDANCE_PER_SESSION,
+      ...(may(user, 'meeting.host') ? {} : { ownerId: user.id }),
+    });
+    if (page.total > 0) return { ...page, pageSize };
     const found = this.live.find(number) ? undefined : await this.live.scheduled(number);
     const current = this.live.find(number)?.settings ?? found?.meeting ?? found?.about;
-    const own = sessions.filter((s) => canControl(user, s));
-    if (own.length > 0 || (current && canControl(user, current))) return own;
-    await this.probe(caller, sessions.length === 0 && !current);
-    if (sessions.length === 0 && !current) fail('notFound', `meeting_number: no meeting ${number}`);
+    if (current && canControl(user, current)) return { ...page, pageSize };
+    const unknown = !current && !(await this.live.hadSessions(number));
+    await this.probe(caller, unknown);
+    if (unknown) fail('notFound', `meeting_number: no meeting ${number}`);
     return fail('permission.denied', DENIED);
   }
 

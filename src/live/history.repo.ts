@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { atomically } from '../db/atomic.ts';
 import type { Database } from '../db/database.ts';
-import type { Attendance, SessionHistory, SessionRecord, SessionStart } from './ports.ts';
+import type { Attendance, SessionHistory, SessionPage, SessionRecord, SessionStart } from './ports.ts';
 
 type AttendanceRecord = SessionRecord['attendance'][number];
 
@@ -12,7 +13,7 @@ export class KyselySessionHistory implements SessionHistory {
   constructor(private readonly db: Kysely<Database>) {}
 
   async closeAbandoned(now: number, reason: string): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    return atomically(this.db, async (trx) => {
       // Attendance first, while its sessions are still recognisable as open.
       await trx
         .updateTable('live_attendance')
@@ -47,7 +48,7 @@ export class KyselySessionHistory implements SessionHistory {
   }
 
   async ended(sessionId: string, endedAt: number, reason: string, closedUntil: number | null): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await atomically(this.db, async (trx) => {
       await trx
         .updateTable('live_sessions')
         .set({ ended_at: endedAt, end_reason: reason, closed_until: closedUntil })
@@ -102,33 +103,70 @@ export class KyselySessionHistory implements SessionHistory {
     return row?.until === null || row?.until === undefined ? null : Number(row.until);
   }
 
-  async list(meetingNumber: string, limit: number): Promise<SessionRecord[]> {
-    const sessions = await this.db
-      .selectFrom('live_sessions')
-      .select(['id', 'meeting_number', 'name', 'owner_id', 'started_at', 'ended_at', 'end_reason'])
-      .where('meeting_number', '=', meetingNumber)
-      .orderBy('started_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    if (sessions.length === 0) return [];
-    // The attendance of every session of the number from the oldest listed one on, rather than an IN list of ids: the
-    // statement text stays the same whatever the limit (SQLite's statement cache, bound-parameter limits), and a session
-    // started in between only adds rows that are not listed and so are skipped.
-    const oldest = Number(sessions[sessions.length - 1]!.started_at);
-    const rows = await this.db
-      .selectFrom('live_attendance as a')
-      .innerJoin('live_sessions as s', 's.id', 'a.session_id')
-      .selectAll('a')
-      .where('s.meeting_number', '=', meetingNumber)
-      .where('s.started_at', '>=', oldest)
-      .orderBy('a.joined_at')
-      .orderBy('a.id')
-      .execute();
-    const bySession = new Map<string, AttendanceRecord[]>(sessions.map((s) => [s.id, []]));
+  async list(meetingNumber: string, page: SessionPage): Promise<{ sessions: SessionRecord[]; total: number }> {
+    let query = this.db.selectFrom('live_sessions').where('meeting_number', '=', meetingNumber);
+    if (page.ownerId !== undefined) query = query.where('owner_id', '=', page.ownerId);
+    const [sessions, count] = await Promise.all([
+      query
+        .select(['id', 'meeting_number', 'name', 'owner_id', 'started_at', 'ended_at', 'end_reason'])
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    const attendance = await this.attendanceOf(
+      sessions.map((s) => s.id),
+      page.attendanceLimit,
+    );
+    return {
+      total: Number(count.n),
+      sessions: sessions.map((s) => {
+        const listed = attendance.get(s.id) ?? [];
+        return {
+          id: s.id,
+          meetingNumber: s.meeting_number,
+          name: s.name,
+          ownerId: s.owner_id,
+          startedAt: Number(s.started_at),
+          endedAt: Number(s.ended_at),
+          endReason: s.end_reason,
+          attendance: listed.slice(0, page.attendanceLimit),
+          attendanceTruncated: listed.length > page.attendanceLimit,
+        };
+      }),
+    };
+  }
+
+  async any(meetingNumber: string): Promise<boolean> {
+    return (await this.db.selectFrom('live_sessions').select('id').where('meeting_number', '=', meetingNumber).limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  /**
+   * The first `limit` + 1 joins of each session (the extra one tells that there were more): one LIMITed range of the
+   * (session_id, joined_at, id) index per session, as sub-selects joined by UNION ALL (SQLite allows LIMIT only on a
+   * whole compound otherwise), so a session with any number of joins costs the same.
+   */
+  private async attendanceOf(sessionIds: string[], limit: number): Promise<Map<string, AttendanceRecord[]>> {
+    const bySession = new Map<string, AttendanceRecord[]>();
+    if (sessionIds.length === 0) return bySession;
+    const members = sessionIds.map(
+      (id, j) =>
+        sql`SELECT * FROM (SELECT * FROM live_attendance WHERE session_id = ${id} ORDER BY joined_at, id LIMIT ${limit + 1}) AS a${sql.raw(String(j))}`,
+    );
+    const { rows } = await sql<{
+      id: string;
+      session_id: string;
+      client_id: string;
+      user_id: string;
+      display_name: string;
+      joined_at: number;
+      left_at: number;
+      left_reason: string;
+    }>`${sql.join(members, sql` UNION ALL `)}`.execute(this.db);
     for (const row of rows) {
-      const list = bySession.get(row.session_id);
-      if (!list) continue;
+      const list = bySession.get(row.session_id) ?? [];
       list.push({
         id: row.id,
         sessionId: row.session_id,
@@ -139,16 +177,10 @@ export class KyselySessionHistory implements SessionHistory {
         leftAt: Number(row.left_at),
         leftReason: row.left_reason,
       });
+      bySession.set(row.session_id, list);
     }
-    return sessions.map((s) => ({
-      id: s.id,
-      meetingNumber: s.meeting_number,
-      name: s.name,
-      ownerId: s.owner_id,
-      startedAt: Number(s.started_at),
-      endedAt: Number(s.ended_at),
-      endReason: s.end_reason,
-      attendance: bySession.get(s.id)!,
-    }));
+    // UNION ALL keeps no order across its members; within a session, the order of joining.
+    for (const list of bySession.values()) list.sort((a, b) => a.joinedAt - b.joinedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return bySession;
   }
 }

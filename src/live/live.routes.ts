@@ -5,6 +5,7 @@ import type { Authenticate, RequestContext } from '../http/route.ts';
 import { registerOperation } from '../http/route.ts';
 import type { ControlCaller, MeetingControl } from './control.service.ts';
 import type { LiveMeeting } from './live-meeting.ts';
+import type { Participant } from './participant.ts';
 import type { SessionRecord } from './ports.ts';
 import type { RecordingLayout } from '../media/engine.ts';
 
@@ -20,14 +21,28 @@ const wireItem = (m: LiveMeeting) => ({
   participant_count: m.count,
 });
 
-const wireDetail = (m: LiveMeeting): Static<typeof ops.LiveMeetingDetail> => ({
+/** Pages of the roster and of the live meetings: the apps never call these; third parties get bounded answers. */
+const MAX_PAGE_SIZE = 500;
+
+/** One page (1-based) of `items` in the order `by` gives, and the page count. */
+function pageOf<T>(items: Iterable<T>, by: (a: T, b: T) => number, q: { page_num?: number; page_size?: number }): { page: T[]; pages: number; total: number } {
+  const all = [...items].sort(by);
+  const size = Math.min(q.page_size ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  const from = ((q.page_num ?? 1) - 1) * size;
+  return { page: all.slice(from, from + size), pages: Math.ceil(all.length / size), total: all.length };
+}
+
+const byJoining = (a: Participant, b: Participant) => a.joinedAt - b.joinedAt || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0);
+const byStart = (a: LiveMeeting, b: LiveMeeting) => a.startedAt - b.startedAt || (a.meetingNumber < b.meetingNumber ? -1 : 1);
+
+const wireDetail = (m: LiveMeeting, q: { page_num?: number; page_size?: number }): Static<typeof ops.LiveMeetingDetail> => ({
   ...wireItem(m),
   meeting_password: m.settings.password,
   guest_dial_in: m.settings.guestDialIn,
   watermark: m.settings.watermark,
   share_policy: m.sharePolicy,
   passcode_lockout_until: m.lockoutUntil ?? 0,
-  participants: [...m.participants.values()].map((p) => ({
+  participants: pageOf(m.participants.values(), byJoining, q).page.map((p) => ({
     client_uuid: p.clientId,
     name: p.displayName,
     type: p.userId === '' ? ('GUEST' as const) : ('USER' as const),
@@ -54,6 +69,7 @@ const wireSession = (s: SessionRecord) => ({
     left_time: a.leftAt,
     left_reason: a.leftReason,
   })),
+  attendance_truncated: s.attendanceTruncated,
 });
 
 const done = {};
@@ -75,9 +91,18 @@ export function liveRoutes(app: FastifyInstance, control: MeetingControl, authen
   // Every control call knows the address it came from: token-less calls are tied to it, unknown numbers counted by it.
   const on = <O extends (typeof ops.meetingControlOperations)[number]>(op: O, handler: (ctx: RequestContext<O> & { caller: ControlCaller }) => ReturnType<Parameters<typeof registerOperation<O>>[3]>) =>
     registerOperation(app, op, authenticate, (ctx) => handler({ ...ctx, caller: { ...ctx.caller, address: ctx.request.ip } }));
-  on(ops.listLiveMeetings, async ({ caller }) => ({ meetings: control.list(caller).map(wireItem) }));
-  on(ops.liveMeetingDetail, async ({ caller, params, body }) => wireDetail(await control.detail(caller, params.meeting_number, body?.end_time)));
-  on(ops.meetingHistory, async ({ caller, params }) => ({ sessions: (await control.history(caller, params.meeting_number)).map(wireSession) }));
+  on(ops.listLiveMeetings, async ({ caller, query }) => {
+    const { page, pages, total } = pageOf(control.list(caller), byStart, query);
+    return { meetings: page.map(wireItem), total_page_num: pages, total_size: total };
+  });
+  on(ops.liveMeetingDetail, async ({ caller, params, query, body }) => wireDetail(await control.detail(caller, params.meeting_number, body?.end_time), query));
+  on(ops.meetingHistory, async ({ caller, params, query }) => {
+    const page = await control.history(caller, params.meeting_number, {
+      ...(query.page_num !== undefined ? { pageNum: query.page_num } : {}),
+      ...(query.page_size !== undefined ? { pageSize: query.page_size } : {}),
+    });
+    return { sessions: page.sessions.map(wireSession), total_page_num: Math.ceil(page.total / page.pageSize), total_size: page.total };
+  });
   on(ops.muteAll, async ({ caller, params, body }) => {
     await control.muteAll(caller, params.meeting_number, body.allow_self_unmute, body.exclusions ?? []);
     return done;

@@ -10,7 +10,7 @@ import type { Delivery, Notice } from './notices.ts';
 import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
 import { NOT_HOST_MUTED, type Participant } from './participant.ts';
 import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
-import type { MeetingDirectory, ScheduledMeeting, SessionHistory, SessionRecord } from './ports.ts';
+import type { MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
 
 export interface LivePolicy {
   maxCalls: number;
@@ -418,9 +418,14 @@ export class LiveService {
     await this.historyQueue;
   }
 
-  /** Past and current sessions under the number, newest first. */
-  sessions(meetingNumber: string, limit: number): Promise<SessionRecord[]> {
-    return this.history.list(meetingNumber, limit);
+  /** One page of the past and current sessions under the number, newest first. */
+  sessions(meetingNumber: string, page: SessionPage): Promise<{ sessions: SessionRecord[]; total: number }> {
+    return this.history.list(meetingNumber, page);
+  }
+
+  /** Whether any session was ever held under the number. */
+  hadSessions(meetingNumber: string): Promise<boolean> {
+    return this.history.any(meetingNumber);
   }
 
   recordRename(participant: Participant): void {

@@ -74,7 +74,20 @@ export interface SessionRecord {
   /** 0 while live. */
   endedAt: number;
   endReason: string;
+  /** In order of joining, at most the page's attendance limit. */
   attendance: Array<Attendance & { leftAt: number; leftReason: string }>;
+  /** True when the session had more joins than `attendance` lists. */
+  attendanceTruncated: boolean;
+}
+
+export interface SessionPage {
+  /** Sessions to skip and to return, newest first. */
+  offset: number;
+  limit: number;
+  /** Only sessions of meetings this person owned (absent: everyone's). */
+  ownerId?: string;
+  /** Joins listed per session, in order of joining. */
+  attendanceLimit: number;
 }
 
 /** Live sessions and attendance, written as they happen so history survives restarts. */
@@ -89,6 +102,8 @@ export interface SessionHistory {
   renamed(attendanceId: string, displayName: string): Promise<void>;
   /** The latest closedUntil of the number's sessions still in the future, or null. */
   closedUntil(meetingNumber: string, now: number): Promise<number | null>;
-  /** Newest first. */
-  list(meetingNumber: string, limit: number): Promise<SessionRecord[]>;
+  /** One page of the number's sessions, newest first, and how many there are (with the same owner condition). */
+  list(meetingNumber: string, page: SessionPage): Promise<{ sessions: SessionRecord[]; total: number }>;
+  /** Whether any session was ever held under the number. */
+  any(meetingNumber: string): Promise<boolean>;
 }

@@ -1,9 +1,11 @@
 import { type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import { atomically } from '../db/atomic.ts';
 import type { Database } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import { KyselyLinkKeys } from '../scheduling/link-keys.repo.ts';
 import type { MeetingNumberRegistry } from '../scheduling/meeting-number.ts';
+import { ChangeCounter } from '../scheduling/scheduling.repo.ts';
 import type { RoomPage, RoomRepository, RoomsStore, RoomUsage } from './ports.ts';
 import type { MeetingRoom } from './room.ts';
 import type { MeetingRoomsTable } from './rooms.table.ts';
@@ -87,9 +89,12 @@ class KyselyRoomRepository implements RoomRepository {
   }
 }
 
-/** Reads (and on deletion, unlinks) the scheduling rows that name a room. */
+/** Reads (and on deletion, unlinks) the scheduling rows that name a room; its writes move scheduling's ChangeLog. */
 class KyselyRoomUsage implements RoomUsage {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly changes: ChangeCounter,
+  ) {}
 
   async upcoming(roomId: string, now: number): Promise<{ meetings: number; series: number }> {
     const [meetings, series] = await Promise.all([
@@ -117,17 +122,25 @@ class KyselyRoomUsage implements RoomUsage {
     return { meetings: Number(meetings.n), series: Number(series.n) };
   }
 
-  async changePassword(roomId: string, password: string, now: number): Promise<void> {
-    await this.db.updateTable('reservations').set({ password }).where('room_id', '=', roomId).where('end_time', '>', now).execute();
-    await this.db.updateTable('series').set({ password }).where('room_id', '=', roomId).execute();
-    // The same meetings get new links: the old ones, handed to every participant, would give the new password away.
-    await new KyselyLinkKeys(this.db).renew({ roomId, notEndedAt: now });
+  changePassword(roomId: string, password: string, now: number): Promise<void> {
+    return this.changes.around(() =>
+      atomically(this.db, async (db) => {
+        await db.updateTable('reservations').set({ password }).where('room_id', '=', roomId).where('end_time', '>', now).execute();
+        await db.updateTable('series').set({ password }).where('room_id', '=', roomId).execute();
+        // The same meetings get new links: the old ones, handed to every participant, would give the new password away.
+        await new KyselyLinkKeys(db).renew({ roomId, notEndedAt: now });
+      }),
+    );
   }
 
-  async detachEnded(roomId: string, now: number): Promise<void> {
+  detachEnded(roomId: string, now: number): Promise<void> {
     // Only called after upcoming() found nothing, in the same transaction: every row still naming the room has ended.
-    await this.db.updateTable('reservations').set({ room_id: null }).where('room_id', '=', roomId).where('end_time', '<=', now).execute();
-    await this.db.updateTable('series').set({ room_id: null }).where('room_id', '=', roomId).execute();
+    return this.changes.around(() =>
+      atomically(this.db, async (db) => {
+        await db.updateTable('reservations').set({ room_id: null }).where('room_id', '=', roomId).where('end_time', '<=', now).execute();
+        await db.updateTable('series').set({ room_id: null }).where('room_id', '=', roomId).execute();
+      }),
+    );
   }
 }
 
@@ -136,19 +149,27 @@ export class KyselyRoomsStore implements RoomsStore {
   readonly usage: RoomUsage;
   readonly numbers: MeetingNumberRegistry;
 
-  /** `numbersFor` binds the meeting-number registry to a connection, so a room and its number commit together. */
+  /**
+   * `numbersFor` binds the meeting-number registry to a connection, so a room and its number commit together;
+   * `scheduleChanges` is scheduling's ChangeLog (its store's `changes`), which room writes to meetings move.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly numbersFor: (db: Kysely<Database>) => MeetingNumberRegistry,
+    private readonly scheduleChanges: ChangeCounter = new ChangeCounter(),
     private readonly inTransaction = false,
   ) {
     this.rooms = new KyselyRoomRepository(db);
-    this.usage = new KyselyRoomUsage(db);
+    this.usage = new KyselyRoomUsage(db, scheduleChanges);
     this.numbers = numbersFor(db);
   }
 
-  transaction<T>(work: (store: RoomsStore) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (store: RoomsStore) => Promise<T>): Promise<T> {
     if (this.inTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new KyselyRoomsStore(trx, this.numbersFor, true)));
+    try {
+      return await this.db.transaction().execute((trx) => work(new KyselyRoomsStore(trx, this.numbersFor, this.scheduleChanges, true)));
+    } finally {
+      this.scheduleChanges.bump(); // after the commit too (see ChangeCounter)
+    }
   }
 }

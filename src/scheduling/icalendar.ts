@@ -260,48 +260,82 @@ function pairGap(expected: readonly Occurrence[], stored: readonly Reservation[]
   stored.forEach((r, i) => pairedStored.has(i) || out.extra.push(r));
 }
 
+/**
+ * Most occurrences a series' file describes one by one (RECURRENCE-ID overrides and VEVENTs of kept occurrences), and
+ * most EXDATEs: the file of a series edited occurrence by occurrence would otherwise grow with every edit (≈ 700
+ * bytes each, on an endpoint without sign-in). A series with more is exported up to the first exception over either
+ * budget: its RRULE ends (UNTIL) just before it, so everything in the file is right and only the rest is missing.
+ */
+export const MAX_CALENDAR_OVERRIDES = 100;
+export const MAX_CALENDAR_EXDATES = 1000;
+
+/** The start of the first exception beyond its budget, or undefined when all fit. */
+function cutOff(overrideStarts: number[], exdateStarts: number[]): number | undefined {
+  const over = (starts: number[], budget: number) => (starts.length > budget ? [...starts].sort((a, b) => a - b)[budget] : undefined);
+  const cuts = [over(overrideStarts, MAX_CALENDAR_OVERRIDES), over(exdateStarts, MAX_CALENDAR_EXDATES)].filter((c) => c !== undefined);
+  return cuts.length > 0 ? Math.min(...cuts) : undefined;
+}
+
 /** A whole series: the rule, its zone, its exceptions. `stored` are the series' occurrences, ascending by start. */
 export function seriesCalendar(series: Series, stored: readonly Reservation[], ctx: CalendarContext): string {
   const { rule } = series;
   let expected: Occurrence[];
-  let ruleLines: string[];
   try {
     expected = expand(rule, { maxOccurrences: ctx.maxOccurrences });
-    ruleLines = toICalendarRule(rule, { maxOccurrences: ctx.maxOccurrences });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
-    return serialize(calendar(stored.flatMap((r) => standaloneEvent(r, ctx))));
+    // The rule expands beyond the cap (it was lowered since): the occurrences one by one, the next ones first.
+    const upcoming = stored.filter((r) => r.end > ctx.now);
+    const listed = (upcoming.length > 0 ? upcoming : stored.slice(-MAX_CALENDAR_OVERRIDES)).slice(0, MAX_CALENDAR_OVERRIDES);
+    return serialize(calendar(listed.flatMap((r) => standaloneEvent(r, ctx))));
   }
-  const { pairs, deleted, extra } = alignOccurrences(expected, stored);
+  const aligned = alignOccurrences(expected, stored);
   const now = ctx.now;
-  const unchangedTime = pairs.filter((p) => p.stored.start === p.expected.start && p.stored.end === p.expected.end);
-  // The series' own name and description: those of the next occurrence not edited on its own (edit-all sets them all).
+  const unchangedTime = aligned.pairs.filter((p) => p.stored.start === p.expected.start && p.stored.end === p.expected.end);
+  // The series' own name and description: those of the next occurrence not edited on its own (edit-all sets them all
+  // and writes them fresh; an edit of one occurrence moves its updatedAt), else of any at its rule time.
+  const untouched = unchangedTime.filter((p) => p.stored.updatedAt === p.stored.createdAt);
   const template =
+    untouched.find((p) => p.stored.end > now)?.stored ??
     unchangedTime.find((p) => p.stored.end > now)?.stored ??
+    untouched[untouched.length - 1]?.stored ??
     unchangedTime[unchangedTime.length - 1]?.stored ??
     stored.find((r) => r.end > now) ??
     stored[stored.length - 1];
   if (!template) return serialize(calendar([]));
-  const overrides = pairs.filter(
-    (p) =>
-      p.stored.start !== p.expected.start ||
-      p.stored.end !== p.expected.end ||
-      p.stored.name !== template.name ||
-      p.stored.description !== template.description,
+  const isOverride = (p: Alignment['pairs'][number]) =>
+    p.stored.start !== p.expected.start ||
+    p.stored.end !== p.expected.end ||
+    p.stored.name !== template.name ||
+    p.stored.description !== template.description;
+
+  const cut = cutOff(
+    [...aligned.pairs.filter(isOverride).map((p) => p.expected.start), ...aligned.extra.map((r) => r.start)],
+    aligned.deleted.map((o) => o.start),
   );
+  const kept = (start: number) => cut === undefined || start < cut;
+  const pairs = aligned.pairs.filter((p) => kept(p.expected.start));
+  const deleted = aligned.deleted.filter((o) => kept(o.start));
+  const extra = aligned.extra.filter((r) => kept(r.start));
+  const overrides = pairs.filter(isOverride);
+  const inRule = expected.filter((o) => kept(o.start));
 
   const zone = rule.timeZone;
   const local = (epochMs: number) => icalLocal(localDateTime(epochMs, zone));
   const groupUrl = ctx.meetingUrl(series.groupKey);
-  const master = [
-    'BEGIN:VEVENT',
-    uid(series.id),
-    ...ruleLines,
-    `DURATION:${icalDuration(rule.duration)}`,
-    ...(deleted.length > 0 ? [`EXDATE;TZID=${zone}:${deleted.map((o) => local(o.start)).join(',')}`] : []),
-    ...eventBody({ ...template, createdAt: series.createdAt, updatedAt: Math.max(series.updatedAt, template.updatedAt) }, groupUrl, ctx),
-    'END:VEVENT',
-  ];
+  // A cut before the rule's first occurrence leaves nothing for the rule to describe: only the kept occurrences remain.
+  const master =
+    inRule.length === 0
+      ? []
+      : [
+          'BEGIN:VEVENT',
+          uid(series.id),
+          ...toICalendarRule(rule, { maxOccurrences: ctx.maxOccurrences, ...(cut !== undefined ? { before: cut } : {}) }),
+          `DURATION:${icalDuration(rule.duration)}`,
+          ...(deleted.length > 0 ? [`EXDATE;TZID=${zone}:${deleted.map((o) => local(o.start)).join(',')}`] : []),
+          ...eventBody({ ...template, createdAt: series.createdAt, updatedAt: Math.max(series.updatedAt, template.updatedAt) }, groupUrl, ctx),
+          'END:VEVENT',
+        ];
   const overrideEvents = overrides.flatMap(({ expected: o, stored: r }) => [
     'BEGIN:VEVENT',
     uid(series.id),
@@ -315,9 +349,9 @@ export function seriesCalendar(series: Series, stored: readonly Reservation[], c
 
   let from = rule.firstStart;
   let to = rule.firstStart + rule.duration;
-  for (const o of [...expected, ...stored]) {
+  for (const o of [...inRule, ...pairs.map((p) => p.stored), ...extra]) {
     from = Math.min(from, o.start);
     to = Math.max(to, o.end);
   }
-  return serialize(calendar([...vtimezone(zone, from, to), ...master, ...overrideEvents, ...extraEvents]));
+  return serialize(calendar([...(master.length > 0 ? vtimezone(zone, from, to) : []), ...master, ...overrideEvents, ...extraEvents]));
 }

@@ -19,7 +19,7 @@ export interface MeetingOptions {
   invitees: UserId[];
 }
 
-/** A scheduled meeting: an instant meeting, a reservation, or one occurrence of a series. */
+/** A scheduled meeting: an instant meeting, a reservation, or one occurrence of a series (whose invitees are the series'). */
 export interface Reservation extends MeetingOptions {
   id: string;
   type: MeetingType;
@@ -40,12 +40,16 @@ export interface Reservation extends MeetingOptions {
   updatedAt: number;
 }
 
-/** A recurring series: the rule and what all its occurrences share (one number, one password, one group link). */
+/**
+ * A recurring series: the rule and what all its occurrences share (one number, one password, one group link, the
+ * invited people: an edit of the whole series changes them for every occurrence, an edit of one cannot, §4.5).
+ */
 export interface Series {
   id: string;
   ownerId: UserId;
   rule: RecurrenceRule;
   groupKey: string;
+  invitees: UserId[];
   meetingNumber: string;
   password: string;
   roomId: string | null;

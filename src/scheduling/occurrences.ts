@@ -99,14 +99,18 @@ export function expand(rule: RecurrenceRule, options: ExpandOptions): Occurrence
  * TZID start), and an RDATE for each occurrence moved out of a spring-forward gap (see the file comment). The caller
  * adds the VTIMEZONE for `rule.timeZone`, DTEND or DURATION, and EXDATE/RECURRENCE-ID for edited occurrences.
  */
-export function toICalendarRule(rule: RecurrenceRule, options: ExpandOptions): string[] {
+export function toICalendarRule(rule: RecurrenceRule, options: ExpandOptions & { before?: number }): string[] {
   const parts = [`FREQ=${rule.frequency}`, `INTERVAL=${rule.interval}`];
   if (rule.frequency === 'WEEKLY') parts.push(`BYDAY=${rule.daysOfWeek.map((d) => BYDAY[d - 1]).join(',')}`, `WKST=${WEEK_START}`);
   if (rule.frequency === 'MONTHLY') parts.push(`BYMONTHDAY=${rule.daysOfMonth.join(',')}`);
-  parts.push(`UNTIL=${icalUtc(startOfDay(nextDay(rule.lastDay), rule.timeZone) - 1000)}`);
+  // `before` ends the rule early (the calendar export cuts a series it cannot describe in full, icalendar.ts).
+  const until = Math.min(startOfDay(nextDay(rule.lastDay), rule.timeZone), options.before ?? Infinity) - 1000;
+  parts.push(`UNTIL=${icalUtc(until)}`);
   const lines = [`DTSTART;TZID=${rule.timeZone}:${icalLocal(localDateTime(rule.firstStart, rule.timeZone))}`, `RRULE:${parts.join(';')}`];
   const { occurrences, shifted } = expandDetailed(rule, options);
-  const moved = occurrences.filter((_, i) => shifted[i] && i > 0).map((o) => icalLocal(localDateTime(o.start, rule.timeZone)));
+  const moved = occurrences
+    .filter((o, i) => shifted[i] && i > 0 && o.start <= until)
+    .map((o) => icalLocal(localDateTime(o.start, rule.timeZone)));
   if (moved.length > 0) lines.push(`RDATE;TZID=${rule.timeZone}:${moved.join(',')}`);
   return lines;
 }

@@ -8,10 +8,12 @@ import {
   canonicalTimeZone,
   DAY_MS,
   dayOfMonth,
+  firstMatchingDay,
   frtcWeekday,
   isStartOfDay,
   localDate,
   type LocalDate,
+  sameWallTimeOn,
 } from './zoned-time.ts';
 
 export const FREQUENCIES = ['DAILY', 'WEEKLY', 'MONTHLY'] as const;
@@ -25,15 +27,18 @@ export interface RecurrenceRule {
   readonly interval: number;
   /** IANA zone whose wall clock the series follows. */
   readonly timeZone: string;
-  /** Epoch ms of the first occurrence's start (recurrenceStartTime); its local time of day is the template. */
+  /**
+   * Epoch ms of the first occurrence's start (recurrenceStartTime); its local time of day is the template. Always on
+   * one of the chosen days: a start date that is not one is moved to the first chosen day after it.
+   */
   readonly firstStart: number;
   /** Length of every occurrence in ms (recurrenceEndTime − recurrenceStartTime). */
   readonly duration: number;
   /** Last local calendar day on which an occurrence may start, inclusive. */
   readonly lastDay: LocalDate;
-  /** WEEKLY: 1 = Sunday … 7 = Saturday, ascending, always holding the first day's weekday; otherwise []. */
+  /** WEEKLY: 1 = Sunday … 7 = Saturday, ascending, never empty (the start date's weekday when none was sent); otherwise []. */
   readonly daysOfWeek: readonly number[];
-  /** MONTHLY: 1–31 ascending, always holding the first day's date; months without a listed day skip it. Otherwise []. */
+  /** MONTHLY: 1–31 ascending, never empty (the start date's day when none was sent); months without a listed day skip it. Otherwise []. */
   readonly daysOfMonth: readonly number[];
 }
 
@@ -71,15 +76,39 @@ function instant(field: string, value: number | null | undefined): number | unde
   return value;
 }
 
+/** The chosen days, ascending; none sent means the start date's (`first`). */
 function dayList(field: string, values: readonly number[] | null | undefined, max: number, first: number): number[] {
-  const days = new Set<number>([first]); // every client includes the first day; W adds it explicitly, so we do too
+  const days = new Set<number>();
   for (const d of values ?? []) {
     if (!Number.isInteger(d) || d < 1 || d > max) {
       throw invalid(field, max === 7 ? `${String(d)} is not a day of the week (1 = Sunday … 7 = Saturday)` : `${String(d)} is not a day of the month (1–31)`);
     }
     days.add(d);
   }
+  if (days.size === 0) days.add(first);
   return [...days].sort((a, b) => a - b);
+}
+
+/**
+ * Longest wait from a date to the next date holding one chosen day: a week for weekdays; for month days, e.g. from
+ * 31 January to 31 March (day 31 only, February has none) or 30 January to 29 March in a common year.
+ */
+const MAX_DAYS_TO_FIRST = { WEEKLY: 6, MONTHLY: 62 } as const;
+
+/**
+ * The first day of the series: the start date when it is one of the chosen days, else the first chosen day after it
+ * (what Outlook and Zoom do; the FRTC apps always choose the start date's weekday or day, §4.1, but other callers may
+ * not). DAILY series start on their start date.
+ */
+function firstChosenDay(frequency: Frequency, date: LocalDate, daysOfWeek: readonly number[], daysOfMonth: readonly number[]): LocalDate {
+  if (frequency === 'DAILY') return date;
+  const found =
+    frequency === 'WEEKLY'
+      ? firstMatchingDay(date, MAX_DAYS_TO_FIRST.WEEKLY, (weekday) => daysOfWeek.includes(weekday))
+      : firstMatchingDay(date, MAX_DAYS_TO_FIRST.MONTHLY, (_, day) => daysOfMonth.includes(day));
+  // Unreachable with valid day lists (every weekday recurs within 7 days, every month day 1–31 within 62).
+  if (found === undefined) throw new Error(`no chosen day within ${MAX_DAYS_TO_FIRST[frequency]} days of ${date}`);
+  return found;
 }
 
 /**
@@ -128,13 +157,22 @@ export function normaliseRecurrence(fields: RecurrenceFields, defaultTimeZone: s
 
   const endDay = instant('recurrenceEndDay', fields.recurrenceEndDay);
   if (endDay === undefined) throw invalid('recurrenceEndDay', 'is required');
-  const firstDay = localDate(start, timeZone);
+  const startDate = localDate(start, timeZone);
   const lastDay = lastDayOf(endDay, timeZone);
-  if (lastDay < firstDay) throw invalid('recurrenceEndDay', `must not be before the first day ${firstDay} (${lastDay} in ${timeZone})`);
+  if (lastDay < startDate) throw invalid('recurrenceEndDay', `must not be before the first day ${startDate} (${lastDay} in ${timeZone})`);
 
   // Only the array matching the type counts: M sends both (the other empty), W sends null for the other.
-  const daysOfWeek = frequency === 'WEEKLY' ? dayList('recurrenceDaysOfWeek', fields.recurrenceDaysOfWeek, 7, frtcWeekday(firstDay)) : [];
-  const daysOfMonth = frequency === 'MONTHLY' ? dayList('recurrenceDaysOfMonth', fields.recurrenceDaysOfMonth, 31, dayOfMonth(firstDay)) : [];
+  const daysOfWeek = frequency === 'WEEKLY' ? dayList('recurrenceDaysOfWeek', fields.recurrenceDaysOfWeek, 7, frtcWeekday(startDate)) : [];
+  const daysOfMonth = frequency === 'MONTHLY' ? dayList('recurrenceDaysOfMonth', fields.recurrenceDaysOfMonth, 31, dayOfMonth(startDate)) : [];
 
-  return { frequency, interval, timeZone, firstStart: start, duration, lastDay, daysOfWeek, daysOfMonth };
+  // The first occurrence is on the first chosen day, at the start's time of day (recurrenceStartTime then reads back
+  // as that occurrence, and the iCalendar DTSTART matches the rule as RFC 5545 asks). Known limit: when that time does
+  // not exist on the moved-to day (a spring-forward gap), the series follows the pushed-forward time.
+  const firstDay = firstChosenDay(frequency, startDate, daysOfWeek, daysOfMonth);
+  if (lastDay < firstDay) {
+    throw invalid('recurrenceEndDay', `the first chosen day is ${firstDay}, after the last day ${lastDay} (in ${timeZone}): the series would have no occurrence`);
+  }
+  const firstStart = firstDay === startDate ? start : sameWallTimeOn(start, firstDay, timeZone);
+
+  return { frequency, interval, timeZone, firstStart, duration, lastDay, daysOfWeek, daysOfMonth };
 }

@@ -16,7 +16,10 @@ export interface MeetingView {
   invitees: Person[];
 }
 
-/** One entry of the meeting list: a single meeting, or a series as its next occurrence plus the later ones (§4.2). */
+/**
+ * One entry of the meeting list: a single meeting, or a series as its next occurrence plus the few after it
+ * (`recurrenceReservationList`, §4.2), at most LIST_LATER_OCCURRENCES of them.
+ */
 export interface ListEntry {
   next: Reservation;
   later: Reservation[];
@@ -30,10 +33,45 @@ export interface ListPaging {
   filter: string;
 }
 
+/** The largest page of the list and of a series' occurrences (the apps ask for 500, contract §2.3 S1). */
 export const MAX_PAGE_SIZE = 500;
+
+/**
+ * Occurrences a list entry carries after its next one. The list used to carry every later occurrence (a 5000-day series
+ * made each entry ~5 MB); the apps that show a whole series read it through GET …/recurrence/{id} (S8), paged: A pages
+ * it by 50 and replaces the list's copy, W asks for 365, L for 100, I for 10 or 100 and shows S8's total_size (§4.3).
+ * 10 is I's smallest S8 page, enough for the next weeks of a daily series. Only the macOS app counts "remaining
+ * meetings" from this array (§4.2), so for a longer series it shows at most 11 there.
+ */
+export const LIST_LATER_OCCURRENCES = 10;
+
+/** One page of someone's list as ScheduleQueries.list answers it; the same object while it is cached (do not change it). */
+export interface ListPage {
+  entries: ListEntry[];
+  total: number;
+  pageSize: number;
+}
+
+/**
+ * The pages of the list are cached: apps fetch the whole list again after every change and on every return to the
+ * home screen. A page is served from the cache until this process writes any scheduling data (the store's ChangeLog),
+ * until the first of its entries ends (the list then changes by itself), and at most this long — what another
+ * process's write (the CLI's room commands, a second server on the same PostgreSQL) or a renamed or deleted account
+ * may take to show.
+ */
+export const LIST_CACHE_MS = 10_000;
+const LIST_CACHE_PAGES = 1000;
+
+interface CachedPage {
+  version: number;
+  until: number;
+  page: ListPage;
+}
 
 /** The read side of scheduling: detail, the caller's list, a series' occurrences, and link look-ups. */
 export class ScheduleQueries {
+  private readonly cached = new Map<string, CachedPage>();
+
   constructor(
     private readonly store: SchedulingStore,
     private readonly people: PeopleLookup,
@@ -60,40 +98,41 @@ export class ScheduleQueries {
     };
   }
 
-  async list(caller: Caller, paging: ListPaging): Promise<{ entries: ListEntry[]; total: number; pageSize: number }> {
+  /** One page of the caller's list, paged and filtered in the database: the work is bounded by the page, not the data. */
+  async list(caller: Caller, paging: ListPaging): Promise<ListPage> {
     const user = signedIn(caller);
-    const rows = await this.store.reservations.listVisibleTo(user.id, this.clock.now());
-    const filter = paging.filter.toLowerCase();
-    const matching = filter === '' ? rows : rows.filter((r) => r.name.toLowerCase().includes(filter) || r.meetingNumber.includes(filter));
-    const entries: ListEntry[] = [];
-    const bySeries = new Map<string, ListEntry>();
-    for (const r of matching) {
-      const entry = r.seriesId ? bySeries.get(r.seriesId) : undefined;
-      if (entry) {
-        entry.later.push(r);
-        continue;
-      }
-      const fresh: ListEntry = { next: r, later: [] };
-      entries.push(fresh);
-      if (r.seriesId) bySeries.set(r.seriesId, fresh);
-    }
     const pageSize = Math.min(paging.pageSize, MAX_PAGE_SIZE);
-    const page = entries.slice((paging.pageNum - 1) * pageSize, paging.pageNum * pageSize);
-    await this.decorate(page);
-    return { entries: page, total: entries.length, pageSize };
+    const now = this.clock.now();
+    const key = `${user.id}\u0000${paging.pageNum}\u0000${pageSize}\u0000${paging.filter}`;
+    // Read before the query: a write during it moves the version, and what the query read is not served again.
+    const version = this.store.changes.version;
+    const hit = this.cached.get(key);
+    if (hit && hit.version === version && now < hit.until) return hit.page;
+    const { entries, total, validUntil } = await this.store.reservations.listEntries(user.id, now, {
+      filter: paging.filter,
+      offset: (paging.pageNum - 1) * pageSize,
+      limit: pageSize,
+      later: LIST_LATER_OCCURRENCES,
+    });
+    const page: ListPage = { entries: entries.map((e) => ({ next: e.next, later: e.later })), total, pageSize };
+    await this.decorate(page.entries);
+    this.cached.delete(key);
+    if (this.cached.size >= LIST_CACHE_PAGES) this.cached.delete(this.cached.keys().next().value!);
+    this.cached.set(key, { version, until: Math.min(validUntil, now + LIST_CACHE_MS), page });
+    return page;
   }
 
-  /** A series (by recurrence_gid or any occurrence's reservation_id) and its occurrences that have not ended. */
+  /** A series (by recurrence_gid or any occurrence's reservation_id) and one page of its occurrences that have not ended. */
   async occurrences(caller: Caller, id: string, paging: ListPaging) {
     const user = signedIn(caller);
     const series = (await this.store.series.findById(id)) ?? (await this.seriesOfOccurrence(id));
-    const all = await this.store.reservations.listBySeries(series.id, { notEndedAt: this.clock.now() });
-    const anyOccurrence = all[0] ?? { id: '', seriesId: series.id, ownerId: series.ownerId, infoKey: '' };
-    await this.requireRead(user, anyOccurrence, series);
+    const now = this.clock.now();
+    const first = await this.store.reservations.firstOf(series.id, { endAfter: now });
+    await this.requireRead(user, first ?? { id: '', seriesId: series.id, ownerId: series.ownerId, infoKey: '' }, series);
     const pageSize = Math.min(paging.pageSize, MAX_PAGE_SIZE);
-    const page = all.slice((paging.pageNum - 1) * pageSize, paging.pageNum * pageSize);
+    const { occurrences, total } = await this.store.reservations.pageBySeries(series.id, now, (paging.pageNum - 1) * pageSize, pageSize);
     const owner = (await this.people.byIds([series.ownerId])).get(series.ownerId);
-    return { series, occurrences: page, total: all.length, pageSize, ...(owner ? { owner } : {}) };
+    return { series, occurrences, total, pageSize, ...(owner ? { owner } : {}) };
   }
 
   /**
@@ -105,9 +144,7 @@ export class ScheduleQueries {
     if (reservation) return this.view(reservation);
     const series = await this.store.series.findByGroupKey(key);
     if (!series) return undefined;
-    const all = await this.store.reservations.listBySeries(series.id);
-    const now = this.clock.now();
-    const next = all.find((r) => r.end > now) ?? all[all.length - 1];
+    const next = (await this.store.reservations.firstOf(series.id, { endAfter: this.clock.now() })) ?? (await this.store.reservations.lastOf(series.id));
     return next && this.view(next, series);
   }
 

@@ -5,6 +5,7 @@ import { demand } from '../accounts/permissions.ts';
 import type { User } from '../accounts/user.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
+import type { UserId } from '../kernel/ids.ts';
 import { newLinkKey, newLiveKey } from './links.ts';
 import { applyOptions, checkTimes, DEFAULT_OPTIONS, type MeetingInput, timeToJoin } from './meeting-input.ts';
 import { INSTANT_WINDOW_MS, type MeetingOptions, type Reservation, type Series } from './meeting.ts';
@@ -18,6 +19,10 @@ export interface SchedulingPolicy extends PasscodePolicy {
   /** IANA zone series follow when the client names none. */
   timeZone: string;
   maxOccurrences: number;
+  /** Per owner: meetings and occurrences that have not ended (CONVENE_MAX_MEETINGS_PER_USER). */
+  maxMeetingsPerUser: number;
+  /** Per owner: recurring series with an occurrence that has not ended (CONVENE_MAX_SERIES_PER_USER). */
+  maxSeriesPerUser: number;
 }
 
 /** Creating, changing and deleting meetings and series (the reads are in schedule-queries.ts). */
@@ -40,6 +45,7 @@ export class SchedulingService {
     const { start, end } = checkTimes(input.start, input.end, this.clock.now());
     const room = await this.roomFor(caller, input.roomId);
     return this.store.transaction(async (tx) => {
+      await this.withinQuota(tx, user.id, { meetings: 1 });
       const id = randomUUID();
       const number = await this.numberFor(tx, room, input, id, 'reservation');
       const reservation = this.newReservation(user, options, number, { id, type: 'reservation', start, end, seriesId: null });
@@ -79,21 +85,34 @@ export class SchedulingService {
     const times = { recurrenceStartTime: input.recurrence.recurrenceStartTime ?? input.start, recurrenceEndTime: input.recurrence.recurrenceEndTime ?? input.end };
     const rule = this.rule({ ...describeRule(series.rule), ...definedOnly({ ...input.recurrence, ...times }) });
     const occurrences = expand(rule, { maxOccurrences: this.policy.maxOccurrences }).filter((o) => o.start > now);
-    const existing = await this.store.reservations.listBySeries(series.id);
-    const template = existing.find((r) => r.start > now) ?? existing[existing.length - 1];
+    // The settings the regenerated occurrences start from: the next occurrence's, else the last one's.
+    const template = (await this.store.reservations.firstOf(series.id, { startAfter: now })) ?? (await this.store.reservations.lastOf(series.id));
     const options = await this.options(input, template ?? { ...DEFAULT_OPTIONS, name: '' }, user);
     const room = input.roomId !== series.roomId ? await this.roomFor(caller, input.roomId) : undefined;
     return this.store.transaction(async (tx) => {
+      // Occurrences that have started are kept; those that have not are replaced by `occurrences`.
+      const replaced = await tx.reservations.countBySeries(series.id, { startAfter: now });
+      const inProgress = await tx.reservations.countBySeries(series.id, { endAfter: now }) - replaced;
+      const wasActive = replaced + inProgress > 0;
+      const willBeActive = occurrences.length + inProgress > 0;
+      await this.withinQuota(tx, series.ownerId, { meetings: occurrences.length - replaced, series: !wasActive && willBeActive ? 1 : 0 });
       const number = await this.renumber(tx, room, series, input, 'series', series.id);
-      const updated: Series = { ...series, rule, meetingNumber: number.meetingNumber, password: number.password, roomId: number.roomId, updatedAt: now };
+      const updated: Series = {
+        ...series,
+        rule,
+        invitees: options.invitees,
+        meetingNumber: number.meetingNumber,
+        password: number.password,
+        roomId: number.roomId,
+        updatedAt: now,
+      };
       await tx.series.update(updated);
       await tx.reservations.deleteSeriesFrom(series.id, now);
       const fresh = occurrences.map((o) =>
         this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId: series.id }, series.ownerId),
       );
       await tx.reservations.insertMany(fresh);
-      const kept = existing.filter((r) => r.start <= now);
-      const next = fresh[0] ?? kept[kept.length - 1] ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
+      const next = fresh[0] ?? (await tx.reservations.lastOf(series.id, { startAtMost: now })) ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
       if (updated.password === series.password) return next;
       await tx.linkKeys.renew({ seriesId: series.id }); // as in update(): the old links must not give the new password
       return (await tx.reservations.findById(next.id)) ?? next;
@@ -119,6 +138,7 @@ export class SchedulingService {
     const name = input.name?.trim() || `${displayName(user)}'s meeting`;
     const options: MeetingOptions = { ...DEFAULT_OPTIONS, name, timeToJoin: -1 };
     return this.store.transaction(async (tx) => {
+      await this.withinQuota(tx, user.id, { meetings: 1 });
       const id = randomUUID();
       const meetingNumber = await tx.numbers.claim('reservation', id);
       const number = { meetingNumber, password: generatedPasscode(this.policy), roomId: null };
@@ -136,9 +156,10 @@ export class SchedulingService {
     if (occurrences[occurrences.length - 1]!.end <= now) fail('input.invalid', 'recurrenceEndDay: every occurrence of this series is in the past');
     const room = await this.roomFor(caller, input.roomId);
     return this.store.transaction(async (tx) => {
+      await this.withinQuota(tx, user.id, { meetings: occurrences.filter((o) => o.end > now).length, series: 1 });
       const seriesId = randomUUID();
       const number = await this.numberFor(tx, room, input, seriesId, 'series');
-      const series: Series = { id: seriesId, ownerId: user.id, rule, groupKey: newLinkKey(), ...number, createdAt: now, updatedAt: now };
+      const series: Series = { id: seriesId, ownerId: user.id, rule, groupKey: newLinkKey(), invitees: options.invitees, ...number, createdAt: now, updatedAt: now };
       await tx.series.insert(series);
       const reservations = occurrences.map((o) =>
         this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId }),
@@ -153,15 +174,7 @@ export class SchedulingService {
     const now = this.clock.now();
     const start = input.start || current.start;
     const end = input.end || current.end;
-    if (start !== current.start || end !== current.end) {
-      checkTimes(start, end, now);
-      const siblings = await this.store.reservations.listBySeries(current.seriesId!);
-      const index = siblings.findIndex((s) => s.id === current.id);
-      const before = siblings[index - 1];
-      const after = siblings[index + 1];
-      if (before && start < before.end) fail('input.invalid', 'schedule_start_time: must not be before the previous occurrence ends');
-      if (after && end > after.start) fail('input.invalid', 'schedule_end_time: must not be after the next occurrence starts');
-    }
+    if (start !== current.start || end !== current.end) checkTimes(start, end, now);
     const name = input.name?.trim() || current.name;
     const rateCheck = applyOptions({ recurrence: {}, ...(input.callRate ? { callRate: input.callRate } : {}) }, current, user);
     const updated: Reservation = {
@@ -175,8 +188,40 @@ export class SchedulingService {
       end,
       updatedAt: now,
     };
-    await this.store.reservations.update(updated);
-    return updated;
+    return this.store.transaction(async (tx) => {
+      if (start !== current.start || end !== current.end) {
+        const { before, after } = await tx.reservations.neighbours(current);
+        if (before && start < before.end) fail('input.invalid', 'schedule_start_time: must not be before the previous occurrence ends');
+        if (after && end > after.start) fail('input.invalid', 'schedule_end_time: must not be after the next occurrence starts');
+      }
+      await tx.reservations.update(updated);
+      return updated;
+    });
+  }
+
+  /**
+   * Refuses a create or edit that would take the owner beyond the per-user limits (CONVENE_MAX_MEETINGS_PER_USER,
+   * CONVENE_MAX_SERIES_PER_USER): `add` is how many meetings and series it adds that have not ended. Checked in the
+   * write's transaction (on SQLite transactions run one at a time; on PostgreSQL two concurrent creates of one owner
+   * can each pass, exceeding the limit by at most one write each).
+   */
+  private async withinQuota(tx: SchedulingStore, ownerId: UserId, add: { meetings: number; series?: number }): Promise<void> {
+    if (add.meetings <= 0 && !add.series) return;
+    const held = await tx.reservations.upcomingOwnedBy(ownerId, this.clock.now());
+    const { maxMeetingsPerUser, maxSeriesPerUser } = this.policy;
+    if (add.series && held.series + add.series > maxSeriesPerUser) {
+      fail(
+        'operation.forbidden',
+        `recurrence_type: the owner already has ${held.series} recurring series that have not ended; at most ${maxSeriesPerUser} per user (CONVENE_MAX_SERIES_PER_USER)`,
+      );
+    }
+    if (add.meetings > 0 && held.meetings + add.meetings > maxMeetingsPerUser) {
+      fail(
+        'operation.forbidden',
+        `${add.series !== undefined ? 'recurrenceEndDay' : 'meeting_type'}: the owner has ${held.meetings} meetings and occurrences that have not ended and this adds ${add.meetings}; ` +
+          `at most ${maxMeetingsPerUser} per user (CONVENE_MAX_MEETINGS_PER_USER)`,
+      );
+    }
   }
 
   private rule(fields: RecurrenceFields): RecurrenceRule {

@@ -35,6 +35,8 @@ export interface ReservationsTable {
   password: string;
   room_id: string | null;
   name: string;
+  /** `name` lower-cased in JS (full Unicode), what the list's filter matches. */
+  name_key: string;
   description: string;
   call_rate: string;
   start_time: number;
@@ -52,8 +54,14 @@ export interface ReservationsTable {
   updated_at: number;
 }
 
+/** The invitees of single meetings; a series' are in series_invitees. */
 export interface ReservationInviteesTable {
   reservation_id: string;
+  user_id: string;
+}
+
+export interface SeriesInviteesTable {
+  series_id: string;
   user_id: string;
 }
 
@@ -68,5 +76,6 @@ export interface SchedulingTables {
   series: SeriesTable;
   reservations: ReservationsTable;
   reservation_invitees: ReservationInviteesTable;
+  series_invitees: SeriesInviteesTable;
   meeting_list: MeetingListTable;
 }

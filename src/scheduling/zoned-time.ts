@@ -40,6 +40,25 @@ export const startOfDay = (date: LocalDate, zone: string): number =>
 
 export const nextDay = (date: LocalDate): LocalDate => Temporal.PlainDate.from(date).add({ days: 1 }).toString();
 
+/**
+ * The first date on or after `date` that `matches` (day of the week 1 = Sunday … 7 = Saturday, day of the month),
+ * looking at most `maxDays` ahead; undefined when none does.
+ */
+export function firstMatchingDay(date: LocalDate, maxDays: number, matches: (weekday: number, day: number) => boolean): LocalDate | undefined {
+  let d = Temporal.PlainDate.from(date);
+  for (let i = 0; i <= maxDays; i++, d = d.add({ days: 1 })) {
+    if (matches((d.dayOfWeek % 7) + 1, d.day)) return d.toString();
+  }
+  return undefined;
+}
+
+/**
+ * The instant of `epochMs`'s wall-clock time of day on another date in the zone. A time that does not exist on that
+ * date (a spring-forward gap) is pushed forward by the gap, as everywhere else in scheduling.
+ */
+export const sameWallTimeOn = (epochMs: number, date: LocalDate, zone: string): number =>
+  Temporal.PlainDate.from(date).toPlainDateTime(zoned(epochMs, zone).toPlainTime()).toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
+
 export const isStartOfDay = (epochMs: number, zone: string): boolean =>
   zoned(epochMs, zone).startOfDay().epochMilliseconds === epochMs;
 

@@ -1,8 +1,9 @@
 /**
- * The browser meeting app (`web/`), served at `/app/`. There is no build step: at start the server bundles
- * `web/app.ts` (with sdk/ and contract/) and `web/app.css` in memory with esbuild and keeps the result; `index.html`
- * is read from disk and points at the bundle with a content hash, so the assets may be cached for good and the page
- * itself is revalidated on every load. One bundle per process (several servers in one test process share it).
+ * The browser pages, served with no build step: the meeting app (`web/`, at `/app/`) and the web console
+ * (`web/console/`, at `/console/`). At start the server bundles each page's script (with sdk/, contract/ and
+ * web/shared/) and style in memory with esbuild and keeps the result; each page's `index.html` is read from disk and
+ * points at its bundle with a content hash, so the assets may be cached for good and the page itself is revalidated on
+ * every load. One bundle per page and process (several servers in one test process share it).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,6 +12,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 export const APP_PATH = '/app/';
+export const CONSOLE_PATH = '/console/';
+
+/** One browser page: `<dir><name>.ts`, `<dir><name>.css` and `<dir>index.html`, served under `path`. */
+export interface BrowserPage {
+  /** Mount point with both slashes, e.g. `/app/`. */
+  path: string;
+  /** Folder of the page's files, ending in `/`. */
+  dir: string;
+  /** Base name of the entry script and style: the assets are `<path><name>.js` and `<path><name>.css`. */
+  name: string;
+  /** What the 503 page says when the page could not be bundled. */
+  title: string;
+}
+
+export const MEETING_APP: BrowserPage = { path: APP_PATH, dir: WEB_DIR, name: 'app', title: 'The browser app' };
+export const WEB_CONSOLE: BrowserPage = { path: CONSOLE_PATH, dir: `${WEB_DIR}console/`, name: 'console', title: 'The web console' };
 
 interface Asset {
   body: Buffer;
@@ -32,11 +49,12 @@ const asset = (text: string | Uint8Array, type: string): Asset => {
   return { body, type, etag: `"${version}"`, version };
 };
 
-/** Bundles the app (minified unless `minify` is false). Throws with esbuild's messages when the sources do not build. */
-export async function buildWebBundle(dir = WEB_DIR, minify = true): Promise<WebBundle> {
+/** Bundles a page (minified unless `minify` is false). Throws with esbuild's messages when the sources do not build. */
+export async function buildWebBundle(page: BrowserPage = MEETING_APP, minify = true): Promise<WebBundle> {
   const { build } = await import('esbuild');
+  const { dir, name } = page;
   const result = await build({
-    entryPoints: { app: `${dir}app.ts`, style: `${dir}app.css` },
+    entryPoints: { [name]: `${dir}${name}.ts`, style: `${dir}${name}.css` },
     bundle: true,
     write: false,
     outdir: '/out',
@@ -48,37 +66,37 @@ export async function buildWebBundle(dir = WEB_DIR, minify = true): Promise<WebB
     logLevel: 'silent',
     charset: 'utf8',
   });
-  const out = (name: string) => {
-    const file = result.outputFiles.find((f) => f.path.endsWith(`/${name}`));
-    if (!file) throw new Error(`web bundle: esbuild produced no ${name}`);
-    return file.contents;
+  const out = (file: string) => {
+    const found = result.outputFiles.find((f) => f.path.endsWith(`/${file}`));
+    if (!found) throw new Error(`web bundle: esbuild produced no ${file}`);
+    return found.contents;
   };
-  const js = asset(out('app.js'), 'text/javascript; charset=utf-8');
+  const js = asset(out(`${name}.js`), 'text/javascript; charset=utf-8');
   const css = asset(out('style.css'), 'text/css; charset=utf-8');
   const html = (await readFile(`${dir}index.html`, 'utf8'))
-    .replace('src="app.js"', `src="app.js?v=${js.version}"`)
-    .replace('href="app.css"', `href="app.css?v=${css.version}"`);
+    .replace(`src="${name}.js"`, `src="${name}.js?v=${js.version}"`)
+    .replace(`href="${name}.css"`, `href="${name}.css?v=${css.version}"`);
   return { index: asset(html, 'text/html; charset=utf-8'), js, css };
 }
 
 const bundles = new Map<string, Promise<WebBundle>>();
 
-/** The process-wide bundle of `dir`, built on first use. */
-export function webBundle(dir = WEB_DIR, minify = true): Promise<WebBundle> {
-  const key = `${dir}|${minify}`;
+/** The process-wide bundle of `page`, built on first use. */
+export function webBundle(page: BrowserPage = MEETING_APP, minify = true): Promise<WebBundle> {
+  const key = `${page.dir}|${page.name}|${minify}`;
   let bundle = bundles.get(key);
   if (!bundle) {
-    bundle = buildWebBundle(dir, minify);
+    bundle = buildWebBundle(page, minify);
     bundles.set(key, bundle);
   }
   return bundle;
 }
 
 /**
- * The page may load its own script and style, talk to its own origin (REST and the signalling WebSocket) and nothing
- * else. Media (camera, microphone, WebRTC) comes with the media capability and needs no extra source here.
+ * The pages may load their own script and style, talk to their own origin (REST and the signalling WebSocket) and
+ * nothing else. Media (camera, microphone, WebRTC) needs no extra source here.
  */
-const APP_CSP = [
+const PAGE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -91,37 +109,47 @@ const APP_CSP = [
 ].join('; ');
 
 export interface WebOptions {
-  /** Minify the bundle (default true). */
+  /** Minify the bundles (default true). */
   minify?: boolean;
-  dir?: string;
+  /** The pages to serve (default: the meeting app and the console). */
+  pages?: BrowserPage[];
 }
 
-/** GET /app/ (index.html), /app/app.js, /app/app.css; /app redirects to /app/. */
+/**
+ * For each page: GET `<path>` and `<path>index.html` (the page), `<path><name>.js`, `<path><name>.css`; the path
+ * without its slash redirects to it. `/` redirects to the console, where people sign in and find their meetings.
+ */
 export function webRoutes(app: FastifyInstance, options: WebOptions = {}): void {
-  const bundle = webBundle(options.dir, options.minify ?? true);
-  // Built in the background from the start; a failure is logged now and answered with 503 on every request.
-  bundle.catch((err: unknown) => app.log.error({ err }, 'the browser app (web/) could not be bundled; /app/ answers 503'));
+  for (const page of options.pages ?? [MEETING_APP, WEB_CONSOLE]) servePage(app, page, options.minify ?? true);
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect(CONSOLE_PATH, 302));
+}
 
-  const serve = (pick: (b: WebBundle) => Asset, page: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+function servePage(app: FastifyInstance, page: BrowserPage, minify: boolean): void {
+  const bundle = webBundle(page, minify);
+  // Built in the background from the start; a failure is logged now and answered with 503 on every request.
+  bundle.catch((err: unknown) => app.log.error({ err }, `${page.title} (${page.dir}) could not be bundled; ${page.path} answers 503`));
+
+  const serve = (pick: (b: WebBundle) => Asset, isPage: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     let b: WebBundle;
     try {
       b = await bundle;
     } catch {
-      return reply.code(503).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send('The browser app is not available on this server.');
+      return reply.code(503).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(`${page.title} is not available on this server.`);
     }
     const a = pick(b);
     const { v } = request.query as { v?: string };
     // index.html names the assets by content hash: those URLs never change meaning. Anything else is revalidated.
-    const cache = !page && v === a.version ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const cache = !isPage && v === a.version ? 'public, max-age=31536000, immutable' : 'no-cache';
     reply.header('cache-control', cache).header('etag', a.etag).header('x-content-type-options', 'nosniff');
-    if (page) reply.header('content-security-policy', APP_CSP).header('referrer-policy', 'no-referrer');
+    if (isPage) reply.header('content-security-policy', PAGE_CSP).header('referrer-policy', 'no-referrer');
     if (request.headers['if-none-match'] === a.etag) return reply.code(304).send();
     return reply.type(a.type).send(a.body);
   };
 
-  app.get('/app', { schema: { hide: true } }, (_request, reply) => reply.redirect(APP_PATH, 301));
-  app.get('/app/', { schema: { hide: true } }, serve((b) => b.index, true));
-  app.get('/app/index.html', { schema: { hide: true } }, serve((b) => b.index, true));
-  app.get('/app/app.js', { schema: { hide: true } }, serve((b) => b.js, false));
-  app.get('/app/app.css', { schema: { hide: true } }, serve((b) => b.css, false));
+  const hidden = { schema: { hide: true } };
+  app.get(page.path.slice(0, -1), hidden, (_request, reply) => reply.redirect(page.path, 301));
+  app.get(page.path, hidden, serve((b) => b.index, true));
+  app.get(`${page.path}index.html`, hidden, serve((b) => b.index, true));
+  app.get(`${page.path}${page.name}.js`, hidden, serve((b) => b.js, false));
+  app.get(`${page.path}${page.name}.css`, hidden, serve((b) => b.css, false));
 }

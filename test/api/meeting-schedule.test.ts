@@ -5,6 +5,10 @@ import { ManualClock } from '../../src/kernel/clock.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { DOCUMENTED_ITEM_FIELDS } from '../../contract/rest/meeting-schedule.ts';
+
+/** An item as the API document shows it under `scheduled_meetings`: its twelve fields, in its order. */
+const documented = (items: Record<string, any>[]) => items.map((m) => Object.fromEntries(DOCUMENTED_ITEM_FIELDS.map((k) => [k, m[k]])));
 
 /**
  * Scheduling (issue 3, client contract §2.3, §3, §4, §9): create, read, list, edit and delete instant meetings,
@@ -487,18 +491,34 @@ for (const dialect of testDialects()) {
         });
       }
 
-      it('the start day\'s weekday is always part of the series (start on Monday, days [4] → Mondays and Wednesdays)', async () => {
-        const s = await create(u.olivia, seriesBody({ name: 'Wednesdays only?', type: 'WEEKLY', start, lastDay: [2030, 3, 1], days: [4] }));
-        assert.deepEqual(s.recurrenceDaysOfWeek, [2, 4]);
+      it('a start date that is not a chosen weekday starts the series on the first chosen day after it (Saturday, Mon+Wed → Monday)', async () => {
+        const saturday = berlin(2030, 2, 2, 10);
+        const s = await createSeries(u.olivia, seriesBody({ name: 'Mondays and Wednesdays', type: 'WEEKLY', start: saturday, lastDay: [2030, 2, 20], days: [2, 4] }));
+        assert.deepEqual(s.recurrenceDaysOfWeek, [2, 4], 'the start date\'s weekday is not added');
+        assert.equal(local(s.schedule_start_time), '2030-02-04 10:00', 'the answer is the first occurrence, on the Monday');
+        assert.equal(s.recurrenceStartTime, s.schedule_start_time, 'recurrenceStartTime is the first occurrence');
+        assert.equal(s.recurrenceEndTime, s.schedule_end_time);
+        assert.equal(s.recurrenceStartDay, berlin(2030, 2, 4), 'recurrenceStartDay is the first occurrence\'s date');
         const occ = await occurrences(u.olivia, s.recurrence_gid);
-        assert.deepEqual(occ.meeting_schedules.map((o: Json) => local(o.schedule_start_time)), EXPECTED);
+        assert.deepEqual(occ.meeting_schedules.map((o: Json) => local(o.schedule_start_time)), ['02-04', '02-06', '02-11', '02-13', '02-18', '02-20'].map((x) => `2030-${x} 10:00`));
+        assert.equal(occ.recurrenceStartTime, occ.meeting_schedules[0].schedule_start_time);
+        const seen = await detail(u.olivia, s.reservation_id);
+        assert.equal(seen.recurrenceStartTime, seen.schedule_start_time);
+      });
+
+      it('a monthly series starts on the first chosen day of the month on or after its start date', async () => {
+        const m = await create(u.olivia, seriesBody({ name: 'The 20th', type: 'MONTHLY', start, lastDay: [2030, 4, 10], days: [20] }));
+        assert.deepEqual(m.recurrenceDaysOfMonth, [20]);
+        assert.equal(local(m.recurrenceStartTime), '2030-02-20 10:00');
+        const months = (await occurrences(u.olivia, m.recurrence_gid)).meeting_schedules.map((o: Json) => local(o.schedule_start_time));
+        assert.deepEqual(months, ['02-20', '03-20'].map((x) => `2030-${x} 10:00`));
       });
 
       it('DAILY every 2 days and MONTHLY by day of month expand as asked', async () => {
         const d = await create(u.olivia, seriesBody({ name: 'Every other day', type: 'DAILY', interval: 2, start, lastDay: [2030, 2, 12] }));
         const days = (await occurrences(u.olivia, d.recurrence_gid)).meeting_schedules.map((o: Json) => local(o.schedule_start_time));
         assert.deepEqual(days, ['02-04', '02-06', '02-08', '02-10', '02-12'].map((x) => `2030-${x} 10:00`));
-        const m = await create(u.olivia, seriesBody({ name: 'Monthly 4th and 20th', type: 'MONTHLY', start, lastDay: [2030, 4, 10], days: [20] }));
+        const m = await create(u.olivia, seriesBody({ name: 'Monthly 4th and 20th', type: 'MONTHLY', start, lastDay: [2030, 4, 10], days: [20, 4] }));
         assert.deepEqual(m.recurrenceDaysOfMonth, [4, 20]);
         const months = (await occurrences(u.olivia, m.recurrence_gid)).meeting_schedules.map((o: Json) => local(o.schedule_start_time));
         assert.deepEqual(months, ['02-04', '02-20', '03-04', '03-20', '04-04'].map((x) => `2030-${x} 10:00`));
@@ -585,7 +605,7 @@ for (const dialect of testDialects()) {
 
       const mine = async (query: Record<string, string | number> = {}) => {
         const l = await list(u.lena, query);
-        assert.deepEqual(l.scheduled_meetings, l.meeting_schedules, 'the same list under both names');
+        assert.deepEqual(l.scheduled_meetings, documented(l.meeting_schedules), 'the same list under the document\'s name, with its fields');
         return l;
       };
 
@@ -679,7 +699,7 @@ for (const dialect of testDialects()) {
       describe(`GET /api/v1/meeting_schedule/recurrence/{id} [${dialect}]`, () => {
         it('lists the occurrences by start with the series described in camelCase and recurrence_type on the items', async () => {
           const occ = await occurrences(u.lena, beta.recurrence_gid);
-          assert.deepEqual(occ.scheduled_meetings, occ.meeting_schedules);
+          assert.deepEqual(occ.scheduled_meetings, documented(occ.meeting_schedules));
           const starts = occ.meeting_schedules.map((o: Json) => o.schedule_start_time);
           assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
           assert.equal(occ.total_size, 8);

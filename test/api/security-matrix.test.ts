@@ -254,6 +254,7 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   }),
   systemVersion: async () => ({}),
   systemCapacity: async () => ({}),
+  systemStatus: async () => ({}),
   listLiveMeetings: async () => ({}),
   liveMeetingDetail: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
   meetingHistory: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),

@@ -115,5 +115,21 @@ for (const dialect of testDialects()) {
       assert.equal(r.body.system.current_users, 1);
       assert.equal(r.body.system.status, 'authorized');
     });
+
+    it('GET /api/v1/system/status: version, database kind, start time and media for a SystemAdmin; 403 for others', async () => {
+      const before = Date.now();
+      const r = await t.call('GET', '/api/v1/system/status', { query: { client_id: 'admin-console', token: await t.adminToken() } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.version, PACKAGE_VERSION);
+      assert.equal(r.body.database, dialect);
+      assert.ok(r.body.started_time > before - 600_000 && r.body.started_time <= before, String(r.body.started_time));
+      // Test servers run without media (CONVENE_MEDIA=false).
+      assert.deepEqual(r.body.media, { enabled: false, running: false, workers: [] });
+
+      await t.createUser('status-op', 'status-op-pw', 'MeetingOperator');
+      const operator = await t.signIn('status-op', 'status-op-pw', 'status-op');
+      assertError(await t.call('GET', '/api/v1/system/status', { query: { client_id: 'status-op', token: operator } }), 403, '0x10000003');
+      assertError(await t.call('GET', '/api/v1/system/status', { query: { client_id: 'anon' } }), 401, '0x10000002');
+    });
   });
 }

@@ -6,6 +6,10 @@ import { ManualClock } from '../../src/kernel/clock.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { DOCUMENTED_ITEM_FIELDS } from '../../contract/rest/meeting-schedule.ts';
+
+/** An item as the API document shows it under `scheduled_meetings`: its twelve fields, in its order. */
+const documented = (items: Record<string, any>[]) => items.map((m) => Object.fromEntries(DOCUMENTED_ITEM_FIELDS.map((k) => [k, m[k]])));
 
 /**
  * The scheduling calls (client contract §2.3 S1–S9) exactly as each of the five FRTC apps puts them on the wire: body
@@ -612,7 +616,7 @@ for (const dialect of testDialects()) {
           const r = await send(WIRE.list(s));
           assertSuccess(r);
           const items: Json[] = r.body.meeting_schedules;
-          assert.deepEqual(r.body.scheduled_meetings, items);
+          assert.deepEqual(r.body.scheduled_meetings, documented(items), 'the API document\'s name and fields');
           assert.deepEqual(items.map((m) => m.meeting_name), [`${app.name} instant`, `${app.name} reservation`, `${app.name} weekly`]);
           assert.equal(r.body.total_size, 3);
           assert.equal(r.body.total_page_num, 1);

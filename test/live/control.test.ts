@@ -571,6 +571,10 @@ describe('meeting control: reading and moving live meetings', () => {
     assert.ok(seenByOwner.some((x) => x.meeting_number === m.number));
     assert.ok(seenByOwner.every((x) => x.owner_id === mine.owner_id));
     assert.deepEqual(await numbers(restFor(t, 'outsider-device', tokens.outsider)), []);
+    const paged = await operator.call(listLiveMeetings, { method: 'GET', query: { page_num: 1, page_size: 1 } });
+    assert.equal(paged.meetings.length, 1);
+    assert.equal(paged.total_size, seenByOperator.length);
+    assert.equal(paged.total_page_num, seenByOperator.length);
     await rejectsWith(restFor(t, 'anonymous').liveMeetings(), 401, '0x10000002');
   });
 
@@ -595,6 +599,13 @@ describe('meeting control: reading and moving live meetings', () => {
       [id(g1)]: ['Guest 1', 'GUEST', true, true, false],
       [id(m.guests[1]!)]: ['Guest 2', 'GUEST', false, false, false],
     });
+    // The roster is paged (issue 11: bounded answers): in order of joining, participant_count is everyone.
+    assert.equal(viaGet.participant_count, 4);
+    const joined = [...viaGet.participants].sort((a, b) => a.joined_time - b.joined_time || (a.client_uuid < b.client_uuid ? -1 : 1));
+    assert.deepEqual(viaGet.participants.map((p) => p.client_uuid), joined.map((p) => p.client_uuid));
+    const pages = await Promise.all([1, 2].map((n) => m.host.call(liveMeetingDetail, { params: { meeting_number: m.number }, query: { page_num: n, page_size: 3 }, method: 'GET' })));
+    assert.deepEqual(pages.map((p) => p.participants.map((x) => x.client_uuid)), [joined.slice(0, 3), joined.slice(3)].map((l) => l.map((p) => p.client_uuid)));
+    assert.deepEqual(pages.map((p) => p.participant_count), [4, 4]);
 
     const w = new Watch(m.all);
     const end = viaGet.end_time + 3_600_000;

@@ -98,6 +98,15 @@ describe('SFU: media between participants, enforced by the host controls', { ski
     assert.equal(buffers.filter((rb) => rb === expected).length, 3, `receive buffers of the worker's sockets: ${buffers.join(', ')}`);
   });
 
+  it('GET /api/v1/system/status shows the media worker ready and carrying the meeting (the console’s System page)', async () => {
+    const r = await t.call('GET', '/api/v1/system/status', { query: { client_id: 'admin-console', token: await t.adminToken() } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.media.enabled, true);
+    assert.equal(r.body.media.running, true);
+    assert.equal(r.body.media.workers.length, 1, r.text);
+    assert.deepEqual({ ...r.body.media.workers[0], rss: 0 }, { id: r.body.media.workers[0].id, state: 'ready', rooms: 1, rss: 0 });
+  });
+
   it('a participant who only watches (subscribes, publishes nothing) receives everyone at once', async () => {
     const watcher = new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: 'sfu-watcher', display_name: 'Wat', passcode }));
     try {

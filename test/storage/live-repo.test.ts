@@ -260,11 +260,12 @@ for (const dialect of testDialects()) {
     });
 
     describe(`SessionHistory [${dialect}]`, () => {
+      const sessionsOf = async (number: string, limit: number) => (await history.list(number, { offset: 0, limit, attendanceLimit: 100 })).sessions;
       it('started → joined → renamed → left → ended round-trips through list(), the open attendance closed by the end', async () => {
         const number = '200000001';
         await history.started({ id: 's-1', meetingNumber: number, scheduleId: 'room-x', name: 'Stand-up', ownerId: alice, startedAt: T });
-        assert.deepEqual(await history.list(number, 10), [
-          { id: 's-1', meetingNumber: number, name: 'Stand-up', ownerId: alice, startedAt: T, endedAt: 0, endReason: '', attendance: [] },
+        assert.deepEqual(await sessionsOf(number, 10), [
+          { id: 's-1', meetingNumber: number, name: 'Stand-up', ownerId: alice, startedAt: T, endedAt: 0, endReason: '', attendance: [], attendanceTruncated: false },
         ]);
         // Joined out of order of time: attendance is listed by joined_at.
         await history.joined({ id: 'a-2', sessionId: 's-1', clientId: 'c-guest', userId: '', displayName: 'Guest', joinedAt: T + 20 });
@@ -272,14 +273,14 @@ for (const dialect of testDialects()) {
         await history.renamed('a-2', 'Guest Renamed');
         await history.left('a-1', T + 100, 'left');
         await history.left('a-1', T + 200, 'again'); // a duplicate leave does not rewrite the first
-        const live = await history.list(number, 10);
+        const live = await sessionsOf(number, 10);
         assert.deepEqual(live[0]!.attendance, [
           { id: 'a-1', sessionId: 's-1', clientId: 'c-alice', userId: alice, displayName: 'Alice', joinedAt: T + 10, leftAt: T + 100, leftReason: 'left' },
           { id: 'a-2', sessionId: 's-1', clientId: 'c-guest', userId: '', displayName: 'Guest Renamed', joinedAt: T + 20, leftAt: 0, leftReason: '' },
         ]);
 
         await history.ended('s-1', T + 1000, 'stopped', null);
-        const [ended] = await history.list(number, 10);
+        const [ended] = await sessionsOf(number, 10);
         assert.equal(ended!.endedAt, T + 1000);
         assert.equal(ended!.endReason, 'stopped');
         assert.deepEqual(
@@ -301,7 +302,7 @@ for (const dialect of testDialects()) {
         }
         await history.started({ id: 'other', meetingNumber: '200000099', scheduleId: 'r', name: 'Other', ownerId: bob, startedAt: T + 9 * HOUR });
         await history.joined({ id: 'other-a', sessionId: 'other', clientId: 'c', userId: bob, displayName: 'Bob', joinedAt: T + 9 * HOUR });
-        const page = await history.list(number, 3);
+        const page = await sessionsOf(number, 3);
         assert.deepEqual(
           page.map((s) => s.id),
           ['l-4', 'l-3', 'l-2'],
@@ -310,8 +311,34 @@ for (const dialect of testDialects()) {
           page.map((s) => s.attendance.map((a) => a.id)),
           [['la-4'], ['la-3'], ['la-2']],
         );
-        assert.deepEqual(await history.list('299999999', 10), []);
+        assert.deepEqual(await sessionsOf('299999999', 10), []);
         await history.ended('other', T + 10 * HOUR, 'ended', null);
+      });
+
+      it('list(): pages with offset and limit, counts the sessions, filters by owner, lists the first joins of each session', async () => {
+        const number = '200000010';
+        for (let i = 1; i <= 5; i++) {
+          const owner = i % 2 === 0 ? alice : bob;
+          await history.started({ id: `p-${i}`, meetingNumber: number, scheduleId: 'r', name: `Session ${i}`, ownerId: owner, startedAt: T + i * HOUR });
+        }
+        // 250 joins in one session: listed up to the limit, in order of joining, and the session says there were more.
+        for (let j = 0; j < 250; j++) {
+          await history.joined({ id: `pj-${String(j).padStart(3, '0')}`, sessionId: 'p-5', clientId: `c-${j}`, userId: '', displayName: `G${j}`, joinedAt: T + 5 * HOUR + 250 - j });
+        }
+        const first = await history.list(number, { offset: 0, limit: 2, attendanceLimit: 100 });
+        assert.equal(first.total, 5);
+        assert.deepEqual(first.sessions.map((s) => s.id), ['p-5', 'p-4']);
+        assert.equal(first.sessions[0]!.attendance.length, 100);
+        assert.equal(first.sessions[0]!.attendanceTruncated, true);
+        assert.deepEqual(first.sessions[0]!.attendance.slice(0, 2).map((a) => a.id), ['pj-249', 'pj-248'], 'in order of joining');
+        assert.equal(first.sessions[1]!.attendanceTruncated, false);
+        const last = await history.list(number, { offset: 4, limit: 2, attendanceLimit: 100 });
+        assert.deepEqual(last.sessions.map((s) => s.id), ['p-1']);
+        const alices = await history.list(number, { offset: 0, limit: 10, attendanceLimit: 100, ownerId: alice });
+        assert.deepEqual([alices.total, alices.sessions.map((s) => s.id)], [2, ['p-4', 'p-2']]);
+        assert.equal(await history.any(number), true);
+        assert.equal(await history.any('200000011'), false);
+        for (let i = 1; i <= 5; i++) await history.ended(`p-${i}`, T + 10 * HOUR, 'ended', null);
       });
 
       it('closedUntil(): the latest one still in the future, else null', async () => {
@@ -337,7 +364,7 @@ for (const dialect of testDialects()) {
         await history.ended('ab-3', T - 1, 'stopped', null);
 
         assert.equal(await history.closeAbandoned(T + 500, 'restart'), 2);
-        const [one] = await history.list('200000004', 10);
+        const [one] = await sessionsOf('200000004', 10);
         assert.deepEqual([one!.endedAt, one!.endReason], [T + 500, 'restart']);
         assert.deepEqual(
           one!.attendance.map((a) => [a.id, a.leftAt, a.leftReason]),
@@ -347,7 +374,7 @@ for (const dialect of testDialects()) {
           ],
         );
         assert.deepEqual(
-          (await history.list('200000005', 10)).map((s) => [s.id, s.endedAt, s.endReason]),
+          (await sessionsOf('200000005', 10)).map((s) => [s.id, s.endedAt, s.endReason]),
           [
             ['ab-2', T + 500, 'restart'],
             ['ab-3', T - 1, 'stopped'],
@@ -362,7 +389,7 @@ for (const dialect of testDialects()) {
         await history.joined({ id: 'del-1-a', sessionId: 'del-1', clientId: 'c', userId: carol, displayName: 'Carol', joinedAt: T });
         await history.ended('del-1', T + 1, 'ended', null);
         await handle.db.deleteFrom('users').where('id', '=', carol).execute();
-        const [s] = await history.list('200000006', 10);
+        const [s] = await sessionsOf('200000006', 10);
         assert.equal(s?.ownerId, carol);
         assert.deepEqual(s?.attendance.map((a) => a.userId), [carol]);
       });

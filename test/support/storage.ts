@@ -51,17 +51,20 @@ export type ReservationFields = Partial<Insertable<ReservationsTable>> &
 /**
  * A whole reservations row as the scheduling capability stores it, for tests that write one directly: a plain
  * reservation (no series, no room) named "Meeting" with the form's defaults (4096K, no mute, no guest dial-in, no
- * watermark, 30 minutes' time to join), fresh id and info key, created now; `fields` override any of it.
+ * watermark, 30 minutes' time to join), fresh id and info key, created now; `fields` override any of it (name_key
+ * follows the name).
  */
 export function reservationRow(fields: ReservationFields): Insertable<ReservationsTable> {
   const now = Date.now();
+  const name = fields.name ?? 'Meeting';
   return {
     id: randomUUID(),
     type: 'reservation',
     series_id: null,
     password: '',
     room_id: null,
-    name: 'Meeting',
+    name,
+    name_key: name.toLowerCase(),
     description: '',
     call_rate: '4096K',
     mute_upon_entry: 0,

@@ -189,6 +189,36 @@ describe('checkBoundaries() on a fixture tree with violations', () => {
     );
   });
 
+  it('checkFile() keeps the meeting app out of web/console/', () => {
+    const refs = parseImports("import { h } from './shared/dom.ts';\nimport { t } from './console/i18n.ts';\n");
+    assert.deepEqual(checkFile('web/app.ts', refs).map((v) => v.specifier), ['./console/i18n.ts']);
+  });
+
+  it('checkFile() lets web/console/ import only typebox, contract/, sdk/, web/shared/ and web/console/ files', () => {
+    const refs = parseImports(
+      [
+        "import Type from 'typebox';",
+        "import { listMeetings } from '../../contract/rest/meeting-schedule.ts';",
+        "import { RestClient } from '../../sdk/rest-client.ts';",
+        "import { h } from '../shared/dom.ts';",
+        "import { t } from './i18n.ts';",
+        "import { MeetingView } from '../meeting-view.ts';",
+        "import { webRoutes } from '../../src/web/web.routes.ts';",
+        "import { render } from 'preact';",
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      checkFile('web/console/meetings.ts', refs).map((v) => v.specifier),
+      ['../meeting-view.ts', '../../src/web/web.routes.ts', 'preact'],
+    );
+    assert.match(checkFile('web/console/console.ts', parseImports("import '../app.ts';\n"))[0]!.rule, /^web\/console\//);
+  });
+
+  it('checkFile() lets web/shared/ import only typebox, contract/, sdk/ and web/shared/ files', () => {
+    const refs = parseImports("import { RestClient } from '../../sdk/rest-client.ts';\nimport { h } from './dom.ts';\nimport { start } from '../app.ts';\nimport { t } from '../console/i18n.ts';\n");
+    assert.deepEqual(checkFile('web/shared/identity.ts', refs).map((v) => v.specifier), ['../app.ts', '../console/i18n.ts']);
+  });
+
   it('checkBoundaries() allows node:crypto and node:path in pure files', () => {
     assert.deepEqual(violationsOf('src/kernel/domain-error.ts'), []);
     assert.deepEqual(violationsOf('src/accounts/user.ts'), []);

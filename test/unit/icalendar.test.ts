@@ -81,6 +81,7 @@ const series: Series = {
   ownerId: asUserId('owner'),
   rule: BERLIN_RULE,
   groupKey: 'groupkey',
+  invitees: [],
   meetingNumber: '123456789',
   password: '2468',
   roomId: null,

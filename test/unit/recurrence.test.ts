@@ -129,14 +129,19 @@ describe('normaliseRecurrence() end day encodings', () => {
 });
 
 describe('normaliseRecurrence() fields', () => {
-  it("normaliseRecurrence() always includes the first day's weekday in a weekly rule", () => {
-    const r = rule(series('WEEKLY', '2025-03-03T09:00+01:00', '2025-03-31T23:59:59+02:00', { recurrenceDaysOfWeek: [4, 4] })); // a Monday
+  it('normaliseRecurrence() keeps the chosen weekdays as sent, deduplicated, without adding the start date\'s', () => {
+    const r = rule(series('WEEKLY', '2025-03-03T09:00+01:00', '2025-03-31T23:59:59+02:00', { recurrenceDaysOfWeek: [4, 2, 4] })); // a Monday
     assert.deepEqual(r.daysOfWeek, [2, 4]);
     assert.deepEqual(r.daysOfMonth, []);
   });
 
-  it("normaliseRecurrence() always includes the first day's date in a monthly rule and sorts the days", () => {
-    const r = rule(series('MONTHLY', '2025-03-15T09:00+01:00', '2025-12-31T23:59:59+01:00', { recurrenceDaysOfMonth: [31, 1] }));
+  it("normaliseRecurrence() takes the start date's weekday or day of the month when no day is sent", () => {
+    assert.deepEqual(rule(series('WEEKLY', '2025-03-05T09:00+01:00', '2025-03-31T23:59:59+02:00', { recurrenceDaysOfWeek: [] })).daysOfWeek, [4]);
+    assert.deepEqual(rule(series('MONTHLY', '2025-03-15T09:00+01:00', '2025-12-31T23:59:59+01:00')).daysOfMonth, [15]);
+  });
+
+  it('normaliseRecurrence() sorts the days of a monthly rule', () => {
+    const r = rule(series('MONTHLY', '2025-03-15T09:00+01:00', '2025-12-31T23:59:59+01:00', { recurrenceDaysOfMonth: [31, 1, 15] }));
     assert.deepEqual(r.daysOfMonth, [1, 15, 31]);
   });
 
@@ -294,7 +299,7 @@ describe('expand() patterns', () => {
 
   it('expand() starts a weekly series on its first day even when it is mid-week, and counts weeks from Monday', () => {
     // First day Wednesday; Sunday belongs to the same Monday-based week, so it follows four days later.
-    const r = rule(series('WEEKLY', '2025-03-19T10:00+01:00', '2025-04-06T23:59:59+02:00', { recurrenceInterval: 2, recurrenceDaysOfWeek: [1] }));
+    const r = rule(series('WEEKLY', '2025-03-19T10:00+01:00', '2025-04-06T23:59:59+02:00', { recurrenceInterval: 2, recurrenceDaysOfWeek: [1, 4] }));
     assert.deepEqual(starts(r), ['2025-03-19 10:00', '2025-03-23 10:00', '2025-04-02 10:00', '2025-04-06 10:00']);
   });
 
@@ -312,13 +317,61 @@ describe('expand() patterns', () => {
   });
 
   it('expand() repeats several month days every 2 months, skipping February 30 and keeping leap-day 29', () => {
-    const r = rule(series('MONTHLY', '2023-12-29T09:00+01:00', '2024-04-30T23:59:59+02:00', { recurrenceInterval: 2, recurrenceDaysOfMonth: [30] }));
+    const r = rule(series('MONTHLY', '2023-12-29T09:00+01:00', '2024-04-30T23:59:59+02:00', { recurrenceInterval: 2, recurrenceDaysOfMonth: [29, 30] }));
     assert.deepEqual(starts(r), ['2023-12-29 09:00', '2023-12-30 09:00', '2024-02-29 09:00', '2024-04-29 09:00', '2024-04-30 09:00']);
   });
 
   it('expand() returns one occurrence when the last day is the first day', () => {
-    const r = rule(series('WEEKLY', '2025-03-03T09:00+01:00', '2025-03-03T23:59:59+01:00', { recurrenceDaysOfWeek: [3, 4, 5] }));
+    const r = rule(series('WEEKLY', '2025-03-03T09:00+01:00', '2025-03-03T23:59:59+01:00', { recurrenceDaysOfWeek: [2, 4, 5] }));
     assert.deepEqual(starts(r), ['2025-03-03 09:00']);
+  });
+});
+
+describe('a start date that is not one of the chosen days (issue 11, item 9a)', () => {
+  it('expand() starts a weekly series that starts on a Saturday, on Monday and Wednesday, on the Monday after', () => {
+    const r = rule(series('WEEKLY', '2025-03-08T09:00+01:00', '2025-03-20T23:59:59+01:00', { recurrenceDaysOfWeek: [2, 4] })); // a Saturday
+    assert.deepEqual(starts(r), ['2025-03-10 09:00', '2025-03-12 09:00', '2025-03-17 09:00', '2025-03-19 09:00']);
+    assert.equal(r.firstStart, at('2025-03-10T09:00+01:00'), 'recurrenceStartTime reads back as the first occurrence');
+    assert.deepEqual(r.daysOfWeek, [2, 4]);
+  });
+
+  it('expand() counts the weeks of an every-2-weeks series from the week of its first occurrence', () => {
+    const r = rule(series('WEEKLY', '2025-03-08T09:00+01:00', '2025-04-02T23:59:59+02:00', { recurrenceInterval: 2, recurrenceDaysOfWeek: [2, 4] }));
+    assert.deepEqual(starts(r), ['2025-03-10 09:00', '2025-03-12 09:00', '2025-03-24 09:00', '2025-03-26 09:00']);
+  });
+
+  it('expand() keeps the wall-clock time when the first chosen day is after a DST change', () => {
+    // Saturday 29 March 2025, 09:00 CET; Berlin changes to CEST on the Sunday: the Monday is 09:00 CEST.
+    const r = rule(series('WEEKLY', '2025-03-29T09:00+01:00', '2025-04-08T23:59:59+02:00', { recurrenceDaysOfWeek: [2] }));
+    assert.deepEqual(starts(r), ['2025-03-31 09:00', '2025-04-07 09:00']);
+    assert.equal(r.firstStart, at('2025-03-31T09:00+02:00'));
+    assert.equal(expand(r, { maxOccurrences: 10 })[0]!.end, at('2025-03-31T10:00+02:00'), 'the duration is kept');
+  });
+
+  it('expand() starts a monthly series on the first chosen day of the month on or after the start date', () => {
+    const r = rule(series('MONTHLY', '2025-03-15T09:00+01:00', '2025-05-31T23:59:59+02:00', { recurrenceDaysOfMonth: [1, 31] }));
+    assert.deepEqual(starts(r), ['2025-03-31 09:00', '2025-04-01 09:00', '2025-05-01 09:00', '2025-05-31 09:00']);
+    assert.equal(r.firstStart, at('2025-03-31T09:00+02:00'));
+  });
+
+  it('expand() skips months without the chosen day to find the first one (31 January, day 30 → 30 March)', () => {
+    const r = rule(series('MONTHLY', '2025-01-31T09:00+01:00', '2025-04-30T23:59:59+02:00', { recurrenceDaysOfMonth: [30] }));
+    assert.deepEqual(starts(r), ['2025-03-30 09:00', '2025-04-30 09:00']);
+  });
+
+  it('normaliseRecurrence() refuses a series whose first chosen day is after its last day, naming recurrenceEndDay', () => {
+    rejects(series('WEEKLY', '2025-03-08T09:00+01:00', '2025-03-09T23:59:59+01:00', { recurrenceDaysOfWeek: [2, 4] }), 'recurrenceEndDay');
+  });
+
+  it('toICalendarRule() writes the first occurrence as DTSTART, so the file agrees with the rule (RFC 5545 §3.8.5.3)', () => {
+    const r = rule(series('WEEKLY', '2025-03-08T09:00+01:00', '2025-03-20T23:59:59+01:00', { recurrenceDaysOfWeek: [2, 4] }));
+    assert.equal(toICalendarRule(r, { maxOccurrences: 10 })[0], 'DTSTART;TZID=Europe/Berlin:20250310T090000');
+  });
+
+  it('normaliseRecurrence() leaves a start date that is a chosen day alone (what every FRTC app sends, §4.1)', () => {
+    const r = rule(series('WEEKLY', '2025-03-05T15:30+01:00', '2025-03-20T23:59:59+01:00', { recurrenceDaysOfWeek: [2, 4] })); // a Wednesday
+    assert.equal(r.firstStart, at('2025-03-05T15:30+01:00'));
+    assert.deepEqual(starts(r), ['2025-03-05 15:30', '2025-03-10 15:30', '2025-03-12 15:30', '2025-03-17 15:30', '2025-03-19 15:30']);
   });
 });
 
@@ -349,7 +402,7 @@ describe('expand() cap', () => {
 
 describe('toICalendarRule()', () => {
   it('toICalendarRule() writes DTSTART in the zone and RRULE with the days, week start and UNTIL in UTC', () => {
-    const r = rule(series('WEEKLY', '2025-03-03T10:00+01:00', '2025-04-16T23:59:59+02:00', { recurrenceInterval: 2, recurrenceDaysOfWeek: [4] }));
+    const r = rule(series('WEEKLY', '2025-03-03T10:00+01:00', '2025-04-16T23:59:59+02:00', { recurrenceInterval: 2, recurrenceDaysOfWeek: [4, 2] }));
     assert.deepEqual(toICalendarRule(r, { maxOccurrences: 100 }), [
       'DTSTART;TZID=Europe/Berlin:20250303T100000',
       'RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;WKST=MO;UNTIL=20250416T215959Z',
@@ -357,7 +410,7 @@ describe('toICalendarRule()', () => {
   });
 
   it('toICalendarRule() writes BYMONTHDAY for a monthly rule', () => {
-    const r = rule(series('MONTHLY', '2025-01-31T09:00-05:00', '2025-12-31T23:59:59-05:00', { recurrenceDaysOfMonth: [15] }), NEW_YORK);
+    const r = rule(series('MONTHLY', '2025-01-31T09:00-05:00', '2025-12-31T23:59:59-05:00', { recurrenceDaysOfMonth: [15, 31] }), NEW_YORK);
     assert.deepEqual(toICalendarRule(r, { maxOccurrences: 100 }), [
       'DTSTART;TZID=America/New_York:20250131T090000',
       'RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=15,31;UNTIL=20260101T045959Z',

@@ -8,17 +8,14 @@
  * CONVENE_REQUIRE_CHROMIUM=1 (CI), which turns that into a failure.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { JoinError } from '../../sdk/signal-client.ts';
+import { assertChromium, CHROMIUM, CHROMIUM_ARGS, SKIP_WITHOUT_CHROMIUM } from '../support/browser.ts';
 import { instantMeeting, signalFor } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
-const CHROMIUM = process.env.CONVENE_CHROMIUM ?? '/usr/lib/chromium/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const REQUIRE_CHROMIUM = process.env.CONVENE_REQUIRE_CHROMIUM === '1';
-const ARGS = ['--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--ignore-certificate-errors'];
+const ARGS = CHROMIUM_ARGS;
 const WAIT_MS = 10_000;
 
 const HOST = { username: 'hana', password: 'Hana-Passw0rd!' };
@@ -71,7 +68,7 @@ describe('browser app: served at /app/', () => {
   });
 });
 
-describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || REQUIRE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('browser app: meeting in headless Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   let t: TestServer;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -115,7 +112,7 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
   const hostAction = (uuid: string, action: string) => host.locator(`#roster li[data-uuid="${uuid}"] button[data-action="${action}"]`).click();
 
   before(async () => {
-    assert.ok(HAVE_CHROMIUM, `CONVENE_REQUIRE_CHROMIUM=1 but Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+    assertChromium();
     t = await startTestServer('sqlite');
     await t.createUser(HOST.username, HOST.password);
     const token = await t.signIn(HOST.username, HOST.password, 'test-setup');
@@ -339,7 +336,7 @@ describe('browser app: meeting in headless Chromium', { skip: HAVE_CHROMIUM || R
   });
 });
 
-describe('browser app: devices that open late, the meeting link, host settings', { skip: HAVE_CHROMIUM || REQUIRE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('browser app: devices that open late, the meeting link, host settings', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   let t: TestServer;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -367,7 +364,7 @@ describe('browser app: devices that open late, the meeting link, host settings',
   };
 
   before(async () => {
-    assert.ok(HAVE_CHROMIUM, `CONVENE_REQUIRE_CHROMIUM=1 but Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+    assertChromium();
     t = await startTestServer('sqlite', { CONVENE_PASSCODE_FAILURES_PER_MEETING: '3', CONVENE_LOG_LEVEL: 'warn' });
     await t.createUser(HOST.username, HOST.password);
     hostToken = await t.signIn(HOST.username, HOST.password, 'test-setup');
@@ -457,14 +454,14 @@ describe('browser app: devices that open late, the meeting link, host settings',
   });
 });
 
-describe('meeting link page /j/{key} as a reader sees it', { skip: HAVE_CHROMIUM || REQUIRE_CHROMIUM ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('meeting link page /j/{key} as a reader sees it', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   const HOUR = 3_600_000;
   const ZONE = 'Asia/Tokyo';
   let t: TestServer;
   let browser: Browser | undefined;
   let token = '';
   before(async () => {
-    assert.ok(HAVE_CHROMIUM, `CONVENE_REQUIRE_CHROMIUM=1 but Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
+    assertChromium();
     t = await startTestServer('sqlite');
     token = await t.adminToken();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });

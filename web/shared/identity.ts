@@ -38,3 +38,24 @@ export const remembered = {
     if (username) s?.setItem(USERNAME, username);
   },
 };
+
+const TOKEN = 'convene.console.token';
+const CONSOLE_USERNAME = 'convene.console.username';
+
+/**
+ * The signed-in session of the web console, kept as the FRTC apps keep theirs (in storage, until the server ends it).
+ * The meeting app on the same origin joins with it, so that "Join in the browser" in the console hosts as that user.
+ */
+export const storedSession = {
+  token: (): string | undefined => storage()?.getItem(TOKEN) || undefined,
+  username: (): string => storage()?.getItem(CONSOLE_USERNAME) ?? '',
+  save(token: string, username: string) {
+    const s = storage();
+    s?.setItem(TOKEN, token);
+    s?.setItem(CONSOLE_USERNAME, username);
+  },
+  /** Forgets the token; the username stays, to fill the next sign-in. */
+  forget() {
+    storage()?.removeItem(TOKEN);
+  },
+};
