@@ -329,6 +329,15 @@ for (const dialect of testDialects()) {
         const turnedOn = await ok(call(u.lena, 'POST', `/api/v1/meeting_schedule/${plain.reservation_id}`, { generate_live_url: true }));
         assert.match(turnedOn.live_meeting_url, /\/live\/[A-Za-z0-9_-]{22}$/);
         for (const m of [plain, other]) assert.equal((await call(u.lena, 'DELETE', `/api/v1/meeting_schedule/${m.reservation_id}`)).status, 200);
+
+        // A series has one live URL, as it has one number, and keeps it when the whole series is edited.
+        const s = await createSeries(u.lena, seriesBody({ name: 'Live series', type: 'DAILY', start: berlin(2030, 2, 2, 14), lastDay: [2030, 2, 5], extra: { generate_live_url: true } }));
+        const urls = async () => new Set((await occurrences(u.lena, s.recurrence_gid)).meeting_schedules.map((o: Json) => o.live_meeting_url));
+        assert.deepEqual([...(await urls())], [s.live_meeting_url]);
+        assert.match(s.live_meeting_url, /\/live\/[A-Za-z0-9_-]{22}$/);
+        const next = await ok(call(u.lena, 'POST', `/api/v1/meeting_schedule/recurrence/${s.recurrence_gid}`, { meeting_name: 'Live series, renamed' }));
+        assert.deepEqual([...(await urls())], [s.live_meeting_url], 'edit-all keeps it');
+        assert.equal((await call(u.lena, 'DELETE', `/api/v1/meeting_schedule/${next.reservation_id}`, undefined, { deleteGroup: 'true' })).status, 200);
       });
 
       it('defaults when only name and times are sent: 2048K, DISABLE, guests allowed, no watermark, time_to_join 30', async () => {

@@ -35,9 +35,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('recordings_status').on('recordings').column('status').execute();
 
   await db.schema.alterTable('reservations').addColumn('live_key', 'text', (c) => c.notNull().defaultTo('')).execute();
-  const wanting = await sql<{ id: string }>`select id from reservations where generate_live_url <> 0`.execute(db);
-  for (const { id } of wanting.rows) {
-    await sql`update reservations set live_key = ${randomBytes(16).toString('base64url')} where id = ${id}`.execute(db);
+  // A series' occurrences share one key, as they share one number.
+  const wanting = await sql<{ id: string; series_id: string | null }>`select id, series_id from reservations where generate_live_url <> 0`.execute(db);
+  const keys = new Map<string, string>();
+  for (const { id, series_id } of wanting.rows) {
+    const owner = series_id ?? id;
+    const key = keys.get(owner) ?? randomBytes(16).toString('base64url');
+    keys.set(owner, key);
+    await sql`update reservations set live_key = ${key} where id = ${id}`.execute(db);
   }
 }
 
