@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { atomically } from '../db/atomic.ts';
 import type { Database, Dialect } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
@@ -42,7 +42,7 @@ const CHUNK = 500;
  */
 const fullChunkInsert = new Map<Dialect, string>();
 
-const toRow = (r: Reservation): ReservationsTable => ({
+const toRow = (r: Reservation): Insertable<ReservationsTable> => ({
   id: r.id,
   type: r.type,
   owner_id: r.ownerId,

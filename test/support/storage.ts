@@ -75,7 +75,6 @@ export function reservationRow(fields: ReservationFields): Insertable<Reservatio
     generate_live_url: 0,
     live_passcode: '',
     info_key: randomUUID(),
-    live_key: '',
     created_at: now,
     updated_at: now,
     ...fields,
