@@ -77,6 +77,7 @@ export const downloadRecording = operation({
   permission: 'recording.read',
   params: ById,
   response: Type.Unsafe<unknown>({ type: 'string', format: 'binary', description: 'The WebM file' }),
+  download: 'video/webm',
   errors: ['auth.required', 'permission.denied', 'notFound', 'state.invalid'],
 });
 

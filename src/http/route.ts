@@ -67,7 +67,11 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
           ...(op.params ? { params: op.params } : {}),
           ...(op.body && method !== 'GET' ? { body: op.body } : {}),
           ...(op.access === 'user' || op.access === 'optionalUser' ? { security: [{ token: [] }] } : {}),
-          response: { 200: op.response, '4xx': ErrorBody, '5xx': ErrorBody },
+          response: {
+            200: op.download ? { description: 'The file', content: { [op.download]: { schema: op.response } } } : op.response,
+            '4xx': ErrorBody,
+            '5xx': ErrorBody,
+          },
         },
         handler: (request, reply) => {
           const run = async () => {
