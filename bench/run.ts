@@ -10,13 +10,16 @@
  * Then the SFU measures (bench/media.ts, issue 5: forwarded RTP packets per second per core and loss, join latency,
  * against a raw UDP relay), in a process of their own inside a network namespace with only `lo`.
  *
+ * Then the recording measures (bench/recording.ts, issue 13: speaker recordings per core, the CPU of a live stream and
+ * of a gallery recording, against ffmpeg doing the same outside the server), also in such a namespace.
  * Then SQLite's synchronous setting (bench/durability.ts, issue 11: NORMAL against FULL on Convene's write paths).
  *
  * Then the cluster measure (bench/cluster.ts, issue 12: the live measures on three nodes over PostgreSQL and Redis,
  * against one node on the same PostgreSQL), when PostgreSQL and redis-server are installed.
  *
  * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live`,
- * `npm run bench -- cluster`, `npm run bench -- media` or `npm run bench -- durability`; none = all five.
+ * `npm run bench -- cluster`, `npm run bench -- media`, `npm run bench -- recording` or `npm run bench -- durability`; none = all six.
+ * Recording: --meetings <n,…> (10,25), --mixed <n> (10), --seconds <s> (10).
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
  * --no-postgres (skip PostgreSQL even when a server is installed), --cpu-prof (profile the server children; the
@@ -49,10 +52,11 @@ import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live', 'cluster', 'media', 'durability'] as const;
+const MEASURES = ['rest', 'live', 'cluster', 'media', 'recording', 'durability'] as const;
 /** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
 const MEDIA_NOT_ISOLATED = 3;
 const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
+const RECORDING_OPTIONS = ['meetings', 'mixed', 'seconds'] as const;
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -76,6 +80,10 @@ const { values: args, positionals } = parseArgs({
     'step-seconds': { type: 'string' },
     'load-seconds': { type: 'string' },
     joins: { type: 'string' },
+    // The recording measure's own (bench/recording.ts has the defaults).
+    meetings: { type: 'string' },
+    mixed: { type: 'string' },
+    seconds: { type: 'string' },
   },
 });
 for (const p of positionals) {
@@ -233,6 +241,14 @@ try {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...forwarded, ...(args['cpu-prof'] ? ['--cpu-prof'] : [])], { stdio: 'inherit' });
     const [code] = (await once(child, 'exit')) as [number | null];
     // Not root: the media measure is skipped when every measure runs, a failure when it was asked for.
+    if (code !== 0 && !(code === MEDIA_NOT_ISOLATED && positionals.length === 0)) process.exitCode = code ?? 1;
+  }
+  if (selected.has('recording')) {
+    // Recording and live streaming (issue 13, bench/recording.ts): also in a loopback-only namespace of its own.
+    const script = fileURLToPath(new URL('./recording.ts', import.meta.url));
+    const forwarded = RECORDING_OPTIONS.flatMap((o) => (args[o] === undefined ? [] : [`--${o}`, args[o]]));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...forwarded], { stdio: 'inherit' });
+    const [code] = (await once(child, 'exit')) as [number | null];
     if (code !== 0 && !(code === MEDIA_NOT_ISOLATED && positionals.length === 0)) process.exitCode = code ?? 1;
   }
   console.log(`# total ${((Date.now() - started) / 1000).toFixed(0)} s`);

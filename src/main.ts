@@ -42,6 +42,7 @@ import type { Budgets } from './kernel/budget.ts';
 import { memoryBudgets } from './limits/memory-budgets.ts';
 import { NumberProbes } from './live/number-probes.ts';
 import { PasscodeGuard } from './live/passcode-guard.ts';
+import { createCapture } from './capture.ts';
 
 export type { Core } from './core.ts';
 export { openCore } from './core.ts';
@@ -170,7 +171,10 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(media ? { media } : {}),
     ...(node ? { router: node.router(live) } : {}),
   });
-  liveRoutes(app, new MeetingControl(live, clock), authenticate);
+  const control = new MeetingControl(live, clock);
+  // Recording and live streaming: served by their own services (src/capture.ts composes them).
+  const capture = await createCapture(app, { config, database, clock, live, control, media, authenticate, budgets, baseUrl: () => publicBase });
+  liveRoutes(app, control, authenticate, capture.controls);
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
@@ -228,6 +232,8 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await node?.cluster.drain();
       // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
       await live.shutdown();
+      // Recordings finish their files while the media workers still run (they feed ffmpeg until it is done).
+      await capture.shutdown();
       stopSignalling();
       await pool?.close();
       for (const server of [plain, metricsServer]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -252,6 +258,8 @@ async function startMediaPool(config: ServerOptions['config'], app: FastifyInsta
     workers: config.mediaWorkers,
     iceAddress: config.mediaAddress,
     icePorts: [min, max],
+    ffmpeg: config.ffmpeg,
+    recordingMinFreeMb: config.recordingMinFreeMb,
     report: (err, what) => app.log.error({ err }, what),
   });
   pool.on('workerDied', ({ workerId, reason, roomIds }) => app.log.error({ workerId, reason, rooms: roomIds.length }, 'media worker lost'));

@@ -79,6 +79,7 @@ const meetingFields = {
   watermark_type: Type.String(),
   generate_live_url: Type.Boolean(),
   live_passcode: Type.String(),
+  live_meeting_url: Type.String({ description: 'the live URL viewers watch at ({public URL}/live/{key}) when generate_live_url; else ""' }),
   owner_id: Type.String(),
   owner_name: Type.String(),
   meeting_url: Type.String(),

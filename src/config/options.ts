@@ -156,6 +156,26 @@ export const ConfigSchema = Type.Object({
       description: 'How long a TURN credential handed out works for new allocations (the TURN REST API expiry); each media connection gets a fresh one',
     }),
   ),
+  ffmpeg: option(Type.String({ minLength: 1, default: 'ffmpeg', description: 'The ffmpeg program recordings and live streams run (Debian package ffmpeg); a name on PATH or a path' })),
+  ffprobe: option(Type.String({ minLength: 1, default: 'ffprobe', description: 'The ffprobe program (comes with ffmpeg): measures finished recordings' })),
+  recordingsDir: option(Type.String({ default: '', description: 'Folder of the recordings; empty = recordings/ in the data directory' })),
+  maxRecordings: option(Type.Integer({ minimum: 0, maximum: 1000, default: 20, description: 'Recordings running at once on this server; more are refused (0x0000f004)' })),
+  recordingLayout: option(
+    Type.Union([Type.Literal('speaker'), Type.Literal('gallery')], {
+      default: 'speaker',
+      description: 'Layout of a recording or live stream whose start names none: speaker (the large picture, not re-encoded) or gallery (a 3×3 grid, re-encoded)',
+    }),
+  ),
+  recordingMinFreeMb: option(
+    Type.Integer({ minimum: 0, default: 500, description: 'A recording is refused, and one running is stopped (its file finished), when the recordings disk has less free space (MiB)' }),
+  ),
+  maxLiveStreams: option(Type.Integer({ minimum: 0, maximum: 1000, default: 5, description: 'Live streams running at once on this server; more are refused (0x00010004)' })),
+  livePasscodeAttemptsPerAddress: option(
+    Type.Integer({ minimum: 1, maximum: 10000, default: 10, description: 'Wrong live-stream passcodes per network address (IPv6: per /64) in 10 minutes; then 429' }),
+  ),
+  liveGrantMinutes: option(
+    Type.Integer({ minimum: 1, maximum: 1440, default: 30, description: 'How long a live viewer\'s grant (given for the right passcode) lasts; the viewer page renews it while it plays' }),
+  ),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 

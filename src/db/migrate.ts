@@ -5,6 +5,7 @@ import * as m003 from './migrations/003-live.ts';
 import * as m004 from './migrations/004-sign-in-freeze.ts';
 import * as m005 from './migrations/005-bounded-lists.ts';
 import * as m006 from './migrations/006-session-nodes.ts';
+import * as m010 from './migrations/010-recordings.ts';
 
 /** Migrations are listed in code (not read from a folder) so they ship inside the bundle and run in a fixed order. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '004-sign-in-freeze': m004,
   '005-bounded-lists': m005,
   '006-session-nodes': m006,
+  '010-recordings': m010,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

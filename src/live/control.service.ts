@@ -185,7 +185,15 @@ export class MeetingControl {
     this.live.apply(meeting, meeting.setSharePolicy(policy));
   }
 
-  /** Recording, streaming and cascading are not built yet: the permission and state checks still come first. */
+  /**
+   * The live meeting the caller may control (404 unknown, 403 someone else's, 409 not in progress): for the calls
+   * other services serve, recording and live streaming (src/recording, src/streaming).
+   */
+  hosted(caller: ControlCaller, number: string): Promise<LiveMeeting> {
+    return this.controlled(caller, number);
+  }
+
+  /** Cascading is not built yet: the permission and state checks still come first. */
   async unavailable(caller: ControlCaller, number: string, what: string): Promise<never> {
     await this.controlled(caller, number);
     return fail('service.unavailable', `${what} is not available on this server yet`);

@@ -2,11 +2,25 @@ import { fail } from '../kernel/domain-error.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
+import type { RecordingLayout } from '../media/engine.ts';
 
 export const NO_OVERLAY: OverlaySetting = { enabled: false, text: '', position: 0, repeat: 1, scroll: false };
 
 /** Who may share their screen: everyone, or the hosts only (a host setting; the SFU forwards no one else's). */
 export type SharePolicy = 'everyone' | 'hosts';
+
+/** A recording or live stream in progress: a recorder in the meeting's media room (src/recording, src/streaming). */
+export interface MeetingRecorder {
+  /** The recording's (or stream's) id; also the recorder's id in the media room. */
+  id: string;
+  layout: RecordingLayout;
+}
+
+/** A live stream: where viewers watch it and the passcode they need (participants are told both). */
+export interface MeetingStream extends MeetingRecorder {
+  url: string;
+  passcode: string;
+}
 
 /**
  * A meeting in progress: who is in it and every setting the control API changes. Pure state and rules; each change
@@ -23,6 +37,10 @@ export class LiveMeeting {
   contentOwner: string | null = null;
   /** Until when (ms) the meeting's passcode budget is spent: only hosts and holders of its link get in; null = not. */
   lockoutUntil: number | null = null;
+  /** The recording in progress, if any (one at a time). */
+  recording: MeetingRecorder | null = null;
+  /** The live stream in progress, if any. */
+  streaming: MeetingStream | null = null;
   /** Set while a mute_all is in force: later joiners are muted the same way. */
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
@@ -101,9 +119,6 @@ export class LiveMeeting {
     return { kind: 'pin', meetingPin: this.meetingPin };
   }
 
-  private session(): Notice {
-    return { kind: 'session', watermark: this.settings.watermark, watermarkType: this.settings.watermarkType };
-  }
 
   /** Adds a participant; mute upon entry and a mute_all in force apply to non-hosts. */
   admit(p: Participant, now: number): Delivery[] {
@@ -363,6 +378,30 @@ export class LiveMeeting {
     this.settings = fresh;
     if (endChanged) this.endTime = fresh.end;
     return [toAll(this.info()), toAll(this.session())];
+  }
+
+  /** The session state as participants see it: recording and streaming (with the stream's address and passcode). */
+  session(): Notice {
+    const stream = this.streaming;
+    return {
+      kind: 'session',
+      watermark: this.settings.watermark,
+      watermarkType: this.settings.watermarkType,
+      recording: this.recording !== null,
+      streaming: stream ? { url: stream.url, passcode: stream.passcode } : null,
+    };
+  }
+
+  /** A recording starts (or, null, ends): everyone is told. */
+  setRecording(recording: MeetingRecorder | null): Delivery[] {
+    this.recording = recording;
+    return [toAll(this.session())];
+  }
+
+  /** A live stream starts (or, null, ends): everyone is told, with its address and passcode. */
+  setStreaming(stream: MeetingStream | null): Delivery[] {
+    this.streaming = stream;
+    return [toAll(this.session())];
   }
 
   setEndTime(end: number): Delivery[] {

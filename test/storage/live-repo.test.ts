@@ -127,6 +127,8 @@ for (const dialect of testDialects()) {
           callRate: '2048K',
           infoKey: '',
           groupKey: '',
+          liveKey: '',
+          livePasscode: '',
         };
         assert.deepEqual(found, { room, upcoming: [], hadEnded: false });
 
@@ -179,6 +181,8 @@ for (const dialect of testDialects()) {
             callRate: '1024K',
             infoKey: running.info_key,
             groupKey: '',
+            liveKey: '',
+            livePasscode: '',
           },
           {
             meetingNumber: '100000003',
@@ -198,6 +202,8 @@ for (const dialect of testDialects()) {
             callRate: '4096K',
             infoKey: later.info_key,
             groupKey: '',
+            liveKey: '',
+            livePasscode: '',
           },
         ]);
       });

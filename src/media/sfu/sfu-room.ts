@@ -1,11 +1,37 @@
 import { ActiveSpeakerDetector } from '../policy/active-speaker.ts';
-import { decideForwarding, diff, type ForwardingPlan, type MediaParticipant } from '../policy/forwarding.ts';
+import { decideForwarding, diff, type ForwardingPlan, type MediaParticipant, type Viewer } from '../policy/forwarding.ts';
 import type { RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
 import { BadMediaRequest } from './bad-request.ts';
 import type { IceSettings } from './peer-config.ts';
 import { type Report, SfuPeer } from './sfu-peer.ts';
 import type { OutSlot } from './out-slot.ts';
 import type { Source } from './source.ts';
+
+/** The streams the plan gives a hidden viewer: every allowed microphone, its tiles in slot order, the screen share. */
+export interface HiddenViewerMedia {
+  audio: Source[];
+  /** One entry per tile; null = nobody on that tile. */
+  video: Array<Source | null>;
+  content: Source | null;
+}
+
+/**
+ * A viewer of the room that is no participant: a recorder (src/media/recorder/). The room decides what it receives
+ * with the same forwarding rules as for participants (a viewer that pins nobody, hearing every allowed publisher), and
+ * only while the room's policy lists it.
+ */
+export interface HiddenViewer {
+  readonly id: string;
+  /** Video tiles it takes: 1 (the picture the meeting shows large) up to 9 (a gallery). */
+  readonly tiles: number;
+  /** After every recomputation: what it receives now. */
+  feed(media: HiddenViewerMedia, now: number): void;
+  tick(now: number): void;
+  /** The room closes, or its policy no longer lists the viewer: stop taking media (and finish what it makes). */
+  detach(): void;
+  /** Packets it took, by stream (diagnostics, tests). */
+  stats(): Record<string, number>;
+}
 
 export interface RoomEvents {
   /** What `viewerId` receives changed: slot index → participant id ('' = empty). */
@@ -14,7 +40,7 @@ export interface RoomEvents {
   speaker(participantId: string): void;
 }
 
-const NO_POLICY: RoomPolicy = { participants: [], lecturer: null, meetingPin: null, contentOwner: null, maxKbps: 0 };
+const NO_POLICY: RoomPolicy = { participants: [], lecturer: null, meetingPin: null, contentOwner: null, maxKbps: 0, recorders: [] };
 
 /**
  * The media of one live session in a worker: the participants' connections, and the forwarding between them as
@@ -24,6 +50,7 @@ const NO_POLICY: RoomPolicy = { participants: [], lecturer: null, meetingPin: nu
  */
 export class SfuRoom {
   private readonly peers = new Map<string, SfuPeer>();
+  private readonly hidden = new Map<string, HiddenViewer>();
   private policy: RoomPolicy = NO_POLICY;
   /** The policy's participants by id: looked up per audio packet (speaker detection), so not a scan. */
   private listed = new Map<string, RoomPolicy['participants'][number]>();
@@ -51,7 +78,39 @@ export class SfuRoom {
     // A muted participant leaves the floor at once instead of fading out of the ranking.
     for (const id of this.ranking) if (!allowed.has(id)) this.speakers.remove(id);
     for (const id of [...this.peers.keys()]) if (!this.listed.has(id)) this.drop(id);
+    const recorders = new Set(policy.recorders.map((r) => r.id));
+    for (const [id, viewer] of [...this.hidden]) {
+      if (recorders.has(id)) continue;
+      this.hidden.delete(id);
+      viewer.detach();
+    }
     this.recompute();
+  }
+
+  /** Does the policy list this recorder? */
+  lists(recorderId: string): boolean {
+    return this.policy.recorders.some((r) => r.id === recorderId);
+  }
+
+  /** Adds a hidden viewer (a recorder) the policy lists; refused when it does not, or when one of that id is there. */
+  attach(viewer: HiddenViewer): void {
+    if (!this.lists(viewer.id)) throw new BadMediaRequest(`recorderId: ${viewer.id} is not in the room's policy`);
+    if (this.hidden.has(viewer.id)) throw new BadMediaRequest(`recorderId: ${viewer.id} is running already`);
+    this.hidden.set(viewer.id, viewer);
+    this.recompute();
+  }
+
+  /** Takes a hidden viewer out (it was stopped); nothing when it is not here. */
+  detach(viewerId: string): void {
+    const viewer = this.hidden.get(viewerId);
+    if (!viewer) return;
+    this.hidden.delete(viewerId);
+    viewer.detach();
+    this.recompute();
+  }
+
+  hiddenViewer(id: string): HiddenViewer | undefined {
+    return this.hidden.get(id);
   }
 
   async publish(participantId: string, sdp: string): Promise<string> {
@@ -110,6 +169,7 @@ export class SfuRoom {
       for (const s of peer.sources.values()) received[`${peer.id}/${s.kind}`] = s.received;
       for (const s of peer.allSlots()) forwarded[`${peer.id}/${s.mid}`] = s.forwarded;
     }
+    for (const viewer of this.hidden.values()) for (const [stream, n] of Object.entries(viewer.stats())) forwarded[`${viewer.id}/${stream}`] = n;
     return { received, forwarded };
   }
 
@@ -117,6 +177,8 @@ export class SfuRoom {
     clearInterval(this.timer);
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
+    for (const viewer of this.hidden.values()) viewer.detach();
+    this.hidden.clear();
   }
 
   private peer(participantId: string): SfuPeer {
@@ -144,17 +206,38 @@ export class SfuRoom {
         contentAllowed: p.content,
       };
     });
-    const viewers = this.policy.participants.filter((p) => this.peers.get(p.id)?.subscribed).map((p) => ({ id: p.id, pin: p.pin, maxViews: p.maxViews }));
+    const viewers: Viewer[] = this.policy.participants.filter((p) => this.peers.get(p.id)?.subscribed).map((p) => ({ id: p.id, pin: p.pin, maxViews: p.maxViews }));
+    // Hidden viewers follow the meeting (no pin of their own) and hear every allowed publisher (they mix them).
+    for (const h of this.hidden.values()) viewers.push({ id: h.id, pin: null, maxViews: h.tiles, audioSlots: Infinity });
     const next = decideForwarding(
       { participants, viewers, speakers: this.ranking, meeting: { lecturer: this.policy.lecturer, meetingPin: this.policy.meetingPin, contentOwner: this.policy.contentOwner } },
       this.plan,
     );
     const changed = diff(this.plan, next);
     this.plan = next;
+    const now = Date.now();
     for (const viewer of viewers) {
-      const peer = this.peers.get(viewer.id)!;
+      const peer = this.peers.get(viewer.id);
+      if (!peer) {
+        this.feedHidden(this.hidden.get(viewer.id)!, now);
+        continue;
+      }
       this.feed(peer);
       if (all || changed.has(viewer.id)) this.events.slots(viewer.id, this.assignment(viewer.id));
+    }
+  }
+
+  private feedHidden(viewer: HiddenViewer, now: number): void {
+    const plan = this.plan.get(viewer.id);
+    const source = (owner: string | null | undefined, kind: 'audio' | 'video' | 'content'): Source | null =>
+      (owner ? this.peers.get(owner)?.sources.get(kind) : undefined) ?? null;
+    const tiles = new Array<Source | null>(viewer.tiles).fill(null);
+    for (const a of plan?.video ?? []) if (a.slot < tiles.length) tiles[a.slot] = source(a.source, 'video');
+    const audio = (plan?.audio ?? []).map((a) => source(a.source, 'audio')).filter((s): s is Source => s !== null);
+    try {
+      viewer.feed({ audio, video: tiles, content: source(plan?.content, 'content') }, now);
+    } catch (error) {
+      this.report(error, `room ${this.id}: feeding recorder ${viewer.id}`);
     }
   }
 
@@ -187,6 +270,7 @@ export class SfuRoom {
     try {
       const now = Date.now();
       for (const peer of this.peers.values()) peer.tick(now);
+      for (const viewer of this.hidden.values()) viewer.tick(now);
       const ranking = this.speakers.rank(now);
       if (ranking.join('\n') !== this.ranking.join('\n')) {
         this.ranking = ranking;

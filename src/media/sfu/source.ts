@@ -6,6 +6,8 @@ export type SourceKind = 'audio' | 'video' | 'content';
 /** A received packet as every slot fed by the source sees it: `ssrc` is the source's key (see Source.key). */
 export interface SourcePacket extends RtpPacketIn {
   payload: Buffer;
+  /** Audio: the RFC 6464 level the publisher put on the packet (0 loud … 127 silent), when it did. */
+  level?: number;
 }
 
 /** Whoever takes a source's packets: an outgoing slot of some viewer. */
@@ -13,18 +15,33 @@ export interface Sink {
   take(packet: SourcePacket, now: number): void;
 }
 
+/**
+ * What a slot is fed from: a participant's published stream (Source), or a stand-in a recorder shows while nobody
+ * is on its picture (src/media/recorder/placeholder.ts). `key` stands for the stream in the slot rewriters.
+ */
+export interface SlotSource {
+  readonly key: number;
+  readonly owner: string;
+  add(sink: Sink): void;
+  remove(sink: Sink): void;
+  requestKeyframe(now?: number): void;
+}
+
+let serial = 0;
+/** A new key for a slot source: unique in the process. */
+export const nextSourceKey = (): number => ++serial;
+
 /** Fewer keyframe requests than this apart are merged: many viewers switching at once cost the publisher one. */
 const KEYFRAME_INTERVAL_MS = 300;
-let serial = 0;
 
 /**
  * One published stream (a microphone, a camera or a screen share) as received by the SFU. It fans its packets out to
  * the sinks currently fed by it; a throwing sink is reported and skipped, never allowed to stop the others (werift
  * stops calling a track's other handlers when one throws).
  */
-export class Source {
+export class Source implements SlotSource {
   /** Stands for this stream in the slot rewriters (the publisher's own SSRC may change when it republishes). */
-  readonly key = ++serial;
+  readonly key = nextSourceKey();
   private readonly sinks = new Set<Sink>();
   private ssrc: number | undefined;
   private lastKeyframeRequest = -Infinity;
@@ -96,10 +113,8 @@ export class Source {
     this.ssrc = packet.header.ssrc;
     this.received++;
     if (first && this.kind !== 'audio') this.requestKeyframe(now);
-    if (this.onLevel) {
-      const level = (extensions?.[AUDIO_LEVEL_URI] as { level?: number } | undefined)?.level;
-      if (typeof level === 'number') this.onLevel(level, now);
-    }
+    const level = this.kind === 'audio' ? (extensions?.[AUDIO_LEVEL_URI] as { level?: number } | undefined)?.level : undefined;
+    if (this.onLevel && typeof level === 'number') this.onLevel(level, now);
     if (this.sinks.size === 0) return;
     // Made once per packet for all the viewers (the keyframe test too: a slot switching to this source waits for one).
     const h = packet.header;
@@ -110,6 +125,7 @@ export class Source {
       marker: h.marker,
       payload: packet.payload,
       isKeyframe: this.kind !== 'audio' && isVp8Keyframe(packet.payload),
+      ...(typeof level === 'number' ? { level } : {}),
     };
     for (const sink of this.sinks) {
       try {
