@@ -26,7 +26,7 @@ import { MeetingControl } from './live/control.service.ts';
 import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
-import { LiveService } from './live/live.service.ts';
+import { FanoutByTransport, LiveService } from './live/live.service.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
 import { LiveMedia } from './live/live-media.ts';
@@ -121,11 +121,13 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     probes: new NumberProbes(budgets({ name: 'unknown-number', points: config.unknownNumbersPerAddress, windowMs: PROBE_WINDOW_MS })),
   };
   const fanout = new SocketFanout(links);
+  // Each participant's notices go out on its own transport (the SIP gateway adds its fanout when it starts).
+  const fanouts = new FanoutByTransport({ webrtc: fanout });
   const live = new LiveService(
     new KyselyMeetingDirectory(database.db),
     new KyselySessionHistory(database.db),
     { authenticate: async (token, clientId) => (await accounts.authenticate(token, clientId)).user },
-    fanout,
+    fanouts,
     clock,
     {
       maxCalls: config.maxCalls,

@@ -8,7 +8,7 @@ import { LiveMeeting, type SharePolicy } from './live-meeting.ts';
 import { openingAt } from './meeting-window.ts';
 import type { Delivery, Notice } from './notices.ts';
 import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
-import { NOT_HOST_MUTED, type Participant } from './participant.ts';
+import { NOT_HOST_MUTED, type Participant, type ParticipantTransport } from './participant.ts';
 import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
 import type { MeetingDirectory, ScheduledMeeting, SessionHistory, SessionRecord } from './ports.ts';
 
@@ -38,11 +38,40 @@ export interface LiveLog {
   warn(fields: Record<string, unknown>, what: string): void;
 }
 
-/** How deliveries reach participants' connections; implemented by the signalling adapter. */
+/**
+ * How deliveries reach participants' connections, for one transport: the signalling WebSocket (live.signal.ts), the
+ * SIP gateway (src/sip/). FanoutByTransport routes each participant to its own.
+ */
 export interface Fanout {
   deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void;
   /** Sends the final status to one participant and closes its connection. */
   disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void;
+}
+
+/** A Fanout per participant transport: each delivery goes to the fanout of each recipient's transport. */
+export class FanoutByTransport implements Fanout {
+  constructor(private readonly byTransport: Partial<Record<ParticipantTransport, Fanout>>) {}
+
+  /** Adds (or replaces) the fanout of a transport (the SIP gateway starts after the live service). */
+  set(transport: ParticipantTransport, fanout: Fanout): void {
+    this.byTransport[transport] = fanout;
+  }
+
+  deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void {
+    // Nearly always one transport: the list is split only when it mixes them.
+    const first = recipients[0]?.transport;
+    if (recipients.every((p) => p.transport === first)) {
+      if (first) this.byTransport[first]?.deliver(meeting, recipients, notice);
+      return;
+    }
+    const groups = new Map<ParticipantTransport, Participant[]>();
+    for (const p of recipients) groups.set(p.transport, [...(groups.get(p.transport) ?? []), p]);
+    for (const [transport, group] of groups) this.byTransport[transport]?.deliver(meeting, group, notice);
+  }
+
+  disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void {
+    this.byTransport[participant.transport]?.disconnect(meeting, participant, reason, message);
+  }
 }
 
 /** Told of every change to a live meeting (the media coordinator keeps the SFU's policy in step). */
@@ -67,6 +96,8 @@ export interface JoinRequest {
   audioMuted?: boolean;
   videoMuted?: boolean;
   address: string;
+  /** How the participant connects; 'webrtc' (the signalling WebSocket) unless said. */
+  transport?: ParticipantTransport;
 }
 
 export type Admission =
@@ -290,6 +321,7 @@ export class LiveService {
       disconnectedAt: 0,
       resumeToken: newResumeToken(),
       attendanceId: randomUUID(),
+      transport: req.transport ?? 'webrtc',
     };
     this.apply(meeting, meeting.admit(participant, now));
     this.record('joined', () =>

@@ -57,6 +57,7 @@ const person = (clientId: string, over: Partial<Participant> = {}): Participant 
   disconnectedAt: 0,
   resumeToken: `rt-${clientId}`,
   attendanceId: `att-${clientId}`,
+  transport: 'webrtc',
   ...over,
 });
 
