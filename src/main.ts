@@ -27,6 +27,7 @@ import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { FanoutByTransport, LiveService } from './live/live.service.ts';
+import { SipGateway } from './sip/sip.gateway.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
 import { LiveMedia } from './live/live-media.ts';
@@ -162,7 +163,14 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
-  systemRoutes(app, { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => 0 } }, authenticate);
+  // The SIP gateway (off unless CONVENE_SIP_PORT is set): phones and room systems dial into meetings.
+  const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, app) : undefined;
+  if (sipGateway) fanouts.set('sip', sipGateway);
+  systemRoutes(
+    app,
+    { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => sipGateway?.activeCalls ?? 0 } },
+    authenticate,
+  );
 
   let plain: Server | undefined;
   let metricsServer: Server | undefined;
@@ -173,6 +181,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(bootstrap ? { bootstrap } : {}),
     async listen() {
       await app.listen({ host: config.host, port: config.httpsPort });
+      sipGateway?.start();
       const httpsPort = (app.server.address() as AddressInfo).port;
       if (config.publicUrl === '') publicBase = `https://${hostname()}:${httpsPort}`;
       const ports: { httpsPort: number; httpPort?: number; metricsPort?: number } = { httpsPort };
@@ -193,6 +202,8 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     },
     async close() {
       clearInterval(sweeper);
+      // SIP calls get their BYE before the meetings end (their participants then leave like anyone).
+      sipGateway?.close();
       // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
       await live.shutdown();
       // Recordings finish their files while the media workers still run (they feed ffmpeg until it is done).
@@ -208,6 +219,18 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await database.close();
     },
   };
+}
+
+/** The SIP gateway as configured; refuses to start the server when it cannot work (no address, no media). */
+function createSipGateway(config: ServerOptions['config'], live: LiveService, media: LiveMedia | undefined, app: FastifyInstance): SipGateway {
+  if (config.sipAddress === '') throw new Error('CONVENE_SIP_ADDRESS: the SIP gateway (CONVENE_SIP_PORT) needs the IPv4 address devices reach it at');
+  if (!media) throw new Error('CONVENE_SIP_PORT: the SIP gateway needs media (CONVENE_MEDIA and running media workers)');
+  if (config.gatewayMaxCalls === 0) app.log.warn('the SIP gateway is on but CONVENE_GATEWAY_MAX_CALLS is 0: every SIP call is refused (486)');
+  return new SipGateway(live, media, { address: config.sipAddress, port: config.sipPort, tcp: config.sipTcp, maxCalls: config.gatewayMaxCalls }, {
+    info: (fields, what) => app.log.info(fields, what),
+    warn: (fields, what) => app.log.warn(fields, what),
+    error: (err, what) => app.log.error({ err }, what),
+  });
 }
 
 /**
