@@ -4,13 +4,14 @@
  * disconnect, lock and stop act on it. Loopback-only namespace (scripts/test.ts: unshare -n).
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import type { RestClient } from '../../sdk/rest-client.ts';
 import { eventually, sleep } from '../support/eventually.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
 import { skipUnlessIsolated, startMediaServer } from '../support/media.ts';
 import type { TestServer } from '../support/server.ts';
-import { cleanUpSipp, freePort, sipp, skipWithoutSipp, toneFile } from '../support/sipp.ts';
+import { cleanUpSipp, freePort, PHONE_ADDRESS, sipp, skipWithoutSipp, toneFile } from '../support/sipp.ts';
 import { WrtcParticipant } from '../support/wrtc-peer.ts';
 
 const OWNER = { username: 'sip-owner', password: 'owner-pw-1' };
@@ -89,11 +90,31 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
     } finally {
       await host.unlock(number);
     }
-    const missing = sipp({ scenario: 'refused', gatewayPort, dial: number, localPort: 5075, mediaPort: 16_020 });
-    assert.equal(await missing.exited, 0, `no passcode: 403 expected\n${missing.output()}`);
+    const missing = sipp({ scenario: 'refused', gatewayPort, dial: number, localPort: 5075, mediaPort: 16_020, transport: 'tcp' });
+    assert.equal(await missing.exited, 0, `no passcode (over TCP): 403 expected\n${missing.output()}`);
     const wrong = sipp({ scenario: 'refused', gatewayPort, dial: `${number}*999999999`, localPort: 5077, mediaPort: 16_030 });
     assert.equal(await wrong.exited, 0, `wrong passcode: 403 expected\n${wrong.output()}`);
     assert.equal(uuidOf('Refused Phone'), undefined);
+  });
+
+  it('answers an unknown method with 405 and takes malformed datagrams without harm', async () => {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, PHONE_ADDRESS, resolve));
+    try {
+      const answers: string[] = [];
+      socket.on('message', (m) => answers.push(m.toString('latin1')));
+      const send = (text: string) => new Promise<void>((resolve) => socket.send(Buffer.from(text, 'latin1'), gatewayPort, '127.0.0.1', () => resolve()));
+      for (const junk of ['garbage', 'INVITE sip:1@x SIP/2.0\r\nVia: ;;;\r\n\r\n', 'INVITE sip:1@x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bKa\r\nFrom: <<<\r\nTo: >\r\nCall-ID: j1\r\nCSeq: 1 INVITE\r\nContent-Length: -5\r\n\r\nxx', '\x00\xff'.repeat(700)]) {
+        await send(junk);
+      }
+      const { port } = socket.address();
+      await send(
+        [`PUBLISH sip:${number}@127.0.0.1 SIP/2.0`, `Via: SIP/2.0/UDP ${PHONE_ADDRESS}:${port};branch=z9hG4bK-junk-1`, `From: <sip:x@${PHONE_ADDRESS}>;tag=1`, `To: <sip:${number}@127.0.0.1>`, 'Call-ID: junk-1', 'CSeq: 1 PUBLISH', 'Content-Length: 0', '', ''].join('\r\n'),
+      );
+      await eventually(() => assert.ok(answers.some((a) => a.startsWith('SIP/2.0 405 ') && /Allow: INVITE, ACK, BYE, CANCEL, OPTIONS/i.test(a)), answers.join('\n---\n')));
+    } finally {
+      socket.close();
+    }
   });
 
   it('the phone hears the meeting but not itself: an echoing phone sends Ana’s voice back, and stopping the meeting hangs it up', async () => {

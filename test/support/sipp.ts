@@ -63,6 +63,8 @@ export interface SippOptions {
   localPort: number;
   mediaPort: number;
   name?: string;
+  /** SIP over UDP (default) or TCP. */
+  transport?: 'udp' | 'tcp';
   /** A PCMU file to play; none = the phone only echoes the RTP it receives (-rtp_echo). */
   audio?: string;
 }
@@ -90,6 +92,7 @@ export function sipp(o: SippOptions): SippCall {
     '-nostdin',
     '-timeout', '60s',
     '-timeout_error',
+    ...(o.transport === 'tcp' ? ['-t', 't1'] : []),
     ...(echo ? ['-rtp_echo'] : []),
   ];
   const child: ChildProcess = spawn('sipp', args, { cwd: workDir(), stdio: ['ignore', 'pipe', 'pipe'] });
