@@ -183,6 +183,19 @@ export class MeetingControl {
     return fail('service.unavailable', `${what} is not available on this server yet`);
   }
 
+  /**
+   * Cascading (the FRTC call): not built yet. H.323 is refused for good with what it needs (there is no H.323 stack for
+   * Node or in Debian: an external H.323↔SIP gateway, dialled as SIP); the rest answers 503 until SIP dial-out exists.
+   */
+  async cascade(caller: ControlCaller, number: string, protocols: readonly string[]): Promise<never> {
+    await this.controlled(caller, number);
+    const h323 = protocols.findIndex((p) => /^h\.?323$/i.test(p.trim()));
+    if (h323 >= 0) {
+      fail('input.invalid', `avc_call_params[${h323}].protocol: H.323 is not spoken by Convene; put an H.323↔SIP gateway in front of the endpoint and call it with protocol SIP`);
+    }
+    return fail('service.unavailable', 'cascading (SIP dial-out, meeting-to-meeting) is not available on this server yet; SIP devices can dial in');
+  }
+
   /** The live meeting the caller may control: unknown → 404, someone else's → 403, not in progress → 409. */
   private async controlled(caller: ControlCaller, number: string): Promise<LiveMeeting> {
     const user = signedIn(caller);

@@ -191,5 +191,5 @@ export function liveRoutes(app: FastifyInstance, control: MeetingControl, authen
     }
     return done;
   });
-  on(ops.cascading, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'cascading'));
+  on(ops.cascading, ({ caller, params, body }) => control.cascade(caller, params.meeting_number, (body?.avc_call_params ?? []).map((c) => c.protocol)));
 }
