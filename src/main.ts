@@ -166,6 +166,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   // The SIP gateway (off unless CONVENE_SIP_PORT is set): phones and room systems dial into meetings.
   const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, app) : undefined;
   if (sipGateway) fanouts.set('sip', sipGateway);
+  control.dialer = sipGateway;
   systemRoutes(
     app,
     { version: VERSION, licence: config, countUsers: () => store.users.count(), calls: { calls: () => live.calls(), gatewayCalls: () => sipGateway?.activeCalls ?? 0 } },

@@ -273,9 +273,10 @@ export const cascading = control({
   path: '/cascading',
   summary: 'Call another meeting system into this meeting',
   description:
-    'Calls AVC endpoints or MCUs (avc_call_params) and another FRTC meeting (frtc_call_params) into this meeting. Not built yet: an ' +
-    'H.323 entry answers 400 0x10000001 (H.323 needs an external H.323↔SIP gateway; Convene speaks SIP), anything else 503 ' +
-    '0x10002001. SIP devices can dial into meetings through the SIP gateway (README: SIP).',
+    'Calls AVC endpoints or MCUs (avc_call_params) and another FRTC meeting (frtc_call_params) into this meeting. protocol SIP: the ' +
+    'SIP gateway calls uri (a sip: URI, or $IP##123 = conference 123 at that address) and the endpoint joins as a participant named ' +
+    'name (audio only); 503 0x10002001 when the gateway is off. protocol H.323: 400 0x10000001 (H.323 needs an external H.323↔SIP ' +
+    'gateway, called as SIP). frtc_call_params (meeting-to-meeting) is not built: 503 0x10002001.',
   body: Type.Object({
     avc_call_params: Type.Optional(
       Type.Array(

@@ -167,6 +167,17 @@ export class LiveMedia implements MeetingObserver {
     return this.engine.publish(room.meeting.sessionId, p.clientId, sdp, transport);
   }
 
+  /** Dial-out: the SDP offer of a plain RTP leg for the participant (a SIP device the meeting calls), on `address`. */
+  async offerRtp(meeting: LiveMeeting, p: Participant, address: string): Promise<string> {
+    const room = await this.ready(meeting);
+    return this.engine.offerRtp(room.meeting.sessionId, p.clientId, address);
+  }
+
+  async acceptRtp(meeting: LiveMeeting, p: Participant, sdp: string): Promise<void> {
+    const room = await this.ready(meeting);
+    await this.engine.acceptRtp(room.meeting.sessionId, p.clientId, sdp);
+  }
+
   async subscribe(meeting: LiveMeeting, p: Participant): Promise<SubscribeOffer> {
     const room = await this.ready(meeting);
     const offer = await this.engine.subscribe(room.meeting.sessionId, p.clientId);

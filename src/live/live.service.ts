@@ -303,31 +303,40 @@ export class LiveService {
       if (existing.displayName !== req.displayName) this.apply(meeting, meeting.rename(existing, req.displayName));
       return { kind: 'joined', meeting, participant: existing, replaced: true };
     }
-    const participant: Participant = {
+    const participant = newParticipant({
       clientId: req.clientId,
       userId: user?.id ?? '',
       displayName: req.displayName,
       host,
       audioMuted: req.audioMuted ?? false,
       videoMuted: req.videoMuted ?? false,
-      hostMute: NOT_HOST_MUTED,
-      handRaised: false,
-      pin: null,
-      maxViews: 9,
-      layout: 'auto',
-      joinedAt: now,
       address: req.address,
-      connected: true,
-      disconnectedAt: 0,
-      resumeToken: newResumeToken(),
-      attendanceId: randomUUID(),
       transport: req.transport ?? 'webrtc',
-    };
+      now,
+    });
     this.apply(meeting, meeting.admit(participant, now));
     this.record('joined', () =>
       this.history.joined({ id: participant.attendanceId, sessionId: meeting.sessionId, clientId: participant.clientId, userId: participant.userId, displayName: participant.displayName, joinedAt: now }),
     );
     return { kind: 'joined', meeting, participant, replaced: false };
+  }
+
+  /**
+   * A participant the meeting calls (a SIP device a host dials out to): the host asked for it, so no passcode, lock or
+   * guest rule applies; the call capacity does. Returns the participant in the meeting, or why it cannot be added.
+   */
+  addCallee(meeting: LiveMeeting, callee: { clientId: string; displayName: string; address: string; transport: ParticipantTransport }): Participant | Admission & { kind: 'refused' } {
+    if (this.meetings.get(meeting.meetingNumber) !== meeting) return { kind: 'refused', reason: 'MeetingStop', message: 'the meeting has ended' };
+    if (this.calls() >= this.policy.maxCalls) return { kind: 'refused', reason: 'LicenseLimitReached', message: 'the server’s licensed number of calls is reached' };
+    const cap = this.policy.maxParticipantsPerMeeting;
+    if (cap > 0 && meeting.count >= cap) return { kind: 'refused', reason: 'MeetingFull', message: `the meeting is full (${cap} participants)` };
+    const now = this.clock.now();
+    const participant = newParticipant({ ...callee, userId: '', host: false, audioMuted: false, videoMuted: true, now });
+    this.apply(meeting, meeting.admit(participant, now));
+    this.record('joined', () =>
+      this.history.joined({ id: participant.attendanceId, sessionId: meeting.sessionId, clientId: participant.clientId, userId: '', displayName: participant.displayName, joinedAt: now }),
+    );
+    return participant;
   }
 
   /** Re-reads the schedule of a live meeting after an edit and tells the participants what changed. */
@@ -474,6 +483,40 @@ export class LiveService {
 }
 
 const newResumeToken = (): string => randomBytes(24).toString('base64url');
+
+/** A participant as it enters a meeting (nothing raised, pinned or muted by a host yet). */
+function newParticipant(f: {
+  clientId: string;
+  userId: string;
+  displayName: string;
+  host: boolean;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  address: string;
+  transport: ParticipantTransport;
+  now: number;
+}): Participant {
+  return {
+    clientId: f.clientId,
+    userId: f.userId,
+    displayName: f.displayName,
+    host: f.host,
+    audioMuted: f.audioMuted,
+    videoMuted: f.videoMuted,
+    hostMute: NOT_HOST_MUTED,
+    handRaised: false,
+    pin: null,
+    maxViews: 9,
+    layout: 'auto',
+    joinedAt: f.now,
+    address: f.address,
+    connected: true,
+    disconnectedAt: 0,
+    resumeToken: newResumeToken(),
+    attendanceId: randomUUID(),
+    transport: f.transport,
+  };
+}
 
 /** Does `key` open this meeting's link (its own, or its series')? Compared in constant time: it is a credential. */
 function holdsLink(key: string | undefined, meeting: ScheduledMeeting): boolean {

@@ -101,6 +101,12 @@ export interface MediaEngine {
    * Rejects with DomainError 'service.unavailable' or 'input.invalid'.
    */
   publish(roomId: string, participantId: string, sdp: string, transport?: MediaTransport): Promise<string>;
+  /**
+   * Dial-out: the SDP offer of a plain RTP leg for the participant, bound on `address` (the SFU offers first, to a SIP
+   * device it calls); the device's answer goes to acceptRtp(). Rejects like publish().
+   */
+  offerRtp(roomId: string, participantId: string, address: string): Promise<string>;
+  acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void>;
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer>;
   /** The participant's answer to its subscribe offer. */
   accept(roomId: string, participantId: string, sdp: string): Promise<void>;

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import sip, { type Remote, type SipMessage, type Stack } from 'sip';
+import sip, { type NameAddr, type Remote, type SipMessage, type Stack } from 'sip';
 import type { Reason } from '../../contract/signal/reasons.ts';
 import { DomainError } from '../kernel/domain-error.ts';
 import type { LiveMedia } from '../live/live-media.ts';
@@ -24,12 +24,16 @@ export interface SipGatewayLog {
   error(error: unknown, what: string): void;
 }
 
-/** One SIP call: the dialog (from the caller's INVITE) and the participant it is in the meeting. */
+/** One SIP call: the dialog and the participant it is in the meeting. */
 interface SipCall {
   callId: string;
+  /** The caller's INVITE (dial-in) or ours (dial-out). */
   invite: SipMessage;
   /** Our tag in the dialog (the To tag of our answers, the From tag of our BYE). */
   localTag: string;
+  /** The two ends as the dialog names them (with tags): ours, and the device's (its tag once it answered). */
+  local: NameAddr;
+  remote: NameAddr;
   /** Where in-dialog requests to the device go: its Contact. */
   remoteContact: string;
   state: 'joining' | 'active' | 'ended';
@@ -115,6 +119,98 @@ export class SipGateway implements Fanout {
     if (call) this.hangUp(call, `${reason}: ${message}`);
   }
 
+  // ---- dial-out -------------------------------------------------------------------------------------------------
+
+  /**
+   * Calls a SIP device into the meeting (the cascading call, protocol SIP): it is in the roster as `name` at once
+   * (a participant with no media until it answers), and leaves it when it refuses, does not answer, or hangs up. The
+   * INVITE offers Opus, PCMU and PCMA from a plain RTP leg of the meeting's media room. Resolves once the INVITE is
+   * sent; a call the server cannot place (capacity, media) rejects with a DomainError.
+   */
+  async dialOut(meeting: LiveMeeting, target: { name: string; uri: string }): Promise<void> {
+    if (!this.stack) throw new DomainError('service.unavailable', 'the SIP gateway is not running');
+    if (this.calls.size >= this.options.maxCalls) throw new DomainError('service.unavailable', 'the SIP gateway’s call capacity (CONVENE_GATEWAY_MAX_CALLS) is reached');
+    const added = this.live.addCallee(meeting, { clientId: `sip-${randomUUID()}`, displayName: callerName(target.name, undefined), address: this.options.address, transport: 'sip' });
+    if ('kind' in added) throw new DomainError('service.unavailable', `avc_call_params: ${added.message}`);
+    const participant = added;
+    const localTag = randomBytes(8).toString('hex');
+    const callId = `${randomUUID()}@${this.options.address}`;
+    const local: NameAddr = { name: '"Convene"', uri: `sip:${meeting.meetingNumber}@${this.options.address}`, params: { tag: localTag } };
+    const invite: SipMessage = {
+      method: 'INVITE',
+      uri: target.uri,
+      headers: {
+        to: { uri: target.uri, params: {} },
+        from: local,
+        'call-id': callId,
+        cseq: { method: 'INVITE', seq: 1 },
+        contact: [{ uri: `sip:${meeting.meetingNumber}@${this.options.address}:${this.options.port}`, params: {} }],
+        'max-forwards': 70,
+        allow: ALLOW,
+        'content-type': 'application/sdp',
+        via: [],
+      },
+    };
+    const call: SipCall = { callId, invite, localTag, local, remote: invite.headers.to!, remoteContact: target.uri, state: 'joining', cancelled: false, meeting, participant, cseq: 1 };
+    this.calls.set(callId, call);
+    this.byParticipant.set(participant.clientId, call);
+    try {
+      invite.content = await this.media.offerRtp(meeting, participant, this.options.address);
+    } catch (error) {
+      this.forget(call);
+      this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
+      throw error;
+    }
+    if (call.state !== 'joining') return; // removed while the media were set up
+    this.stack.send(invite, (rs) => this.onDialResponse(call, rs));
+    this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP dial-out: calling');
+  }
+
+  private onDialResponse(call: SipCall, rs: SipMessage): void {
+    const status = rs.status ?? 0;
+    if (status < 200) return;
+    const { meeting, participant } = call;
+    if (status >= 300) {
+      const ended = call.state === 'ended';
+      this.forget(call);
+      this.log.info({ participant: participant?.clientId, status }, 'SIP dial-out: refused by the device');
+      if (!ended && meeting && participant) this.live.leave(meeting, participant, 'ServerReject', `the call was refused (${status})`, 'call refused');
+      return;
+    }
+    // 2xx: ACK it (RFC 3261: the caller acknowledges every 2xx, also one repeated after the call ended).
+    const contact = Array.isArray(rs.headers.contact) ? rs.headers.contact[0]?.uri : undefined;
+    this.stack?.send({
+      method: 'ACK',
+      uri: contact ?? call.remoteContact,
+      headers: { to: rs.headers.to!, from: rs.headers.from!, 'call-id': call.callId, cseq: { method: 'ACK', seq: rs.headers.cseq?.seq ?? 1 }, via: [] },
+    });
+    if (call.state !== 'joining') {
+      if (call.state === 'ended') this.hangUpDialog(call.callId, rs, contact);
+      return;
+    }
+    call.remote = rs.headers.to!;
+    if (contact) call.remoteContact = contact;
+    call.state = 'active';
+    if (!meeting || !participant) return;
+    this.media.acceptRtp(meeting, participant, rs.content ?? '').then(
+      () => this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP dial-out: answered'),
+      (error: unknown) => {
+        this.log.warn({ participant: participant.clientId, reason: (error as Error).message }, 'SIP dial-out: the answer cannot be served');
+        this.hangUp(call, 'no usable media in the answer');
+        this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
+      },
+    );
+  }
+
+  /** A device answered a call that had already ended here (removed while ringing): it is hung up at once. */
+  private hangUpDialog(callId: string, rs: SipMessage, contact: string | undefined): void {
+    this.stack?.send({
+      method: 'BYE',
+      uri: contact ?? rs.headers.to!.uri,
+      headers: { to: rs.headers.to!, from: rs.headers.from!, 'call-id': callId, cseq: { method: 'BYE', seq: 2 }, via: [] },
+    });
+  }
+
   // ---- requests -------------------------------------------------------------------------------------------------
 
   private onRequest(rq: SipMessage, remote: Remote): void {
@@ -176,10 +272,13 @@ export class SipGateway implements Fanout {
       return;
     }
     const contact = Array.isArray(rq.headers.contact) ? rq.headers.contact[0]?.uri : undefined;
+    const localTag = randomBytes(8).toString('hex');
     const call: SipCall = {
       callId,
       invite: rq,
-      localTag: randomBytes(8).toString('hex'),
+      localTag,
+      local: { ...rq.headers.to, params: { ...rq.headers.to.params, tag: localTag } },
+      remote: rq.headers.from,
       remoteContact: contact ?? rq.headers.from.uri,
       state: 'joining',
       cancelled: false,
@@ -200,6 +299,7 @@ export class SipGateway implements Fanout {
       displayName: callerName(from.name, sip.parseUri(from.uri).user),
       ...(target.passcode !== undefined ? { passcode: target.passcode } : {}),
       address: remote.address,
+      videoMuted: true,
       transport: 'sip',
     });
     if (admission.kind === 'passcode') return this.fail(call, passcodeAnswer(admission.rejected));
@@ -273,14 +373,13 @@ export class SipGateway implements Fanout {
     const wasActive = call.state === 'active';
     this.forget(call);
     if (!wasActive || !this.stack) return;
-    const invite = call.invite;
     this.stack.send(
       {
         method: 'BYE',
         uri: call.remoteContact,
         headers: {
-          to: invite.headers.from!,
-          from: { uri: invite.headers.to!.uri, params: { tag: call.localTag } },
+          to: call.remote,
+          from: call.local,
           'call-id': call.callId,
           cseq: { method: 'BYE', seq: ++call.cseq },
           via: [],

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import type { RestClient } from '../../sdk/rest-client.ts';
+import { type RestClient, RestError } from '../../sdk/rest-client.ts';
 import { eventually, sleep } from '../support/eventually.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
 import { skipUnlessIsolated, startMediaServer } from '../support/media.ts';
@@ -115,6 +115,26 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
     } finally {
       socket.close();
     }
+  });
+
+  it('the host calls a room system into the meeting (cascading, protocol SIP): it answers, is heard, and is hung up on removal; H.323 is refused with 400', async () => {
+    const room = sipp({ scenario: 'answer', gatewayPort, localPort: 5090, mediaPort: 16_060, audio: toneFile(60) });
+    try {
+      await sleep(300); // sipp binds its port
+      await host.cascading(number, { avc_call_params: [{ protocol: 'SIP', name: 'Board Room', uri: `${PHONE_ADDRESS}:5090##7000`, call_rate: '2048' }] });
+      await eventually(() => assert.ok(uuidOf('Board Room'), 'the called room is in the roster'), 10_000);
+      const board = uuidOf('Board Room')!;
+      await eventually(async () => assert.ok(await hears(ben, board), `Ben hears the room system\n${room.output()}`), 10_000);
+      await host.disconnect(number, [board]);
+      assert.equal(await room.exited, 0, `the room system got its BYE:\n${room.output()}`);
+      await eventually(() => assert.equal(uuidOf('Board Room'), undefined));
+    } finally {
+      room.kill();
+    }
+    await assert.rejects(
+      host.cascading(number, { avc_call_params: [{ protocol: 'H.323', name: 'RMX', uri: '10.0.0.1##123' }] }),
+      (e: unknown) => e instanceof RestError && e.status === 400 && e.errorCode === '0x10000001' && /H\.323↔SIP gateway/.test(e.message),
+    );
   });
 
   it('the phone hears the meeting but not itself: an echoing phone sends Ana’s voice back, and stopping the meeting hangs it up', async () => {

@@ -54,11 +54,11 @@ export function toneFile(seconds: number): string {
 }
 
 export interface SippOptions {
-  /** `call` (dial in, talk or echo, wait for BYE) or `refused` (expect 403). */
-  scenario: 'call' | 'refused';
+  /** `call` (dial in, talk or echo, wait for BYE), `refused` (expect 403) or `answer` (be called, talk, wait for BYE). */
+  scenario: 'call' | 'refused' | 'answer';
   gatewayPort: number;
-  /** The request URI's user part: the meeting number, with `*passcode`. */
-  dial: string;
+  /** The request URI's user part: the meeting number, with `*passcode` (not for `answer`). */
+  dial?: string;
   /** sipp's own SIP port and RTP port (distinct per concurrent call). */
   localPort: number;
   mediaPort: number;
@@ -76,11 +76,11 @@ export function sipp(o: SippOptions): SippCall {
   // the action is left out (the phone then sends back what it hears).
   const text = readFileSync(join(FIXTURES, `${o.scenario}.xml`), 'utf8');
   const scenario = join(workDir(), `${o.scenario}-${o.localPort}.xml`);
-  writeFileSync(scenario, echo ? text.replace(/<nop>[\s\S]*?<\/nop>/, '') : text.replace('[audio]', o.audio ?? ''));
+  writeFileSync(scenario, echo ? text.replace(/<nop>[\s\S]*?<\/nop>/, '') : text.replaceAll('[audio]', o.audio ?? ''));
   const args = [
-    `127.0.0.1:${o.gatewayPort}`,
+    // A phone that is called (answer) listens; one that calls names the gateway and what it dials.
+    ...(o.scenario === 'answer' ? [] : [`127.0.0.1:${o.gatewayPort}`, '-s', o.dial ?? '']),
     '-sf', scenario,
-    '-s', o.dial,
     '-m', '1',
     // The phone is another host on the loopback network (the whole of 127/8 is lo's): its Contact differs from the
     // gateway's address, as any device's does.

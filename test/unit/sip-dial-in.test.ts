@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sipTarget } from '../../src/live/control.service.ts';
 import { callerName, dialTarget, passcodeAnswer, refusal } from '../../src/sip/dial-in.ts';
 
 describe('SIP dial-in rules', () => {
@@ -28,5 +29,12 @@ describe('SIP dial-in rules', () => {
     assert.equal(refusal('ServerReject').status, 480);
     assert.deepEqual(passcodeAnswer(false), { status: 403, reason: 'Passcode Required (dial number*passcode)' });
     assert.deepEqual(passcodeAnswer(true), { status: 403, reason: 'Wrong Passcode' });
+  });
+
+  it('sipTarget reads the cascading uri: $IP##conference (the document’s form) and sip: URIs; nothing else', () => {
+    assert.equal(sipTarget('$10.0.0.1##123'), 'sip:123@10.0.0.1');
+    assert.equal(sipTarget('10.0.0.1:5070##7000'), 'sip:7000@10.0.0.1:5070');
+    assert.equal(sipTarget(' sip:room@pbx.example.org;transport=tcp '), 'sip:room@pbx.example.org;transport=tcp');
+    for (const bad of ['', 'h323:x', 'http://x', 'sip:a b@c', 'sip:<x>@y', '10.0.0.1##', `sip:${'a'.repeat(600)}@x`]) assert.equal(sipTarget(bad), undefined, bad);
   });
 });

@@ -42,6 +42,9 @@ export type WorkerSide = {
      * cannot be served fails as `BadMediaRequest`.
      */
     publish: { params: { roomId: string; participantId: string; sdp: string; transport?: MediaTransport }; result: { sdp: string } };
+    /** Dial-out: a plain RTP leg's offer (see MediaEngine.offerRtp), and the device's answer to it. */
+    offerRtp: { params: { roomId: string; participantId: string; address: string }; result: { sdp: string } };
+    acceptRtp: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
     subscribe: { params: { roomId: string; participantId: string }; result: SubscribeOffer };
     accept: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
     /**

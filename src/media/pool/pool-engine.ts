@@ -55,6 +55,14 @@ export class PoolMediaEngine implements MediaEngine {
     return (await this.call('publish', { roomId, participantId, sdp, transport })).sdp;
   }
 
+  async offerRtp(roomId: string, participantId: string, address: string): Promise<string> {
+    return (await this.call('offerRtp', { roomId, participantId, address })).sdp;
+  }
+
+  async acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void> {
+    await this.call('acceptRtp', { roomId, participantId, sdp });
+  }
+
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer> {
     return this.call('subscribe', { roomId, participantId });
   }

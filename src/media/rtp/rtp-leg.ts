@@ -7,7 +7,7 @@ import type { HiddenViewerMedia } from '../sfu/sfu-room.ts';
 import { type Sink, Source, type SourceKind } from '../sfu/source.ts';
 import { g711Decode, g711Encode } from './g711.ts';
 import { audioLevel, downsample, Upsampler } from './pcm.ts';
-import { type LegOffer, readLegOffer, writeLegAnswer } from './rtp-sdp.ts';
+import { type LegOffer, readLegOffer, writeLegAnswer, writeLegOffer } from './rtp-sdp.ts';
 
 type Report = (error: unknown, context: string) => void;
 
@@ -43,7 +43,10 @@ export class RtpLeg {
   private readonly outSsrc = randomInt(1, 2 ** 32);
   private outSeq = randomInt(0, 65_536);
   private outTimestamp = randomInt(0, 2 ** 32);
-  private remote: { address: string; port: number };
+  /** Where the device is; undefined while an offer of ours awaits its answer (nothing is sent meanwhile). */
+  private remote: { address: string; port: number } | undefined;
+  /** The negotiation's outcome; undefined while an offer of ours awaits its answer. */
+  private offer: LegOffer | undefined;
   private latched = false;
   private readonly sinks = new Map<Source, { input: string; sink: Sink }>();
   private readonly unticks: () => void;
@@ -54,14 +57,13 @@ export class RtpLeg {
   private constructor(
     readonly id: string,
     private readonly socket: Socket,
-    private readonly offer: LegOffer,
+    offer: LegOffer | undefined,
     private readonly report: Report,
   ) {
-    this.remote = offer.remote;
     const audio = new Source(id, 'audio', report);
     this.sources.set('audio', audio);
     socket.on('message', (msg, from) => this.receive(msg, from));
-    this.mixer.addOutput('device', { passThrough: offer.codec.name === 'opus', deliver: (frame) => this.send(frame) });
+    if (offer) this.negotiated(offer);
     this.unticks = ticker.add((now) => {
       try {
         this.mixer.tick(now);
@@ -71,23 +73,43 @@ export class RtpLeg {
     });
   }
 
+  /** What the negotiation settled: the codec and where the device is; the mixer's output follows the codec. */
+  private negotiated(offer: LegOffer): void {
+    this.offer = offer;
+    this.remote = offer.remote;
+    this.mixer.removeOutput('device');
+    this.mixer.addOutput('device', { passThrough: offer.codec.name === 'opus', deliver: (frame) => this.send(frame) });
+  }
+
+  /**
+   * Opens a leg that offers first (dial-out: the SFU calls the device): a UDP socket on `address`, and the SDP offer
+   * that names it; the device's answer comes through accept().
+   */
+  static async offer(id: string, address: string, report: Report): Promise<{ leg: RtpLeg; offer: string }> {
+    const socket = await bound(address);
+    const leg = new RtpLeg(id, socket, undefined, report);
+    return { leg, offer: writeLegOffer(address, socket.address().port) };
+  }
+
+  /** The device's answer to our offer (BadMediaRequest when it cannot be served, as for an offer). */
+  accept(answerSdp: string): void {
+    this.negotiated(readLegOffer(answerSdp));
+  }
+
   /**
    * Opens a leg for the device's offer: a UDP socket on `address` (any free port), and the SDP answer that names it.
    * Rejects with a BadMediaRequest when the offer cannot be served (see readLegOffer).
    */
   static async open(id: string, offerSdp: string, address: string, report: Report): Promise<{ leg: RtpLeg; answer: string }> {
     const offer = readLegOffer(offerSdp);
-    const socket = createSocket('udp4');
-    // ICMP port unreachable (the device hung up first) and the like: nothing to do about them.
-    socket.on('error', () => undefined);
-    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+    const socket = await bound(address);
     const leg = new RtpLeg(id, socket, offer, report);
     return { leg, answer: writeLegAnswer(offerSdp, offer, address, socket.address().port) };
   }
 
-  /** The codec negotiated with the device. */
-  get codec(): LegOffer['codec'] {
-    return this.offer.codec;
+  /** The codec negotiated with the device (undefined while our offer awaits its answer). */
+  get codec(): LegOffer['codec'] | undefined {
+    return this.offer?.codec;
   }
 
   /** Always a viewer: it hears the meeting from the moment it is set up. */
@@ -141,8 +163,9 @@ export class RtpLeg {
     const payloadType = msg[1]! & 0x7f;
     // RTCP shares the port when the device muxes it (payload types 72..76 read as RTCP packet types 200..204).
     if (payloadType >= 72 && payloadType <= 76) return;
-    if (payloadType !== this.offer.codec.payloadType) return; // telephone-event, comfort noise: not forwarded
-    if (!this.latched || from.address !== this.remote.address || from.port !== this.remote.port) {
+    const offer = this.offer;
+    if (!offer || payloadType !== offer.codec.payloadType) return; // telephone-event, comfort noise: not forwarded
+    if (!this.latched || from.address !== this.remote?.address || from.port !== this.remote.port) {
       // Symmetric RTP: answer where the device really sends from (behind NAT, not what its SDP says).
       this.remote = { address: from.address, port: from.port };
       this.latched = true;
@@ -152,7 +175,7 @@ export class RtpLeg {
     if (!payload) return;
     const source = this.sources.get('audio');
     if (!source) return;
-    if (this.offer.codec.name === 'opus') {
+    if (offer.codec.name === 'opus') {
       let level: number | undefined;
       try {
         level = audioLevel(this.decoder.decode(payload));
@@ -162,7 +185,7 @@ export class RtpLeg {
       source.receive({ ssrc: msg.readUInt32BE(8), sequenceNumber: msg.readUInt16BE(2), timestamp: msg.readUInt32BE(4), marker: (msg[1]! & 0x80) !== 0 }, payload, level);
       return;
     }
-    this.narrow = concat(this.narrow, g711Decode(this.offer.codec.name, payload));
+    this.narrow = concat(this.narrow, g711Decode(offer.codec.name, payload));
     // Bounded: a device sending faster than real time loses what piles up beyond a few frames.
     if (this.narrow.length > NARROW_FRAME * 10) this.narrow = this.narrow.slice(this.narrow.length - NARROW_FRAME * 10);
     while (this.narrow.length >= NARROW_FRAME) {
@@ -177,7 +200,7 @@ export class RtpLeg {
   }
 
   private send(frame: MixedFrame): void {
-    if (this.closed) return;
+    if (this.closed || !this.offer || !this.remote) return;
     const { codec } = this.offer;
     let payload: Uint8Array;
     let samples: number;
@@ -211,6 +234,15 @@ export class RtpLeg {
       return new Int16Array(FRAME_SAMPLES);
     }
   }
+}
+
+/** A UDP socket bound to `address` on a free port. */
+async function bound(address: string): Promise<Socket> {
+  const socket = createSocket('udp4');
+  // ICMP port unreachable (the device hung up first) and the like: nothing to do about them.
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+  return socket;
 }
 
 /** The payload of an RTP packet (after CSRCs and a header extension, without padding); undefined when malformed. */

@@ -66,6 +66,40 @@ export function readLegOffer(sdp: string): LegOffer {
   return { codec, telephoneEvent: codec.clockRate === 8000 || telephoneEvent === undefined ? telephoneEvent : undefined, remote: { address, port: audio.port }, audioIndex };
 }
 
+/** Payload types of the SFU's own offer (dial-out): Opus and telephone-events dynamic, G.711 static. */
+const OFFER = { opus: 111, PCMU: 0, PCMA: 8, telephoneEvent: 101 } as const;
+
+/** The SFU's offer to a SIP device it calls (dial-out): audio on `address`:`port`, Opus, PCMU, PCMA. */
+export function writeLegOffer(address: string, port: number): string {
+  return write({
+    version: 0,
+    origin: { username: 'convene', sessionId: randomInt(1, 2 ** 47), sessionVersion: 1, netType: 'IN', ipVer: 4, address },
+    name: 'Convene',
+    connection: { version: 4, ip: address },
+    timing: { start: 0, stop: 0 },
+    media: [
+      {
+        type: 'audio',
+        port,
+        protocol: 'RTP/AVP',
+        payloads: `${OFFER.opus} ${OFFER.PCMU} ${OFFER.PCMA} ${OFFER.telephoneEvent}`,
+        rtp: [
+          { payload: OFFER.opus, codec: 'opus', rate: 48_000, encoding: 2 },
+          { payload: OFFER.PCMU, codec: 'PCMU', rate: 8000 },
+          { payload: OFFER.PCMA, codec: 'PCMA', rate: 8000 },
+          { payload: OFFER.telephoneEvent, codec: 'telephone-event', rate: 8000 },
+        ],
+        fmtp: [
+          { payload: OFFER.opus, config: 'useinbandfec=1' },
+          { payload: OFFER.telephoneEvent, config: '0-15' },
+        ],
+        ptime: 20,
+        direction: 'sendrecv',
+      },
+    ],
+  });
+}
+
 /** The answer to a plain RTP offer: audio on `address`:`port` in the chosen codec, every other m-line refused (port 0). */
 export function writeLegAnswer(offerSdp: string, offer: LegOffer, address: string, port: number): string {
   const parsed = parseSdp(offerSdp);

@@ -144,12 +144,43 @@ export class SfuRoom {
       answer = await webrtc.publish(sdp, this.policy.maxKbps);
       this.stillHere(peer);
     }
+    this.listen(participantId, peer);
+    this.recompute(true);
+    return answer;
+  }
+
+  /** The speaker detection hears the participant's microphone (while it may be heard). */
+  private listen(participantId: string, peer: RoomPeer): void {
     const audio = peer.sources.get('audio');
     if (audio) audio.onLevel = (level, now) => {
       if (this.allowed(participantId, 'audio')) this.speakers.record(participantId, { level }, now);
     };
+  }
+
+  /**
+   * Dial-out: a plain RTP leg for the participant that offers first (its SDP goes to the device in our INVITE); it
+   * replaces whatever connection the participant had. The device's answer comes through acceptRtp().
+   */
+  async offerRtp(participantId: string, address: string): Promise<string> {
+    this.requireListed(participantId);
+    const { leg, offer } = await RtpLeg.offer(participantId, address, this.report);
+    if (!this.listed.has(participantId)) {
+      leg.close();
+      throw new BadMediaRequest(`participantId: ${participantId} left the meeting`);
+    }
+    this.drop(participantId);
+    this.peers.set(participantId, leg);
+    this.listen(participantId, leg);
     this.recompute(true);
-    return answer;
+    return offer;
+  }
+
+  /** The device's answer to offerRtp(). */
+  acceptRtp(participantId: string, sdp: string): void {
+    const leg = this.peers.get(participantId);
+    if (!(leg instanceof RtpLeg)) throw new BadMediaRequest(`participantId: ${participantId} has no plain RTP leg waiting for an answer`);
+    leg.accept(sdp);
+    this.recompute(true);
   }
 
   async subscribe(participantId: string): Promise<SubscribeOffer> {

@@ -109,6 +109,17 @@ channel.handle('publish', async (params) => {
   const room = rooms.get(roomId(params));
   return { sdp: await negotiate(() => room.publish(text(params.participantId, 'participantId'), text(params.sdp, 'sdp'), transport(params.transport))) };
 });
+channel.handle('offerRtp', async (params) => {
+  const room = rooms.get(roomId(params));
+  const address = transport({ kind: 'rtp', address: params.address });
+  if (address.kind !== 'rtp') throw new BadMediaRequest('address: an IPv4 address');
+  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), address.address) };
+});
+channel.handle('acceptRtp', async (params) => {
+  const room = rooms.get(roomId(params));
+  await negotiate(async () => room.acceptRtp(text(params.participantId, 'participantId'), text(params.sdp, 'sdp')));
+  return {};
+});
 channel.handle('subscribe', (params) => rooms.get(roomId(params)).subscribe(text(params.participantId, 'participantId')));
 channel.handle('accept', async (params) => {
   const room = rooms.get(roomId(params));
