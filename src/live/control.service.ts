@@ -224,8 +224,8 @@ export class MeetingControl {
       return { name: c.name?.trim() || uri.replace(/^sips?:/, ''), uri };
     });
     if (meetingToMeeting) fail('service.unavailable', 'frtc_call_params: meeting-to-meeting cascading is not available on this server yet');
-    if (targets.length === 0) fail('input.invalid', 'avc_call_params: name at least one endpoint to call');
     const dialer = this.dialer ?? fail('service.unavailable', 'cascading needs the SIP gateway (CONVENE_SIP_PORT), which is off on this server');
+    if (targets.length === 0) fail('input.invalid', 'avc_call_params: name at least one endpoint to call');
     for (const target of targets) await dialer.dialOut(meeting, target);
   }
 
