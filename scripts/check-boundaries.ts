@@ -3,7 +3,7 @@
  *  (a) contract/ imports only typebox and files inside contract/, plus `import type` from src/kernel/;
  *  (b) pure files in src/ — all of src/kernel/, and in capability folders (src/accounts, src/system, any future
  *      src/<capability>/) every file that is not an adapter by role (*.routes.ts, *.signal.ts, *.repo.ts, *.table.ts,
- *      *-hasher.ts) — import no framework, database, logging or network package, no node:* I/O module, and nothing
+ *      *.gateway.ts, *-hasher.ts) — import no framework, database, logging or network package, no node:* I/O module, and nothing
  *      from the infrastructure folders or adapter files;
  *  (c) nothing in src/ imports from test/ or bench/;
  *  (d) sdk/ (also bundled for the browser) imports only typebox, contract/ and sdk/ files;
@@ -42,8 +42,9 @@ export interface BoundaryReport {
 /** Folders of src/ that are infrastructure, not capabilities: they may use any package. */
 const INFRASTRUCTURE = new Set(['http', 'ws', 'db', 'observability', 'cli', 'config', 'limits', 'cluster']);
 /** Sub-folders holding adapters although their parent folder is otherwise pure (media/engine.ts is the port). */
-const ADAPTER_FOLDERS = ['src/media/pool/', 'src/media/ipc/', 'src/media/worker/', 'src/media/sfu/', 'src/media/recorder/'];
-const ADAPTER_FILE = /(\.routes|\.signal|\.repo|\.table|-hasher)\.ts$/;
+const ADAPTER_FOLDERS = ['src/media/pool/', 'src/media/ipc/', 'src/media/worker/', 'src/media/sfu/', 'src/media/recorder/', 'src/media/rtp/'];
+/** `.gateway`: a protocol stack facing devices (the SIP gateway, src/sip/sip.gateway.ts). */
+const ADAPTER_FILE = /(\.routes|\.signal|\.repo|\.table|\.gateway|-hasher)\.ts$/;
 
 const FORBIDDEN_PACKAGES = [
   'fastify',

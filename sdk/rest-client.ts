@@ -286,9 +286,9 @@ export class RestClient {
     return this.url(recordings.downloadRecording, { recording_id: recordingId });
   }
 
-  /** Service unavailable until cascading exists. */
-  cascading(meetingNumber: string) {
-    return this.call(ops.cascading, { params: { meeting_number: meetingNumber }, body: {} });
+  /** The FRTC cascading call; not built yet (H.323 entries: 400, anything else: 503). */
+  cascading(meetingNumber: string, body: Static<NonNullable<typeof ops.cascading.body>> = {}) {
+    return this.call(ops.cascading, { params: { meeting_number: meetingNumber }, body });
   }
 
   liveMeetings() {

@@ -27,10 +27,11 @@ import { MeetingControl } from './live/control.service.ts';
 import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
-import { LiveService } from './live/live.service.ts';
+import { FanoutByTransport, LiveService } from './live/live.service.ts';
 import { LocalCallCapacity } from './live/call-capacity.ts';
 import { forwardMeetingCalls } from './cluster/forward-calls.ts';
 import { joinCluster } from './cluster/node-setup.ts';
+import { SipGateway } from './sip/sip.gateway.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
 import { IceServers } from './live/ice-servers.ts';
@@ -134,11 +135,13 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   };
   const fanout = new SocketFanout(links);
   const history = new KyselySessionHistory(database.db);
+  // Each participant's notices go out on its own transport (the SIP gateway adds its fanout when it starts).
+  const fanouts = new FanoutByTransport({ webrtc: fanout });
   const live = new LiveService(
     new KyselyMeetingDirectory(database.db),
     history,
     { authenticate: async (token, clientId) => (await accounts.authenticate(token, clientId)).user },
-    fanout,
+    fanouts,
     clock,
     {
       maxParticipantsPerMeeting: config.maxParticipantsPerMeeting,
@@ -178,6 +181,10 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
+  // The SIP gateway (off unless CONVENE_SIP_PORT is set): phones and room systems dial into meetings.
+  const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, app) : undefined;
+  if (sipGateway) fanouts.set('sip', sipGateway);
+  control.dialer = sipGateway;
   const startedAt = clock.now();
   systemRoutes(
     app,
@@ -185,7 +192,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       version: VERSION,
       licence: config,
       countUsers: () => store.users.count(),
-      calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => 0 },
+      calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => sipGateway?.activeCalls ?? 0 },
       status: () => ({
         database: database.dialect,
         startedAt,
@@ -208,6 +215,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(bootstrap ? { bootstrap } : {}),
     async listen() {
       await app.listen({ host: config.host, port: config.httpsPort });
+      sipGateway?.start();
       const httpsPort = (app.server.address() as AddressInfo).port;
       if (config.publicUrl === '') publicBase = `https://${hostname()}:${httpsPort}`;
       const ports: { httpsPort: number; httpPort?: number; metricsPort?: number } = { httpsPort };
@@ -230,6 +238,8 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       clearInterval(sweeper);
       // A draining node takes no new meetings; the participants of its own reconnect to the others (rolling restart).
       await node?.cluster.drain();
+      // SIP calls get their BYE before the meetings end (their participants then leave like anyone).
+      sipGateway?.close();
       // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
       await live.shutdown();
       // Recordings finish their files while the media workers still run (they feed ffmpeg until it is done).
@@ -246,6 +256,18 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       await database.close();
     },
   };
+}
+
+/** The SIP gateway as configured; refuses to start the server when it cannot work (no address, no media). */
+function createSipGateway(config: ServerOptions['config'], live: LiveService, media: LiveMedia | undefined, app: FastifyInstance): SipGateway {
+  if (config.sipAddress === '') throw new Error('CONVENE_SIP_ADDRESS: the SIP gateway (CONVENE_SIP_PORT) needs the IPv4 address devices reach it at');
+  if (!media) throw new Error('CONVENE_SIP_PORT: the SIP gateway needs media (CONVENE_MEDIA and running media workers)');
+  if (config.gatewayMaxCalls === 0) app.log.warn('the SIP gateway is on but CONVENE_GATEWAY_MAX_CALLS is 0: every SIP call is refused (486)');
+  return new SipGateway(live, media, { address: config.sipAddress, port: config.sipPort, tcp: config.sipTcp, maxCalls: config.gatewayMaxCalls }, {
+    info: (fields, what) => app.log.info(fields, what),
+    warn: (fields, what) => app.log.warn(fields, what),
+    error: (err, what) => app.log.error({ err }, what),
+  });
 }
 
 /**

@@ -224,17 +224,6 @@ export const setSharePolicy = control({
   body: Type.Object({ who: SharePolicy }),
 });
 
-const NotYet = (id: string, methods: readonly HttpMethod[], path: string, summary: string) =>
-  control({
-    id,
-    methods,
-    path,
-    summary,
-    description: 'Answers 0x10002001 (service unavailable) until cascading is built.',
-    body: Type.Object({}),
-    errors: ['service.unavailable'],
-  });
-
 export const RecordingLayout = Type.Union([Type.Literal('speaker'), Type.Literal('gallery')], {
   description:
     'Convene extension. speaker: the picture the meeting shows large (pin, else lecturer, else the active speaker; the screen share while ' +
@@ -276,7 +265,36 @@ export const liveStreaming = control({
   errors: ['streaming.already', 'streaming.notRunning', 'streaming.resources', 'streaming.unavailable'],
 });
 
-export const cascading = NotYet('cascading', ['POST'], '/cascading', 'Call another meeting system into this meeting');
+const Loose = (description: string, maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Number()], { description });
+
+export const cascading = control({
+  id: 'cascading',
+  methods: ['POST'],
+  path: '/cascading',
+  summary: 'Call another meeting system into this meeting',
+  description:
+    'Calls AVC endpoints or MCUs (avc_call_params) and another FRTC meeting (frtc_call_params) into this meeting. protocol SIP: the ' +
+    'SIP gateway calls uri (a sip: URI, or $IP##123 = conference 123 at that address) and the endpoint joins as a participant named ' +
+    'name (audio only); 503 0x10002001 when the gateway is off. protocol H.323: 400 0x10000001 (H.323 needs an external H.323↔SIP ' +
+    'gateway, called as SIP). frtc_call_params (meeting-to-meeting) is not built: 503 0x10002001.',
+  body: Type.Object({
+    avc_call_params: Type.Optional(
+      Type.Array(
+        Type.Object({
+          protocol: Type.String({ maxLength: 16, description: 'SIP or H.323' }),
+          name: Type.Optional(Type.String({ maxLength: 128 })),
+          uri: Type.Optional(Type.String({ maxLength: 512, description: 'A SIP URI, or $IP##123 (conference 123 at that address)' })),
+          call_rate: Type.Optional(Loose('kbps', 16)),
+        }),
+        { maxItems: 16 },
+      ),
+    ),
+    frtc_call_params: Type.Optional(
+      Type.Object({ meeting_number: Type.Optional(Loose('Meeting number', 32)), password: Type.Optional(Loose('Its passcode', 64)) }),
+    ),
+  }),
+  errors: ['service.unavailable'],
+});
 
 // ---- reads ----------------------------------------------------------------------------------------------------
 

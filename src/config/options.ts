@@ -176,6 +176,17 @@ export const ConfigSchema = Type.Object({
   liveGrantMinutes: option(
     Type.Integer({ minimum: 1, maximum: 1440, default: 30, description: 'How long a live viewer\'s grant (given for the right passcode) lasts; the viewer page renews it while it plays' }),
   ),
+  sipPort: option(
+    Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Port of the SIP gateway (UDP, and TCP unless CONVENE_SIP_TCP is false): SIP phones and room systems dial sip:{meeting number}@host; 0 = off' }),
+  ),
+  sipAddress: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^\\d{1,3}(\\.\\d{1,3}){3}$',
+      description: 'IPv4 address the SIP gateway binds and that devices reach it at (its Contact and the RTP address in its SDP); required when CONVENE_SIP_PORT is set',
+    }),
+  ),
+  sipTcp: option(Type.Boolean({ default: true, description: 'The SIP gateway also listens on TCP (same port); false = UDP only' })),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 

@@ -1,5 +1,5 @@
 import { DomainError } from '../kernel/domain-error.ts';
-import type { MediaEngine, RecorderEvent, RecorderSpec, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
+import type { MediaEngine, MediaTransport, RecorderEvent, RecorderSpec, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
 import type { IceServerList, IceServers } from './ice-servers.ts';
 import type { LiveMeeting } from './live-meeting.ts';
 import type { LiveService, MeetingObserver } from './live.service.ts';
@@ -163,9 +163,21 @@ export class LiveMedia implements MeetingObserver {
     if (room.opened) void room.opened.then(() => this.engine.closeRoom(meeting.sessionId), () => undefined);
   }
 
-  async publish(meeting: LiveMeeting, p: Participant, sdp: string): Promise<string> {
+  /** The participant's media offer, answered by the SFU (a SIP participant's plain RTP offer: `transport` says where). */
+  async publish(meeting: LiveMeeting, p: Participant, sdp: string, transport?: MediaTransport): Promise<string> {
     const room = await this.ready(meeting);
-    return this.engine.publish(room.meeting.sessionId, p.clientId, sdp);
+    return this.engine.publish(room.meeting.sessionId, p.clientId, sdp, transport);
+  }
+
+  /** Dial-out: the SDP offer of a plain RTP leg for the participant (a SIP device the meeting calls), on `address`. */
+  async offerRtp(meeting: LiveMeeting, p: Participant, address: string): Promise<string> {
+    const room = await this.ready(meeting);
+    return this.engine.offerRtp(room.meeting.sessionId, p.clientId, address);
+  }
+
+  async acceptRtp(meeting: LiveMeeting, p: Participant, sdp: string): Promise<void> {
+    const room = await this.ready(meeting);
+    await this.engine.acceptRtp(room.meeting.sessionId, p.clientId, sdp);
   }
 
   async subscribe(meeting: LiveMeeting, p: Participant): Promise<SubscribeOffer> {

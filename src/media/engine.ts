@@ -61,6 +61,14 @@ export type RecorderEvent =
    */
   | { kind: 'ended'; reason: 'stopped' | 'diskFull' | 'failed'; message: string };
 
+/**
+ * How a participant's media reaches the SFU. `webrtc`: a browser or app (ICE, DTLS-SRTP; it publishes and subscribes
+ * on two connections). `rtp`: a device that speaks plain RTP, as SIP phones and room systems do (no ICE, no DTLS; one
+ * offer sets up both ways, the SFU answers with a UDP port on `address`, and the device hears the meeting mixed, minus
+ * itself).
+ */
+export type MediaTransport = { kind: 'webrtc' } | { kind: 'rtp'; address: string };
+
 /** Who fills a viewer's slots, by slot index ('' = empty). */
 export type SlotAssignment = { audio: string[]; video: string[]; content: string };
 
@@ -88,8 +96,17 @@ export interface MediaEngine {
   closeRoom(roomId: string): Promise<void>;
   /** Replaces the room's policy; participants no longer listed lose their media. Fire and forget: failures are reported. */
   setPolicy(roomId: string, policy: RoomPolicy): void;
-  /** Answers the participant's publish offer. Rejects with DomainError 'service.unavailable' or 'input.invalid'. */
-  publish(roomId: string, participantId: string, sdp: string): Promise<string>;
+  /**
+   * Answers the participant's publish offer (a plain RTP leg's whole offer: see MediaTransport; WebRTC by default).
+   * Rejects with DomainError 'service.unavailable' or 'input.invalid'.
+   */
+  publish(roomId: string, participantId: string, sdp: string, transport?: MediaTransport): Promise<string>;
+  /**
+   * Dial-out: the SDP offer of a plain RTP leg for the participant, bound on `address` (the SFU offers first, to a SIP
+   * device it calls); the device's answer goes to acceptRtp(). Rejects like publish().
+   */
+  offerRtp(roomId: string, participantId: string, address: string): Promise<string>;
+  acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void>;
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer>;
   /** The participant's answer to its subscribe offer. */
   accept(roomId: string, participantId: string, sdp: string): Promise<void>;

@@ -370,7 +370,9 @@ describe('C13–C16 recording and live streaming, cascading: the §6.3 answers w
       [app('I'), 'DELETE', 'live', { meeting_number: m.number }, 'admin', 409, '0x00010100'],
       // The document's "Start Live Streaming" says DELETE with a live_password: a DELETE stops, whatever its body.
       [app('L'), 'DELETE', 'live', { meeting_number: m.number, live_password: '111111' }, 'admin', 409, '0x00010100'],
-      [app('L'), 'POST', 'cascading', { avc_call_params: [{ protocol: 'H.323', name: 'RMXMeeting', uri: '10.0.0.1##123', call_rate: '4096' }], frtc_call_params: { meeting_number: '123456', password: '111111' } }, 'host', 503, '0x10002001'],
+      // The document's example is H.323: refused for good (Convene speaks SIP; an H.323↔SIP gateway is needed).
+      [app('L'), 'POST', 'cascading', { avc_call_params: [{ protocol: 'H.323', name: 'RMXMeeting', uri: '10.0.0.1##123', call_rate: '4096' }], frtc_call_params: { meeting_number: '123456', password: '111111' } }, 'host', 400, '0x10000001'],
+      [app('L'), 'POST', 'cascading', { avc_call_params: [{ protocol: 'SIP', name: 'Room', uri: 'sip:room@10.0.0.1', call_rate: 2048 }] }, 'host', 503, '0x10002001'],
     ];
     for (const [a, method, what, body, who, status, code] of calls) {
       const caller = who === 'host' ? { ...m.hostCall, app: a } : { ...admin, app: a };

@@ -74,6 +74,8 @@ export interface SlotStats {
   kind: 'audio' | 'video';
   packets: number;
   frames: number;
+  /** Audio: the energy received so far (libwebrtc's totalAudioEnergy, grows while something audible arrives). */
+  energy: number;
 }
 
 export class WrtcParticipant {
@@ -153,7 +155,7 @@ export class WrtcParticipant {
       if (r.type !== 'inbound-rtp') return;
       const mid = (typeof r.mid === 'string' ? r.mid : undefined) ?? midOf.get(String(r.trackId ?? ''));
       if (mid === undefined) return;
-      out.set(mid, { kind: r.kind === 'audio' ? 'audio' : 'video', packets: Number(r.packetsReceived ?? 0), frames: Number(r.framesDecoded ?? 0) });
+      out.set(mid, { kind: r.kind === 'audio' ? 'audio' : 'video', packets: Number(r.packetsReceived ?? 0), frames: Number(r.framesDecoded ?? 0), energy: Number(r.totalAudioEnergy ?? 0) });
     });
     return out;
   }

@@ -21,7 +21,7 @@ export interface Side {
   notifications: NotificationMap;
 }
 
-import type { RecorderEvent, RecorderSpec, RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
+import type { MediaTransport, RecorderEvent, RecorderSpec, RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -37,8 +37,14 @@ export type WorkerSide = {
     roomCount: { params: Empty; result: { count: number } };
     /** Replaces the room's policy (the room must be open). */
     setPolicy: { params: { roomId: string; policy: RoomPolicy }; result: Empty };
-    /** The participant's publish offer → the SFU's answer. An SDP werift cannot read fails as `InvalidSdp`. */
-    publish: { params: { roomId: string; participantId: string; sdp: string }; result: { sdp: string } };
+    /**
+     * The participant's publish offer → the SFU's answer (WebRTC unless `transport` says plain RTP). An SDP that
+     * cannot be served fails as `BadMediaRequest`.
+     */
+    publish: { params: { roomId: string; participantId: string; sdp: string; transport?: MediaTransport }; result: { sdp: string } };
+    /** Dial-out: a plain RTP leg's offer (see MediaEngine.offerRtp), and the device's answer to it. */
+    offerRtp: { params: { roomId: string; participantId: string; address: string }; result: { sdp: string } };
+    acceptRtp: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
     subscribe: { params: { roomId: string; participantId: string }; result: SubscribeOffer };
     accept: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
     /**

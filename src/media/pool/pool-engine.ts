@@ -1,6 +1,6 @@
 import { DomainError } from '../../kernel/domain-error.ts';
 import { SafeEmitter } from '../../kernel/events.ts';
-import type { MediaEngine, MediaEngineEvents, RecorderSpec, RoomPolicy, SubscribeOffer } from '../engine.ts';
+import type { MediaEngine, MediaEngineEvents, MediaTransport, RecorderSpec, RoomPolicy, SubscribeOffer } from '../engine.ts';
 import type { Report } from '../ipc/channel.ts';
 import { IpcRemoteError } from '../ipc/errors.ts';
 import type { WorkerSide } from '../ipc/messages.ts';
@@ -51,8 +51,16 @@ export class PoolMediaEngine implements MediaEngine {
     this.call('setPolicy', { roomId, policy }).catch((error: unknown) => this.report(error, `media policy of room ${roomId}`));
   }
 
-  async publish(roomId: string, participantId: string, sdp: string): Promise<string> {
-    return (await this.call('publish', { roomId, participantId, sdp })).sdp;
+  async publish(roomId: string, participantId: string, sdp: string, transport: MediaTransport = { kind: 'webrtc' }): Promise<string> {
+    return (await this.call('publish', { roomId, participantId, sdp, transport })).sdp;
+  }
+
+  async offerRtp(roomId: string, participantId: string, address: string): Promise<string> {
+    return (await this.call('offerRtp', { roomId, participantId, address })).sdp;
+  }
+
+  async acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void> {
+    await this.call('acceptRtp', { roomId, participantId, sdp });
   }
 
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer> {

@@ -10,6 +10,7 @@ import type { HiddenViewer, HiddenViewerMedia } from '../sfu/sfu-room.ts';
 import type { Sink, Source } from '../sfu/source.ts';
 import { AUDIO_PT, ffmpegArgs, GALLERY_TILES, PART_PATTERN, type RecorderPorts, recorderSdp, VIDEO_PT } from './ffmpeg-args.ts';
 import { FfmpegProcess } from './ffmpeg-process.ts';
+import { ticker } from '../mixer/ticker.ts';
 import { opusCodecs } from './opus-codec.ts';
 import { PlaceholderSource, placeholderFrame } from './placeholder.ts';
 import { PlainRtpTransmitter } from './plain-rtp.ts';
@@ -299,28 +300,3 @@ function free(port: number): Promise<boolean> {
     s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
-
-/**
- * One timer for every recorder of the worker (the mixers need a 20 ms pace; one 10 ms interval serves them all rather
- * than one timer each).
- */
-const ticker = (() => {
-  const runs = new Set<(now: number) => void>();
-  let timer: ReturnType<typeof setInterval> | undefined;
-  return {
-    add(run: (now: number) => void): () => void {
-      runs.add(run);
-      timer ??= setInterval(() => {
-        const now = Date.now();
-        for (const r of runs) r(now);
-      }, 10);
-      return () => {
-        runs.delete(run);
-        if (runs.size === 0 && timer) {
-          clearInterval(timer);
-          timer = undefined;
-        }
-      };
-    },
-  };
-})();

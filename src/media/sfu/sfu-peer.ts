@@ -4,7 +4,7 @@ import { BadMediaRequest } from './bad-request.ts';
 import { capVideoBitrate, type IceSettings, peerConfig } from './peer-config.ts';
 import { OutSlot } from './out-slot.ts';
 import { checkSdp } from './sdp-check.ts';
-import { Source, type SourceKind } from './source.ts';
+import { type Source, type SourceKind, weriftSource } from './source.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from './srtp-seal.ts';
 import { SrtpTransmitter, weriftFeedback } from './srtp-transmitter.ts';
 import { enlargeReceiveBuffers, preferSrtpProfiles } from './werift-wire.ts';
@@ -46,7 +46,7 @@ export class SfuPeer {
     const roles: Array<[SourceKind, (typeof videos)[number] | undefined]> = [['audio', audio], ['video', videos[0]], ['content', videos[1]]];
     for (const [kind, transceiver] of roles) {
       const track = transceiver?.receiver.tracks[0];
-      if (transceiver && track) this.sources.set(kind, new Source(this.id, kind, transceiver.receiver, track, this.report));
+      if (transceiver && track) this.sources.set(kind, weriftSource(this.id, kind, transceiver.receiver, track, this.report));
     }
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') enlargeReceiveBuffers(pc, PUBLISHER_RECEIVE_BUFFER, this.report);

@@ -7,6 +7,8 @@
  * `--ice-address=A`, `--ice-ports=MIN-MAX` (see sfu/peer-config.ts); `--ffmpeg=PATH`, `--recording-min-free-mb=N`
  * (the recorders, src/media/recorder/).
  */
+import { isIPv4 } from 'node:net';
+import type { MediaTransport } from '../engine.ts';
 import { Channel } from '../ipc/channel.ts';
 import { DIAGNOSTIC_MAX_MS, type SupervisorSide, type WorkerSide } from '../ipc/messages.ts';
 import { processPort } from '../ipc/port.ts';
@@ -91,13 +93,32 @@ const negotiate = async <T>(what: () => Promise<T>): Promise<T> => {
     throw new BadMediaRequest(`sdp: ${error instanceof Error ? error.message : String(error)}`);
   }
 };
+/** The transport of a publish: WebRTC unless plain RTP on a given IPv4 address is asked for. */
+const transport = (value: unknown): MediaTransport => {
+  if (value === undefined || value === null) return { kind: 'webrtc' };
+  const t = value as { kind?: unknown; address?: unknown };
+  if (t.kind === 'webrtc') return { kind: 'webrtc' };
+  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address)) return { kind: 'rtp', address: t.address };
+  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address }');
+};
 channel.handle('setPolicy', (params) => {
   rooms.setPolicy(roomId(params), params.policy);
   return {};
 });
 channel.handle('publish', async (params) => {
   const room = rooms.get(roomId(params));
-  return { sdp: await negotiate(() => room.publish(text(params.participantId, 'participantId'), text(params.sdp, 'sdp'))) };
+  return { sdp: await negotiate(() => room.publish(text(params.participantId, 'participantId'), text(params.sdp, 'sdp'), transport(params.transport))) };
+});
+channel.handle('offerRtp', async (params) => {
+  const room = rooms.get(roomId(params));
+  const address = transport({ kind: 'rtp', address: params.address });
+  if (address.kind !== 'rtp') throw new BadMediaRequest('address: an IPv4 address');
+  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), address.address) };
+});
+channel.handle('acceptRtp', async (params) => {
+  const room = rooms.get(roomId(params));
+  await negotiate(async () => room.acceptRtp(text(params.participantId, 'participantId'), text(params.sdp, 'sdp')));
+  return {};
 });
 channel.handle('subscribe', (params) => rooms.get(roomId(params)).subscribe(text(params.participantId, 'participantId')));
 channel.handle('accept', async (params) => {
