@@ -22,6 +22,7 @@ import {
   type ClientCommand,
   type EventOf,
   type EventType,
+  type IceServer,
   PROTOCOL_VERSION,
   type Reaction,
   type RosterEntry,
@@ -149,7 +150,9 @@ export type Answer<C extends Command> = C['type'] extends 'ping'
     ? EventOf<'media.answer'>
     : C['type'] extends 'media.subscribe'
       ? EventOf<'media.offer'>
-      : EventOf<'ack'>;
+      : C['type'] extends 'media.ice'
+        ? EventOf<'media.ice_servers'>
+        : EventOf<'ack'>;
 
 /** Every event type of protocol v1; a Record so that a new type in the contract fails to compile until it is added. */
 const KNOWN_EVENTS: Record<EventType, true> = {
@@ -167,11 +170,13 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   'pin.changed': true,
   overlay: true,
   'session.status': true,
+  'recording.stopped': true,
   ack: true,
   pong: true,
   error: true,
   'media.answer': true,
   'media.offer': true,
+  'media.ice_servers': true,
   'media.slots': true,
   'media.speaker': true,
   'media.restart': true,
@@ -426,6 +431,14 @@ export class SignalClient {
     return this.send({ type: 'media.subscribe' });
   }
 
+  /**
+   * The ICE servers for a new peer connection (`new RTCPeerConnection({ iceServers })`): the server's TURN relay with a
+   * credential made now, or [] without one. Ask before creating each connection: the credentials expire.
+   */
+  async iceServers(): Promise<IceServer[]> {
+    return (await this.send({ type: 'media.ice' })).ice_servers;
+  }
+
   /** The answer to the subscribe offer. */
   accept(sdp: string) {
     return this.send({ type: 'media.accept', sdp });
@@ -670,7 +683,7 @@ export class SignalClient {
       this.consumed.add(event);
       return true;
     }
-    const reply = event.type === 'ack' || event.type === 'pong' || event.type === 'error' || event.type === 'media.answer' || event.type === 'media.offer';
+    const reply = event.type === 'ack' || event.type === 'pong' || event.type === 'error' || event.type === 'media.answer' || event.type === 'media.offer' || event.type === 'media.ice_servers';
     if (reply && typeof event.id === 'number') {
       const pending = this.pending.get(event.id);
       if (!pending) return false;

@@ -10,6 +10,7 @@ import { accountsRoutes } from './accounts/accounts.routes.ts';
 import type { UsersService } from './accounts/users.service.ts';
 import type { Config } from './config/options.ts';
 import { parseTrustProxy } from './config/trust-proxy.ts';
+import { parseTurnUrls } from './config/turn.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { openCore } from './core.ts';
 import { createHttpApp } from './http/server.ts';
@@ -28,12 +29,14 @@ import { KyselySessionHistory } from './live/history.repo.ts';
 import { KyselyChatLog } from './live/chat.repo.ts';
 import { inMeetingRoutes } from './live/in-meeting.routes.ts';
 import { liveRoutes } from './live/live.routes.ts';
-import { LiveService } from './live/live.service.ts';
+import { FanoutByTransport, LiveService } from './live/live.service.ts';
 import { LocalCallCapacity } from './live/call-capacity.ts';
 import { forwardMeetingCalls } from './cluster/forward-calls.ts';
 import { joinCluster } from './cluster/node-setup.ts';
+import { SipGateway } from './sip/sip.gateway.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
+import { IceServers } from './live/ice-servers.ts';
 import { LiveMedia } from './live/live-media.ts';
 import { WorkerPool } from './media/pool/pool.ts';
 import { PoolMediaEngine } from './media/pool/pool-engine.ts';
@@ -42,6 +45,7 @@ import type { Budgets } from './kernel/budget.ts';
 import { memoryBudgets } from './limits/memory-budgets.ts';
 import { NumberProbes } from './live/number-probes.ts';
 import { PasscodeGuard } from './live/passcode-guard.ts';
+import { createCapture } from './capture.ts';
 
 export type { Core } from './core.ts';
 export { openCore } from './core.ts';
@@ -134,11 +138,13 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   const fanout = new SocketFanout(links);
   const history = new KyselySessionHistory(database.db);
   const chats = new KyselyChatLog(database.db);
+  // Each participant's notices go out on its own transport (the SIP gateway adds its fanout when it starts).
+  const fanouts = new FanoutByTransport({ webrtc: fanout });
   const live = new LiveService(
     new KyselyMeetingDirectory(database.db),
     history,
     { authenticate: async (token, clientId) => (await accounts.authenticate(token, clientId)).user },
-    fanout,
+    fanouts,
     clock,
     {
       maxParticipantsPerMeeting: config.maxParticipantsPerMeeting,
@@ -162,7 +168,10 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;
-  const media = pool ? new LiveMedia(live, new PoolMediaEngine(pool, (err, what) => app.log.error({ err }, what)), (err, what) => app.log.error({ err }, what)) : undefined;
+  const turn = { urls: parseTurnUrls(config.turnUrls), secret: config.turnSecret, lifetimeSeconds: config.turnCredentialSeconds };
+  const ice = new IceServers(turn.urls.length > 0 ? turn : undefined, clock);
+  const logError = (err: unknown, what: string) => app.log.error({ err }, what);
+  const media = pool ? new LiveMedia(live, new PoolMediaEngine(pool, logError), logError, ice) : undefined;
   const stopSignalling = signalRoutes(app, live, fanout, {
     heartbeatMs: config.heartbeatSeconds * 1000,
     joinTimeoutMs: JOIN_TIMEOUT_MS,
@@ -173,11 +182,17 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(node ? { router: node.router(live) } : {}),
   });
   const control = new MeetingControl(live, clock, chats);
-  liveRoutes(app, control, authenticate);
+  // Recording and live streaming: served by their own services (src/capture.ts composes them).
+  const capture = await createCapture(app, { config, database, clock, live, control, media, authenticate, budgets, baseUrl: () => publicBase });
+  liveRoutes(app, control, authenticate, capture.controls);
   inMeetingRoutes(app, control, authenticate);
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
+  // The SIP gateway (off unless CONVENE_SIP_PORT is set): phones and room systems dial into meetings.
+  const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, app) : undefined;
+  if (sipGateway) fanouts.set('sip', sipGateway);
+  control.dialer = sipGateway;
   const startedAt = clock.now();
   systemRoutes(
     app,
@@ -185,7 +200,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       version: VERSION,
       licence: config,
       countUsers: () => store.users.count(),
-      calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => 0 },
+      calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => sipGateway?.activeCalls ?? 0 },
       status: () => ({
         database: database.dialect,
         startedAt,
@@ -208,6 +223,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(bootstrap ? { bootstrap } : {}),
     async listen() {
       await app.listen({ host: config.host, port: config.httpsPort });
+      sipGateway?.start();
       const httpsPort = (app.server.address() as AddressInfo).port;
       if (config.publicUrl === '') publicBase = `https://${hostname()}:${httpsPort}`;
       const ports: { httpsPort: number; httpPort?: number; metricsPort?: number } = { httpsPort };
@@ -230,8 +246,12 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       clearInterval(sweeper);
       // A draining node takes no new meetings; the participants of its own reconnect to the others (rolling restart).
       await node?.cluster.drain();
+      // SIP calls get their BYE before the meetings end (their participants then leave like anyone).
+      sipGateway?.close();
       // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
       await live.shutdown();
+      // Recordings finish their files while the media workers still run (they feed ffmpeg until it is done).
+      await capture.shutdown();
       stopSignalling();
       await pool?.close();
       for (const server of [plain, metricsServer]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -246,6 +266,18 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   };
 }
 
+/** The SIP gateway as configured; refuses to start the server when it cannot work (no address, no media). */
+function createSipGateway(config: ServerOptions['config'], live: LiveService, media: LiveMedia | undefined, app: FastifyInstance): SipGateway {
+  if (config.sipAddress === '') throw new Error('CONVENE_SIP_ADDRESS: the SIP gateway (CONVENE_SIP_PORT) needs the IPv4 address devices reach it at');
+  if (!media) throw new Error('CONVENE_SIP_PORT: the SIP gateway needs media (CONVENE_MEDIA and running media workers)');
+  if (config.gatewayMaxCalls === 0) app.log.warn('the SIP gateway is on but CONVENE_GATEWAY_MAX_CALLS is 0: every SIP call is refused (486)');
+  return new SipGateway(live, media, { address: config.sipAddress, port: config.sipPort, tcp: config.sipTcp, maxCalls: config.gatewayMaxCalls }, {
+    info: (fields, what) => app.log.info(fields, what),
+    warn: (fields, what) => app.log.warn(fields, what),
+    error: (err, what) => app.log.error({ err }, what),
+  });
+}
+
 /**
  * Starts the media workers. A server whose workers cannot start still serves everything but media (meetings run
  * without audio and video, media commands answer 503), and says so in the log.
@@ -256,6 +288,8 @@ async function startMediaPool(config: ServerOptions['config'], app: FastifyInsta
     workers: config.mediaWorkers,
     iceAddress: config.mediaAddress,
     icePorts: [min, max],
+    ffmpeg: config.ffmpeg,
+    recordingMinFreeMb: config.recordingMinFreeMb,
     report: (err, what) => app.log.error({ err }, what),
   });
   pool.on('workerDied', ({ workerId, reason, roomIds }) => app.log.error({ workerId, reason, rooms: roomIds.length }, 'media worker lost'));

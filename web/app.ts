@@ -7,7 +7,7 @@ import { resolveMeetingLink } from '../contract/rest/meeting-links.ts';
 import { userInfo } from '../contract/rest/user.ts';
 import { CLOSE_CODES, SIGNAL_PATH } from '../contract/signal/protocol.ts';
 import { RestClient, RestError } from '../sdk/rest-client.ts';
-import { JoinError, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
+import { JoinError, type JoinOptions, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
 import { LocalDevices } from './devices.ts';
 import { byId, input } from './shared/dom.ts';
 import { clientId, remembered, storedSession } from './shared/identity.ts';
@@ -50,7 +50,15 @@ const me = clientId();
 let lastRequest: JoinRequest | undefined;
 /** The meeting the page's link resolved to (#key=…), shown above the form. */
 let linkMeeting: { number: string; name: string; password: string; key: string } | undefined;
-let current: { signal: SignalClient; view: MeetingView; media: MediaSession; final: boolean } | undefined;
+interface Session {
+  signal: SignalClient;
+  view: MeetingView;
+  media: MediaSession;
+  final: boolean;
+  /** Joins again with what the person entered (after a lost node took the place with it). */
+  rejoin: () => Promise<void>;
+}
+let current: Session | undefined;
 /** The web console's session in this browser, once checked: joins without a typed username use it. */
 let consoleToken: string | undefined;
 const devices = new LocalDevices();
@@ -159,38 +167,46 @@ async function join(request: JoinRequest): Promise<void> {
   const signal = new SignalClient({ url: origin.replace(/^http/, 'ws') + SIGNAL_PATH, WebSocket: WebSocket as unknown as WebSocketConstructorLike, inboxLimit: 400 });
   const media = createMedia(signal, devices);
   const view = new MeetingView(signal, rest, media, toast);
-  const session = { signal, view, media, final: false };
+  const session: Session = { signal, view, media, final: false, rejoin: async () => {} };
   current = session;
   signal.on('meeting.status', (e) => {
     if (e.status !== 'disconnected' || current !== session || session.final) return;
+    // The server is going away (restart, a node leaving the cluster): the connection's end is followed by joining again.
+    if (e.reason === 'MeetingEndAbnormal') return;
     session.final = true;
     view.dispose();
     showEnd(e.reason, 'ended', e.message);
   });
+  // The passcode that let this person in is remembered for joining again after a lost node (see watch()).
+  let passcode = request.passcode;
+  const joinParams = () => ({
+    meeting_number: request.meetingNumber,
+    client_id: me,
+    display_name: request.displayName,
+    ...(rest.token ? { token: rest.token } : {}),
+    ...(passcode !== '' ? { passcode } : {}),
+    ...(request.linkKey ? { link_key: request.linkKey } : {}),
+    audio_mute: request.audioMute || !devices.audio,
+    video_mute: request.videoMute || !devices.video,
+  });
   let waited = false;
   const leaveLobby = () => void signal.leave().catch(() => undefined);
   byId('lobby-leave').addEventListener('click', leaveLobby);
+  const joinOptions: JoinOptions = {
+    onPasscode: async (...args) => {
+      const given = await askPasscode(...args);
+      if (given !== undefined) passcode = given;
+      return given;
+    },
+    onLobby: (e) => {
+      waited = true;
+      byId('lobby-meeting').textContent = e.meeting_name;
+      show('lobby');
+    },
+  };
+  session.rejoin = () => signal.join(joinParams(), joinOptions).then(() => undefined);
   try {
-    await signal.join(
-      {
-        meeting_number: request.meetingNumber,
-        client_id: me,
-        display_name: request.displayName,
-        ...(rest.token ? { token: rest.token } : {}),
-        ...(request.passcode !== '' ? { passcode: request.passcode } : {}),
-        ...(request.linkKey ? { link_key: request.linkKey } : {}),
-        audio_mute: request.audioMute || !devices.audio,
-        video_mute: request.videoMute || !devices.video,
-      },
-      {
-        onPasscode: askPasscode,
-        onLobby: (e) => {
-          waited = true;
-          byId('lobby-meeting').textContent = e.meeting_name;
-          show('lobby');
-        },
-      },
-    );
+    await signal.join(joinParams(), joinOptions);
   } catch (e) {
     session.final = true;
     view.dispose();
@@ -229,7 +245,7 @@ function signInError(e: unknown): string {
 }
 
 /** Follows the connection: a drop without a final status is resumed within the resume window. */
-async function watch(session: NonNullable<typeof current>): Promise<void> {
+async function watch(session: Session): Promise<void> {
   const { signal } = session;
   for (;;) {
     const closed = await signal.closed;
@@ -244,14 +260,23 @@ async function watch(session: NonNullable<typeof current>): Promise<void> {
     document.body.dataset.reconnecting = 'true';
     const deadline = Date.now() + RESUME_WINDOW_MS;
     let resumed = false;
+    // Resume the place; once the server says it is gone though nobody ended it (the meeting's node was lost or is
+    // restarting, or the resume window passed), join again with what the person entered, as the FRTC apps do on
+    // MeetingEndAbnormal.
+    let attempt: 'resume' | 'rejoin' = 'resume';
     while (!session.final && Date.now() < deadline) {
       try {
-        await signal.resume({ timeoutMs: 5000 });
+        if (attempt === 'resume') await signal.resume({ timeoutMs: 5000 });
+        else await session.rejoin();
         resumed = true;
         break;
       } catch (e) {
         if (e instanceof JoinError && !e.local) {
-          // The server answered: the place is gone (MeetingInterrupt) or the meeting ended meanwhile.
+          if (attempt === 'resume' && e.reason === 'MeetingInterrupt') {
+            attempt = 'rejoin';
+            continue;
+          }
+          // The server answered: the meeting ended meanwhile, or it refuses this person now.
           session.final = true;
           session.view.dispose();
           showEnd(e.reason, 'ended', e.message);

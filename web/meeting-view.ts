@@ -1,4 +1,5 @@
 import type { EventOf, RosterEntry } from '../contract/signal/protocol.ts';
+import { userInfo } from '../contract/rest/user.ts';
 import { RestError, type RestClient } from '../sdk/rest-client.ts';
 import { SignalError, type SignalClient } from '../sdk/signal-client.ts';
 import { ChatPanel } from './chat-panel.ts';
@@ -39,6 +40,8 @@ export class MeetingView {
   private readonly controls = new AbortController();
   private readonly chat: ChatPanel;
   private readonly reactions: Reactions;
+  /** The signed-in user may stream live (MeetingOperator, SystemAdmin: the apps show the button to them only). */
+  private mayStream = false;
 
   constructor(
     private readonly signal: SignalClient,
@@ -72,6 +75,9 @@ export class MeetingView {
         this.session = e;
         render();
       }),
+      signal.on('recording.stopped', (e) => {
+        this.toast(`The ${e.what === 'recording' ? 'recording' : 'live stream'} stopped: ${e.message}`);
+      }),
       signal.on('unmute.requested', (e) => {
         this.requests = e.requests;
         render();
@@ -104,6 +110,15 @@ export class MeetingView {
     this.chat = new ChatPanel(signal, (label, run) => this.act(label, run), this.controls.signal);
     this.reactions = new Reactions(signal, (label, run) => this.act(label, run), render, this.controls.signal);
     this.wireControls();
+    if (rest.token !== undefined) {
+      rest.call(userInfo, { method: 'GET' }).then(
+        (profile) => {
+          this.mayStream = profile.role.some((r) => r === 'MeetingOperator' || r === 'SystemAdmin');
+          render();
+        },
+        () => undefined,
+      );
+    }
   }
 
   /** Stops listening (the screen is left). */
@@ -145,6 +160,7 @@ export class MeetingView {
     byId('lock-badge').hidden = !info?.locked;
     this.renderLockout();
     this.renderMediaBadge();
+    this.renderCapture();
     const count = this.signal.participantCount ?? roster.length;
     const countEl = byId('participant-count');
     countEl.textContent = `${count} ${count === 1 ? 'participant' : 'participants'}`;
@@ -177,6 +193,17 @@ export class MeetingView {
     badge.textContent = text;
     badge.hidden = text === '';
     badge.dataset.status = status;
+  }
+
+  /** Recording and live streaming, as session.status tells everyone (a participant joining later too). */
+  private renderCapture(): void {
+    const s = this.session;
+    const recording = s?.recording_status === 'STARTED';
+    const live = s?.streaming_status === 'STARTED';
+    byId('rec-badge').hidden = !recording;
+    const liveBadge = byId('live-badge');
+    liveBadge.hidden = !live;
+    liveBadge.title = live ? `Streamed live at ${s!.streaming_url}` : '';
   }
 
   // ---- stage ----------------------------------------------------------------------------------------------------
@@ -360,6 +387,19 @@ export class MeetingView {
       ),
     );
     byId('lock-toggle').textContent = this.signal.info?.locked ? 'Unlock meeting' : 'Lock meeting';
+    const s = this.session;
+    const recording = s?.recording_status === 'STARTED';
+    const live = s?.streaming_status === 'STARTED';
+    const record = byId('record-toggle');
+    record.textContent = recording ? 'Stop recording' : 'Start recording';
+    record.dataset.recording = String(recording);
+    const liveToggle = byId('live-toggle');
+    liveToggle.hidden = !this.mayStream;
+    liveToggle.textContent = live ? 'Stop live stream' : 'Start live stream';
+    liveToggle.dataset.live = String(live);
+    const liveInfo = byId('live-info');
+    liveInfo.hidden = !live;
+    liveInfo.textContent = live ? `Live at ${s!.streaming_url} · passcode ${s!.streaming_pwd}` : '';
     input('share-hosts-only').checked = this.signal.info?.share_policy === 'hosts';
     byId<HTMLSelectElement>('guest-chat').value = this.signal.info?.guest_chat ?? 'all';
     byId<HTMLButtonElement>('unset-lecturer').disabled = (this.layout?.lecturer ?? '') === '';
@@ -426,6 +466,18 @@ export class MeetingView {
     on('guest-chat', 'change', () =>
       this.act('Guest chat', () => this.rest.setGuestChat(n(), byId<HTMLSelectElement>('guest-chat').value as 'all' | 'public' | 'none')),
     );
+    on('record-toggle', 'click', () => {
+      const recording = this.session?.recording_status === 'STARTED';
+      this.act(recording ? 'Stop recording' : 'Start recording', () => this.rest.recording(n(), !recording));
+    });
+    on('live-toggle', 'click', () => {
+      const live = this.session?.streaming_status === 'STARTED';
+      if (live) return this.act('Stop live stream', () => this.rest.liveStreaming(n(), false));
+      // Viewers need a passcode: the host chooses one, or the server makes one up (shown here once it runs).
+      const passcode = prompt('Passcode for the viewers (4–16 digits; empty: the server chooses one)', '');
+      if (passcode === null) return;
+      this.act('Start live stream', () => this.rest.liveStreaming(n(), true, passcode.trim() ? { live_password: passcode.trim() } : {}));
+    });
     on('overlay-form', 'submit', (event) => {
       event.preventDefault();
       const content = input('overlay-input').value.trim();

@@ -1,5 +1,5 @@
 import type { SignalClient } from '../sdk/signal-client.ts';
-import { gathered, PEER_CONFIG, watchFailure } from './rtc.ts';
+import { gathered, peerConfig, watchFailure } from './rtc.ts';
 
 export interface PublishedTracks {
   audio: MediaStreamTrack | undefined;
@@ -20,7 +20,7 @@ export class Publisher {
   ) {}
 
   static async open(signal: SignalClient, tracks: PublishedTracks, onFailed: () => void): Promise<Publisher> {
-    const pc = new RTCPeerConnection(PEER_CONFIG);
+    const pc = new RTCPeerConnection(await peerConfig(signal));
     try {
       pc.addTransceiver(tracks.audio ?? 'audio', { direction: 'sendonly' });
       pc.addTransceiver(tracks.video ?? 'video', { direction: 'sendonly' });

@@ -1,11 +1,18 @@
 /** What both peer connections to the SFU share. */
-
-/** The SFU takes no trickled candidates, so every description is sent with all of them. */
-export const PEER_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle' };
+import type { SignalClient } from '../sdk/signal-client.ts';
 
 /**
- * Resolves once ICE gathering is complete. Without STUN/TURN servers only host candidates are gathered, which takes
- * milliseconds; the limit only guards against a browser that never reports completion (what was gathered is used).
+ * The configuration of a connection to the SFU: bundled, with the server's TURN relay (fresh credentials, asked for
+ * each connection) when it has one. The SFU takes no trickled candidates, so every description is sent with all of them.
+ */
+export async function peerConfig(signal: SignalClient): Promise<RTCConfiguration> {
+  return { bundlePolicy: 'max-bundle', iceServers: await signal.iceServers() };
+}
+
+/**
+ * Resolves once ICE gathering is complete. Host candidates take milliseconds, a TURN allocation one round trip to the
+ * relay; the limit guards against a relay that does not answer and a browser that never reports completion (what was
+ * gathered by then is used).
  */
 export function gathered(pc: RTCPeerConnection, timeoutMs = 5000): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();

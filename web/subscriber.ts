@@ -1,7 +1,7 @@
 import type { EventOf } from '../contract/signal/protocol.ts';
 import type { SignalClient } from '../sdk/signal-client.ts';
 import { h } from './shared/dom.ts';
-import { gathered, PEER_CONFIG, watchFailure } from './rtc.ts';
+import { gathered, peerConfig, watchFailure } from './rtc.ts';
 
 type SlotKind = 'audio' | 'video' | 'content';
 type Offer = EventOf<'media.offer'>;
@@ -61,7 +61,7 @@ export class Subscriber {
 
   /** Answers the SFU's offer (asked for by the caller, who learns from it that the server has media at all). */
   static async open(signal: SignalClient, offer: Offer, audioHome: HTMLElement, onFailed: () => void): Promise<Subscriber> {
-    const pc = new RTCPeerConnection(PEER_CONFIG);
+    const pc = new RTCPeerConnection(await peerConfig(signal));
     const subscriber = new Subscriber(pc, offer, audioHome);
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });

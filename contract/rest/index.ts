@@ -4,6 +4,7 @@ import { meetingLinkOperations } from './meeting-links.ts';
 import { meetingRoomOperations } from './meeting-room.ts';
 import { meetingScheduleOperations } from './meeting-schedule.ts';
 import type { Operation } from './operation.ts';
+import { recordingOperations } from './recordings.ts';
 import { systemOperations } from './system.ts';
 import { userOperations } from './user.ts';
 
@@ -16,4 +17,5 @@ export const allOperations: readonly Operation[] = [
   ...meetingScheduleOperations,
   ...meetingControlOperations,
   ...inMeetingOperations,
+  ...recordingOperations,
 ];

@@ -60,6 +60,7 @@ const seriesFields = {
   groupMeetingUrl: Type.String(),
   groupInfoKey: Type.String(),
 };
+const { recurrence_type: _snakeType, ...seriesDescription } = seriesFields;
 
 const meetingFields = {
   reservation_id: Type.String(),
@@ -80,6 +81,7 @@ const meetingFields = {
   generate_live_url: Type.Boolean(),
   live_passcode: Type.String(),
   lobby: Type.String({ description: 'Convene extension: off, guests (guests wait in the lobby until a host admits them) or uninvited (everyone but hosts and invited users waits)' }),
+  live_meeting_url: Type.String({ description: 'the live URL viewers watch at ({public URL}/live/{key}) when generate_live_url; else ""' }),
   owner_id: Type.String(),
   owner_name: Type.String(),
   meeting_url: Type.String(),
@@ -247,17 +249,9 @@ export const listOccurrences = operation({
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
   response: Type.Object({
     ...MeetingPage(ListItemBase),
+    // The series description as a list entry carries it, except that this answer spells the type in camelCase.
+    ...seriesDescription,
     recurrenceType: Type.String(),
-    recurrenceInterval: Type.Integer(),
-    recurrenceStartTime: Type.Integer(),
-    recurrenceEndTime: Type.Integer(),
-    recurrenceStartDay: Type.Integer(),
-    recurrenceEndDay: Type.Integer(),
-    recurrenceDaysOfWeek: Type.Array(Type.Integer()),
-    recurrenceDaysOfMonth: Type.Array(Type.Integer()),
-    groupMeetingUrl: Type.String(),
-    groupInfoKey: Type.String(),
-    recurrence_gid: Type.String(),
     time_zone: Type.String(),
   }),
   errors: ['auth.required', 'permission.denied', 'notFound'],

@@ -81,6 +81,10 @@ export const AcceptCommand = Type.Object(
   { type: Type.Literal('media.accept'), id: RequestId, sdp: Sdp },
   { description: 'The client’s answer to media.offer' },
 );
+export const IceCommand = Type.Object(
+  { type: Type.Literal('media.ice'), id: RequestId },
+  { description: 'Asks for the ICE servers (TURN with fresh credentials) to put in the next peer connection’s configuration; answered by media.ice_servers' },
+);
 export const ShareCommand = Type.Object({
   type: Type.Literal('share'),
   id: RequestId,
@@ -125,6 +129,7 @@ export const ClientCommand = Type.Union([
   PublishCommand,
   SubscribeCommand,
   AcceptCommand,
+  IceCommand,
   ShareCommand,
   ChatSendCommand,
   ChatDeleteCommand,
@@ -144,6 +149,7 @@ export const COMMAND_SCHEMAS = {
   'media.publish': PublishCommand,
   'media.subscribe': SubscribeCommand,
   'media.accept': AcceptCommand,
+  'media.ice': IceCommand,
   share: ShareCommand,
   'chat.send': ChatSendCommand,
   'chat.delete': ChatDeleteCommand,
@@ -285,6 +291,16 @@ export const SessionStatusEvent = Type.Object({
   streaming_pwd: Type.String(),
 });
 
+export const RecordingStoppedEvent = Type.Object(
+  {
+    type: Type.Literal('recording.stopped'),
+    what: Type.Union([Type.Literal('recording'), Type.Literal('streaming')]),
+    reason: Type.Union([Type.Literal('diskFull'), Type.Literal('failed')]),
+    message: Type.String(),
+  },
+  { description: 'To hosts: the recording or live stream stopped on its own (the meeting goes on); session.status follows' },
+);
+
 export const AckEvent = Type.Object({ type: Type.Literal('ack'), id: RequestId });
 export const PongEvent = Type.Object({ type: Type.Literal('pong'), id: RequestId, time: Type.Integer() });
 export const ErrorEvent = Type.Object({
@@ -303,6 +319,22 @@ export const MediaOfferEvent = Type.Object({
   audio: Type.Array(Type.String(), { description: 'mids of the audio slots, by slot index' }),
   video: Type.Array(Type.String(), { description: 'mids of the video tiles, by slot index; slot 0 is the large one' }),
   content: Type.String({ description: 'mid of the content (screen share) slot' }),
+});
+
+export const IceServer = Type.Object(
+  {
+    urls: Type.Array(Type.String(), { description: 'turn:/turns: URIs (RFC 7065) of one TURN server' }),
+    username: Type.String({ description: 'TURN REST API username: "<expiry in Unix seconds>:<participant uuid>"' }),
+    credential: Type.String({ description: 'Base64 HMAC-SHA1 of the username under the TURN server’s shared secret' }),
+  },
+  { description: 'An RTCIceServer, to pass to RTCPeerConnection as it is' },
+);
+
+export const MediaIceServersEvent = Type.Object({
+  type: Type.Literal('media.ice_servers'),
+  id: RequestId,
+  ice_servers: Type.Array(IceServer, { description: 'The RTCConfiguration iceServers; [] when the server has no TURN relay configured' }),
+  expires: Type.Integer({ description: 'ms; the credentials work for new allocations until then (ask again for each new connection); 0 = none' }),
 });
 
 export const MediaSlotsEvent = Type.Object({
@@ -380,11 +412,13 @@ export const ServerEvent = Type.Union([
   PinEvent,
   OverlayEvent,
   SessionStatusEvent,
+  RecordingStoppedEvent,
   AckEvent,
   PongEvent,
   ErrorEvent,
   MediaAnswerEvent,
   MediaOfferEvent,
+  MediaIceServersEvent,
   MediaSlotsEvent,
   MediaSpeakerEvent,
   MediaRestartEvent,
@@ -400,6 +434,7 @@ export type EventType = ServerEvent['type'];
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>;
 export type RosterEntry = Static<typeof RosterEntry>;
 export type ChatMessage = Static<typeof ChatMessage>;
+export type IceServer = Static<typeof IceServer>;
 
 /** WebSocket close codes the server uses (4000–4999 are for applications). */
 export const CLOSE_CODES = {

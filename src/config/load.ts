@@ -1,5 +1,6 @@
 import { compileValidator } from '../kernel/validate.ts';
 import { parseTrustProxy } from './trust-proxy.ts';
+import { parseTurnUrls } from './turn.ts';
 import { type Config, type ConfigKey, ConfigSchema, envName, flagName } from './options.ts';
 
 export class ConfigError extends Error {}
@@ -50,11 +51,25 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigK
     if (config.clusterSecret.length < 16) {
       throw new ConfigError(`invalid configuration: ${source.redisUrl}: cluster mode needs ${envName('clusterSecret')} (at least 16 characters, the same on every node)`);
     }
+    // A SIP call joins the meeting in the gateway's own process; it is not routed to the node holding the meeting yet.
+    if (config.sipPort !== 0) {
+      throw new ConfigError(`invalid configuration: ${source.sipPort}: the SIP gateway does not run in cluster mode yet (${envName('redisUrl')} is set); run it on a single-node server`);
+    }
   }
   try {
     parseTrustProxy(config.trustProxy);
   } catch (e) {
     throw new ConfigError(`invalid configuration: ${source.trustProxy}: ${(e as Error).message}`);
+  }
+  let turnUrls: string[];
+  try {
+    turnUrls = parseTurnUrls(config.turnUrls);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration: ${source.turnUrls}: ${(e as Error).message}`);
+  }
+  if ((turnUrls.length === 0) !== (config.turnSecret === '')) {
+    const [given, missing] = turnUrls.length > 0 ? (['turnUrls', 'turnSecret'] as const) : (['turnSecret', 'turnUrls'] as const);
+    throw new ConfigError(`invalid configuration: ${source[given]}: needs ${envName(missing)} (${flagName(missing)}) as well; a TURN server needs its shared secret`);
   }
   return config;
 }

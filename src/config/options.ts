@@ -139,6 +139,61 @@ export const ConfigSchema = Type.Object({
   nodeId: option(Type.String({ default: '', maxLength: 128, pattern: '^$|^[A-Za-z0-9._:-]+$', description: 'This node in the cluster; empty = <host name>:<https port>. Keep it across restarts' })),
   nodeAddress: option(Type.String({ default: '', pattern: '^$|^https://[^\\s/]+$', description: 'https://host:port the other nodes reach this node at; empty = https://<host name>:<https port>' })),
   nodeLeaseSeconds: option(Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'A node that stops renewing its lease for this long counts as lost: its meetings move to other nodes' })),
+  turnUrls: option(
+    Type.String({
+      default: '',
+      maxLength: 2000,
+      description:
+        'TURN servers handed to browsers, comma-separated turn:/turns: URIs, e.g. turn:turn.example.org:3478?transport=udp,turn:turn.example.org:3478?transport=tcp,turns:turn.example.org:443?transport=tcp; empty = no relay (browsers must reach the media address directly)',
+    }),
+  ),
+  turnSecret: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^[\\x21-\\x7e]{16,}$',
+      description: 'Shared secret of the TURN server (coturn static-auth-secret, 16+ printable characters): signs the short-lived credentials; required with turnUrls, never sent or logged',
+    }),
+    { secret: true },
+  ),
+  turnCredentialSeconds: option(
+    Type.Integer({
+      minimum: 60,
+      maximum: 604800,
+      default: 86400,
+      description: 'How long a TURN credential handed out works for new allocations (the TURN REST API expiry); each media connection gets a fresh one',
+    }),
+  ),
+  ffmpeg: option(Type.String({ minLength: 1, default: 'ffmpeg', description: 'The ffmpeg program recordings and live streams run (Debian package ffmpeg); a name on PATH or a path' })),
+  ffprobe: option(Type.String({ minLength: 1, default: 'ffprobe', description: 'The ffprobe program (comes with ffmpeg): measures finished recordings' })),
+  recordingsDir: option(Type.String({ default: '', description: 'Folder of the recordings; empty = recordings/ in the data directory' })),
+  maxRecordings: option(Type.Integer({ minimum: 0, maximum: 1000, default: 20, description: 'Recordings running at once on this server; more are refused (0x0000f004)' })),
+  recordingLayout: option(
+    Type.Union([Type.Literal('speaker'), Type.Literal('gallery')], {
+      default: 'speaker',
+      description: 'Layout of a recording or live stream whose start names none: speaker (the large picture, not re-encoded) or gallery (a 3×3 grid, re-encoded)',
+    }),
+  ),
+  recordingMinFreeMb: option(
+    Type.Integer({ minimum: 0, default: 500, description: 'A recording is refused, and one running is stopped (its file finished), when the recordings disk has less free space (MiB)' }),
+  ),
+  maxLiveStreams: option(Type.Integer({ minimum: 0, maximum: 1000, default: 5, description: 'Live streams running at once on this server; more are refused (0x00010004)' })),
+  livePasscodeAttemptsPerAddress: option(
+    Type.Integer({ minimum: 1, maximum: 10000, default: 10, description: 'Wrong live-stream passcodes per network address (IPv6: per /64) in 10 minutes; then 429' }),
+  ),
+  liveGrantMinutes: option(
+    Type.Integer({ minimum: 1, maximum: 1440, default: 30, description: 'How long a live viewer\'s grant (given for the right passcode) lasts; the viewer page renews it while it plays' }),
+  ),
+  sipPort: option(
+    Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Port of the SIP gateway (UDP, and TCP unless CONVENE_SIP_TCP is false): SIP phones and room systems dial sip:{meeting number}@host; 0 = off' }),
+  ),
+  sipAddress: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^\\d{1,3}(\\.\\d{1,3}){3}$',
+      description: 'IPv4 address the SIP gateway binds and that devices reach it at (its Contact and the RTP address in its SDP); required when CONVENE_SIP_PORT is set',
+    }),
+  ),
+  sipTcp: option(Type.Boolean({ default: true, description: 'The SIP gateway also listens on TCP (same port); false = UDP only' })),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 

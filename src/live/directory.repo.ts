@@ -31,6 +31,8 @@ interface LookupRow {
   info_key: string;
   group_key: string;
   lobby: string;
+  live_key: string;
+  live_passcode: string;
 }
 
 const SRC_ROOM = 'room';
@@ -57,6 +59,8 @@ const toMeeting = (meetingNumber: string, row: LookupRow): ScheduledMeeting => (
   groupKey: row.group_key,
   lobby: lobbyMode(row.lobby),
   seriesId: row.series_id ?? '',
+  liveKey: row.live_key,
+  livePasscode: row.live_key === '' ? '' : row.live_passcode,
 });
 
 /**
@@ -98,6 +102,8 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
           'r.info_key',
           sql<string>`coalesce(s.group_key, '')`.as('group_key'),
           'r.lobby',
+          sql<string>`case when r.generate_live_url <> 0 then r.live_key else '' end`.as('live_key'),
+          'r.live_passcode',
         ]);
     const upcoming = keys().where('end_time', '>', now).orderBy('start_time').orderBy('id').limit(UPCOMING_LIMIT);
     // Ordered so that the (meeting_number, end_time) index answers it: with LIMIT 1 alone PostgreSQL may expect a match
@@ -128,6 +134,8 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
         sql.lit('').$castTo<string>().as('info_key'),
         sql.lit('').$castTo<string>().as('group_key'),
         'm.lobby',
+        sql.lit('').$castTo<string>().as('live_key'),
+        sql.lit('').$castTo<string>().as('live_passcode'),
       ])
       .unionAll(meetings(SRC_UPCOMING, upcoming))
       .unionAll(meetings(SRC_ENDED, ended))

@@ -6,6 +6,7 @@ import { Lobby } from './lobby.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
+import type { RecordingLayout } from '../media/engine.ts';
 
 export const NO_OVERLAY: OverlaySetting = { enabled: false, text: '', position: 0, repeat: 1, scroll: false };
 
@@ -21,6 +22,18 @@ export interface MeetingLimits {
 const REACTION_RATE = { burst: 5, perMinute: 60 };
 
 export const DEFAULT_LIMITS: MeetingLimits = { chat: { maxLength: 2000, rate: { burst: 5, perMinute: 30 }, history: 200 } };
+/** A recording or live stream in progress: a recorder in the meeting's media room (src/recording, src/streaming). */
+export interface MeetingRecorder {
+  /** The recording's (or stream's) id; also the recorder's id in the media room. */
+  id: string;
+  layout: RecordingLayout;
+}
+
+/** A live stream: where viewers watch it and the passcode they need (participants are told both). */
+export interface MeetingStream extends MeetingRecorder {
+  url: string;
+  passcode: string;
+}
 
 /**
  * A meeting in progress: who is in it and every setting the control API changes. Pure state and rules; each change
@@ -39,6 +52,10 @@ export class LiveMeeting {
   lockoutUntil: number | null = null;
   /** Raised hands in the order they went up (client ids; entries of hands lowered since are skipped). */
   handQueue: string[] = [];
+  /** The recording in progress, if any (one at a time). */
+  recording: MeetingRecorder | null = null;
+  /** The live stream in progress, if any. */
+  streaming: MeetingStream | null = null;
   /** Set while a mute_all is in force: later joiners are muted the same way. */
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
@@ -130,9 +147,6 @@ export class LiveMeeting {
     return { kind: 'pin', meetingPin: this.meetingPin };
   }
 
-  private session(): Notice {
-    return { kind: 'session', watermark: this.settings.watermark, watermarkType: this.settings.watermarkType };
-  }
 
   /** Adds a participant; mute upon entry and a mute_all in force apply to non-hosts. */
   admit(p: Participant, now: number): Delivery[] {
@@ -479,6 +493,30 @@ export class LiveMeeting {
     this.settings = fresh;
     if (endChanged) this.endTime = fresh.end;
     return [toAll(this.info()), toAll(this.session())];
+  }
+
+  /** The session state as participants see it: recording and streaming (with the stream's address and passcode). */
+  session(): Notice {
+    const stream = this.streaming;
+    return {
+      kind: 'session',
+      watermark: this.settings.watermark,
+      watermarkType: this.settings.watermarkType,
+      recording: this.recording !== null,
+      streaming: stream ? { url: stream.url, passcode: stream.passcode } : null,
+    };
+  }
+
+  /** A recording starts (or, null, ends): everyone is told. */
+  setRecording(recording: MeetingRecorder | null): Delivery[] {
+    this.recording = recording;
+    return [toAll(this.session())];
+  }
+
+  /** A live stream starts (or, null, ends): everyone is told, with its address and passcode. */
+  setStreaming(stream: MeetingStream | null): Delivery[] {
+    this.streaming = stream;
+    return [toAll(this.session())];
   }
 
   setEndTime(end: number): Delivery[] {

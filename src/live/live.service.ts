@@ -10,7 +10,7 @@ import { LiveMeeting, type MeetingLimits, type SharePolicy } from './live-meetin
 import { openingAt } from './meeting-window.ts';
 import type { Delivery, Notice } from './notices.ts';
 import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
-import { NOT_HOST_MUTED, type Participant } from './participant.ts';
+import { NOT_HOST_MUTED, type Participant, type ParticipantTransport } from './participant.ts';
 import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
 import type { CallCapacity, ChatLog, MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
 
@@ -45,13 +45,46 @@ export interface LiveLog {
   warn(fields: Record<string, unknown>, what: string): void;
 }
 
-/** How deliveries reach participants' connections; implemented by the signalling adapter. */
+/**
+ * How deliveries reach participants' connections, for one transport: the signalling WebSocket (live.signal.ts), the
+ * SIP gateway (src/sip/). FanoutByTransport routes each participant to its own.
+ */
 export interface Fanout {
   deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void;
   /** Sends the final status to one participant and closes its connection. */
   disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void;
   /** A host admitted the participant from the lobby: its connection enters the meeting now (connected, welcome). */
   admitted(meeting: LiveMeeting, participant: Participant): void;
+}
+
+/** A Fanout per participant transport: each delivery goes to the fanout of each recipient's transport. */
+export class FanoutByTransport implements Fanout {
+  constructor(private readonly byTransport: Partial<Record<ParticipantTransport, Fanout>>) {}
+
+  /** Adds (or replaces) the fanout of a transport (the SIP gateway starts after the live service). */
+  set(transport: ParticipantTransport, fanout: Fanout): void {
+    this.byTransport[transport] = fanout;
+  }
+
+  deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void {
+    // Nearly always one transport: the list is split only when it mixes them.
+    const first = recipients[0]?.transport;
+    if (recipients.every((p) => p.transport === first)) {
+      if (first) this.byTransport[first]?.deliver(meeting, recipients, notice);
+      return;
+    }
+    const groups = new Map<ParticipantTransport, Participant[]>();
+    for (const p of recipients) groups.set(p.transport, [...(groups.get(p.transport) ?? []), p]);
+    for (const [transport, group] of groups) this.byTransport[transport]?.deliver(meeting, group, notice);
+  }
+
+  disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void {
+    this.byTransport[participant.transport]?.disconnect(meeting, participant, reason, message);
+  }
+
+  admitted(meeting: LiveMeeting, participant: Participant): void {
+    this.byTransport[participant.transport]?.admitted(meeting, participant);
+  }
 }
 
 /** Told of every change to a live meeting (the media coordinator keeps the SFU's policy in step). */
@@ -76,6 +109,8 @@ export interface JoinRequest {
   audioMuted?: boolean;
   videoMuted?: boolean;
   address: string;
+  /** How the participant connects; 'webrtc' (the signalling WebSocket) unless said. */
+  transport?: ParticipantTransport;
 }
 
 export type Admission =
@@ -311,26 +346,23 @@ export class LiveService {
       if (existing.displayName !== req.displayName) this.apply(meeting, meeting.rename(existing, req.displayName));
       return { kind: 'joined', meeting, participant: existing, replaced: true };
     }
-    const participant: Participant = {
+    const participant = newParticipant({
       clientId: req.clientId,
       userId: user?.id ?? '',
       displayName: req.displayName,
       host,
       audioMuted: req.audioMuted ?? false,
       videoMuted: req.videoMuted ?? false,
-      hostMute: NOT_HOST_MUTED,
-      handRaised: false,
-      pin: null,
-      maxViews: 9,
-      layout: 'auto',
-      joinedAt: now,
       address: req.address,
-      connected: true,
-      disconnectedAt: 0,
-      resumeToken: newResumeToken(meeting.meetingNumber),
-      attendanceId: randomUUID(),
-    };
-    if (meeting.lobby.mustWait(participant, c.invited)) return this.toLobby(meeting, participant);
+      meetingNumber: meeting.meetingNumber,
+      transport: req.transport ?? 'webrtc',
+      now,
+    });
+    if (meeting.lobby.mustWait(participant, c.invited)) {
+      // A phone has no screen to wait at and the gateway no way to hold its call: it is refused, saying why.
+      if (participant.transport === 'sip') return refused('ServerReject', 'this meeting admits guests through a lobby, which SIP calls cannot wait in');
+      return this.toLobby(meeting, participant);
+    }
     this.enterMeeting(meeting, participant, now);
     return { kind: 'joined', meeting, participant, replaced: false };
   }
@@ -399,6 +431,30 @@ export class LiveService {
   async setLobby(meeting: LiveMeeting, mode: LobbyMode): Promise<void> {
     this.apply(meeting, meeting.setLobbyMode(mode));
     if (mode === 'off') await this.letIn(meeting, 'all');
+  }
+
+  /**
+   * A participant the meeting calls (a SIP device a host dials out to): the host asked for it, so no passcode, lock or
+   * guest rule applies; the call capacity does. Returns the participant in the meeting, or why it cannot be added.
+   */
+  async addCallee(meeting: LiveMeeting, callee: { clientId: string; displayName: string; address: string; transport: ParticipantTransport }): Promise<Participant | (Admission & { kind: 'refused' })> {
+    // The callee holds a call of the licence like any newcomer (for the whole cluster in cluster mode).
+    if (!(await this.guards.calls.reserve())) return { kind: 'refused', reason: 'LicenseLimitReached', message: 'the server’s licensed number of calls is reached' };
+    // Nothing awaits from here on: the checks and the admission see one consistent state.
+    const refusal = ((): (Admission & { kind: 'refused' }) | undefined => {
+      if (this.meetings.get(meeting.meetingNumber) !== meeting) return { kind: 'refused', reason: 'MeetingStop', message: 'the meeting has ended' };
+      const cap = this.policy.maxParticipantsPerMeeting;
+      if (cap > 0 && meeting.count >= cap) return { kind: 'refused', reason: 'MeetingFull', message: `the meeting is full (${cap} participants)` };
+      return undefined;
+    })();
+    if (refusal) {
+      this.guards.calls.release();
+      return refusal;
+    }
+    const now = this.clock.now();
+    const participant = newParticipant({ ...callee, userId: '', host: false, audioMuted: false, videoMuted: true, now, meetingNumber: meeting.meetingNumber });
+    this.enterMeeting(meeting, participant, now);
+    return participant;
   }
 
   /** Re-reads the schedule of a live meeting after an edit and tells the participants what changed. */
@@ -600,6 +656,42 @@ export const meetingOfResumeToken = (token: string): string => {
   const dot = token.indexOf('.');
   return dot > 0 ? token.slice(0, dot) : '';
 };
+
+/** A participant as it enters a meeting (nothing raised, pinned or muted by a host yet). */
+function newParticipant(f: {
+  clientId: string;
+  userId: string;
+  displayName: string;
+  host: boolean;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  address: string;
+  transport: ParticipantTransport;
+  now: number;
+  /** Its resume token names the meeting (see newResumeToken). */
+  meetingNumber: string;
+}): Participant {
+  return {
+    clientId: f.clientId,
+    userId: f.userId,
+    displayName: f.displayName,
+    host: f.host,
+    audioMuted: f.audioMuted,
+    videoMuted: f.videoMuted,
+    hostMute: NOT_HOST_MUTED,
+    handRaised: false,
+    pin: null,
+    maxViews: 9,
+    layout: 'auto',
+    joinedAt: f.now,
+    address: f.address,
+    connected: true,
+    disconnectedAt: 0,
+    resumeToken: newResumeToken(f.meetingNumber),
+    attendanceId: randomUUID(),
+    transport: f.transport,
+  };
+}
 
 /** Does `key` open this meeting's link (its own, or its series')? Compared in constant time: it is a credential. */
 function holdsLink(key: string | undefined, meeting: ScheduledMeeting): boolean {

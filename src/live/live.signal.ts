@@ -422,6 +422,10 @@ class Connection {
         return send(this.socket, { type: 'media.answer', ...reply, sdp: await this.media().publish(meeting, p, cmd.sdp) });
       case 'media.subscribe':
         return send(this.socket, { type: 'media.offer', ...reply, ...(await this.media().subscribe(meeting, p)) });
+      case 'media.ice': {
+        const { iceServers, expires } = this.media().iceServers(p);
+        return send(this.socket, { type: 'media.ice_servers', ...reply, ice_servers: iceServers, expires });
+      }
       case 'media.accept':
         await this.media().accept(meeting, p, cmd.sdp);
         break;

@@ -82,12 +82,15 @@ export type Notice =
   /** The meeting's pin; a viewer's own pin wins. */
   | { kind: 'pin'; meetingPin: string | null }
   | { kind: 'overlay'; overlay: OverlaySetting }
-  | { kind: 'session'; watermark: boolean; watermarkType: string }
+  /** The meeting's session state (client contract §7 OnMeetingSessionStatus), with its values when it was produced. */
+  | { kind: 'session'; watermark: boolean; watermarkType: string; recording: boolean; streaming: { url: string; passcode: string } | null }
   | { kind: 'ended'; reason: Reason; message: string }
   /** Who fills the viewer's media slots ('' = empty), as the SFU decided. */
   | { kind: 'mediaSlots'; audio: string[]; video: string[]; content: string }
   | { kind: 'speaker'; clientId: string }
   | { kind: 'mediaRestart'; message: string }
+  /** To hosts: a recording or live stream stopped on its own (a full disk, a recorder that kept failing); the meeting goes on. */
+  | { kind: 'captureStopped'; what: 'recording' | 'streaming'; reason: 'diskFull' | 'failed'; message: string }
   /** To hosts: too many wrong passcodes; until `until` only hosts and holders of the meeting link can join. */
   | { kind: 'passcodeLockout'; until: number }
   | { kind: 'chat'; message: ChatView }

@@ -7,6 +7,13 @@ export interface HostMute {
   allowSelfUnmute: boolean;
 }
 
+/**
+ * How a participant is connected: `webrtc` — a browser or FRTC app on the signalling WebSocket, media over WebRTC;
+ * `sip` — a SIP phone or room system through the SIP gateway (src/sip/), media over plain RTP, no screen of ours: it
+ * is told things by what it hears and by SIP (a BYE when it is removed).
+ */
+export type ParticipantTransport = 'webrtc' | 'sip';
+
 /** Someone in a live meeting, identified by the client_id they joined with (their uuid in rosters and API calls). */
 export interface Participant {
   clientId: string;
@@ -35,6 +42,7 @@ export interface Participant {
   attendanceId: string;
   /** What is left of the participant's rate limits (created on first use). */
   allowances?: { chat?: Allowance; reaction?: Allowance };
+  transport: ParticipantTransport;
 }
 
 export const NOT_HOST_MUTED: HostMute = { muted: false, allowSelfUnmute: true };

@@ -32,6 +32,9 @@ export interface ScheduledMeeting {
   infoKey: string;
   /** Link key of the series; '' when not an occurrence. */
   groupKey: string;
+  /** The live URL's key and passcode fixed at scheduling (generate_live_url); '' when none (rooms too). */
+  liveKey: string;
+  livePasscode: string;
 }
 
 /** Everything a meeting number could open, around `now`. */

@@ -100,10 +100,10 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
         type: 'session.status',
         watermark,
         watermark_msg: JSON.stringify(watermark),
-        recording_status: 'NOT_STARTED',
-        streaming_status: 'NOT_STARTED',
-        streaming_url: '',
-        streaming_pwd: '',
+        recording_status: notice.recording ? 'STARTED' : 'NOT_STARTED',
+        streaming_status: notice.streaming ? 'STARTED' : 'NOT_STARTED',
+        streaming_url: notice.streaming?.url ?? '',
+        streaming_pwd: notice.streaming?.passcode ?? '',
       };
     }
     case 'ended':
@@ -114,6 +114,8 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
       return { type: 'media.speaker', uuid: notice.clientId };
     case 'mediaRestart':
       return { type: 'media.restart', message: notice.message };
+    case 'captureStopped':
+      return { type: 'recording.stopped', what: notice.what, reason: notice.reason, message: notice.message };
     case 'passcodeLockout':
       return {
         type: 'passcode.lockout',

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { atomically } from '../db/atomic.ts';
 import type { Database, Dialect } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
@@ -52,7 +52,7 @@ const CHUNK = 500;
  */
 const fullChunkInsert = new Map<Dialect, string>();
 
-const toRow = (r: Reservation): ReservationsTable => ({
+const toRow = (r: Reservation): Insertable<ReservationsTable> => ({
   id: r.id,
   type: r.type,
   owner_id: r.ownerId,
@@ -75,6 +75,7 @@ const toRow = (r: Reservation): ReservationsTable => ({
   live_passcode: r.livePasscode,
   lobby: r.lobby,
   info_key: r.infoKey,
+  live_key: r.liveKey,
   created_at: r.createdAt,
   updated_at: r.updatedAt,
 });
@@ -101,6 +102,7 @@ const toReservation = (row: Selectable<ReservationsTable>, invitees: UserId[]): 
   livePasscode: row.live_passcode,
   lobby: lobbyMode(row.lobby),
   infoKey: row.info_key,
+  liveKey: row.live_key,
   invitees,
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),

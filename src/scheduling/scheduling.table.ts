@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 export interface MeetingNumbersTable {
   number: string;
   holder_kind: string;
@@ -51,6 +53,8 @@ export interface ReservationsTable {
   /** off, guests or uninvited (migration 021). */
   lobby: string;
   info_key: string;
+  /** Defaults to '' (migration 010), so rows written without it stay valid. */
+  live_key: ColumnType<string, string | undefined, string>;
   created_at: number;
   updated_at: number;
 }

@@ -7,9 +7,9 @@ import { NodeRegistry } from '../../src/cluster/node-registry.ts';
 import { chooseNode, MeetingPlacement } from '../../src/cluster/placement.ts';
 import { connectRedis, type RedisLink } from '../../src/cluster/redis.ts';
 import { DomainError } from '../../src/kernel/domain-error.ts';
-import { findRedisServer, startThrowawayRedis, type ThrowawayRedis } from '../support/redis.ts';
+import { redisSkip, startThrowawayRedis, type ThrowawayRedis } from '../support/redis.ts';
 
-const skip = findRedisServer() ? false : 'redis-server is not installed (apt-get install redis-server)';
+const skip = redisSkip();
 const quiet = () => {};
 
 describe('cluster parts over a real Redis', { skip }, () => {

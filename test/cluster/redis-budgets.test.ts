@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { redisBudgets } from '../../src/limits/redis-budgets.ts';
-import { findRedisServer, startThrowawayRedis, type ThrowawayRedis } from '../support/redis.ts';
+import { redisSkip, startThrowawayRedis, type ThrowawayRedis } from '../support/redis.ts';
 
 /** Resolves when the client is connected (commands fail at once before that: no offline queue). */
 const ready = (client: Redis): Promise<void> =>
   client.status === 'ready' ? Promise.resolve() : new Promise((resolve) => client.once('ready', () => resolve()));
 
-const skip = findRedisServer() ? false : 'redis-server is not installed (apt-get install redis-server)';
+const skip = redisSkip();
 
 describe('redisBudgets: limits shared by several nodes', { skip }, () => {
   let redis: ThrowawayRedis;

@@ -144,7 +144,7 @@ describe('live meetings: join reasons, lifecycle, reconnect [sqlite]', () => {
     const created = await instantMeeting(t, owner.token, owner.clientId, 'No media');
     const c = await join(t, { meeting_number: created.meeting_number, client_id: 'g-nomedia', display_name: 'N', passcode: created.meeting_password });
     const sdp = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:x\r\na=fingerprint:sha-256 00\r\n';
-    for (const attempt of [c.publish(sdp), c.subscribe(), c.accept(sdp)]) {
+    for (const attempt of [c.publish(sdp), c.subscribe(), c.accept(sdp), c.iceServers()]) {
       await assert.rejects(attempt, (e: unknown) => e instanceof SignalError && e.errorCode === '0x10002001' && /media/.test(e.message));
     }
     await c.share(true);

@@ -1,8 +1,9 @@
 /**
- * The SFU's own send path (RtpTransmitter: header template, SRTP sealing, straight to the ICE pair's socket) against a
- * real receiving WebRTC stack, werift's (whose SRTP, RTP parsing and RTCP are independent of our sealing code): what
- * arrives is exactly what was sent, across a sequence-number rollover, with the negotiated extensions; a NACK brings
- * the lost packet again; sender reports arrive. Both SRTP profiles. Loopback-only namespace (scripts/test.ts).
+ * The SFU's own send path (an OutSlot over an SrtpTransmitter: header template, SRTP sealing, straight to the ICE
+ * pair's socket) against a real receiving WebRTC stack, werift's (whose SRTP, RTP parsing and RTCP are independent of
+ * our sealing code): what arrives is exactly what was sent, across a sequence-number rollover, with the negotiated
+ * extensions; a NACK brings the lost packet again (from the slot's history, through the transmitter); sender reports
+ * arrive. Both SRTP profiles. Loopback-only namespace (scripts/test.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +18,9 @@ import {
   type RtpPacket,
 } from 'werift';
 import { peerConfig } from '../../src/media/sfu/peer-config.ts';
-import { RtpTransmitter } from '../../src/media/sfu/rtp-transmitter.ts';
+import { OutSlot } from '../../src/media/sfu/out-slot.ts';
+import { nextSourceKey, type SlotSource } from '../../src/media/sfu/source.ts';
+import { SrtpTransmitter, weriftFeedback } from '../../src/media/sfu/srtp-transmitter.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/sfu/srtp-seal.ts';
 import { preferSrtpProfiles } from '../../src/media/sfu/werift-wire.ts';
 import { eventually } from '../support/eventually.ts';
@@ -80,10 +83,16 @@ for (const [name, profiles] of [
       links.push(l);
       assert.equal(l.profile, profiles[0], 'the preferred SRTP profile was negotiated');
       const errors: unknown[] = [];
-      const tx = new RtpTransmitter(l.out.sender, l.out.mid!, 90_000, true, (error) => errors.push(error));
+      const report = (error: unknown) => errors.push(error);
+      const tx = new SrtpTransmitter(l.out.sender, l.out.mid!, 90_000, report);
+      const slot = new OutSlot('video', l.out.mid!, l.out.sender.ssrc, tx, weriftFeedback(l.out.sender), report);
+      const source: SlotSource = { key: nextSourceKey(), owner: 'test', add() {}, remove() {}, requestKeyframe() {} };
+      slot.feed(source);
       const sent = Array.from({ length: 12 }, (_, i) => ({ seq: (65530 + i) & 0xffff, timestamp: 1000 + i * 3000, marker: i % 4 === 3, payload: randomBytes(200 + 90 * i) }));
       const now = Date.now();
-      for (const p of sent) assert.ok(tx.send(p.seq, p.timestamp, p.marker, p.payload, now), `packet ${p.seq} sent`);
+      // The slot's first run starts at a keyframe and keeps the source's numbering (nothing was sent before it).
+      sent.forEach((p, i) => slot.take({ ssrc: source.key, seq: p.seq, timestamp: p.timestamp, marker: p.marker, payload: p.payload, isKeyframe: i === 0 }, now));
+      assert.equal(slot.forwarded, sent.length, 'every packet sent');
       await eventually(() => assert.equal(l.received.length, sent.length));
       l.received.forEach((got, i) => {
         const want = sent[i]!;
@@ -109,11 +118,11 @@ for (const [name, profiles] of [
       }
 
       // A sender report once a second while packets flow: our SSRC, the counts of what was sent (not the resends).
-      tx.tick(now + 1000);
+      slot.tick(now + 1000);
       await eventually(() => assert.ok(l.reports.some((r) => r.ssrc === l.out.sender.ssrc)));
-      const report = l.reports.find((r) => r.ssrc === l.out.sender.ssrc)!;
-      assert.equal(report.senderInfo.packetCount, sent.length);
-      assert.equal(report.senderInfo.octetCount, sent.reduce((n, p) => n + p.payload.length, 0));
+      const sr = l.reports.find((r) => r.ssrc === l.out.sender.ssrc)!;
+      assert.equal(sr.senderInfo.packetCount, sent.length);
+      assert.equal(sr.senderInfo.octetCount, sent.reduce((n, p) => n + p.payload.length, 0));
       assert.equal(errors.length, 0, `no send errors: ${errors.map(String).join('; ')}`);
     });
   });

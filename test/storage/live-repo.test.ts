@@ -129,6 +129,8 @@ for (const dialect of testDialects()) {
           groupKey: '',
           lobby: 'off',
           seriesId: '',
+          liveKey: '',
+          livePasscode: '',
         };
         assert.deepEqual(found, { room, upcoming: [], hadEnded: false });
 
@@ -183,6 +185,8 @@ for (const dialect of testDialects()) {
             groupKey: '',
             lobby: 'off',
             seriesId: '',
+            liveKey: '',
+            livePasscode: '',
           },
           {
             meetingNumber: '100000003',
@@ -204,6 +208,8 @@ for (const dialect of testDialects()) {
             groupKey: '',
             lobby: 'off',
             seriesId: '',
+            liveKey: '',
+            livePasscode: '',
           },
         ]);
       });

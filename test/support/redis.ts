@@ -22,6 +22,17 @@ export function findRedisServer(): string | undefined {
 }
 
 /**
+ * Why a test that needs Redis (and, with `postgres`, PostgreSQL) is skipped here, or false when it can run. With
+ * CONVENE_REQUIRE_REDIS=1 (.ci/run) a missing one is an error instead of a skip.
+ */
+export function redisSkip(options: { postgres?: boolean } = {}): string | false {
+  const missing = [...(findRedisServer() ? [] : ['redis-server (apt-get install redis-server)']), ...(options.postgres && !process.env.CONVENE_TEST_PG_URL ? ['PostgreSQL'] : [])];
+  if (missing.length === 0) return false;
+  if (process.env.CONVENE_REQUIRE_REDIS === '1') throw new Error(`CONVENE_REQUIRE_REDIS=1 but this is missing: ${missing.join(', ')}`);
+  return `needs ${missing.join(' and ')}`;
+}
+
+/**
  * A private Redis on 127.0.0.1 in a temp directory, without persistence: made for one test run (or one test) and removed
  * after. It can be stopped and started again on the same port, which the cluster tests use to restart Redis.
  */

@@ -161,11 +161,24 @@ export interface ServerProcess {
  * `convene serve` in its own process over `storage` (e.g. to kill it with SIGKILL, which an in-process server cannot
  * undergo). Its storage is not removed: the caller's later server or removeStorage() does that.
  */
-export async function startServerProcess(storage: TestStorage, overrides: Record<string, string> = {}, options: { port?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  storage: TestStorage,
+  overrides: Record<string, string> = {},
+  options: {
+    /**
+     * A command the server runs under, given the node program and its arguments after its own (e.g. `unshare -m …` to
+     * give it a mount of its own); its last process must exec node, so that kill() reaches the server.
+     */
+    wrap?: string[];
+    /** A fixed port (a cluster node other nodes must reach at a known address); default a free one. */
+    port?: number;
+  } = {},
+): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CONVENE_') && k !== 'DATABASE_URL' && !k.startsWith('NODE_TEST')) env[k] = v;
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const [program, ...args] = [...(options.wrap ?? []), process.execPath, BIN, 'serve'];
+  const child = spawn(program!, args, {
     env: { ...env, ...baseEnv(storage), CONVENE_HTTPS_PORT: String(port), ...overrides },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

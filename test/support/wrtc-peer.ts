@@ -5,7 +5,7 @@
  * (test/media/sfu-media.test.ts) and the media benchmark. Only inside a loopback-only network namespace.
  */
 import { createRequire } from 'node:module';
-import type { EventOf } from '../../contract/signal/protocol.ts';
+import type { EventOf, IceServer } from '../../contract/signal/protocol.ts';
 import type { SignalClient } from '../../sdk/signal-client.ts';
 
 // The package's types lean on the DOM library, which this Node project does not load: a narrow typed facade instead.
@@ -53,6 +53,20 @@ export interface PeerOptions {
   fps?: number;
   /** Tone amplitude 0..1; 0 = digital silence. */
   loudness?: number;
+  /** 'relay': only TURN candidates (the server's relay, from media.ice), never a direct path. */
+  iceTransportPolicy?: 'all' | 'relay';
+  /** Changes the ICE servers the server hands out before they are used (e.g. to spoil the credentials). */
+  iceServers?: (fromServer: IceServer[]) => IceServer[];
+  /** Brightness (luma 16–235) of the camera picture's background, so that tests can tell cameras apart; default 128. */
+  shade?: number;
+}
+
+/** The path a connection's selected candidate pair takes on this side. */
+export interface Route {
+  /** host, srflx, prflx or relay. */
+  candidateType: string;
+  /** For a relay candidate: how this peer reaches the TURN server (udp, tcp or tls). */
+  relayProtocol: string;
 }
 
 /** Inbound counters of one subscriber slot (by mid). */
@@ -60,6 +74,8 @@ export interface SlotStats {
   kind: 'audio' | 'video';
   packets: number;
   frames: number;
+  /** Audio: the energy received so far (libwebrtc's totalAudioEnergy, grows while something audible arrives). */
+  energy: number;
 }
 
 export class WrtcParticipant {
@@ -73,6 +89,8 @@ export class WrtcParticipant {
   slots: EventOf<'media.slots'> | undefined;
   /** The SFU's answer to the last publish. */
   answerSdp = '';
+  /** What this peer sent: the publish offer and the subscribe answer, with every candidate it gathered. */
+  readonly sent: { offer: string; answer: string } = { offer: '', answer: '' };
 
   constructor(
     readonly signal: SignalClient,
@@ -93,12 +111,13 @@ export class WrtcParticipant {
 
   async publish(): Promise<void> {
     this.publisher?.close();
-    const pc = (this.publisher = new wrtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
+    const pc = (this.publisher = new wrtc.RTCPeerConnection(await this.config()));
     pc.addTransceiver(this.microphone(), { direction: 'sendonly' });
     pc.addTransceiver(this.camera(), { direction: 'sendonly' });
     this.content = pc.addTransceiver('video', { direction: 'sendonly' });
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
+    this.sent.offer = pc.localDescription!.sdp;
     const answer = (this.answerSdp = await this.signal.publish(pc.localDescription!.sdp));
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await connected(pc);
@@ -114,10 +133,11 @@ export class WrtcParticipant {
     this.subscriber?.close();
     const offer = await this.signal.subscribe();
     this.layout = { audio: offer.audio, video: offer.video, content: offer.content };
-    const pc = (this.subscriber = new wrtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
+    const pc = (this.subscriber = new wrtc.RTCPeerConnection(await this.config()));
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
+    this.sent.answer = pc.localDescription!.sdp;
     await this.signal.accept(pc.localDescription!.sdp);
     await connected(pc);
   }
@@ -135,8 +155,24 @@ export class WrtcParticipant {
       if (r.type !== 'inbound-rtp') return;
       const mid = (typeof r.mid === 'string' ? r.mid : undefined) ?? midOf.get(String(r.trackId ?? ''));
       if (mid === undefined) return;
-      out.set(mid, { kind: r.kind === 'audio' ? 'audio' : 'video', packets: Number(r.packetsReceived ?? 0), frames: Number(r.framesDecoded ?? 0) });
+      out.set(mid, { kind: r.kind === 'audio' ? 'audio' : 'video', packets: Number(r.packetsReceived ?? 0), frames: Number(r.framesDecoded ?? 0), energy: Number(r.totalAudioEnergy ?? 0) });
     });
+    return out;
+  }
+
+  /** The selected path of the publisher and the subscriber connection (those that are up). */
+  async routes(): Promise<Route[]> {
+    const out: Route[] = [];
+    for (const pc of [this.publisher, this.subscriber]) {
+      if (!pc) continue;
+      const reports = new Map<string, Record<string, unknown>>();
+      (await pc.getStats()).forEach((r) => reports.set(String(r.id), r));
+      for (const r of reports.values()) {
+        if (r.type !== 'transport' || typeof r.selectedCandidatePairId !== 'string') continue;
+        const local = reports.get(String(reports.get(r.selectedCandidatePairId)?.localCandidateId));
+        out.push({ candidateType: String(local?.candidateType ?? ''), relayProtocol: String(local?.relayProtocol ?? '') });
+      }
+    }
     return out;
   }
 
@@ -153,6 +189,13 @@ export class WrtcParticipant {
     this.subscriber?.close();
   }
 
+  /** As the browser app: bundled, with the server's ICE servers asked for each connection. */
+  private async config(): Promise<object> {
+    const fromServer = await this.signal.iceServers();
+    const iceServers = this.options.iceServers ? this.options.iceServers(fromServer) : fromServer;
+    return { bundlePolicy: 'max-bundle', iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
+  }
+
   private camera(): Track {
     const { width = 320, height = 180, fps = 15 } = this.options;
     const source = new wrtc.nonstandard.RTCVideoSource();
@@ -163,7 +206,8 @@ export class WrtcParticipant {
     this.timers.push(
       setInterval(() => {
         // A bar that moves every frame: the encoder has something to send in each frame.
-        frame.fill(128);
+        frame.fill(this.options.shade ?? 128, 0, width * height);
+        frame.fill(128, width * height);
         const x = (n++ * 4) % width;
         for (let y = 0; y < height; y++) frame.fill(235, y * width + x, y * width + Math.min(width, x + 16));
         source.onFrame({ width, height, data: frame });
@@ -189,11 +233,15 @@ export class WrtcParticipant {
   }
 }
 
-function gathered(pc: PeerConnection): Promise<void> {
+/** As the browser app (web/rtc.ts): a relay that never answers (UDP blocked on the way) holds gathering at most 5 s. */
+function gathered(pc: PeerConnection, timeoutMs = 5000): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
     pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState === 'complete') resolve();
+      if (pc.iceGatheringState !== 'complete') return;
+      clearTimeout(timer);
+      resolve();
     };
   });
 }

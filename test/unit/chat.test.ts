@@ -25,6 +25,7 @@ const person = (clientId: string, over: Partial<Participant> = {}): Participant 
   disconnectedAt: 0,
   resumeToken: '',
   attendanceId: `att-${clientId}`,
+  transport: 'webrtc',
   ...over,
 });
 const chat = (history = 10) => new MeetingChat('main', { maxLength: 50, rate: { burst: 3, perMinute: 60 }, history });

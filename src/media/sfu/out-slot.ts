@@ -1,44 +1,63 @@
-import { RtcpPayloadSpecificFeedback, type RTCRtpSender } from 'werift';
+import { extendSequence, SendHistory } from '../policy/send-history.ts';
 import { SlotRewriter } from '../policy/rtp-rewriter.ts';
-import { RtpTransmitter } from './rtp-transmitter.ts';
-import type { Sink, Source, SourcePacket } from './source.ts';
-
-/** Payload-specific feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
-const FIR_FMT = 4;
+import type { Sink, SlotSource, SourcePacket } from './source.ts';
 
 /** While a video slot waits for its new source's keyframe, it asks again this often. */
 const KEYFRAME_RETRY_MS = 1000;
 
 /**
- * One outgoing stream of a viewer's subscriber connection (a fixed sendonly transceiver): an audio slot, a video tile
- * or the content slot. The source feeding it changes (speaker switch, pin, mute); the rewriter keeps what the viewer
- * receives one continuous stream, and a video slot starts forwarding a new source at its next keyframe.
+ * Where a slot's packets go: a viewer's subscriber connection (SRTP, src/media/sfu/srtp-transmitter.ts) or a plain
+ * RTP socket (a recorder's ffmpeg, src/media/recorder/plain-rtp.ts). The slot decides what is sent and with which
+ * header fields; the transmitter only puts it on the wire.
+ */
+export interface SlotTransmitter {
+  /** Can packets go out now? A slot forwards nothing before (a viewer's DTLS not up yet): a keyframe must not be spent. */
+  readonly ready: boolean;
+  /** Sends one packet; `index` is the extended sequence number (rollovers · 2¹⁶ + sequence number). */
+  send(index: number, timestamp: number, marker: boolean, payload: Buffer, now: number): boolean;
+  /** The same packet again (a NACK): not counted as sent. */
+  resend(index: number, timestamp: number, marker: boolean, payload: Buffer, now: number): void;
+  /** Periodic duties (sender reports). */
+  tick(now: number): void;
+}
+
+/** What the receiving end asks of the slot (RTCP feedback); a recorder asks nothing. */
+export interface SlotFeedback {
+  onKeyframeRequest(listener: () => void): void;
+  onNack(listener: (lost: number[]) => void): void;
+}
+
+/**
+ * One outgoing stream: an audio slot, a video tile or the content slot of a viewer, or a recorder's picture. The source
+ * feeding it changes (speaker switch, pin, mute); the rewriter keeps what the receiver gets one continuous stream, and
+ * a video slot starts forwarding a new source at its next keyframe. Video slots keep what they sent, for NACKs.
  */
 export class OutSlot implements Sink {
-  private source: Source | null = null;
+  private source: SlotSource | null = null;
   private readonly rewriter: SlotRewriter;
-  private readonly transmitter: RtpTransmitter;
+  private readonly history: SendHistory | undefined;
+  /** Extended sequence number of the last packet sent; -1 before the first. */
+  private index = -1;
   private switchedAt = 0;
   forwarded = 0;
 
   constructor(
     readonly kind: 'audio' | 'video' | 'content',
     readonly mid: string,
-    private readonly sender: RTCRtpSender,
+    ssrc: number,
+    private readonly transmitter: SlotTransmitter,
+    feedback: SlotFeedback | undefined,
     private readonly report: (error: unknown, context: string) => void,
+    /** Least timestamp advance at a source switch (see SlotRewriterOptions.minGapMs). */
+    minGapMs?: number,
   ) {
     const audio = kind === 'audio';
-    const clockRate = audio ? 48_000 : 90_000;
-    this.rewriter = new SlotRewriter({ ssrc: sender.ssrc, kind: audio ? 'audio' : 'video', clockRate });
+    this.rewriter = new SlotRewriter({ ssrc, kind: audio ? 'audio' : 'video', clockRate: audio ? 48_000 : 90_000, ...(minGapMs !== undefined ? { minGapMs } : {}) });
     // Video has NACK negotiated (peer-config.ts), so its slots keep what they sent for retransmission.
-    this.transmitter = new RtpTransmitter(sender, mid, clockRate, !audio, report);
-    // A viewer whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.
-    sender.onPictureLossIndication.subscribe(() => this.source?.requestKeyframe());
-
-    // FIR (RFC 5104) asks for the same; werift's publisher side can only send PLI, which every browser honours.
-    sender.onRtcp.subscribe((packet) => {
-      if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback.count === FIR_FMT) this.source?.requestKeyframe();
-    });
+    this.history = audio ? undefined : new SendHistory();
+    // A receiver whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.
+    feedback?.onKeyframeRequest(() => this.source?.requestKeyframe());
+    if (this.history) feedback?.onNack((lost) => this.retransmit(lost));
   }
 
   get owner(): string | null {
@@ -46,7 +65,7 @@ export class OutSlot implements Sink {
   }
 
   /** Feeds the slot from `source` (null: nothing); the same source again changes nothing. */
-  feed(source: Source | null, now = Date.now()): void {
+  feed(source: SlotSource | null, now = Date.now()): void {
     if (source === this.source) return;
     this.source?.remove(this);
     this.source = source;
@@ -54,12 +73,12 @@ export class OutSlot implements Sink {
     this.switchedAt = now;
     if (source) {
       source.add(this);
-      // A viewer whose connection is not up yet asks once it is (connected()): werift drops what it would send now.
-      if (this.sender.dtlsTransport.state === 'connected') source.requestKeyframe(now);
+      // A receiver that is not connected yet asks once it is (connected()): what would be sent now is dropped.
+      if (this.transmitter.ready) source.requestKeyframe(now);
     }
   }
 
-  /** The viewer's connection is up: a slot waiting for a keyframe asks for it at once. */
+  /** The receiver's connection is up: a slot waiting for a keyframe asks for it at once. */
   connected(): void {
     if (this.rewriter.waitingForKeyframe) this.source?.requestKeyframe();
   }
@@ -74,15 +93,32 @@ export class OutSlot implements Sink {
   }
 
   take(packet: SourcePacket, now: number): void {
-    // werift drops what is sent before the viewer's DTLS is up: a keyframe must not be spent on it.
-    if (this.sender.dtlsTransport.state !== 'connected') return;
+    if (!this.transmitter.ready) return;
     const out = this.rewriter.rewrite(packet, now);
     if (out === 'drop') return;
-    // The publisher's header extensions are not forwarded: their ids mean nothing on the viewer's connection.
-    if (this.transmitter.send(out.seq, out.timestamp, out.marker, packet.payload, now)) this.forwarded++;
+    const index = extendSequence(this.index, out.seq);
+    // The publisher's header extensions are not forwarded: their ids mean nothing on the receiver's connection.
+    if (!this.transmitter.send(index, out.timestamp, out.marker, packet.payload, now)) return;
+    this.index = index;
+    this.forwarded++;
+    this.history?.record(index, out.timestamp, out.marker, packet.payload);
   }
 
   close(): void {
     this.feed(null);
+  }
+
+  private retransmit(lost: number[]): void {
+    const history = this.history;
+    if (!history) return;
+    try {
+      const now = Date.now();
+      for (const seq of lost) {
+        const p = history.find(seq);
+        if (p) this.transmitter.resend(p.index, p.timestamp, p.marker, p.payload, now);
+      }
+    } catch (error) {
+      this.report(error, `slot ${this.mid}: retransmitting after a NACK`);
+    }
   }
 }

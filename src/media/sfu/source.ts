@@ -1,4 +1,4 @@
-import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
+import type { MediaStreamTrack, RTCRtpReceiver } from 'werift';
 import { isVp8Keyframe, type RtpPacketIn } from '../policy/rtp-rewriter.ts';
 
 export type SourceKind = 'audio' | 'video' | 'content';
@@ -6,6 +6,8 @@ export type SourceKind = 'audio' | 'video' | 'content';
 /** A received packet as every slot fed by the source sees it: `ssrc` is the source's key (see Source.key). */
 export interface SourcePacket extends RtpPacketIn {
   payload: Buffer;
+  /** Audio: the RFC 6464 level the publisher put on the packet (0 loud … 127 silent), when it did. */
+  level?: number;
 }
 
 /** Whoever takes a source's packets: an outgoing slot of some viewer. */
@@ -13,18 +15,45 @@ export interface Sink {
   take(packet: SourcePacket, now: number): void;
 }
 
+/**
+ * What a slot is fed from: a participant's published stream (Source), or a stand-in a recorder shows while nobody
+ * is on its picture (src/media/recorder/placeholder.ts). `key` stands for the stream in the slot rewriters.
+ */
+export interface SlotSource {
+  readonly key: number;
+  readonly owner: string;
+  add(sink: Sink): void;
+  remove(sink: Sink): void;
+  requestKeyframe(now?: number): void;
+}
+
+let serial = 0;
+/** A new key for a slot source: unique in the process. */
+export const nextSourceKey = (): number => ++serial;
+
 /** Fewer keyframe requests than this apart are merged: many viewers switching at once cost the publisher one. */
 const KEYFRAME_INTERVAL_MS = 300;
-let serial = 0;
+
+/** The fields of a received RTP header a source needs (werift's RtpHeader has them; a plain RTP leg parses them). */
+export interface ReceivedHeader {
+  ssrc: number;
+  sequenceNumber: number;
+  timestamp: number;
+  marker: boolean;
+}
+
+/** How a source asks its publisher for a keyframe (RTCP PLI on the publisher's connection); absent for audio-only legs. */
+export type KeyframeRequester = (ssrc: number) => Promise<void>;
 
 /**
- * One published stream (a microphone, a camera or a screen share) as received by the SFU. It fans its packets out to
- * the sinks currently fed by it; a throwing sink is reported and skipped, never allowed to stop the others (werift
- * stops calling a track's other handlers when one throws).
+ * One published stream (a microphone, a camera or a screen share) as received by the SFU, whatever the transport that
+ * carries it (a WebRTC publisher connection, see weriftSource; a plain RTP leg, src/media/rtp/). It fans its packets
+ * out to the sinks currently fed by it; a throwing sink is reported and skipped, never allowed to stop the others
+ * (werift stops calling a track's other handlers when one throws).
  */
-export class Source {
+export class Source implements SlotSource {
   /** Stands for this stream in the slot rewriters (the publisher's own SSRC may change when it republishes). */
-  readonly key = ++serial;
+  readonly key = nextSourceKey();
   private readonly sinks = new Set<Sink>();
   private ssrc: number | undefined;
   private lastKeyframeRequest = -Infinity;
@@ -32,23 +61,15 @@ export class Source {
   received = 0;
   /** Latest audio level (RFC 6464, 0 loud … 127 silent) for the active-speaker detector. */
   onLevel: ((level: number, now: number) => void) | undefined;
-  private unsubscribe: (() => void) | undefined;
+  /** Run once at close (the transport's subscription to its packets). */
+  private detachTransport: (() => void) | undefined;
 
   constructor(
     readonly owner: string,
     readonly kind: SourceKind,
-    private readonly receiver: RTCRtpReceiver,
-    track: MediaStreamTrack,
     private readonly report: (error: unknown, context: string) => void,
-  ) {
-    this.unsubscribe = track.onReceiveRtp.subscribe((packet, extensions) => {
-      try {
-        this.receive(packet, extensions);
-      } catch (error) {
-        this.report(error, `forwarding ${kind} of ${owner}`);
-      }
-    }).unSubscribe;
-  }
+    private readonly keyframes?: KeyframeRequester,
+  ) {}
 
   /** Has a packet arrived (the publisher is really sending this stream)? */
   get live(): boolean {
@@ -63,9 +84,14 @@ export class Source {
     this.sinks.delete(sink);
   }
 
+  /** What stops the transport from feeding this source; called at close. */
+  onClose(detach: () => void): void {
+    this.detachTransport = detach;
+  }
+
   /** Asks the publisher for a keyframe (PLI), at most once per KEYFRAME_INTERVAL_MS. */
   requestKeyframe(now = Date.now()): void {
-    if (this.kind === 'audio' || this.ssrc === undefined) return;
+    if (this.kind === 'audio' || this.ssrc === undefined || !this.keyframes) return;
     // A request inside the merge window goes out when the window ends: a new viewer's request must not be lost.
     if (now - this.lastKeyframeRequest < KEYFRAME_INTERVAL_MS) {
       this.trailing ??= setTimeout(() => {
@@ -77,39 +103,45 @@ export class Source {
     this.lastKeyframeRequest = now;
     // The SSRC learnt from the packets: werift leaves track.ssrc unset for some streams, and a PLI naming no
     // stream is ignored by Chromium.
-    this.receiver.sendRtcpPLI(this.ssrc).catch((error: unknown) => this.report(error, `keyframe request to ${this.owner}`));
+    this.keyframes(this.ssrc).catch((error: unknown) => this.report(error, `keyframe request to ${this.owner}`));
   }
 
   close(): void {
     clearTimeout(this.trailing);
     this.trailing = undefined;
     this.ssrc = undefined;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.detachTransport?.();
+    this.detachTransport = undefined;
     this.sinks.clear();
     this.onLevel = undefined;
   }
 
-  private receive(packet: RtpPacket, extensions: Record<string, unknown> | undefined): void {
+  /** One packet from the publisher; `level` is its RFC 6464 audio level when known. Never throws. */
+  receive(h: ReceivedHeader, payload: Buffer, level: number | undefined): void {
+    try {
+      this.forward(h, payload, level);
+    } catch (error) {
+      this.report(error, `forwarding ${this.kind} of ${this.owner}`);
+    }
+  }
+
+  private forward(h: ReceivedHeader, payload: Buffer, level: number | undefined): void {
     const now = Date.now();
     const first = this.ssrc === undefined;
-    this.ssrc = packet.header.ssrc;
+    this.ssrc = h.ssrc;
     this.received++;
     if (first && this.kind !== 'audio') this.requestKeyframe(now);
-    if (this.onLevel) {
-      const level = (extensions?.[AUDIO_LEVEL_URI] as { level?: number } | undefined)?.level;
-      if (typeof level === 'number') this.onLevel(level, now);
-    }
+    if (this.onLevel && typeof level === 'number') this.onLevel(level, now);
     if (this.sinks.size === 0) return;
     // Made once per packet for all the viewers (the keyframe test too: a slot switching to this source waits for one).
-    const h = packet.header;
     const forwarded: SourcePacket = {
       ssrc: this.key,
       seq: h.sequenceNumber,
       timestamp: h.timestamp,
       marker: h.marker,
-      payload: packet.payload,
-      isKeyframe: this.kind !== 'audio' && isVp8Keyframe(packet.payload),
+      payload,
+      isKeyframe: this.kind !== 'audio' && isVp8Keyframe(payload),
+      ...(typeof level === 'number' ? { level } : {}),
     };
     for (const sink of this.sinks) {
       try {
@@ -119,6 +151,17 @@ export class Source {
       }
     }
   }
+}
+
+/** A stream a WebRTC publisher connection receives (werift): its packets, audio levels and keyframe requests. */
+export function weriftSource(owner: string, kind: SourceKind, receiver: RTCRtpReceiver, track: MediaStreamTrack, report: (error: unknown, context: string) => void): Source {
+  const source = new Source(owner, kind, report, (ssrc) => receiver.sendRtcpPLI(ssrc));
+  const { unSubscribe } = track.onReceiveRtp.subscribe((packet, extensions) => {
+    const level = kind === 'audio' ? (extensions?.[AUDIO_LEVEL_URI] as { level?: number } | undefined)?.level : undefined;
+    source.receive(packet.header, packet.payload, level);
+  });
+  source.onClose(unSubscribe);
+  return source;
 }
 
 export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
