@@ -72,7 +72,6 @@ export function reservationRow(fields: ReservationFields): Insertable<Reservatio
     watermark: 0,
     watermark_type: 'single',
     time_to_join: 30,
-    lobby: 'off',
     generate_live_url: 0,
     live_passcode: '',
     info_key: randomUUID(),
