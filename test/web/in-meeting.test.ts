@@ -81,8 +81,10 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await page.selectOption('#chat-to', to);
     await page.fill('#chat-input', text);
     await page.click('#chat-send');
-    // Cleared once the server has acked it.
-    await page.waitForFunction('document.getElementById("chat-input").value === ""');
+    // Cleared once the server has acked it. A function, not a string: the page's CSP forbids eval, which
+    // Playwright would use to poll a string predicate.
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { document: { getElementById(id: string): { value: string } } }).document.getElementById('chat-input').value === '');
   };
   const messages = (page: Page) => page.locator('#chat-list li .text').allInnerTexts();
 
