@@ -6,9 +6,10 @@
  * Commands (parent → child), each answered with one message carrying the same `cmd`:
  * - `join`: open one WebSocket per participant (at most `concurrency` joins in flight), send the `join` command and
  *   wait for `meeting.status` connected; answers every join's latency (from opening the socket) and the wall time.
- * - `arm`: the next `mute.lock` with `muted` = the given value is timed on every measured socket; once all have it the
- *   child sends `{ cmd: 'received', times }` (process.hrtime in ms, the same monotonic clock in every process on
- *   Linux, so the parent can subtract its own send time).
+ * - `arm`: the next event matching `expect` (a `mute.lock` with that `muted`, or a `chat.message` with that text) is
+ *   timed on every measured socket; once all have it the child sends `{ cmd: 'received', times }` (process.hrtime in
+ *   ms, the same monotonic clock in every process on Linux, so the parent can subtract its own send time).
+ * - `say`: the first unmeasured socket of this process (the host) sends `chat.send` with the text; answered at once.
  * - `cpu`: this process's CPU time so far (µs), and the frames and bytes its sockets have received so far.
  * - `stop`: closes every socket and exits (also when the parent goes away).
  *
@@ -26,7 +27,8 @@ export interface JoinSpec {
 
 export type ClientCommand =
   | { cmd: 'join'; url: string; meetingNumber: string; participants: JoinSpec[]; concurrency: number; measured: boolean }
-  | { cmd: 'arm'; muted: boolean }
+  | { cmd: 'arm'; expect: Expectation }
+  | { cmd: 'say'; text: string }
   | { cmd: 'cpu' }
   | { cmd: 'stop' };
 
@@ -34,8 +36,18 @@ export type ClientReply =
   | { cmd: 'join'; latencies: number[]; wallMs: number }
   | { cmd: 'join'; error: string }
   | { cmd: 'arm' }
+  | { cmd: 'say' }
   | { cmd: 'received'; times: number[]; unexpected: number }
   | { cmd: 'cpu'; cpu: number; frames: number; bytes: number };
+
+/** The event a timed broadcast delivers to every participant. */
+export type Expectation = { type: 'mute.lock'; muted: boolean } | { type: 'chat.message'; text: string };
+
+/** Whether a frame of the expected type is the one expected (parsed only once its type matched). */
+function matches(expect: Expectation, data: Buffer): boolean {
+  const event = JSON.parse(data.toString('utf8')) as { muted?: boolean; message?: { text?: string } };
+  return expect.type === 'mute.lock' ? event.muted === expect.muted : event.message?.text === expect.text;
+}
 
 const JOIN_TIMEOUT_MS = 30_000;
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -55,13 +67,15 @@ let measured = 0;
 /** Every frame any socket received (payload bytes), to show what the server sends. */
 let frames = 0;
 let bytes = 0;
-let armed: { muted: boolean; seen: Uint8Array; times: number[]; unexpected: number } | undefined;
+/** The sockets joined unmeasured (the host): `say` speaks through the first. */
+const speakers: WebSocket[] = [];
+let said = 0;
+let armed: { expect: Expectation; seen: Uint8Array; times: number[]; unexpected: number } | undefined;
 
 function onMeasured(index: number, data: Buffer): void {
-  if (!armed || data.length > 256 || typeOf(data) !== 'mute.lock') return;
+  if (!armed || data.length > 1024 || typeOf(data) !== armed.expect.type) return;
   const at = now();
-  const muted = (JSON.parse(data.toString('utf8')) as { muted: boolean }).muted;
-  if (muted !== armed.muted || armed.seen[index]) {
+  if (!matches(armed.expect, data) || armed.seen[index]) {
     armed.unexpected++;
     return;
   }
@@ -100,6 +114,7 @@ function joinOne(url: string, meetingNumber: string, spec: JoinSpec, index: numb
         if (status !== 'connected') return reject(new Error(`${spec.client_id}: ${data.toString('utf8').slice(0, 300)}`));
         joined = true;
         sockets.push(ws);
+        if (index === undefined) speakers.push(ws);
         resolve(now() - t0);
       } else if (type === 'join.failed' || type === 'passcode.requested' || type === 'error') {
         clearTimeout(timer);
@@ -150,8 +165,12 @@ process.on('message', (m: ClientCommand) => {
       void join(m).then(send);
       break;
     case 'arm':
-      armed = { muted: m.muted, seen: new Uint8Array(measured), times: [], unexpected: 0 };
+      armed = { expect: m.expect, seen: new Uint8Array(measured), times: [], unexpected: 0 };
       send({ cmd: 'arm' });
+      break;
+    case 'say':
+      speakers[0]?.send(JSON.stringify({ type: 'chat.send', id: `bench-${++said}`, text: m.text }));
+      send({ cmd: 'say' });
       break;
     case 'cpu': {
       const { user, system } = process.cpuUsage();

@@ -216,7 +216,7 @@ try {
 
   if (selected.has('live')) {
     // A fresh SQLite database of its own; the call limit (default 100) is raised above the participants.
-    const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)) }, env('live-bare'), liveOptions, nodeArgs);
+    const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)), CONVENE_CHAT_MESSAGES_PER_MINUTE: '6000' }, env('live-bare'), liveOptions, nodeArgs);
     printLive(live, liveOptions);
   }
   if (selected.has('cluster')) {

@@ -125,6 +125,7 @@ const refused = (reason: Reason, message: string): Admission => ({ kind: 'refuse
 const TOO_MANY_PASSCODES = 'too many wrong passcodes; try again later';
 const LOCKED_OUT = 'too many wrong passcodes were tried for this meeting; for now only its hosts and people joining from its meeting link get in';
 export const LOBBY_REFUSED = 'the host did not let you into the meeting';
+export const LOBBY_NO_HOST = 'no host came to let you in, and the meeting has ended';
 const LOBBY_FULL = 'the meeting’s lobby is full; try again later';
 const WAITING_ALREADY = 'client_id: a guest with this id already waits in the lobby';
 const GUEST_PLACE_TAKEN =
@@ -412,9 +413,14 @@ export class LiveService {
 
   /** Hosts turn people in the lobby away (those named, or all): each is told and its connection closed. */
   refuse(meeting: LiveMeeting, ids: readonly string[] | 'all'): void {
-    for (const p of meeting.waiting(ids)) {
+    this.sendAway(meeting, meeting.waiting(ids), 'ServerReject', LOBBY_REFUSED);
+  }
+
+  /** Takes `waiting` out of the lobby, telling each why before its connection closes. */
+  private sendAway(meeting: LiveMeeting, waiting: Participant[], reason: Reason, message: string): void {
+    for (const p of waiting) {
       meeting.unwait(p.clientId);
-      if (p.connected) this.fanout.disconnect(meeting, p, 'ServerReject', LOBBY_REFUSED);
+      if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
     }
     this.apply(meeting, []);
   }
@@ -427,10 +433,14 @@ export class LiveService {
     this.apply(meeting, []);
   }
 
-  /** Hosts switch the lobby; turning it off lets everyone waiting in. */
+  /**
+   * Hosts switch the lobby. Whoever the new mode no longer holds goes in at once: everyone when it is off, the
+   * signed-in users when it holds guests only. (Invited users never wait, so nobody waiting is freed by 'uninvited'.)
+   */
   async setLobby(meeting: LiveMeeting, mode: LobbyMode): Promise<void> {
     this.apply(meeting, meeting.setLobbyMode(mode));
-    if (mode === 'off') await this.letIn(meeting, 'all');
+    const free = [...meeting.lobby.waiting.values()].filter((p) => !meeting.lobby.mustWait(p, false)).map((p) => p.clientId);
+    if (free.length > 0) await this.letIn(meeting, free);
   }
 
   /**
@@ -567,6 +577,8 @@ export class LiveService {
       }
       const ephemeral = meeting.settings.kind === 'instant' || meeting.settings.kind === 'room';
       if (ephemeral && meeting.emptySince !== null && now - meeting.emptySince >= this.policy.emptyTimeoutMs) {
+        // Waiting is not being in: a lobby cannot hold an empty meeting open, but those in it learn why it ended.
+        this.sendAway(meeting, [...meeting.lobby.waiting.values()], 'MeetingStop', LOBBY_NO_HOST);
         this.end(meeting, 'MeetingStop', 'the meeting ended: nobody was in it', 'empty');
       }
     }

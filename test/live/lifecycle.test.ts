@@ -297,6 +297,32 @@ describe('live meetings: join reasons, lifecycle, reconnect [sqlite]', () => {
       assert.equal((await rest.history(booked)).sessions[0]!.end_time, 0);
     });
 
+    it('a lobby does not hold an empty instant meeting open: those waiting are told no host came, and it ends', async () => {
+      const created = await t.call('POST', '/api/v1/meeting_schedule', {
+        query: { client_id: owner.clientId, token: owner.token },
+        body: { meeting_type: 'instant', meeting_name: 'Nobody to admit', lobby: 'guests' },
+      });
+      assert.equal(created.status, 200, created.text);
+      const n = String(created.body.meeting_number);
+      const ownerIn = await joinAs(t, { meeting_number: n, client_id: `own-lobby-${n}`, display_name: 'Owner', token: owner.token });
+      await ownerIn.leave();
+      const guest = signalFor(t);
+      let waiting!: () => void;
+      const inLobby = new Promise<void>((r) => (waiting = r));
+      const joined = guest.join({ meeting_number: n, client_id: 'g-lobby-empty', display_name: 'Wendy', passcode: String(created.body.meeting_password) }, { onLobby: () => waiting() });
+      joined.catch(() => undefined);
+      await inLobby;
+      clock.advance(61 * SECOND);
+      await assert.rejects(joined, (e: unknown) => e instanceof JoinError && e.reason === 'MeetingStop' && /no host came/.test(e.message));
+      const rest = restFor(t, owner.clientId, owner.token);
+      const ended = await eventually('the meeting ended', async () => {
+        const s = (await rest.history(n)).sessions[0]!;
+        return s.end_time > 0 ? s : undefined;
+      });
+      assert.equal(ended.end_reason, 'empty');
+      await guest.close();
+    });
+
     it('stop with rejoin → everyone gets MeetingStop; joining again starts a new session', async () => {
       const n = await reservation(t, clock, owner);
       const rest = restFor(t, owner.clientId, owner.token);

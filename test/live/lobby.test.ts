@@ -144,7 +144,7 @@ for (const dialect of testDialects()) {
       await a.c.leave();
     });
 
-    it('switched live: "uninvited" lets invited users through and holds other members; "off" lets everyone waiting in', async () => {
+    it('switched live: "uninvited" lets invited users through and holds other members; back to "guests" lets the members in; "off" lets everyone waiting in', async () => {
       host.mark();
       await hostRest().setLobby(number, 'uninvited');
       assert.equal((await host.waitFor('meeting.info')).lobby, 'uninvited');
@@ -153,8 +153,16 @@ for (const dialect of testDialects()) {
       await clients.find((c) => c.self?.uuid === 'lobby-member-app')!.leave();
       const member = await waitInLobby('lobby-member-app', 'Mia', { token: memberToken });
       assert.equal(member.lobby.type, 'lobby.waiting');
-      await hostRest().setLobby(number, 'off');
+      // A lobby for guests only no longer holds a member: she goes in without anyone admitting her.
+      await hostRest().setLobby(number, 'guests');
       assert.equal((await member.joined).status, 'connected');
+      assert.deepEqual((await hostRest().lobby(number)).waiting, []);
+
+      await hostRest().setLobby(number, 'uninvited');
+      await member.c.leave();
+      const again = await waitInLobby('lobby-member-app', 'Mia', { token: memberToken });
+      await hostRest().setLobby(number, 'off');
+      assert.equal((await again.joined).status, 'connected');
       assert.deepEqual((await hostRest().lobby(number)).waiting, []);
     });
 
