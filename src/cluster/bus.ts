@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError, type DomainErrorKind } from '../kernel/domain-error.ts';
 import type { RedisLink } from './redis.ts';
 
@@ -28,22 +28,35 @@ interface Broadcast {
 
 /** Requests and broadcasts larger than this are refused before they reach Redis (control calls are small). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A message signed longer ago than this is dropped: one captured off Redis cannot be replayed later. */
+const MAX_AGE_MS = 60_000;
+/** At most one log line per this long about dropped messages: a flood of forgeries must not flood the log too. */
+const DROP_LOG_EVERY_MS = 10_000;
 
 /**
  * Messages between nodes over Redis pub/sub: request/response to one node (with a deadline: a node that does not
  * answer in time is an error the REST caller sees as 503, never a hung request) and broadcasts to every node (cache
  * invalidations). A DomainError thrown by the remote handler arrives as the same DomainError here, so a control call
  * executed on another node answers with the same FRTC errorCode as a local one.
+ *
+ * Every message is signed with the cluster secret (HMAC-SHA256 over its channel, time and text): someone who can
+ * publish on the Redis server but does not hold CONVENE_CLUSTER_SECRET cannot make a node run a control call, answer
+ * for another node or invalidate caches; a message is bound to its channel and dropped when older than a minute.
  */
 export class ClusterBus {
   private readonly handlers = new Map<string, Handler>();
   private readonly listeners = new Map<string, Listener[]>();
   private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
 
+  /** Messages dropped because they did not verify, and when that was last logged. */
+  dropped = 0;
+  private droppedLoggedAt = 0;
+
   constructor(
     private readonly redis: RedisLink,
     private readonly nodeId: string,
     private readonly onError: (err: unknown, what: string) => void,
+    private readonly secret: string,
   ) {}
 
   private channel(name: string): string {
@@ -76,7 +89,8 @@ export class ClusterBus {
 
   async broadcast(topic: string, payload: unknown): Promise<void> {
     const message: Broadcast = { from: this.nodeId, topic, payload };
-    await this.redis.command.publish(this.channel('broadcast'), encode(message));
+    const channel = this.channel('broadcast');
+    await this.redis.command.publish(channel, this.seal(channel, message));
   }
 
   /** Runs `method` on node `nodeId` and returns its answer; fails with service.unavailable after `timeoutMs`. */
@@ -91,7 +105,8 @@ export class ClusterBus {
     });
     let receivers: number;
     try {
-      receivers = await this.redis.command.publish(this.channel(`rpc:${nodeId}`), encode(request));
+      const channel = this.channel(`rpc:${nodeId}`);
+      receivers = await this.redis.command.publish(channel, this.seal(channel, request));
     } catch (err) {
       this.settle(request.id, { id: request.id, error: { kind: 'service.unavailable', message: `cluster messaging unavailable: ${(err as Error).message}` } });
       return answer as Promise<T>;
@@ -100,7 +115,37 @@ export class ClusterBus {
     return answer as Promise<T>;
   }
 
-  private receive(channel: string, text: string): void {
+  /** `{epoch ms}.{hex HMAC}.{JSON}`: the signature covers the channel, the time and the text. */
+  private seal(channel: string, message: unknown): string {
+    const text = encode(message);
+    const at = Date.now();
+    return `${at}.${this.mac(channel, at, text)}.${text}`;
+  }
+
+  private mac(channel: string, at: number, text: string): string {
+    return createHmac('sha256', this.secret).update(`${channel}\n${at}\n`).update(text).digest('hex');
+  }
+
+  /** The JSON text of a sealed message, or undefined (counted, logged now and then) when it does not verify. */
+  private open(channel: string, sealed: string): string | undefined {
+    const [at = '', signature = ''] = sealed.split('.', 2);
+    const text = sealed.slice(at.length + signature.length + 2);
+    const expected = /^\d{1,15}$/.test(at) ? Buffer.from(this.mac(channel, Number(at), text), 'hex') : undefined;
+    const given = Buffer.from(signature, 'hex');
+    const fresh = Math.abs(Date.now() - Number(at)) <= MAX_AGE_MS;
+    if (expected && fresh && given.length === expected.length && timingSafeEqual(given, expected)) return text;
+    this.dropped++;
+    const now = Date.now();
+    if (now - this.droppedLoggedAt >= DROP_LOG_EVERY_MS) {
+      this.droppedLoggedAt = now;
+      this.onError(new Error(`${this.dropped} cluster message(s) dropped so far: not signed with this cluster's secret, or too old`), `cluster message on ${channel}`);
+    }
+    return undefined;
+  }
+
+  private receive(channel: string, sealed: string): void {
+    const text = this.open(channel, sealed);
+    if (text === undefined) return;
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -145,7 +190,8 @@ export class ClusterBus {
       reply = { id: request.id, error: err instanceof DomainError ? { kind: err.kind, message: err.message } : { kind: 'internal', message: 'the node failed to answer' } };
     }
     try {
-      await this.redis.command.publish(this.channel(`reply:${request.from}`), encode(reply));
+      const channel = this.channel(`reply:${request.from}`);
+      await this.redis.command.publish(channel, this.seal(channel, reply));
     } catch (err) {
       this.onError(err, `replying to ${request.method}`);
     }

@@ -56,7 +56,7 @@ export class Cluster {
       load: options.load,
       onError: options.onError,
     });
-    this.bus = new ClusterBus(redis, options.nodeId, options.onError);
+    this.bus = new ClusterBus(redis, options.nodeId, options.onError, options.secret);
     this.placement = new MeetingPlacement(redis, Math.max(60_000, options.leaseMs * 4));
     this.ledger = new CallLedger(redis, options.nodeId);
     this.budgets = redisBudgets(redis.command, redis.prefix);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ClusterBus } from '../../src/cluster/bus.ts';
@@ -8,6 +9,9 @@ import { chooseNode, MeetingPlacement } from '../../src/cluster/placement.ts';
 import { connectRedis, type RedisLink } from '../../src/cluster/redis.ts';
 import { DomainError } from '../../src/kernel/domain-error.ts';
 import { redisSkip, startThrowawayRedis, type ThrowawayRedis } from '../support/redis.ts';
+
+/** The cluster secret the buses of these tests sign with. */
+const SECRET = 'cluster-parts-secret-0123456789';
 
 const skip = redisSkip();
 const quiet = () => {};
@@ -81,8 +85,8 @@ describe('cluster parts over a real Redis', { skip }, () => {
   });
 
   it('a request to another node returns its answer, carries its DomainError, and fails fast for a node nobody serves', async () => {
-    const a = new ClusterBus(await link('bus:'), 'a3', quiet);
-    const b = new ClusterBus(await link('bus:'), 'b3', quiet);
+    const a = new ClusterBus(await link('bus:'), 'a3', quiet, SECRET);
+    const b = new ClusterBus(await link('bus:'), 'b3', quiet, SECRET);
     await Promise.all([a.start(), b.start()]);
     b.serve('double', async (args) => (args as { n: number }).n * 2);
     b.serve('refuse', async () => {
@@ -98,8 +102,8 @@ describe('cluster parts over a real Redis', { skip }, () => {
   });
 
   it('a broadcast reaches every node, the sender too', async () => {
-    const a = new ClusterBus(await link('cast:'), 'a4', quiet);
-    const b = new ClusterBus(await link('cast:'), 'b4', quiet);
+    const a = new ClusterBus(await link('cast:'), 'a4', quiet, SECRET);
+    const b = new ClusterBus(await link('cast:'), 'b4', quiet, SECRET);
     await Promise.all([a.start(), b.start()]);
     const seen: string[] = [];
     a.on('user.changed', (p, from) => seen.push(`a:${(p as { id: string }).id}:${from}`));
@@ -107,6 +111,34 @@ describe('cluster parts over a real Redis', { skip }, () => {
     await a.broadcast('user.changed', { id: 'u1' });
     for (let i = 0; i < 50 && seen.length < 2; i++) await sleep(20);
     assert.deepEqual(seen.sort(), ['a:u1:a4', 'b:u1:a4']);
+  });
+
+  it('a node acts only on messages signed with the cluster secret, on their own channel, and recent', async () => {
+    const forgerLink = await link('sign:');
+    const b = new ClusterBus(await link('sign:'), 'b5', quiet, SECRET);
+    const stranger = new ClusterBus(forgerLink, 'x5', quiet, 'another-secret-of-sixteen');
+    await Promise.all([b.start(), stranger.start()]);
+    const ran: string[] = [];
+    b.serve('stop', async (args) => ran.push(String((args as { n: string }).n)));
+    b.on('schedule.written', (p) => ran.push(`cast:${String(p)}`));
+    // Signed with another secret: the node neither runs it nor answers (the caller times out).
+    await assert.rejects(stranger.call('b5', 'stop', { n: 'forged' }, 300), (e: unknown) => e instanceof DomainError && e.kind === 'service.unavailable');
+    await stranger.broadcast('schedule.written', 'forged');
+    // Unsigned, as anyone with access to Redis could publish it.
+    const rpc = JSON.stringify({ id: 'r1', from: 'x5', method: 'stop', args: { n: 'plain' }, deadline: Date.now() + 5000 });
+    await forgerLink.command.publish('sign:rpc:b5', rpc);
+    // Properly signed for another channel (a broadcast) and moved to the node's request channel; and a replay.
+    const at = Date.now();
+    const mac = (channel: string, when: number, text: string) => createHmac('sha256', SECRET).update(`${channel}\n${when}\n`).update(text).digest('hex');
+    await forgerLink.command.publish('sign:rpc:b5', `${at}.${mac('sign:broadcast', at, rpc)}.${rpc}`);
+    const old = at - 120_000;
+    await forgerLink.command.publish('sign:rpc:b5', `${old}.${mac('sign:rpc:b5', old, rpc)}.${rpc}`);
+    // The same request signed rightly now runs: the drops were the signature's doing.
+    await forgerLink.command.publish('sign:rpc:b5', `${at}.${mac('sign:rpc:b5', at, rpc)}.${rpc}`);
+    for (let i = 0; i < 50 && ran.length < 1; i++) await sleep(20);
+    await sleep(100);
+    assert.deepEqual(ran, ['plain']);
+    assert.equal(b.dropped, 5);
   });
 });
 
