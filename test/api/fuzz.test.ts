@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TSchema } from 'typebox';
 import { allOperations } from '../../contract/rest/index.ts';
 import type { Operation } from '../../contract/rest/operation.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
+import { BAD_VALUES, fuzzRounds, fuzzSeed, pick, prng, propertiesOf } from '../support/fuzz.ts';
 import { instantMeeting, joinAs, closeAll } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import type { SignalClient } from '../../sdk/signal-client.ts';
@@ -20,46 +20,14 @@ import type { SignalClient } from '../../sdk/signal-client.ts';
  * CONVENE_FUZZ_ROUNDS sets the requests per operation, path and caller for a longer run by hand).
  */
 
-const SEED = Number(process.env.CONVENE_FUZZ_SEED ?? 20261203);
+const SEED = fuzzSeed();
 /** Requests per operation, path and caller: enough to try each field with several bad values, bounded for CI. */
-const PER_CASE = Number(process.env.CONVENE_FUZZ_ROUNDS ?? 6);
+const PER_CASE = fuzzRounds(6);
 
-/** mulberry32: small, seeded, good enough to pick values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-let nested: unknown = 'deep';
-for (let i = 0; i < 40; i++) nested = { a: nested };
-
-/** Values no field of the API should take as they are (or, for some, should take only after coercion). */
-const BAD_VALUES: readonly unknown[] = [
-  null, '', ' ', 'true', 'false', 'null', '-1', -1, 0, 1.5, 2 ** 53 + 1, 1e308, 'NaN', '1e999', '0x10', '+7',
-  'x'.repeat(5000), '\u0000', '\u202e', '../../etc/passwd', '<script>alert(1)</script>', '%', '%00', "' OR 1=1 --",
-  '😀'.repeat(300), [], [1, 'a', null], Array.from({ length: 2000 }, (_, i) => i), {}, { $gt: '' }, nested, true, false,
-  '9'.repeat(40), '2026-13-45T99:99:99Z', 'FREQ=SECONDLY;INTERVAL=0',
-];
 
 /** Strings for path parameters (they arrive as text whatever is sent). */
 const BAD_PATH: readonly string[] = ['0', '-1', 'x'.repeat(600), '%00', '..', '%2e%2e%2f', '😀', 'null', 'undefined', '1e999', ' ', '%25'];
 
-const pick = <T>(rnd: () => number, items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
-
-/** The properties an object schema (or any member of a union of them) declares. */
-function propertiesOf(schema: TSchema | undefined): string[] {
-  if (!schema) return [];
-  const s = schema as { properties?: Record<string, unknown>; anyOf?: TSchema[]; oneOf?: TSchema[]; allOf?: TSchema[] };
-  const own = Object.keys(s.properties ?? {});
-  const members = [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])].flatMap(propertiesOf);
-  return [...new Set([...own, ...members])];
-}
 
 /** A query value as text (arrays and objects as JSON, as a careless client would). */
 const asQueryText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');

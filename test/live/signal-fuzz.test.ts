@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TSchema } from 'typebox';
 import { WebSocket } from 'ws';
 import { COMMAND_SCHEMAS, SIGNAL_PATH } from '../../contract/signal/protocol.ts';
 import { testDialects } from '../support/dialects.ts';
+import { BAD_VALUES, fuzzRounds, fuzzSeed, pick, prng, propertiesOf } from '../support/fuzz.ts';
 import { eventually } from '../support/eventually.ts';
 import { instantMeeting } from '../support/live.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -15,31 +15,10 @@ import { startTestServer, type TestServer } from '../support/server.ts';
  * the server logs no failed command. Seeded like test/api/fuzz.test.ts (CONVENE_FUZZ_SEED, CONVENE_FUZZ_ROUNDS).
  */
 
-const SEED = Number(process.env.CONVENE_FUZZ_SEED ?? 20261203);
-const PER_COMMAND = Number(process.env.CONVENE_FUZZ_ROUNDS ?? 8);
+const SEED = fuzzSeed();
+const PER_COMMAND = fuzzRounds(8);
 /** Commands that end or replace the session: fuzzed with the others would stop the run early. */
 const LAST = new Set(['join', 'resume', 'leave']);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-let nested: unknown = 'deep';
-for (let i = 0; i < 40; i++) nested = { a: nested };
-const BAD_VALUES: readonly unknown[] = [
-  null, '', ' ', 'true', 'false', -1, 0, 1.5, 2 ** 53 + 1, 1e308, 'x'.repeat(5000), '\u0000', '\u202e', '<b>x</b>',
-  '😀'.repeat(300), [], [1, 'a', null], Array.from({ length: 2000 }, (_, i) => i), {}, { $gt: '' }, nested, true, false,
-  'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\n', 'candidate:1 1 udp 1 127.0.0.1 9 typ host', 'toString', '__proto__',
-];
-const pick = <T>(rnd: () => number, items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
-const propertiesOf = (schema: TSchema): string[] => Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {});
 
 interface Peer {
   ws: WebSocket;
