@@ -62,6 +62,7 @@ const person = (clientId: string, over: Partial<Participant> = {}): Participant 
   resumeToken: `rt-${clientId}`,
   attendanceId: `att-${clientId}`,
   transport: 'webrtc',
+  room: '',
   ...over,
 });
 
