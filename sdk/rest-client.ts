@@ -355,9 +355,9 @@ export class RestClient {
     );
   }
 
-  /** Opens the rooms, for `seconds` (0 = until closed). */
-  openBreakouts(meetingNumber: string, seconds = 0) {
-    return this.control(chatOps.breakoutOpen, meetingNumber, { duration: seconds });
+  /** Opens the rooms, for `seconds` (0 = until closed); when the timer runs out everyone has `graceSeconds` (default 60). */
+  openBreakouts(meetingNumber: string, seconds = 0, graceSeconds?: number) {
+    return this.control(chatOps.breakoutOpen, meetingNumber, { duration: seconds, ...(graceSeconds !== undefined ? { grace: graceSeconds } : {}) });
   }
 
   /** Closes the rooms; everyone is back after `graceSeconds` (default 60). */

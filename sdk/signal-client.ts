@@ -494,9 +494,9 @@ export class SignalClient {
     );
   }
 
-  /** Opens the rooms for `seconds` (0 = until closed). */
-  openBreakouts(seconds = 0) {
-    return this.send({ type: 'breakout.open', duration: seconds });
+  /** Opens the rooms for `seconds` (0 = until closed); when the timer runs out everyone has `graceSeconds` (default 60). */
+  openBreakouts(seconds = 0, graceSeconds?: number) {
+    return this.send({ type: 'breakout.open', duration: seconds, ...(graceSeconds !== undefined ? { grace: graceSeconds } : {}) });
   }
 
   /** Closes the rooms: everyone is back after `graceSeconds` (default 60). */

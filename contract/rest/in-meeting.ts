@@ -210,8 +210,11 @@ export const breakoutOpen = control({
   summary: 'Open the breakout rooms (Convene extension)',
   description:
     'Everyone assigned moves into its room (its own audio, video and chat); the others (hosts, late joiners) stay in the main meeting. With duration ' +
-    '(seconds, at most 86400) the rooms close by themselves after that long, with the usual 60 s grace period; everyone sees the countdown.',
-  body: Type.Object({ duration: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, default: 0, description: 's; 0 = no timer' })) }),
+    '(seconds, at most 86400) the rooms close by themselves after that long, then everyone has grace seconds (default 60) to come back; everyone sees both countdowns.',
+  body: Type.Object({
+    duration: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, default: 0, description: 's; 0 = no timer' })),
+    grace: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, default: 60, description: 's; the grace period when the timer closes the rooms' })),
+  }),
 });
 
 export const breakoutClose = control({

@@ -146,6 +146,7 @@ export const BreakoutOpenCommand = Type.Object(
     type: Type.Literal('breakout.open'),
     id: RequestId,
     duration: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400, description: 's; the rooms close by themselves after this long (then the grace period runs); 0 or absent = no timer' })),
+    grace: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, description: 's; the grace period when the timer closes the rooms; default 60' })),
   },
   { description: 'Hosts: open the rooms; everyone assigned moves into its room (roster room, breakout your_room, chat.history of the room)' },
 );

@@ -51,6 +51,8 @@ export class Breakouts {
   allowChoose = false;
   endsAt: number | null = null;
   closesAt: number | null = null;
+  /** The grace period when the timer closes the rooms (chosen when opening them). */
+  timerGraceMs = BREAKOUT_GRACE_MS;
   /** Counts the times rooms were created, so room ids (and their chat message ids) stay unique in the session. */
   private round = 0;
 
@@ -110,12 +112,14 @@ export class Breakouts {
     if (!this.active) fail('state.invalid', 'breakout: the breakout rooms are not open');
   }
 
-  /** Opens planned rooms, for `durationMs` (0 = until the host closes them). */
-  open(durationMs: number, now: number): void {
+  /** Opens planned rooms, for `durationMs` (0 = until the host closes them), then `graceMs` to come back. */
+  open(durationMs: number, now: number, graceMs = BREAKOUT_GRACE_MS): void {
     this.requireRooms();
     if (this.active) fail('state.invalid', 'breakout: the breakout rooms are open already');
     if (!(durationMs >= 0 && durationMs <= BREAKOUT_MAX_MS)) fail('input.invalid', `duration: between 0 (no timer) and ${BREAKOUT_MAX_MS / 60_000} minutes`);
+    if (!(graceMs >= 0 && graceMs <= BREAKOUT_MAX_GRACE_MS)) fail('input.invalid', `grace: between 0 and ${BREAKOUT_MAX_GRACE_MS / 1000} seconds`);
     this.state = 'open';
+    this.timerGraceMs = graceMs;
     this.endsAt = durationMs > 0 ? now + durationMs : null;
     this.closesAt = null;
   }

@@ -197,9 +197,9 @@ export class MeetingControl {
     this.live.breakout(meeting, meeting.assignBreakouts(assignments.map((a) => ({ clientId: a.participant, room: a.room }))));
   }
 
-  async openBreakouts(caller: ControlCaller, number: string, seconds: number): Promise<void> {
+  async openBreakouts(caller: ControlCaller, number: string, seconds: number, graceSeconds: number): Promise<void> {
     const meeting = await this.controlled(caller, number);
-    this.live.breakout(meeting, meeting.openBreakouts(seconds * 1000, this.clock.now()));
+    this.live.breakout(meeting, meeting.openBreakouts(seconds * 1000, this.clock.now(), graceSeconds * 1000));
   }
 
   async closeBreakouts(caller: ControlCaller, number: string, graceSeconds: number): Promise<void> {

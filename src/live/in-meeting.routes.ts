@@ -91,7 +91,7 @@ export function inMeetingRoutes(app: FastifyInstance, control: MeetingControl, a
     return done;
   });
   on(ops.breakoutOpen, async ({ caller, params, body }) => {
-    await control.openBreakouts(caller, params.meeting_number, body.duration ?? 0);
+    await control.openBreakouts(caller, params.meeting_number, body.duration ?? 0, body.grace ?? 60);
     return done;
   });
   on(ops.breakoutClose, async ({ caller, params, body }) => {

@@ -3,7 +3,7 @@ import { take } from './allowance.ts';
 import { type ChatLimits, type ChatMessage, type GuestChat, MeetingChat, viewOfMessage } from './chat.ts';
 import type { LobbyMode } from '../scheduling/meeting.ts';
 import { Lobby } from './lobby.ts';
-import { BREAKOUT_GRACE_MS, Breakouts, spread } from './breakout.ts';
+import { Breakouts, spread } from './breakout.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
@@ -533,8 +533,8 @@ export class LiveMeeting {
   }
 
   /** Opens the rooms: everyone assigned moves into its room; the rest (hosts, late joiners) stay in the main meeting. */
-  openBreakouts(durationMs: number, now: number): Delivery[] {
-    this.breakouts.open(durationMs, now);
+  openBreakouts(durationMs: number, now: number, graceMs?: number): Delivery[] {
+    this.breakouts.open(durationMs, now, graceMs);
     const moves = [...this.participants.values()].flatMap((p): Array<[Participant, string]> => {
       const room = this.breakouts.assignments.get(p.clientId);
       return room ? [[p, room]] : [];
@@ -573,8 +573,8 @@ export class LiveMeeting {
     const due = this.breakouts.deadline;
     if (due === null || now < due) return [];
     if (this.breakouts.state === 'open') {
-      this.breakouts.close(BREAKOUT_GRACE_MS, now);
-      return this.breakoutChanged();
+      this.breakouts.close(this.breakouts.timerGraceMs, now);
+      return this.breakouts.timerGraceMs === 0 ? this.breakoutsOver() : this.breakoutChanged();
     }
     return this.breakoutsOver();
   }

@@ -465,7 +465,7 @@ class Connection {
         break;
       case 'breakout.open':
         host(p);
-        this.live.breakout(meeting, meeting.openBreakouts((cmd.duration ?? 0) * 1000, this.live.now()));
+        this.live.breakout(meeting, meeting.openBreakouts((cmd.duration ?? 0) * 1000, this.live.now(), (cmd.grace ?? BREAKOUT_GRACE_MS / 1000) * 1000));
         break;
       case 'breakout.close':
         host(p);
