@@ -6,8 +6,9 @@
  * Commands (parent → child), each answered with one message carrying the same `cmd`:
  * - `join`: open one WebSocket per participant (at most `concurrency` joins in flight), send the `join` command and
  *   wait for `meeting.status` connected; answers every join's latency (from opening the socket) and the wall time.
- * - `arm`: the next `mute.lock` with `muted` = the given value is timed on every measured socket; once all have it the
- *   child sends `{ cmd: 'received', times }` (process.hrtime in ms, the same monotonic clock in every process on
+ * - `arm`: the next `mute.lock` with `muted` = the given value (or, with `event`, the next `breakout` event that puts
+ *   the participant in a room, `breakoutOpen`, or back in the main meeting, `breakoutBack`) is timed on every measured
+ *   socket; once all have it the child sends `{ cmd: 'received', times }` (process.hrtime in ms, the same monotonic clock in every process on
  *   Linux, so the parent can subtract its own send time).
  * - `cpu`: this process's CPU time so far (µs), and the frames and bytes its sockets have received so far.
  * - `stop`: closes every socket and exits (also when the parent goes away).
@@ -26,7 +27,7 @@ export interface JoinSpec {
 
 export type ClientCommand =
   | { cmd: 'join'; url: string; meetingNumber: string; participants: JoinSpec[]; concurrency: number; measured: boolean }
-  | { cmd: 'arm'; muted: boolean }
+  | { cmd: 'arm'; muted: boolean; event?: ArmedEvent }
   | { cmd: 'cpu' }
   | { cmd: 'stop' };
 
@@ -36,6 +37,9 @@ export type ClientReply =
   | { cmd: 'arm' }
   | { cmd: 'received'; times: number[]; unexpected: number }
   | { cmd: 'cpu'; cpu: number; frames: number; bytes: number };
+
+/** What an armed socket waits for besides `mute.lock` (bench/breakout.ts). */
+export type ArmedEvent = 'breakoutOpen' | 'breakoutBack';
 
 const JOIN_TIMEOUT_MS = 30_000;
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -55,15 +59,30 @@ let measured = 0;
 /** Every frame any socket received (payload bytes), to show what the server sends. */
 let frames = 0;
 let bytes = 0;
-let armed: { muted: boolean; seen: Uint8Array; times: number[]; unexpected: number } | undefined;
+let armed: { muted: boolean; event: ArmedEvent | undefined; seen: Uint8Array; times: number[]; unexpected: number } | undefined;
+
+const OPEN = Buffer.from('"state":"open"');
+const PLANNED = Buffer.from('"state":"planned"');
+const IN_MAIN = Buffer.from('"your_room":""');
+
+/** A `breakout` frame that moved this participant the way `event` says (found by bytes, without parsing). */
+function moved(data: Buffer, event: ArmedEvent): boolean {
+  if (typeOf(data) !== 'breakout') return false;
+  return event === 'breakoutOpen' ? data.includes(OPEN) && !data.includes(IN_MAIN) : data.includes(PLANNED) && data.includes(IN_MAIN);
+}
 
 function onMeasured(index: number, data: Buffer): void {
-  if (!armed || data.length > 256 || typeOf(data) !== 'mute.lock') return;
+  if (!armed) return;
   const at = now();
-  const muted = (JSON.parse(data.toString('utf8')) as { muted: boolean }).muted;
-  if (muted !== armed.muted || armed.seen[index]) {
-    armed.unexpected++;
-    return;
+  if (armed.event !== undefined) {
+    if (!moved(data, armed.event) || armed.seen[index]) return;
+  } else {
+    if (data.length > 256 || typeOf(data) !== 'mute.lock') return;
+    const muted = (JSON.parse(data.toString('utf8')) as { muted: boolean }).muted;
+    if (muted !== armed.muted || armed.seen[index]) {
+      armed.unexpected++;
+      return;
+    }
   }
   armed.seen[index] = 1;
   armed.times.push(at);
@@ -150,7 +169,7 @@ process.on('message', (m: ClientCommand) => {
       void join(m).then(send);
       break;
     case 'arm':
-      armed = { muted: m.muted, seen: new Uint8Array(measured), times: [], unexpected: 0 };
+      armed = { muted: m.muted, event: m.event, seen: new Uint8Array(measured), times: [], unexpected: 0 };
       send({ cmd: 'arm' });
       break;
     case 'cpu': {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { SIGNAL_PATH } from '../contract/signal/protocol.ts';
 import { clientSecret } from '../src/accounts/secret.ts';
 import { HttpsClient, type Reply } from '../test/support/client.ts';
-import type { ClientCommand, ClientReply, JoinSpec } from './live-clients.ts';
+import type { ArmedEvent, ClientCommand, ClientReply, JoinSpec } from './live-clients.ts';
 import { quantile } from './scheduling.ts';
 import { type Child, pad, padEnd, startChild, stopDriver } from './support.ts';
 
@@ -167,11 +167,13 @@ async function joinAll(clients: ClientProcess[], urls: string[], meetingNumber: 
  * One timed broadcast: every client process is armed for `mute.lock` with `muted`, then the request goes out; the
  * sample ends when every measured socket has the event.
  */
-async function broadcast(servers: Child[], clients: ClientProcess[], muted: boolean, request: () => Promise<Reply>, settleMs: number): Promise<BroadcastSample> {
+async function broadcast(servers: Child[], clients: ClientProcess[], timed: TimedRequest, settleMs: number): Promise<BroadcastSample> {
+  const { muted, send: request } = timed;
+  await timed.prepare?.();
   const serverCpu = async () => (await Promise.all(servers.map((s) => s.cpu()))).reduce((a, b) => a + b, 0);
   const serverCpu0 = await serverCpu();
   const clientCpu0 = (await Promise.all(clients.map((c) => c.cpuMs()))).reduce((a, b) => a + b, 0);
-  await Promise.all(clients.map((c) => c.call({ cmd: 'arm', muted })));
+  await Promise.all(clients.map((c) => c.call({ cmd: 'arm', muted, ...(timed.event ? { event: timed.event } : {}) })));
   const received = clients.map((c) => c.next('received', RECEIVE_TIMEOUT_MS));
   const t0 = now();
   const reply = await request();
@@ -202,6 +204,10 @@ const guestsOf = (n: number, passcode: string): JoinSpec[] =>
 export interface TimedRequest {
   name: string;
   muted: boolean;
+  /** Instead of `mute.lock`: the `breakout` event that moves every participant (bench/breakout.ts). */
+  event?: ArmedEvent;
+  /** Untimed, before the request (and before its CPU is counted). */
+  prepare?: () => Promise<void>;
   send: () => Promise<Reply>;
 }
 
@@ -239,7 +245,7 @@ export async function runTarget(
     const rows = timed.map((r) => ({ name: `${name} ${r.name}`, samples: [] as BroadcastSample[] }));
     for (let i = 0; i < options.warmup + options.repeats; i++) {
       for (const [k, r] of timed.entries()) {
-        const sample = await broadcast(servers, clients, r.muted, r.send, options.settleMs);
+        const sample = await broadcast(servers, clients, r, options.settleMs);
         if (i >= options.warmup) rows[k]!.samples.push(sample);
       }
     }
@@ -250,7 +256,7 @@ export async function runTarget(
 }
 
 /** The baseline: bare ws server, N sockets, `POST /broadcast`. */
-async function measureBareSignal(env: Record<string, string>, options: LiveOptions, nodeArgs: string[]): Promise<LiveTarget> {
+export async function measureBareSignal(env: Record<string, string>, options: LiveOptions, nodeArgs: string[]): Promise<LiveTarget> {
   const server = await startChild('bare-signal', env, nodeArgs, 'bare ws (live)');
   const http = new HttpsClient(server.url);
   try {
