@@ -195,5 +195,22 @@ for (const dialect of testDialects()) {
       await host.removeBreakouts(number);
       assert.equal((await ann.waitFor('breakout', (e) => e.state === 'none')).rooms.length, 0);
     });
+
+    it('stopping the meeting ends its breakout rooms: the next session starts without any', async () => {
+      await host.createBreakouts(number, 2);
+      rooms = (await host.breakouts(number)).rooms;
+      await host.assignBreakouts(number, { 'bo-ann': rooms[0]!.id });
+      await host.openBreakouts(number, 600);
+      await ann.waitFor('breakout', (e) => e.state === 'open' && e.your_room !== '');
+      await host.stop(number);
+      await ann.closed;
+      // A fresh sign-in of the same device (the host's next session), joining the meeting again.
+      const token = await t.signIn('bo-owner', 'bo-owner-pw-1', 'bo-owner-app');
+      const again = await join('bo-owner-app', 'Olga', token);
+      assert.equal(again.breakout, undefined, 'no breakout event: there are no rooms');
+      const state = await restFor(t, 'bo-owner-app', token).breakouts(number);
+      assert.equal(state.state, 'none');
+      assert.equal(again.self?.room, '');
+    });
   });
 }
