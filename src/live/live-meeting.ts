@@ -174,6 +174,8 @@ export class LiveMeeting {
     const p = this.participants.get(clientId);
     if (!p) return [];
     this.participants.delete(clientId);
+    // Someone who comes back later is a newcomer: in the main meeting until a host assigns them again.
+    this.breakouts.assignments.delete(clientId);
     this.pendingRoster.set(clientId, 'left');
     if (this.participants.size === 0) this.emptySince = now;
     const out: Delivery[] = [];
@@ -501,9 +503,11 @@ export class LiveMeeting {
    * Hosts assign participants to rooms ('' = the main meeting). While the rooms are open the assigned move at once.
    * Every participant and room is checked before anything changes.
    */
-  assignBreakouts(pairs: ReadonlyArray<{ clientId: string; room: string }>): Delivery[] {
+  assignBreakouts(pairs: ReadonlyArray<{ clientId: string; room: string }>, participantField = 'participant'): Delivery[] {
     this.breakouts.requireRooms();
-    const checked = pairs.map((a, i) => [this.require(a.clientId, `assignments[${i}].participant`), this.breakouts.roomId(a.room, `assignments[${i}].room`)] as [Participant, string]);
+    const checked = pairs.map(
+      (a, i) => [this.require(a.clientId, `assignments[${i}].${participantField}`), this.breakouts.roomId(a.room, `assignments[${i}].room`)] as [Participant, string],
+    );
     return this.applyAssignments(checked);
   }
 

@@ -460,7 +460,7 @@ class Connection {
       case 'breakout.assign':
         host(p);
         if (cmd.random === true) this.live.breakout(meeting, meeting.shuffleBreakouts());
-        else if (cmd.assignments) this.live.breakout(meeting, meeting.assignBreakouts(cmd.assignments.map((a) => ({ clientId: a.uuid, room: a.room }))));
+        else if (cmd.assignments) this.live.breakout(meeting, meeting.assignBreakouts(cmd.assignments.map((a) => ({ clientId: a.uuid, room: a.room })), 'uuid'));
         else throw new DomainError('input.invalid', 'assignments: who goes where (or random: true)');
         break;
       case 'breakout.open':

@@ -83,6 +83,7 @@ for (const dialect of testDialects()) {
     it('unknown rooms and participants: 404 naming the field, and nothing is assigned', async () => {
       await assert.rejects(host.assignBreakouts(number, { 'bo-ann': rooms[0]!.id, 'bo-ben': 'b9-9' }), rejectsWith(404, '0x10000004', /assignments\[1\]\.room/));
       await assert.rejects(host.assignBreakouts(number, { 'bo-nobody': rooms[0]!.id }), rejectsWith(404, '0x10000004', /assignments\[0\]\.participant/));
+      await assert.rejects(owner.assignBreakouts({ 'bo-nobody': rooms[0]!.id }), (e: unknown) => e instanceof SignalError && e.errorCode === '0x10000004' && /assignments\[0\]\.uuid/.test(e.error));
       await assert.rejects(owner.visitBreakout(rooms[0]!.id), (e: unknown) => e instanceof SignalError && e.errorCode === '0x10000007');
       assert.deepEqual((await host.breakouts(number)).rooms.map((r) => r.assigned), [[], []]);
       await assert.rejects(ann.chooseBreakout(rooms[0]!.id), (e: unknown) => e instanceof SignalError && e.errorCode === '0x10000006' && /room/.test(e.error));

@@ -603,6 +603,13 @@ describe('LiveMeeting breakout rooms', () => {
     const late = person('late');
     m.admit(late, T0 + MIN);
     assert.equal(late.room, '', 'a late joiner lands in the main meeting');
+    // Someone who leaves and joins again is a newcomer too: its assignment went with it.
+    m.remove('b', T0 + MIN);
+    const bAgain = person('b');
+    m.admit(bAgain, T0 + MIN);
+    assert.equal(m.breakouts.assignments.has('b'), false);
+    m.assignBreakouts([{ clientId: 'b', room }]);
+    assert.equal(bAgain.room, room, 'assigned while open: moves at once');
     const closing = m.breakoutDue(T0 + 5 * MIN);
     assert.equal(m.breakouts.state, 'closing');
     assert.equal(m.breakouts.deadline, T0 + 5 * MIN + 30_000);
