@@ -1,4 +1,5 @@
 import { fail } from '../kernel/domain-error.ts';
+import { type Allowance, type Rate } from './allowance.ts';
 import { type ChatLimits, MeetingChat } from './chat.ts';
 
 /** Most breakout rooms one meeting holds (each is a sub-meeting with its own chat and forwarding group). */
@@ -11,6 +12,11 @@ export const BREAKOUT_GRACE_MS = 60_000;
 export const BREAKOUT_MAX_GRACE_MS = 10 * 60_000;
 /** Longest room name. */
 export const BREAKOUT_NAME_MAX = 64;
+/**
+ * Broadcasts to every room, per meeting whoever sends them (a host over REST need not be in the meeting, so its own
+ * chat allowance cannot bound it): a few at once, then one every few seconds.
+ */
+export const BROADCAST_RATE: Rate = { burst: 5, perMinute: 20 };
 
 /**
  * none: no rooms; planned: rooms exist and people may be assigned, everyone is in the main meeting; open: the assigned
@@ -53,6 +59,8 @@ export class Breakouts {
   closesAt: number | null = null;
   /** The grace period when the timer closes the rooms (chosen when opening them). */
   timerGraceMs = BREAKOUT_GRACE_MS;
+  /** What is left of the meeting's broadcast rate (BROADCAST_RATE). */
+  broadcastAllowance: Allowance | undefined;
   /** Counts the times rooms were created, so room ids (and their chat message ids) stay unique in the session. */
   private round = 0;
 

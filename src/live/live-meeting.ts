@@ -3,7 +3,7 @@ import { take } from './allowance.ts';
 import { type ChatLimits, type ChatMessage, type GuestChat, MeetingChat, viewOfMessage } from './chat.ts';
 import type { LobbyMode } from '../scheduling/meeting.ts';
 import { Lobby } from './lobby.ts';
-import { Breakouts, spread } from './breakout.ts';
+import { BROADCAST_RATE, Breakouts, spread } from './breakout.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
@@ -558,11 +558,12 @@ export class LiveMeeting {
     const clean = text.replace(/\r\n?/g, '\n').trim();
     if (clean === '') fail('input.invalid', 'text: must not be empty');
     if (clean.length > this.limits.chat.maxLength) fail('input.tooLong', `text: at most ${this.limits.chat.maxLength} characters`);
-    if (from) {
-      const allowance = take(from.allowances?.chat, this.limits.chat.rate, now);
-      if (!allowance.ok) fail('rate.limited', `text: at most ${this.limits.chat.rate.perMinute} messages a minute; wait a moment`);
-      from.allowances = { ...from.allowances, chat: allowance.allowance };
-    }
+    const meetingWide = take(this.breakouts.broadcastAllowance, BROADCAST_RATE, now);
+    if (!meetingWide.ok) fail('rate.limited', `text: at most ${BROADCAST_RATE.perMinute} broadcasts a minute (${BROADCAST_RATE.burst} at once); wait a moment`);
+    const own = from ? take(from.allowances?.chat, this.limits.chat.rate, now) : undefined;
+    if (own && !own.ok) fail('rate.limited', `text: at most ${this.limits.chat.rate.perMinute} messages a minute; wait a moment`);
+    this.breakouts.broadcastAllowance = meetingWide.allowance;
+    if (from && own) from.allowances = { ...from.allowances, chat: own.allowance };
     return [toAll({ kind: 'breakoutMessage', from: from?.clientId ?? '', fromName, text: clean, at: now })];
   }
 

@@ -637,5 +637,9 @@ describe('LiveMeeting breakout rooms', () => {
     assert.deepEqual(m.react(m.get('c')!, '👍', T0).map(recipients), [['c']]);
     assert.deepEqual(m.sendChat(m.get('h')!, undefined, 'main', T0).deliveries.map(recipients), [['h']]);
     assert.deepEqual(m.deleteChat(sent.message.id, m.get('h'))!.deliveries.map(recipients), [['a', 'b']]);
+    // Broadcasts reach everyone, and are limited per meeting also for a host who is not in it (a REST caller).
+    assert.deepEqual(m.broadcastBreakout(undefined, 'Owner', 'five minutes', T0).map(recipients), ['all']);
+    for (let i = 0; i < 4; i++) m.broadcastBreakout(undefined, 'Owner', `again ${i}`, T0);
+    assert.throws(() => m.broadcastBreakout(undefined, 'Owner', 'too many', T0), (e: unknown) => e instanceof DomainError && e.kind === 'rate.limited' && /broadcasts/.test(e.message));
   });
 });
