@@ -6,8 +6,8 @@
  * Commands (parent → child), each answered with one message carrying the same `cmd`:
  * - `join`: open one WebSocket per participant (at most `concurrency` joins in flight), send the `join` command and
  *   wait for `meeting.status` connected; answers every join's latency (from opening the socket) and the wall time.
- * - `arm`: the next event matching `expect` (a `mute.lock` with that `muted`, or a `chat.message` with that text) is
- *   timed on every measured socket; once all have it the child sends `{ cmd: 'received', times }` (process.hrtime in
+ * - `arm`: the next event matching `expect` (a `mute.lock` with that `muted`, a `chat.message` with that text, or the
+ *   `breakout` event that puts the participant in a room or back in the main meeting) is timed on every measured socket; once all have it the child sends `{ cmd: 'received', times }` (process.hrtime in
  *   ms, the same monotonic clock in every process on Linux, so the parent can subtract its own send time).
  * - `say`: the first unmeasured socket of this process (the host) sends `chat.send` with the text; answered at once.
  * - `cpu`: this process's CPU time so far (µs), and the frames and bytes its sockets have received so far.
@@ -41,10 +41,27 @@ export type ClientReply =
   | { cmd: 'cpu'; cpu: number; frames: number; bytes: number };
 
 /** The event a timed broadcast delivers to every participant. */
-export type Expectation = { type: 'mute.lock'; muted: boolean } | { type: 'chat.message'; text: string };
+export type Expectation =
+  | { type: 'mute.lock'; muted: boolean }
+  | { type: 'chat.message'; text: string }
+  /** The `breakout` event that moves the participant: into its room (`open`) or back to the main meeting (`back`). */
+  | { type: 'breakout'; moved: 'open' | 'back' };
 
-/** Whether a frame of the expected type is the one expected (parsed only once its type matched). */
-function matches(expect: Expectation, data: Buffer): boolean {
+const OPEN = Buffer.from('"state":"open"');
+const PLANNED = Buffer.from('"state":"planned"');
+const IN_MAIN = Buffer.from('"your_room":""');
+
+/**
+ * Whether a frame of the expected type is the one expected: small events are parsed once their type matched; a
+ * `breakout` frame (large: it lists the rooms) is recognised by its bytes. Another `breakout` frame is not unexpected
+ * (the rooms' state changes around the move), so it answers undefined: neither the one nor a wrong one.
+ */
+function matches(expect: Expectation, data: Buffer): boolean | undefined {
+  if (expect.type === 'breakout') {
+    const moved = expect.moved === 'open' ? data.includes(OPEN) && !data.includes(IN_MAIN) : data.includes(PLANNED) && data.includes(IN_MAIN);
+    return moved || undefined;
+  }
+  if (data.length > 1024) return false;
   const event = JSON.parse(data.toString('utf8')) as { muted?: boolean; message?: { text?: string } };
   return expect.type === 'mute.lock' ? event.muted === expect.muted : event.message?.text === expect.text;
 }
@@ -73,9 +90,11 @@ let said = 0;
 let armed: { expect: Expectation; seen: Uint8Array; times: number[]; unexpected: number } | undefined;
 
 function onMeasured(index: number, data: Buffer): void {
-  if (!armed || data.length > 1024 || typeOf(data) !== armed.expect.type) return;
+  if (!armed || typeOf(data) !== armed.expect.type) return;
   const at = now();
-  if (!matches(armed.expect, data) || armed.seen[index]) {
+  const match = matches(armed.expect, data);
+  if (match === undefined) return;
+  if (!match || armed.seen[index]) {
     armed.unexpected++;
     return;
   }

@@ -170,7 +170,9 @@ async function joinAll(clients: ClientProcess[], urls: string[], meetingNumber: 
  * One timed broadcast: every client process is armed for the expected event, then the request goes out; the sample
  * ends when every measured socket has the event.
  */
-async function broadcast(servers: Child[], clients: ClientProcess[], expect: Expectation, request: () => Promise<Sent>, settleMs: number): Promise<BroadcastSample> {
+async function broadcast(servers: Child[], clients: ClientProcess[], timed: TimedRequest, settleMs: number): Promise<BroadcastSample> {
+  const { expect, send: request } = timed;
+  await timed.prepare?.();
   const serverCpu = async () => (await Promise.all(servers.map((s) => s.cpu()))).reduce((a, b) => a + b, 0);
   const serverCpu0 = await serverCpu();
   const clientCpu0 = (await Promise.all(clients.map((c) => c.cpuMs()))).reduce((a, b) => a + b, 0);
@@ -208,6 +210,8 @@ type Sent = Pick<Reply, 'status' | 'text'>;
 export interface TimedRequest {
   name: string;
   expect: Expectation;
+  /** Untimed, before the request (and before its CPU is counted). */
+  prepare?: () => Promise<void>;
   send: () => Promise<Sent>;
 }
 
@@ -255,7 +259,7 @@ export async function runTarget(
     const rows = timed.map((r) => ({ name: `${name} ${r.name}`, samples: [] as BroadcastSample[] }));
     for (let i = 0; i < options.warmup + options.repeats; i++) {
       for (const [k, r] of timed.entries()) {
-        const sample = await broadcast(servers, clients, r.expect, r.send, options.settleMs);
+        const sample = await broadcast(servers, clients, r, options.settleMs);
         if (i >= options.warmup) rows[k]!.samples.push(sample);
       }
     }
@@ -266,7 +270,7 @@ export async function runTarget(
 }
 
 /** The baseline: bare ws server, N sockets, `POST /broadcast`. */
-async function measureBareSignal(env: Record<string, string>, options: LiveOptions, nodeArgs: string[]): Promise<LiveTarget> {
+export async function measureBareSignal(env: Record<string, string>, options: LiveOptions, nodeArgs: string[]): Promise<LiveTarget> {
   const server = await startChild('bare-signal', env, nodeArgs, 'bare ws (live)');
   const http = new HttpsClient(server.url);
   try {

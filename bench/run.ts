@@ -14,11 +14,14 @@
  * of a gallery recording, against ffmpeg doing the same outside the server), also in such a namespace.
  * Then SQLite's synchronous setting (bench/durability.ts, issue 11: NORMAL against FULL on Convene's write paths).
  *
+ * Then the breakout measure (bench/breakout.ts, issue 17: 200 participants split into 20 breakout rooms and back, against
+ * a bare ws broadcast to 200 in the same run).
+ *
  * Then the cluster measure (bench/cluster.ts, issue 12: the live measures on three nodes over PostgreSQL and Redis,
  * against one node on the same PostgreSQL), when PostgreSQL and redis-server are installed.
  *
  * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live`,
- * `npm run bench -- cluster`, `npm run bench -- media`, `npm run bench -- recording` or `npm run bench -- durability`; none = all six.
+ * `npm run bench -- breakout`, `npm run bench -- cluster`, `npm run bench -- media`, `npm run bench -- recording` or `npm run bench -- durability`; none = all seven.
  * Recording: --meetings <n,…> (10,25), --mixed <n> (10), --seconds <s> (10).
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
@@ -26,6 +29,7 @@
  * profiles go to .tmp/bench-profiles/ and a summary is printed).
  * Live: --participants <n> (1000), --join-concurrency <n> (joins in flight, 50), --live-repeats <n> (timed mute/unmute
  * pairs, 20), --client-processes <n> (processes holding the participants' sockets, 1).
+ * Breakout: --breakout-participants <n> (200; the timed pairs follow --live-repeats).
  * Durability: --durability-writes <n> (single creates per setting and round, 300).
  * Media: --publishers <n> (2), --receivers <n> (20), --steps <video packets/s per publisher, …> (100,…,600),
  * --step-seconds <s> (5), --load-seconds <s> (10), --joins <n> (15); --cpu-prof also profiles the media worker.
@@ -41,6 +45,7 @@ import { loadTls } from '../src/http/tls.ts';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 import { findRedisServer } from '../test/support/redis.ts';
 import { measureCluster, printCluster } from './cluster.ts';
+import { measureBreakout, printBreakout } from './breakout.ts';
 import { measureDurability } from './durability.ts';
 import { summariseProfile } from './profile.ts';
 import { type LiveOptions, type LiveTarget, measureLive, printLive } from './live.ts';
@@ -52,7 +57,7 @@ import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live', 'cluster', 'media', 'recording', 'durability'] as const;
+const MEASURES = ['rest', 'live', 'breakout', 'cluster', 'media', 'recording', 'durability'] as const;
 /** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
 const MEDIA_NOT_ISOLATED = 3;
 const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
@@ -72,6 +77,7 @@ const { values: args, positionals } = parseArgs({
     'join-concurrency': { type: 'string', default: '50' },
     'live-repeats': { type: 'string', default: '20' },
     'client-processes': { type: 'string', default: '1' },
+    'breakout-participants': { type: 'string', default: '200' },
     'durability-writes': { type: 'string', default: '300' },
     // The media measure's own (bench/media.ts has the defaults).
     publishers: { type: 'string' },
@@ -218,6 +224,11 @@ try {
     // A fresh SQLite database of its own; the call limit (default 100) is raised above the participants.
     const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)), CONVENE_CHAT_MESSAGES_PER_MINUTE: '6000' }, env('live-bare'), liveOptions, nodeArgs);
     printLive(live, liveOptions);
+  }
+  if (selected.has('breakout')) {
+    // Issue 17: a breakout split of 200 participants into 20 rooms (and back), against a bare ws broadcast to 200.
+    const breakoutOptions: LiveOptions = { ...liveOptions, participants: Number(args['breakout-participants']) };
+    printBreakout(await measureBreakout({ ...env('breakout'), CONVENE_MAX_CALLS: '5000' }, env('breakout-bare'), breakoutOptions, nodeArgs), breakoutOptions);
   }
   if (selected.has('cluster')) {
     // Several nodes need PostgreSQL and Redis: skipped without them when every measure runs, a failure when asked for.

@@ -337,6 +337,48 @@ export class RestClient {
     return this.control(chatOps.lobbyRefuse, meetingNumber, participants ? { participants } : {});
   }
 
+  /** Creates breakout rooms: a count (Room 1 …) or their names; allowChoose lets participants pick their own. */
+  createBreakouts(meetingNumber: string, rooms: number | string[], allowChoose = false) {
+    return this.control(chatOps.breakoutCreate, meetingNumber, { ...(typeof rooms === 'number' ? { count: rooms } : { names: rooms }), allow_choose: allowChoose });
+  }
+
+  removeBreakouts(meetingNumber: string) {
+    return this.control(chatOps.breakoutRemove, meetingNumber, {});
+  }
+
+  /** Assigns participants (uuid → room id, "" = the main meeting), or everyone but the hosts at random ('random'). */
+  assignBreakouts(meetingNumber: string, assignments: Record<string, string> | 'random') {
+    return this.control(
+      chatOps.breakoutAssign,
+      meetingNumber,
+      assignments === 'random' ? { random: true } : { assignments: Object.entries(assignments).map(([participant, room]) => ({ participant, room })) },
+    );
+  }
+
+  /** Opens the rooms, for `seconds` (0 = until closed); when the timer runs out everyone has `graceSeconds` (default 60). */
+  openBreakouts(meetingNumber: string, seconds = 0, graceSeconds?: number) {
+    return this.control(chatOps.breakoutOpen, meetingNumber, { duration: seconds, ...(graceSeconds !== undefined ? { grace: graceSeconds } : {}) });
+  }
+
+  /** Closes the rooms; everyone is back after `graceSeconds` (default 60). */
+  closeBreakouts(meetingNumber: string, graceSeconds?: number) {
+    return this.control(chatOps.breakoutClose, meetingNumber, graceSeconds !== undefined ? { grace: graceSeconds } : {});
+  }
+
+  broadcastToBreakouts(meetingNumber: string, text: string) {
+    return this.control(chatOps.breakoutBroadcast, meetingNumber, { text });
+  }
+
+  /** The calling host (in the meeting under this client's id) goes into a room ("" = back to the main meeting). */
+  visitBreakout(meetingNumber: string, room: string) {
+    return this.control(chatOps.breakoutVisit, meetingNumber, { room });
+  }
+
+  /** The breakout rooms: state, timers, and who is (and who is assigned) where. */
+  breakouts(meetingNumber: string) {
+    return this.call(chatOps.breakoutState, { params: { meeting_number: meetingNumber }, method: 'GET' });
+  }
+
   /** The lobby's mode and who waits in it. */
   lobby(meetingNumber: string) {
     return this.call(chatOps.lobbyList, { params: { meeting_number: meetingNumber }, method: 'GET' });

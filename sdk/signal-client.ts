@@ -186,6 +186,8 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   reaction: true,
   'lobby.waiting': true,
   lobby: true,
+  breakout: true,
+  'breakout.message': true,
 };
 
 /** Most chat messages `chat` keeps (the oldest are dropped). */
@@ -252,6 +254,8 @@ export class SignalClient {
    * every message, without the deleted ones; at most the last 1000.
    */
   chat: ChatMessage[] = [];
+  /** Last `breakout` received: the breakout rooms and the room this participant is in (your_room). */
+  breakout: EventOf<'breakout'> | undefined;
   /** Resolves when the current (latest) connection closes; replaced by each join()/resume(). */
   closed: Promise<CloseInfo> = Promise.resolve({ code: 0, reason: 'never connected' });
   /** Close code of the latest connection once it closed; undefined while open or before the first. */
@@ -474,6 +478,47 @@ export class SignalClient {
     return this.send({ type: 'chat.send', text, ...(to !== undefined ? { to } : {}) });
   }
 
+  // ---- breakout rooms (hosts, but choose) ------------------------------------------------------------------------
+
+  /** Creates `rooms` breakout rooms (a count, or their names); `allowChoose` lets participants pick their own. */
+  createBreakouts(rooms: number | string[], allowChoose = false) {
+    return this.send({ type: 'breakout.create', ...(typeof rooms === 'number' ? { count: rooms } : { names: rooms }), allow_choose: allowChoose });
+  }
+
+  /** Assigns participants (uuid → room id, "" = the main meeting), or everyone but the hosts at random ('random'). */
+  assignBreakouts(assignments: Record<string, string> | 'random') {
+    return this.send(
+      assignments === 'random'
+        ? { type: 'breakout.assign', random: true }
+        : { type: 'breakout.assign', assignments: Object.entries(assignments).map(([uuid, room]) => ({ uuid, room })) },
+    );
+  }
+
+  /** Opens the rooms for `seconds` (0 = until closed); when the timer runs out everyone has `graceSeconds` (default 60). */
+  openBreakouts(seconds = 0, graceSeconds?: number) {
+    return this.send({ type: 'breakout.open', duration: seconds, ...(graceSeconds !== undefined ? { grace: graceSeconds } : {}) });
+  }
+
+  /** Closes the rooms: everyone is back after `graceSeconds` (default 60). */
+  closeBreakouts(graceSeconds?: number) {
+    return this.send({ type: 'breakout.close', ...(graceSeconds !== undefined ? { grace: graceSeconds } : {}) });
+  }
+
+  /** Hosts go into a room ("" = back to the main meeting). */
+  visitBreakout(room: string) {
+    return this.send({ type: 'breakout.visit', room });
+  }
+
+  /** Picks one's own room, when the host allows it. */
+  chooseBreakout(room: string) {
+    return this.send({ type: 'breakout.choose', room });
+  }
+
+  /** A host's message to every room. */
+  broadcastToBreakouts(text: string) {
+    return this.send({ type: 'breakout.broadcast', text });
+  }
+
   /** A short-lived reaction on one's tile, for everyone (one of REACTIONS). */
   react(emoji: Reaction) {
     return this.send({ type: 'react', emoji });
@@ -643,6 +688,9 @@ export class SignalClient {
         break;
       case 'chat.deleted':
         this.chat = this.chat.filter((m) => m.id !== event.message_id);
+        break;
+      case 'breakout':
+        this.breakout = event;
         break;
     }
   }

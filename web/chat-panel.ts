@@ -54,7 +54,9 @@ export class ChatPanel {
   private renderRecipients(selfUuid: string, mayPrivate: boolean): void {
     const select = byId<HTMLSelectElement>('chat-to');
     const chosen = select.value;
-    const others = mayPrivate ? [...this.signal.roster.values()].filter((p) => p.uuid !== selfUuid).sort((a, b) => a.display_name.localeCompare(b.display_name)) : [];
+    // Private messages reach people in one's own breakout room (or the main meeting) only.
+    const room = this.signal.self?.room ?? '';
+    const others = mayPrivate ? [...this.signal.roster.values()].filter((p) => p.uuid !== selfUuid && p.room === room).sort((a, b) => a.display_name.localeCompare(b.display_name)) : [];
     const key = JSON.stringify(others.map((p) => [p.uuid, p.display_name]));
     if (key !== select.dataset.key) {
       select.dataset.key = key;

@@ -2,6 +2,7 @@ import type { EventOf, RosterEntry } from '../contract/signal/protocol.ts';
 import { userInfo } from '../contract/rest/user.ts';
 import { RestError, type RestClient } from '../sdk/rest-client.ts';
 import { SignalError, type SignalClient } from '../sdk/signal-client.ts';
+import { BreakoutPanel } from './breakout-panel.ts';
 import { ChatPanel } from './chat-panel.ts';
 import { byId, h, input } from './shared/dom.ts';
 import { planTiles } from './layout.ts';
@@ -40,6 +41,7 @@ export class MeetingView {
   private readonly controls = new AbortController();
   private readonly chat: ChatPanel;
   private readonly reactions: Reactions;
+  private readonly breakout: BreakoutPanel;
   /** The signed-in user may stream live (MeetingOperator, SystemAdmin: the apps show the button to them only). */
   private mayStream = false;
 
@@ -109,6 +111,7 @@ export class MeetingView {
     this.off.push(media.onChange(render));
     this.chat = new ChatPanel(signal, (label, run) => this.act(label, run), this.controls.signal);
     this.reactions = new Reactions(signal, (label, run) => this.act(label, run), render, this.controls.signal);
+    this.breakout = new BreakoutPanel(signal, (label, run) => this.act(label, run), toast, render, this.controls.signal);
     this.wireControls();
     if (rest.token !== undefined) {
       rest.call(userInfo, { method: 'GET' }).then(
@@ -166,12 +169,14 @@ export class MeetingView {
     countEl.textContent = `${count} ${count === 1 ? 'participant' : 'participants'}`;
     countEl.dataset.count = String(count);
     document.title = info ? `${info.meeting_name} · Convene` : 'Convene';
-    this.renderStage(roster, self?.uuid ?? '');
+    // In a breakout room one sees the people of that room (the SFU forwards nothing else); the roster shows everyone.
+    this.renderStage(roster.filter((p) => p.room === (self?.room ?? '')), self?.uuid ?? '');
     this.renderOverlay();
     this.renderWatermark(info?.display_name || self?.display_name || '');
     this.renderRoster(roster, self?.uuid ?? '');
     this.renderOwnControls(self);
     this.renderHostPanel();
+    this.breakout.render(this.isHost);
     this.chat.render();
   }
 
@@ -295,11 +300,12 @@ export class MeetingView {
           p.role === 'guest' ? h('span', { class: 'badge guest' }, 'Guest') : null,
           p.uuid === selfUuid ? h('span', { class: 'badge you' }, 'You') : null,
           p.uuid === lecturer ? h('span', { class: 'badge lecturer' }, 'Lecturer') : null,
+          this.breakout.badge(p),
         ];
         const actions = host ? this.participantActions(p, selfUuid, lecturer, pinned) : null;
         return h(
           'li',
-          { 'data-uuid': p.uuid, 'data-role': p.role, 'data-hand': String(p.hand_raised), 'data-audio-muted': String(p.audio_mute) },
+          { 'data-uuid': p.uuid, 'data-role': p.role, 'data-hand': String(p.hand_raised), 'data-audio-muted': String(p.audio_mute), 'data-room': p.room },
           h('span', { class: 'name' }, p.display_name),
           ...badges,
           icons,
@@ -324,6 +330,7 @@ export class MeetingView {
       p.uuid === lecturer ? b('unset-lecturer', 'Unset lecturer', () => this.rest.unsetLecturer(n)) : b('lecturer', 'Make lecturer', () => this.rest.setLecturer(n, p.uuid)),
       p.uuid === pinned ? b('unpin', 'Unpin', () => this.rest.unpin(n)) : b('pin', 'Pin', () => this.rest.pin(n, p.uuid)),
       p.uuid === selfUuid ? null : b('remove', 'Remove', () => this.rest.disconnect(n, [p.uuid])),
+      this.breakout.assignControl(p),
     );
   }
 

@@ -159,4 +159,133 @@ export const chatTranscriptText = {
   params: BySession,
 } as const;
 
-export const inMeetingOperations = [setGuestChat, deleteChatMessage, chatTranscript, lowerHands, setLobby, lobbyAdmit, lobbyRefuse, lobbyList];
+// ---- breakout rooms ---------------------------------------------------------------------------------------------
+
+const RoomId = Type.String({ maxLength: 64, description: 'A breakout room id (GET …/breakout); "" = the main meeting' });
+const BREAKOUT_NOTE =
+  'Breakout rooms are live state of the session (kept in memory like mutes): they end when the meeting ends. Unknown participants or room ids: 404 naming the field.';
+
+export const breakoutCreate = control({
+  id: 'breakoutCreate',
+  methods: ['POST'],
+  path: '/breakout',
+  summary: 'Create breakout rooms (Convene extension)',
+  description:
+    'count rooms named Room 1 …, or one room per entry of names (at most 50). Replaces rooms that are planned but not open (and their assignments); ' +
+    '409 while rooms are open. allow_choose lets participants pick their room themselves. Everyone in the meeting gets the breakout event. ' +
+    BREAKOUT_NOTE,
+  body: Type.Object({
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    names: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 50 })),
+    allow_choose: Type.Optional(Type.Boolean({ default: false })),
+  }),
+});
+
+export const breakoutRemove = control({
+  id: 'breakoutRemove',
+  methods: ['DELETE'],
+  path: '/breakout',
+  summary: 'Remove the breakout rooms (Convene extension)',
+  description: 'Rooms that are not open (close them first: 409); their assignments go with them.',
+});
+
+export const breakoutAssign = control({
+  id: 'breakoutAssign',
+  methods: ['POST'],
+  path: '/breakout/assign',
+  summary: 'Assign participants to breakout rooms (Convene extension)',
+  description:
+    'assignments: who goes where (room "" = the main meeting); or random: true spreads everyone but the hosts over the rooms at random, as evenly as ' +
+    'possible. While the rooms are open the participants move at once. Every entry is checked before anything changes.',
+  body: Type.Object({
+    assignments: Type.Optional(Type.Array(Type.Object({ participant: Participant, room: RoomId }), { minItems: 1, maxItems: 1000 })),
+    random: Type.Optional(Type.Boolean()),
+  }),
+});
+
+export const breakoutOpen = control({
+  id: 'breakoutOpen',
+  methods: ['POST'],
+  path: '/breakout/open',
+  summary: 'Open the breakout rooms (Convene extension)',
+  description:
+    'Everyone assigned moves into its room (its own audio, video and chat); the others (hosts, late joiners) stay in the main meeting. With duration ' +
+    '(seconds, at most 86400) the rooms close by themselves after that long, then everyone has grace seconds (default 60) to come back; everyone sees both countdowns.',
+  body: Type.Object({
+    duration: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, default: 0, description: 's; 0 = no timer' })),
+    grace: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, default: 60, description: 's; the grace period when the timer closes the rooms' })),
+  }),
+});
+
+export const breakoutClose = control({
+  id: 'breakoutClose',
+  methods: ['POST'],
+  path: '/breakout/close',
+  summary: 'Close the breakout rooms (Convene extension)',
+  description: 'Everyone sees a countdown and is back in the main meeting after grace seconds (default 60, at most 600; 0 = at once). The rooms stay planned.',
+  body: Type.Object({ grace: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, default: 60 })) }),
+});
+
+export const breakoutBroadcast = control({
+  id: 'breakoutBroadcast',
+  methods: ['POST'],
+  path: '/breakout/broadcast',
+  summary: 'Send a message to every breakout room (Convene extension)',
+  description: 'While the rooms are open: everyone, in every room and the main meeting, gets breakout.message. Plain text, as long as a chat message may be.',
+  body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 4096 }) }),
+  errors: ['input.tooLong', 'rate.limited'],
+});
+
+export const breakoutVisit = control({
+  id: 'breakoutVisit',
+  methods: ['POST'],
+  path: '/breakout/visit',
+  summary: 'Go into a breakout room as a host, or back (Convene extension)',
+  description: 'The caller must be in the meeting (its client_id) as a host; room "" brings it back to the main meeting.',
+  body: Type.Object({ room: RoomId }),
+});
+
+const BreakoutRoomView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  participants: Type.Array(Type.String(), { description: 'uuids of the participants in the room now' }),
+  assigned: Type.Array(Type.String(), { description: 'uuids of the participants assigned to it' }),
+});
+
+export const breakoutState = operation({
+  id: 'breakoutState',
+  methods: ['GET'],
+  paths: ['/api/v1/meeting/{meeting_number}/breakout'],
+  tag: 'meeting control',
+  summary: 'The breakout rooms of the live meeting: state, rooms, who is where (Convene extension)',
+  access: 'user',
+  permission: 'meeting.host',
+  params: Type.Object({ meeting_number: MeetingNumber }),
+  response: Type.Object({
+    state: Type.String({ description: 'none, planned, open or closing' }),
+    allow_choose: Type.Boolean(),
+    ends_at: Type.Integer({ description: 'ms; when the timer closes the rooms; 0 = no timer' }),
+    closes_at: Type.Integer({ description: 'ms; while closing, when everyone is back; else 0' }),
+    rooms: Type.Array(BreakoutRoomView),
+  }),
+  errors: CONTROL_ERRORS,
+});
+
+export const inMeetingOperations = [
+  setGuestChat,
+  deleteChatMessage,
+  chatTranscript,
+  lowerHands,
+  setLobby,
+  lobbyAdmit,
+  lobbyRefuse,
+  lobbyList,
+  breakoutCreate,
+  breakoutRemove,
+  breakoutAssign,
+  breakoutOpen,
+  breakoutClose,
+  breakoutBroadcast,
+  breakoutVisit,
+  breakoutState,
+];

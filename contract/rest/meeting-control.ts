@@ -335,6 +335,7 @@ const DetailParticipant = Type.Object({
   lecture: Type.Boolean(),
   hand_raised: Type.Boolean(),
   joined_time: Timestamp,
+  room: Type.String({ description: 'The breakout room the participant is in now (an id from GET …/breakout); "" = the main meeting' }),
 });
 
 export const LiveMeetingDetail = Type.Object({

@@ -117,6 +117,60 @@ export const ReactCommand = Type.Object(
   { description: 'A short-lived reaction on one’s tile, shown to everyone (reaction); at most 5 at once, one a second on average' },
 );
 
+// Breakout rooms (hosts; breakout.choose: anyone, when the host lets participants choose). The room ids come from the
+// breakout event; "" names the main meeting.
+const RoomId = Type.String({ maxLength: 64, description: 'A breakout room id from the breakout event; "" = the main meeting' });
+export const BreakoutCreateCommand = Type.Object(
+  {
+    type: Type.Literal('breakout.create'),
+    id: RequestId,
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'How many rooms (named Room 1 …); or give names' })),
+    names: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 50, description: 'The rooms’ names ("" = Room i)' })),
+    allow_choose: Type.Optional(Type.Boolean({ description: 'Participants may pick their room themselves (breakout.choose); default false' })),
+  },
+  { description: 'Hosts: create breakout rooms (replacing planned ones; refused while rooms are open). Everyone gets the breakout event.' },
+);
+export const BreakoutAssignCommand = Type.Object(
+  {
+    type: Type.Literal('breakout.assign'),
+    id: RequestId,
+    assignments: Type.Optional(
+      Type.Array(Type.Object({ uuid: Uuid, room: RoomId }), { minItems: 1, maxItems: 1000, description: 'Who goes where; while the rooms are open they move at once' }),
+    ),
+    random: Type.Optional(Type.Boolean({ description: 'true: spread everyone but the hosts over the rooms at random, evenly (instead of assignments)' })),
+  },
+  { description: 'Hosts: assign participants to breakout rooms' },
+);
+export const BreakoutOpenCommand = Type.Object(
+  {
+    type: Type.Literal('breakout.open'),
+    id: RequestId,
+    duration: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400, description: 's; the rooms close by themselves after this long (then the grace period runs); 0 or absent = no timer' })),
+    grace: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, description: 's; the grace period when the timer closes the rooms; default 60' })),
+  },
+  { description: 'Hosts: open the rooms; everyone assigned moves into its room (roster room, breakout your_room, chat.history of the room)' },
+);
+export const BreakoutCloseCommand = Type.Object(
+  {
+    type: Type.Literal('breakout.close'),
+    id: RequestId,
+    grace: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, description: 's before everyone is back in the main meeting; default 60' })),
+  },
+  { description: 'Hosts: close the rooms; everyone sees the countdown (breakout closes_at) and returns when it ends' },
+);
+export const BreakoutVisitCommand = Type.Object(
+  { type: Type.Literal('breakout.visit'), id: RequestId, room: RoomId },
+  { description: 'Hosts: go into an open room ("" = back to the main meeting)' },
+);
+export const BreakoutChooseCommand = Type.Object(
+  { type: Type.Literal('breakout.choose'), id: RequestId, room: RoomId },
+  { description: 'Pick one’s own room, when the host allows it (breakout allow_choose); while the rooms are open, one moves at once' },
+);
+export const BreakoutBroadcastCommand = Type.Object(
+  { type: Type.Literal('breakout.broadcast'), id: RequestId, text: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { description: 'Hosts: a message to every room and the main meeting (breakout.message), while the rooms are open' },
+);
+
 export const ClientCommand = Type.Union([
   JoinCommand,
   ResumeCommand,
@@ -134,6 +188,13 @@ export const ClientCommand = Type.Union([
   ChatSendCommand,
   ChatDeleteCommand,
   ReactCommand,
+  BreakoutCreateCommand,
+  BreakoutAssignCommand,
+  BreakoutOpenCommand,
+  BreakoutCloseCommand,
+  BreakoutVisitCommand,
+  BreakoutChooseCommand,
+  BreakoutBroadcastCommand,
 ]);
 export type ClientCommand = Static<typeof ClientCommand>;
 export type CommandType = ClientCommand['type'];
@@ -154,6 +215,13 @@ export const COMMAND_SCHEMAS = {
   'chat.send': ChatSendCommand,
   'chat.delete': ChatDeleteCommand,
   react: ReactCommand,
+  'breakout.create': BreakoutCreateCommand,
+  'breakout.assign': BreakoutAssignCommand,
+  'breakout.open': BreakoutOpenCommand,
+  'breakout.close': BreakoutCloseCommand,
+  'breakout.visit': BreakoutVisitCommand,
+  'breakout.choose': BreakoutChooseCommand,
+  'breakout.broadcast': BreakoutBroadcastCommand,
 } as const;
 
 // ---- server → client ------------------------------------------------------------------------------------------
@@ -168,6 +236,7 @@ export const RosterEntry = Type.Object({
     description: 'host = owner, MeetingOperator or SystemAdmin (may use the control API)',
   }),
   hand_raised: Type.Boolean(),
+  room: Type.String({ description: 'The breakout room the participant is in (an id from the breakout event); "" = the main meeting' }),
 });
 
 export const MeetingInfoEvent = Type.Object({
@@ -397,6 +466,27 @@ export const LobbyEvent = Type.Object(
   { description: 'To hosts: who waits in the lobby (on join when someone waits, and with the roster batch after a change)' },
 );
 
+export const BreakoutEvent = Type.Object(
+  {
+    type: Type.Literal('breakout'),
+    state: Type.Union([Type.Literal('none'), Type.Literal('planned'), Type.Literal('open'), Type.Literal('closing')], {
+      description: 'none: no rooms; planned: rooms exist, everyone is in the main meeting; open: the assigned are in their rooms; closing: back at closes_at',
+    }),
+    rooms: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+    allow_choose: Type.Boolean({ description: 'Participants may pick their room (breakout.choose)' }),
+    ends_at: Type.Integer({ description: 'ms; when the timer closes the rooms; 0 = no timer' }),
+    closes_at: Type.Integer({ description: 'ms; while closing: when everyone is back in the main meeting; else 0' }),
+    your_room: Type.String({ description: 'The room the receiving participant is in now; "" = the main meeting' }),
+    assignments: Type.Optional(Type.Array(Type.Object({ uuid: Uuid, room: Type.String() }), { description: 'To hosts only: who is assigned to which room' })),
+  },
+  { description: 'The breakout rooms: on joining while there are any, and to everyone concerned after each change' },
+);
+
+export const BreakoutMessageEvent = Type.Object(
+  { type: Type.Literal('breakout.message'), from: Uuid, from_name: Type.String(), text: Type.String({ description: 'Plain text' }), time: Type.Integer() },
+  { description: 'A host’s message to every breakout room and the main meeting' },
+);
+
 export const ServerEvent = Type.Union([
   MeetingInfoEvent,
   StatusEvent,
@@ -428,6 +518,8 @@ export const ServerEvent = Type.Union([
   ReactionEvent,
   LobbyWaitingEvent,
   LobbyEvent,
+  BreakoutEvent,
+  BreakoutMessageEvent,
 ]);
 export type ServerEvent = Static<typeof ServerEvent>;
 export type EventType = ServerEvent['type'];

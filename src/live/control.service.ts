@@ -9,6 +9,7 @@ import type { LiveService } from './live.service.ts';
 import { PROBES_REFUSED } from './number-probes.ts';
 import type { Participant } from './participant.ts';
 import type { GuestChat } from './chat.ts';
+import { roomNames } from './breakout.ts';
 import type { ChatLog, SessionRecord, StoredChat, TranscriptSession } from './ports.ts';
 
 /** The caller of a control call, with the network address its request came from. */
@@ -175,6 +176,53 @@ export class MeetingControl {
 
   async lobby(caller: ControlCaller, number: string): Promise<LiveMeeting['lobby']> {
     return (await this.controlled(caller, number)).lobby;
+  }
+
+  // ---- breakout rooms -----------------------------------------------------------------------------------------
+
+  async createBreakouts(caller: ControlCaller, number: string, count: number | undefined, names: readonly string[] | undefined, allowChoose: boolean): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.breakout(meeting, meeting.createBreakouts(roomNames(count, names), allowChoose));
+  }
+
+  async removeBreakouts(caller: ControlCaller, number: string): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.breakout(meeting, meeting.removeBreakouts());
+  }
+
+  async assignBreakouts(caller: ControlCaller, number: string, assignments: ReadonlyArray<{ participant: string; room: string }> | undefined, random: boolean): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    if (random) return this.live.breakout(meeting, meeting.shuffleBreakouts());
+    if (!assignments) return fail('input.invalid', 'assignments: who goes where (or random: true)');
+    this.live.breakout(meeting, meeting.assignBreakouts(assignments.map((a) => ({ clientId: a.participant, room: a.room }))));
+  }
+
+  async openBreakouts(caller: ControlCaller, number: string, seconds: number, graceSeconds: number): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.breakout(meeting, meeting.openBreakouts(seconds * 1000, this.clock.now(), graceSeconds * 1000));
+  }
+
+  async closeBreakouts(caller: ControlCaller, number: string, graceSeconds: number): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.breakout(meeting, meeting.closeBreakouts(graceSeconds * 1000, this.clock.now()));
+  }
+
+  /** A message to every room; rate limited like the caller's chat when it is in the meeting. */
+  async broadcastBreakouts(caller: ControlCaller, number: string, text: string): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    const self = meeting.get(caller.clientId);
+    this.live.breakout(meeting, meeting.broadcastBreakout(self, self?.displayName ?? (signedIn(caller).realName || signedIn(caller).username), text, this.clock.now()));
+  }
+
+  /** The calling host, in the meeting under its client_id, goes into a room ('' = back). */
+  async visitBreakout(caller: ControlCaller, number: string, room: string): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    const self = meeting.require(caller.clientId, 'client_id');
+    this.live.breakout(meeting, meeting.visitBreakout(self, room));
+  }
+
+  async breakouts(caller: ControlCaller, number: string): Promise<LiveMeeting> {
+    return this.controlled(caller, number);
   }
 
   async setOverlay(caller: ControlCaller, number: string, input: OverlayInput | null): Promise<void> {

@@ -78,6 +78,52 @@ export function inMeetingRoutes(app: FastifyInstance, control: MeetingControl, a
     const lobby = await control.lobby(caller, params.meeting_number);
     return { mode: lobby.mode, waiting: lobby.view().map((w) => ({ uuid: w.clientId, display_name: w.displayName, guest: w.guest, since: w.since })) };
   });
+  on(ops.breakoutCreate, async ({ caller, params, body }) => {
+    await control.createBreakouts(caller, params.meeting_number, body.count, body.names, body.allow_choose ?? false);
+    return done;
+  });
+  on(ops.breakoutRemove, async ({ caller, params }) => {
+    await control.removeBreakouts(caller, params.meeting_number);
+    return done;
+  });
+  on(ops.breakoutAssign, async ({ caller, params, body }) => {
+    await control.assignBreakouts(caller, params.meeting_number, body.assignments, body.random === true);
+    return done;
+  });
+  on(ops.breakoutOpen, async ({ caller, params, body }) => {
+    await control.openBreakouts(caller, params.meeting_number, body.duration ?? 0, body.grace ?? 60);
+    return done;
+  });
+  on(ops.breakoutClose, async ({ caller, params, body }) => {
+    await control.closeBreakouts(caller, params.meeting_number, body.grace ?? 60);
+    return done;
+  });
+  on(ops.breakoutBroadcast, async ({ caller, params, body }) => {
+    await control.broadcastBreakouts(caller, params.meeting_number, body.text);
+    return done;
+  });
+  on(ops.breakoutVisit, async ({ caller, params, body }) => {
+    await control.visitBreakout(caller, params.meeting_number, body.room);
+    return done;
+  });
+  on(ops.breakoutState, async ({ caller, params }) => {
+    const meeting = await control.breakouts(caller, params.meeting_number);
+    const b = meeting.breakouts;
+    const people = [...meeting.participants.values()];
+    const assigned = [...b.assignments];
+    return {
+      state: b.state,
+      allow_choose: b.allowChoose,
+      ends_at: b.endsAt ?? 0,
+      closes_at: b.closesAt ?? 0,
+      rooms: b.rooms.map((r) => ({
+        id: r.id,
+        name: r.name,
+        participants: people.filter((p) => p.room === r.id).map((p) => p.clientId),
+        assigned: assigned.filter(([, room]) => room === r.id).map(([id]) => id),
+      })),
+    };
+  });
   on(ops.chatTranscript, async ({ caller, params, query }) => {
     const size = Math.min(PAGE_MAX, query.page_size ?? 500);
     const offset = ((query.page_num ?? 1) - 1) * size;

@@ -17,6 +17,7 @@ export function roomPolicy(meeting: LiveMeeting): RoomPolicy {
       content: meeting.mayShare(p),
       pin: p.pin,
       maxViews: p.maxViews,
+      group: p.room,
     })),
     lecturer: meeting.lecturer,
     meetingPin: meeting.meetingPin,
@@ -70,7 +71,10 @@ export class LiveMedia implements MeetingObserver {
       const room = this.rooms.get(roomId);
       if (!room) return;
       room.speaker = participantId;
-      this.live.apply(room.meeting, [toAll({ kind: 'speaker', clientId: participantId })]);
+      // With breakout rooms open, a speaker is news only in its own room (the others cannot hear them).
+      const group = room.meeting.get(participantId)?.room;
+      const notice = { kind: 'speaker', clientId: participantId } as const;
+      this.live.apply(room.meeting, [group !== undefined && room.meeting.breakouts.active ? toSome(room.meeting.inRoom(group).map((p) => p.clientId), notice) : toAll(notice)]);
     });
     engine.on('roomsLost', ({ roomIds, reason }) => {
       for (const id of roomIds) {

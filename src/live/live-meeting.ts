@@ -3,6 +3,7 @@ import { take } from './allowance.ts';
 import { type ChatLimits, type ChatMessage, type GuestChat, MeetingChat, viewOfMessage } from './chat.ts';
 import type { LobbyMode } from '../scheduling/meeting.ts';
 import { Lobby } from './lobby.ts';
+import { BROADCAST_RATE, Breakouts, spread } from './breakout.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
@@ -73,6 +74,8 @@ export class LiveMeeting {
   readonly lobby: Lobby;
   /** The lobby changed since the hosts were last told (sent with the roster batch). */
   private pendingLobby = false;
+  /** The breakout rooms: the plan, the timers, each room's chat (where each participant is: Participant.room). */
+  readonly breakouts: Breakouts;
 
   constructor(
     readonly sessionId: string,
@@ -88,6 +91,7 @@ export class LiveMeeting {
     this.emptySince = startedAt;
     this.chat = new MeetingChat('main', limits.chat);
     this.lobby = new Lobby(settings.lobby);
+    this.breakouts = new Breakouts(limits.chat);
   }
 
   get meetingNumber(): string {
@@ -170,6 +174,8 @@ export class LiveMeeting {
     const p = this.participants.get(clientId);
     if (!p) return [];
     this.participants.delete(clientId);
+    // Someone who comes back later is a newcomer: in the main meeting until a host assigns them again.
+    this.breakouts.assignments.delete(clientId);
     this.pendingRoster.set(clientId, 'left');
     if (this.participants.size === 0) this.emptySince = now;
     const out: Delivery[] = [];
@@ -195,7 +201,8 @@ export class LiveMeeting {
       this.pin(),
       ...(this.overlay.enabled ? [{ kind: 'overlay', overlay: this.overlay } as const] : []),
       this.session(),
-      { kind: 'chatHistory', messages: this.chat.historyFor(p) },
+      { kind: 'chatHistory', messages: this.chatOf(p).historyFor(p) },
+      ...(this.breakouts.state !== 'none' ? [this.breakoutNotice(p.host)] : []),
       ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
       ...(p.host && this.lobby.waiting.size > 0 ? [this.lobbyNotice().notice] : []),
       ...(p.host && this.lockoutUntil !== null ? [{ kind: 'passcodeLockout', until: this.lockoutUntil } as const] : []),
@@ -392,36 +399,195 @@ export class LiveMeeting {
 
   // ---- reactions ------------------------------------------------------------------------------------------------
 
-  /** A short-lived emoji on the participant's tile, for everyone in the meeting; nothing is kept. */
+  /** A short-lived emoji on the participant's tile, for everyone in its room (or the main meeting); nothing is kept. */
   react(p: Participant, emoji: string, now: number): Delivery[] {
     const allowance = take(p.allowances?.reaction, REACTION_RATE, now);
     if (!allowance.ok) fail('rate.limited', `emoji: at most ${REACTION_RATE.perMinute} reactions a minute (${REACTION_RATE.burst} at once)`);
     p.allowances = { ...p.allowances, reaction: allowance.allowance };
-    return [toAll({ kind: 'reaction', clientId: p.clientId, emoji })];
+    return [this.toRoom(p.room, { kind: 'reaction', clientId: p.clientId, emoji })];
   }
 
   // ---- chat -----------------------------------------------------------------------------------------------------
 
-  /** A message from `from` to everyone, or privately to the participant `to` (who must be in this meeting). */
-  sendChat(from: Participant, to: string | undefined, text: string, now: number): { message: ChatMessage; deliveries: Delivery[] } {
+  /** The chat of the participant's room (the main meeting's in the main meeting). */
+  chatOf(p: Pick<Participant, 'room'>): MeetingChat {
+    return (p.room === '' ? undefined : this.breakouts.chatOf(p.room)) ?? this.chat;
+  }
+
+  /**
+   * A message from `from` to everyone in its room (or the main meeting), or privately to the participant `to`, who must
+   * be in the same room: each room is a meeting of its own.
+   */
+  sendChat(from: Participant, to: string | undefined, text: string, now: number): { message: ChatMessage; room: string; deliveries: Delivery[] } {
     const target = to === undefined ? undefined : this.require(to, 'to');
-    const message = this.chat.send(from, target, text, now);
+    if (target && target.room !== from.room) fail('state.invalid', `to: ${JSON.stringify(to)} is in another breakout room`);
+    const message = this.chatOf(from).send(from, target, text, now);
     const notice: Notice = { kind: 'chat', message: viewOfMessage(message) };
-    return { message, deliveries: [target ? toSome([from.clientId, target.clientId], notice) : toAll(notice)] };
+    return { message, room: from.room, deliveries: [target ? toSome([from.clientId, target.clientId], notice) : this.toRoom(from.room, notice)] };
   }
 
   /** A host deletes a message for everyone who received it (see MeetingChat.remove); undefined when none is held. */
   deleteChat(id: string, host: Participant | undefined): { message: ChatMessage; deliveries: Delivery[] } | undefined {
-    const message = this.chat.remove(id, host);
+    const scope = id.slice(0, Math.max(0, id.lastIndexOf(':')));
+    const room = scope === 'main' ? '' : scope;
+    const chat = room === '' ? this.chat : this.breakouts.chatOf(room);
+    const message = chat?.remove(id, host);
     if (!message) return undefined;
     const notice: Notice = { kind: 'chatDeleted', id };
-    return { message, deliveries: [message.to === '' ? toAll(notice) : toSome([message.from, message.to], notice)] };
+    return { message, deliveries: [message.to === '' ? this.toRoom(room, notice) : toSome([message.from, message.to], notice)] };
   }
 
   setGuestChat(mode: GuestChat): Delivery[] {
     if (this.chat.guestChat === mode) return [];
     this.chat.guestChat = mode;
     return [toAll(this.info())];
+  }
+
+  // ---- breakout rooms -------------------------------------------------------------------------------------------
+
+  /** Everyone in the room ('' = the main meeting). */
+  inRoom(room: string): Participant[] {
+    return [...this.participants.values()].filter((p) => p.room === room);
+  }
+
+  /** A notice for the people in one room (or the main meeting); everyone when no breakout rooms are open. */
+  private toRoom(room: string, notice: Notice): Delivery {
+    return this.breakouts.active || room !== '' ? toSome(ids(this.inRoom(room)), notice) : toAll(notice);
+  }
+
+  /** The breakout state as `host` (or not) is told it; rendered per viewer with its own room. */
+  private breakoutNotice(host: boolean): Notice {
+    return { kind: 'breakout', view: this.breakouts.view(), ...(host ? { assignments: [...this.breakouts.assignments] } : {}) };
+  }
+
+  /** Everyone (or the hosts and `also`) is told the breakout state; hosts with the assignments. */
+  private breakoutChanged(also?: readonly Participant[]): Delivery[] {
+    const all = also ? [...new Set([...this.hosts(), ...also])] : [...this.participants.values()];
+    const hosts = all.filter((p) => p.host);
+    const others = all.filter((p) => !p.host);
+    return [
+      ...(hosts.length ? [toSome(ids(hosts), this.breakoutNotice(true))] : []),
+      ...(others.length ? [toSome(ids(others), this.breakoutNotice(false))] : []),
+    ];
+  }
+
+  /**
+   * Moves participants to rooms ('' = back to the main meeting): their roster entries change, each is shown the chat
+   * of the room it enters, and the media follow (the SFU forwards within rooms: see media/policy/forwarding.ts).
+   */
+  private move(moves: ReadonlyArray<[Participant, string]>): Delivery[] {
+    const out: Delivery[] = [];
+    for (const [p, room] of moves) {
+      if (p.room === room) continue;
+      p.room = room;
+      this.markChanged(p.clientId);
+      out.push(toSome([p.clientId], { kind: 'chatHistory', messages: this.chatOf(p).historyFor(p) }));
+    }
+    return out;
+  }
+
+  /** A host creates `names.length` rooms (replacing planned ones); `allowChoose` lets participants pick their own. */
+  createBreakouts(names: readonly string[], allowChoose: boolean): Delivery[] {
+    this.breakouts.create(names, allowChoose);
+    return this.breakoutChanged();
+  }
+
+  /** A host removes planned rooms. */
+  removeBreakouts(): Delivery[] {
+    if (this.breakouts.state === 'none') return [];
+    this.breakouts.remove();
+    return this.breakoutChanged();
+  }
+
+  /**
+   * Hosts assign participants to rooms ('' = the main meeting). While the rooms are open the assigned move at once.
+   * Every participant and room is checked before anything changes.
+   */
+  assignBreakouts(pairs: ReadonlyArray<{ clientId: string; room: string }>, participantField = 'participant'): Delivery[] {
+    this.breakouts.requireRooms();
+    const checked = pairs.map(
+      (a, i) => [this.require(a.clientId, `assignments[${i}].${participantField}`), this.breakouts.roomId(a.room, `assignments[${i}].room`)] as [Participant, string],
+    );
+    return this.applyAssignments(checked);
+  }
+
+  /** Hosts spread everyone but the hosts over the rooms at random, as evenly as possible. */
+  shuffleBreakouts(random?: () => number): Delivery[] {
+    this.breakouts.requireRooms();
+    const people = [...this.participants.values()].filter((p) => !p.host);
+    const plan = spread(ids(people), this.breakouts.rooms.map((r) => r.id), random);
+    return this.applyAssignments(people.map((p) => [p, plan.get(p.clientId)!]));
+  }
+
+  /** A participant picks its room, when the host lets participants choose. */
+  chooseBreakout(p: Participant, room: string): Delivery[] {
+    this.breakouts.requireRooms();
+    if (!this.breakouts.allowChoose && !p.host) fail('operation.forbidden', 'room: the host assigns the breakout rooms in this meeting');
+    return this.applyAssignments([[p, this.breakouts.roomId(room, 'room')]]);
+  }
+
+  private applyAssignments(pairs: ReadonlyArray<[Participant, string]>): Delivery[] {
+    for (const [p, room] of pairs) {
+      if (room === '') this.breakouts.assignments.delete(p.clientId);
+      else this.breakouts.assignments.set(p.clientId, room);
+    }
+    const moved = this.breakouts.active ? this.move(pairs) : [];
+    // Only hosts see the plan; a participant who moved sees its new room.
+    return [...moved, ...this.breakoutChanged(this.breakouts.active ? pairs.map(([p]) => p) : [])];
+  }
+
+  /** Opens the rooms: everyone assigned moves into its room; the rest (hosts, late joiners) stay in the main meeting. */
+  openBreakouts(durationMs: number, now: number, graceMs?: number): Delivery[] {
+    this.breakouts.open(durationMs, now, graceMs);
+    const moves = [...this.participants.values()].flatMap((p): Array<[Participant, string]> => {
+      const room = this.breakouts.assignments.get(p.clientId);
+      return room ? [[p, room]] : [];
+    });
+    return [...this.move(moves), ...this.breakoutChanged()];
+  }
+
+  /** A host goes to a room (or back to the main meeting) while the rooms are open. */
+  visitBreakout(host: Participant, room: string): Delivery[] {
+    this.breakouts.requireActive();
+    return [...this.move([[host, this.breakouts.roomId(room, 'room')]]), ...this.breakoutChanged([host])];
+  }
+
+  /** A host's message to everyone, in every room and the main meeting (rate limited like chat). */
+  broadcastBreakout(from: Participant | undefined, fromName: string, text: string, now: number): Delivery[] {
+    this.breakouts.requireActive();
+    const clean = text.replace(/\r\n?/g, '\n').trim();
+    if (clean === '') fail('input.invalid', 'text: must not be empty');
+    if (clean.length > this.limits.chat.maxLength) fail('input.tooLong', `text: at most ${this.limits.chat.maxLength} characters`);
+    const meetingWide = take(this.breakouts.broadcastAllowance, BROADCAST_RATE, now);
+    if (!meetingWide.ok) fail('rate.limited', `text: at most ${BROADCAST_RATE.perMinute} broadcasts a minute (${BROADCAST_RATE.burst} at once); wait a moment`);
+    const own = from ? take(from.allowances?.chat, this.limits.chat.rate, now) : undefined;
+    if (own && !own.ok) fail('rate.limited', `text: at most ${this.limits.chat.rate.perMinute} messages a minute; wait a moment`);
+    this.breakouts.broadcastAllowance = meetingWide.allowance;
+    if (from && own) from.allowances = { ...from.allowances, chat: own.allowance };
+    return [toAll({ kind: 'breakoutMessage', from: from?.clientId ?? '', fromName, text: clean, at: now })];
+  }
+
+  /** Closes the rooms after `graceMs` (everyone sees the countdown); 0 brings everyone back at once. */
+  closeBreakouts(graceMs: number, now: number): Delivery[] {
+    this.breakouts.close(graceMs, now);
+    return graceMs === 0 ? this.breakoutsOver() : this.breakoutChanged();
+  }
+
+  /** The timer ran out (the grace period starts) or the grace period is over (everyone back); nothing before then. */
+  breakoutDue(now: number): Delivery[] {
+    const due = this.breakouts.deadline;
+    if (due === null || now < due) return [];
+    if (this.breakouts.state === 'open') {
+      this.breakouts.close(this.breakouts.timerGraceMs, now);
+      return this.breakouts.timerGraceMs === 0 ? this.breakoutsOver() : this.breakoutChanged();
+    }
+    return this.breakoutsOver();
+  }
+
+  private breakoutsOver(): Delivery[] {
+    this.breakouts.closed();
+    const back = this.move([...this.participants.values()].filter((p) => p.room !== '').map((p) => [p, ''] as [Participant, string]));
+    return [...back, ...this.breakoutChanged()];
   }
 
   // ---- guessing -------------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ const wireDetail = (m: LiveMeeting, q: { page_num?: number; page_size?: number }
     lecture: m.lecturer === p.clientId,
     hand_raised: p.handRaised,
     joined_time: p.joinedAt,
+    room: p.room,
   })),
 });
 

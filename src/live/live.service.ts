@@ -157,6 +157,8 @@ const STOPPED_ROOM_CLOSED_MS = 5 * 60_000;
 export class LiveService {
   private readonly meetings = new Map<string, LiveMeeting>();
   private readonly flushTimers = new Map<LiveMeeting, ReturnType<typeof setTimeout>>();
+  /** Per meeting with breakout rooms open: the timer of their next deadline (closing, or the grace period's end). */
+  private readonly breakoutTimers = new Map<LiveMeeting, ReturnType<typeof setTimeout>>();
   /** History writes run one after another, in the order things happened, without holding up the participants. */
   private historyQueue: Promise<void> = Promise.resolve();
   private readonly observers: MeetingObserver[] = [];
@@ -177,6 +179,11 @@ export class LiveService {
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
   async start(): Promise<number> {
     return this.history.closeAbandoned(this.clock.now(), 'server restarted', this.policy.nodeId);
+  }
+
+  /** The time the live domain goes by (for the adapters that hand it to a meeting). */
+  now(): number {
+    return this.clock.now();
   }
 
   observe(observer: MeetingObserver): void {
@@ -541,12 +548,30 @@ export class LiveService {
     }
   }
 
+  /** Applies a change to the breakout rooms and arms the timer of their next deadline (the countdowns everyone sees). */
+  breakout(meeting: LiveMeeting, deliveries: Delivery[]): void {
+    this.apply(meeting, deliveries);
+    clearTimeout(this.breakoutTimers.get(meeting));
+    this.breakoutTimers.delete(meeting);
+    const due = meeting.breakouts.deadline;
+    if (due === null || this.meetings.get(meeting.meetingNumber) !== meeting) return;
+    const timer = setTimeout(() => {
+      this.breakoutTimers.delete(meeting);
+      if (this.meetings.get(meeting.meetingNumber) === meeting) this.breakout(meeting, meeting.breakoutDue(this.clock.now()));
+    }, Math.max(0, due - this.clock.now()));
+    timer.unref();
+    this.breakoutTimers.set(meeting, timer);
+  }
+
   /** Ends the session: everyone still in gets `reason`; `closedUntil` refuses joins under the number until then. */
   end(meeting: LiveMeeting, reason: Reason, message: string, historyReason: string, closedUntil: number | null = null): void {
     if (this.meetings.get(meeting.meetingNumber) !== meeting) return;
     this.meetings.delete(meeting.meetingNumber);
     clearTimeout(this.flushTimers.get(meeting));
     this.flushTimers.delete(meeting);
+    // Breakout rooms are live state of the session: they end with it.
+    clearTimeout(this.breakoutTimers.get(meeting));
+    this.breakoutTimers.delete(meeting);
     for (const p of meeting.participants.values()) {
       if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
       this.guards.calls.release();
@@ -568,6 +593,8 @@ export class LiveService {
     const now = this.clock.now();
     for (const meeting of [...this.meetings.values()]) {
       meeting.lockoutOver(now);
+      // The breakout timer fires on time; this catches a deadline whose timer was lost (or a clock that jumped).
+      if (meeting.breakouts.deadline !== null && now >= meeting.breakouts.deadline) this.breakout(meeting, meeting.breakoutDue(now));
       if (meeting.endTime !== null && now >= meeting.endTime + this.policy.endGraceMs) {
         this.end(meeting, 'MeetingExpired', 'the meeting’s end time has passed', 'end time passed');
         continue;
@@ -607,7 +634,7 @@ export class LiveService {
 
   /** A chat message from `p` (to everyone, or privately to `to`): delivered, then kept for the transcript. */
   sendChat(meeting: LiveMeeting, p: Participant, to: string | undefined, text: string): ChatMessage {
-    const { message, deliveries } = meeting.sendChat(p, to, text, this.clock.now());
+    const { message, room, deliveries } = meeting.sendChat(p, to, text, this.clock.now());
     this.apply(meeting, deliveries);
     const ordinal = ++meeting.transcriptLength;
     this.record('chat', () =>
@@ -615,7 +642,7 @@ export class LiveService {
         sessionId: meeting.sessionId,
         messageId: message.id,
         ordinal,
-        room: '',
+        room: meeting.breakouts.nameOf(room),
         at: message.at,
         fromClientId: message.from,
         fromUserId: message.fromUser,
@@ -702,6 +729,7 @@ function newParticipant(f: {
     resumeToken: newResumeToken(f.meetingNumber),
     attendanceId: randomUUID(),
     transport: f.transport,
+    room: '',
   };
 }
 

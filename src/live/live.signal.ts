@@ -15,6 +15,7 @@ import type { Notice } from './notices.ts';
 import type { Participant } from './participant.ts';
 import { connectedStatus, disconnectedStatus, isPerViewer, joinFailed, renderNotice } from './signal-events.ts';
 import { PromptSlots, TokenBucket } from './signal-limits.ts';
+import { BREAKOUT_GRACE_MS, roomNames } from './breakout.ts';
 
 export interface SignalOptions {
   heartbeatMs: number;
@@ -452,6 +453,33 @@ class Connection {
         if (!p.host) throw new DomainError('permission.denied', 'message_id: only hosts delete chat messages');
         if (!this.live.deleteChat(meeting, cmd.message_id, p)) throw new DomainError('notFound', `message_id: no message ${JSON.stringify(cmd.message_id)} to delete`);
         break;
+      case 'breakout.create':
+        host(p);
+        this.live.breakout(meeting, meeting.createBreakouts(roomNames(cmd.count, cmd.names), cmd.allow_choose ?? false));
+        break;
+      case 'breakout.assign':
+        host(p);
+        if (cmd.random === true) this.live.breakout(meeting, meeting.shuffleBreakouts());
+        else if (cmd.assignments) this.live.breakout(meeting, meeting.assignBreakouts(cmd.assignments.map((a) => ({ clientId: a.uuid, room: a.room })), 'uuid'));
+        else throw new DomainError('input.invalid', 'assignments: who goes where (or random: true)');
+        break;
+      case 'breakout.open':
+        host(p);
+        this.live.breakout(meeting, meeting.openBreakouts((cmd.duration ?? 0) * 1000, this.live.now(), (cmd.grace ?? BREAKOUT_GRACE_MS / 1000) * 1000));
+        break;
+      case 'breakout.close':
+        host(p);
+        this.live.breakout(meeting, meeting.closeBreakouts((cmd.grace ?? BREAKOUT_GRACE_MS / 1000) * 1000, this.live.now()));
+        break;
+      case 'breakout.visit':
+        this.live.breakout(meeting, meeting.visitBreakout(host(p), cmd.room));
+        break;
+      case 'breakout.choose':
+        this.live.breakout(meeting, meeting.chooseBreakout(p, cmd.room));
+        break;
+      case 'breakout.broadcast':
+        this.live.breakout(meeting, meeting.broadcastBreakout(host(p), p.displayName, cmd.text, this.live.now()));
+        break;
       case 'leave':
         if (cmd.id !== undefined) send(this.socket, { type: 'ack', id: cmd.id });
         this.state = { at: 'done' };
@@ -520,6 +548,12 @@ class Connection {
     this.endPrompt();
     this.socket.close(CLOSE_CODES[kind], 'protocol error');
   }
+}
+
+/** The participant, when it is a host (breakout rooms are run by hosts; guests never are). */
+function host(p: Participant): Participant {
+  if (!p.host) throw new DomainError('permission.denied', 'breakout: only hosts run breakout rooms');
+  return p;
 }
 
 const optional = (cmd: Extract<ClientCommand, { type: 'join' }>) => ({

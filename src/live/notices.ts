@@ -2,6 +2,7 @@ import type { Reason } from '../../contract/signal/reasons.ts';
 import type { LobbyMode } from '../scheduling/meeting.ts';
 import type { GuestChat } from './chat.ts';
 import type { SharePolicy } from './live-meeting.ts';
+import type { BreakoutView } from './breakout.ts';
 
 /** A participant as others see it in the roster. */
 export interface ParticipantView {
@@ -12,6 +13,8 @@ export interface ParticipantView {
   videoMuted: boolean;
   role: 'host' | 'participant' | 'guest';
   handRaised: boolean;
+  /** The breakout room the participant is in; '' = the main meeting. */
+  room: string;
 }
 
 /** A chat message as its recipients see it. */
@@ -63,6 +66,8 @@ export interface Viewer {
   pin: string | null;
   maxViews: number;
   layout: string;
+  /** Its breakout room ('' = the main meeting). */
+  room: string;
 }
 
 /**
@@ -100,7 +105,14 @@ export type Notice =
   /** A short-lived emoji on a participant's tile. */
   | { kind: 'reaction'; clientId: string; emoji: string }
   /** To hosts: who waits in the lobby, first come first. */
-  | { kind: 'lobby'; waiting: Array<{ clientId: string; displayName: string; guest: boolean; since: number }> };
+  | { kind: 'lobby'; waiting: Array<{ clientId: string; displayName: string; guest: boolean; since: number }> }
+  /**
+   * The breakout rooms (rendered per viewer: its own room). To hosts with the planned assignments (client id → room
+   * id), which the others are not shown.
+   */
+  | { kind: 'breakout'; view: BreakoutView; assignments?: Array<[string, string]> }
+  /** A host's message to every room and the main meeting. */
+  | { kind: 'breakoutMessage'; from: string; fromName: string; text: string; at: number };
 
 /** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
 export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };

@@ -43,6 +43,8 @@ export interface Participant {
   /** What is left of the participant's rate limits (created on first use). */
   allowances?: { chat?: Allowance; reaction?: Allowance };
   transport: ParticipantTransport;
+  /** The breakout room the participant is in now; '' = the main meeting (where everyone joins). */
+  room: string;
 }
 
 export const NOT_HOST_MUTED: HostMute = { muted: false, allowSelfUnmute: true };
@@ -55,6 +57,7 @@ export const viewOf = (p: Participant): ParticipantView => ({
   videoMuted: p.videoMuted,
   role: p.host ? 'host' : p.userId === '' ? 'guest' : 'participant',
   handRaised: p.handRaised,
+  room: p.room,
 });
 
 /** May the participant turn its own microphone on now? */

@@ -5,8 +5,8 @@ import { pinSeen } from './live-meeting.ts';
 import type { ChatView, Notice, ParticipantView, Viewer } from './notices.ts';
 import { type Participant, viewOf } from './participant.ts';
 
-/** Notices whose event differs per recipient (their own name, their own pin and layout). */
-export const isPerViewer = (notice: Notice): boolean => notice.kind === 'info' || notice.kind === 'layout' || notice.kind === 'pin';
+/** Notices whose event differs per recipient (their own name, their own pin and layout, their own breakout room). */
+export const isPerViewer = (notice: Notice): boolean => notice.kind === 'info' || notice.kind === 'layout' || notice.kind === 'pin' || notice.kind === 'breakout';
 
 export const rosterEntry = (v: ParticipantView): RosterEntry => ({
   uuid: v.clientId,
@@ -16,6 +16,7 @@ export const rosterEntry = (v: ParticipantView): RosterEntry => ({
   video_mute: v.videoMuted,
   role: v.role,
   hand_raised: v.handRaised,
+  room: v.room,
 });
 
 export const chatEntry = (m: ChatView): ChatMessage => ({
@@ -132,6 +133,21 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
       return { type: 'reaction', uuid: notice.clientId, emoji: notice.emoji };
     case 'lobby':
       return { type: 'lobby', waiting: notice.waiting.map((w) => ({ uuid: w.clientId, display_name: w.displayName, guest: w.guest, since: w.since })) };
+    case 'breakout': {
+      const v = notice.view;
+      return {
+        type: 'breakout',
+        state: v.state,
+        rooms: v.rooms,
+        allow_choose: v.allowChoose,
+        ends_at: v.endsAt ?? 0,
+        closes_at: v.closesAt ?? 0,
+        your_room: viewer.room,
+        ...(notice.assignments ? { assignments: notice.assignments.map(([uuid, room]) => ({ uuid, room })) } : {}),
+      };
+    }
+    case 'breakoutMessage':
+      return { type: 'breakout.message', from: notice.from, from_name: notice.fromName, text: notice.text, time: notice.at };
   }
 }
 

@@ -29,7 +29,19 @@ export type RoomPolicy = {
    * In join order. audio/video: may this participant be heard / seen now (false when muted by a host or by itself);
    * content: may its screen share be forwarded (false when the meeting lets only hosts share and it is none).
    */
-  participants: Array<{ id: string; audio: boolean; video: boolean; content: boolean; pin: string | null; maxViews: number }>;
+  participants: Array<{
+    id: string;
+    audio: boolean;
+    video: boolean;
+    content: boolean;
+    pin: string | null;
+    maxViews: number;
+    /**
+     * Its breakout room ('' or absent = the main meeting): a participant hears and sees only those of its own group, so
+     * moving between rooms changes the forwarding and nothing else (the connections stay).
+     */
+    group?: string;
+  }>;
   lecturer: string | null;
   meetingPin: string | null;
   /** Who is sharing content (one at a time), if anyone. */

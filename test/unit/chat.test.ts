@@ -26,6 +26,7 @@ const person = (clientId: string, over: Partial<Participant> = {}): Participant 
   resumeToken: '',
   attendanceId: `att-${clientId}`,
   transport: 'webrtc',
+  room: '',
   ...over,
 });
 const chat = (history = 10) => new MeetingChat('main', { maxLength: 50, rate: { burst: 3, perMinute: 60 }, history });

@@ -62,6 +62,7 @@ const person = (clientId: string, over: Partial<Participant> = {}): Participant 
   resumeToken: `rt-${clientId}`,
   attendanceId: `att-${clientId}`,
   transport: 'webrtc',
+  room: '',
   ...over,
 });
 
@@ -548,5 +549,97 @@ describe('signalling limits: TokenBucket, PromptSlots', () => {
     assert.equal(slots.take('192.0.2.1'), true, 'another address');
     slots.release('2001:db8::1');
     assert.equal(slots.take('2001:db8::9'), true);
+  });
+});
+
+describe('LiveMeeting breakout rooms', () => {
+  const ids = Array.from({ length: 200 }, (_, i) => `p${i}`);
+
+  it('a random split spreads everyone but the hosts evenly (200 into 20 rooms: 10 each), and opening moves them all', () => {
+    const m = meetingWith(ids);
+    m.createBreakouts(Array.from({ length: 20 }, () => ''), false);
+    m.shuffleBreakouts();
+    const perRoom = new Map<string, number>();
+    for (const room of m.breakouts.assignments.values()) perRoom.set(room, (perRoom.get(room) ?? 0) + 1);
+    assert.equal(perRoom.size, 20);
+    assert.deepEqual([...new Set(perRoom.values())], [10]);
+    assert.equal(m.breakouts.assignments.has('h'), false, 'the host is not assigned');
+    assert.equal(m.inRoom('').length, 201, 'nobody moves before the rooms open');
+    m.openBreakouts(0, T0);
+    assert.deepEqual(m.inRoom('').map((p) => p.clientId), ['h']);
+    assert.equal(m.inRoom(m.breakouts.rooms[0]!.id).length, 10);
+  });
+
+  it('refuses bad input before changing anything: room counts, unknown rooms and people, opening twice, closing what is not open', () => {
+    const m = meetingWith(['a', 'b']);
+    const refused = (run: () => unknown, kind: string, field: RegExp) =>
+      assert.throws(run, (e: unknown) => e instanceof DomainError && e.kind === kind && field.test(e.message));
+    refused(() => m.createBreakouts([], false), 'input.invalid', /rooms/);
+    refused(() => m.createBreakouts(Array.from({ length: 51 }, () => ''), false), 'input.invalid', /rooms/);
+    refused(() => m.createBreakouts(['x'.repeat(65)], false), 'input.tooLong', /names\[0\]/);
+    refused(() => m.openBreakouts(0, T0), 'state.invalid', /create/);
+    m.createBreakouts(['A', 'B'], false);
+    const [a, b] = m.breakouts.rooms.map((r) => r.id) as [string, string];
+    refused(() => m.assignBreakouts([{ clientId: 'a', room: a }, { clientId: 'b', room: 'nope' }]), 'notFound', /assignments\[1\]\.room/);
+    assert.equal(m.breakouts.assignments.size, 0, 'nothing assigned');
+    refused(() => m.closeBreakouts(0, T0), 'state.invalid', /not open/);
+    refused(() => m.openBreakouts(25 * 60 * MIN, T0), 'input.invalid', /duration/);
+    m.assignBreakouts([{ clientId: 'a', room: a }, { clientId: 'b', room: b }]);
+    m.openBreakouts(10 * MIN, T0);
+    refused(() => m.openBreakouts(0, T0), 'state.invalid', /open already/);
+    refused(() => m.createBreakouts(['C'], false), 'state.invalid', /close them/);
+    refused(() => m.closeBreakouts(11 * MIN, T0), 'input.invalid', /grace/);
+    refused(() => m.chooseBreakout(m.get('a')!, b), 'operation.forbidden', /room/);
+  });
+
+  it('the timer starts the grace period, and its end brings everyone back; a late joiner is in the main meeting meanwhile', () => {
+    const m = meetingWith(['a', 'b']);
+    m.createBreakouts(['A'], false);
+    const room = m.breakouts.rooms[0]!.id;
+    m.assignBreakouts([{ clientId: 'a', room }, { clientId: 'b', room }]);
+    m.openBreakouts(5 * MIN, T0, 30_000);
+    assert.equal(m.breakouts.deadline, T0 + 5 * MIN);
+    assert.deepEqual(m.breakoutDue(T0 + 5 * MIN - 1), [], 'nothing before the deadline');
+    const late = person('late');
+    m.admit(late, T0 + MIN);
+    assert.equal(late.room, '', 'a late joiner lands in the main meeting');
+    // Someone who leaves and joins again is a newcomer too: its assignment went with it.
+    m.remove('b', T0 + MIN);
+    const bAgain = person('b');
+    m.admit(bAgain, T0 + MIN);
+    assert.equal(m.breakouts.assignments.has('b'), false);
+    m.assignBreakouts([{ clientId: 'b', room }]);
+    assert.equal(bAgain.room, room, 'assigned while open: moves at once');
+    const closing = m.breakoutDue(T0 + 5 * MIN);
+    assert.equal(m.breakouts.state, 'closing');
+    assert.equal(m.breakouts.deadline, T0 + 5 * MIN + 30_000);
+    assert.ok(closing.some((d) => d.notice.kind === 'breakout' && d.notice.view.closesAt === T0 + 5 * MIN + 30_000), 'everyone is told the countdown');
+    assert.equal(m.get('a')!.room, room, 'still in the room during the grace period');
+    const back = m.breakoutDue(T0 + 5 * MIN + 30_000);
+    assert.equal(m.breakouts.state, 'planned');
+    assert.deepEqual(m.inRoom('').map((p) => p.clientId).sort(), ['a', 'b', 'h', 'late']);
+    assert.deepEqual(
+      back.filter((d) => d.notice.kind === 'chatHistory').map(recipients),
+      [['a'], ['b']],
+      'whoever moves is shown the chat of the room it enters',
+    );
+  });
+
+  it('chat and reactions in a room reach that room only; a host deletes a room message for the room', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    m.createBreakouts(['A', 'B'], false);
+    const [ra, rb] = m.breakouts.rooms.map((r) => r.id) as [string, string];
+    m.assignBreakouts([{ clientId: 'a', room: ra }, { clientId: 'b', room: ra }, { clientId: 'c', room: rb }]);
+    m.openBreakouts(0, T0);
+    const sent = m.sendChat(m.get('a')!, undefined, 'hi A', T0);
+    assert.deepEqual(sent.deliveries.map(recipients), [['a', 'b']]);
+    assert.equal(sent.room, ra);
+    assert.deepEqual(m.react(m.get('c')!, '👍', T0).map(recipients), [['c']]);
+    assert.deepEqual(m.sendChat(m.get('h')!, undefined, 'main', T0).deliveries.map(recipients), [['h']]);
+    assert.deepEqual(m.deleteChat(sent.message.id, m.get('h'))!.deliveries.map(recipients), [['a', 'b']]);
+    // Broadcasts reach everyone, and are limited per meeting also for a host who is not in it (a REST caller).
+    assert.deepEqual(m.broadcastBreakout(undefined, 'Owner', 'five minutes', T0).map(recipients), ['all']);
+    for (let i = 0; i < 4; i++) m.broadcastBreakout(undefined, 'Owner', `again ${i}`, T0);
+    assert.throws(() => m.broadcastBreakout(undefined, 'Owner', 'too many', T0), (e: unknown) => e instanceof DomainError && e.kind === 'rate.limited' && /broadcasts/.test(e.message));
   });
 });

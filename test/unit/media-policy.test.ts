@@ -51,6 +51,34 @@ const videoOf = (plan: ForwardingPlan, id: string): string[] => plan.get(id)!.vi
 const audioOf = (plan: ForwardingPlan, id: string): string[] => plan.get(id)!.audio.map((s) => s.source).sort();
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
 
+describe('forwarding with breakout rooms', () => {
+  it('a viewer hears and sees only the participants of its own room (focus, speakers and content included)', () => {
+    const groups: Record<string, string> = { h: '', a: 'r1', b: 'r1', c: 'r2', d: 'r2' };
+    const ids = Object.keys(groups);
+    const plan = decideForwarding({
+      participants: ids.map((id) => pub(id, { group: groups[id]!, publishesContent: id === 'c' })),
+      viewers: ids.map((id) => viewer(id, { group: groups[id]! })),
+      // The main meeting's lecturer and the loudest speaker are in other rooms: they do not reach room 1.
+      meeting: { lecturer: 'h', meetingPin: null, contentOwner: 'c' },
+      speakers: ['c', 'h'],
+      audioSlots: 3,
+    });
+    const sources = (id: string) => {
+      const f = plan.get(id)!;
+      return [...new Set([...f.audio, ...f.video].map((s) => s.source).concat(f.content ? [f.content] : []))].sort();
+    };
+    assert.deepEqual(sources('a'), ['b']);
+    assert.deepEqual(sources('b'), ['a']);
+    assert.deepEqual(sources('c'), ['d']);
+    assert.deepEqual(sources('d'), ['c']);
+    assert.equal(plan.get('d')!.content, 'c', 'a screen shared in room 2 is seen in room 2');
+    assert.deepEqual(sources('h'), [], 'the main meeting is empty but for the host');
+    // Without groups, everyone sees everyone (the meeting as before).
+    const flat = decideForwarding(input(ids, { audioSlots: Infinity }));
+    assert.deepEqual(flat.get('a')!.audio.map((s) => s.source).sort(), ['b', 'c', 'd', 'h']);
+  });
+});
+
 describe('decideForwarding()', () => {
   it('decideForwarding() forwards no audio of a host-muted participant, even as the top speaker', () => {
     const inp = input(['a', 'b', 'c'], { speakers: ['b'] });

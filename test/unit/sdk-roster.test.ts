@@ -33,6 +33,7 @@ const entry = (uuid: string, over: Partial<RosterEntry> = {}): RosterEntry => ({
   video_mute: false,
   role: 'participant',
   hand_raised: false,
+  room: '',
   ...over,
 });
 

@@ -24,6 +24,10 @@
  * skipped) — kept empty if the focus sends no video (the client shows the focus's avatar large: a pin means "show me
  * this person", not "show me whoever has a camera"); with no focus, the dominant speaker. The other slots take the
  * active speakers, then join order. Content share has its own slot (`content`).
+ *
+ * Breakout rooms: every participant and viewer belongs to a group ('' = the main meeting, else its room). Each group is
+ * a meeting of its own: a viewer's slots are filled only from its group (focus, speakers, join order and content
+ * included), so nobody hears or sees another room. Hidden viewers (recorders) belong to the main meeting.
  */
 import { placeStable, type Slot } from './slots.ts';
 
@@ -39,6 +43,8 @@ export interface MediaParticipant {
   videoAllowed: boolean;
   /** False when the meeting's share policy does not let this participant share its screen. */
   contentAllowed: boolean;
+  /** Breakout room; '' or absent = the main meeting. */
+  group?: string;
 }
 
 export interface MeetingFocus {
@@ -58,6 +64,8 @@ export interface Viewer {
    * (Infinity), whoever speaks.
    */
   audioSlots?: number;
+  /** Breakout room it receives from; '' or absent = the main meeting. */
+  group?: string;
 }
 
 export interface ForwardingInput {
@@ -88,31 +96,41 @@ export const DEFAULT_AUDIO_SLOTS = 3;
  */
 export function decideForwarding(input: ForwardingInput, previous?: ForwardingPlan): ForwardingPlan {
   const byId = new Map(input.participants.map((p) => [p.id, p]));
-  const joinOrder = input.participants.map((p) => p.id);
   // Muted people are not "speaking" for selection, whatever levels their client sends.
   const speakers = [...new Set(input.speakers)].filter((id) => byId.get(id)?.audioAllowed === true);
-  const ranked = [...new Set([...speakers, ...joinOrder])];
-  // Computed once per meeting, then sliced per viewer: O(viewers × slots), not O(viewers × participants).
-  const audible = ranked.filter((id) => audioOk(byId.get(id)));
-  const visible = ranked.filter((id) => videoOk(byId.get(id)));
+  const ranked = [...new Set([...speakers, ...input.participants.map((p) => p.id)])];
+  // Computed once per group, then sliced per viewer: O(viewers × slots), not O(viewers × participants).
+  const groups = new Map<string, { members: Set<string>; audible: string[]; visible: string[] }>();
+  for (const id of ranked) {
+    const p = byId.get(id)!;
+    const key = p.group ?? '';
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { members: new Set(), audible: [], visible: [] }));
+    g.members.add(id);
+    if (audioOk(p)) g.audible.push(id);
+    if (videoOk(p)) g.visible.push(id);
+  }
   const audioCount = input.audioSlots ?? DEFAULT_AUDIO_SLOTS;
   const { lecturer, meetingPin, contentOwner = null } = input.meeting;
   const owner = contentOwner === null ? undefined : byId.get(contentOwner);
   const sharing = owner !== undefined && owner.publishesContent && owner.contentAllowed ? owner.id : null;
+  const none = { members: new Set<string>(), audible: [], visible: [] };
 
   const plan = new Map<string, ViewerForwarding>();
   for (const viewer of input.viewers) {
+    const group = viewer.group ?? '';
+    const g = groups.get(group) ?? none;
     const before = previous?.get(viewer.id);
-    const focus = [viewer.pin, meetingPin, lecturer].find((id) => id != null && id !== viewer.id && byId.has(id)) ?? null;
+    const focus = [viewer.pin, meetingPin, lecturer].find((id) => id != null && id !== viewer.id && g.members.has(id)) ?? null;
     const maxViews = Math.max(0, Math.floor(viewer.maxViews));
-    const others = firstOthers(visible, viewer.id, focus, maxViews);
+    const others = firstOthers(g.visible, viewer.id, focus, maxViews);
     const head = focus === null ? (others.shift() ?? null) : videoOk(byId.get(focus)) ? focus : null;
     const wanted = viewer.audioSlots ?? audioCount;
-    const audioTake = Number.isFinite(wanted) ? wanted : audible.length;
+    const audioTake = Number.isFinite(wanted) ? wanted : g.audible.length;
     plan.set(viewer.id, {
-      audio: placeStable({ count: audioTake, rest: firstOthers(audible, viewer.id, null, audioTake), previous: before?.audio }),
+      audio: placeStable({ count: audioTake, rest: firstOthers(g.audible, viewer.id, null, audioTake), previous: before?.audio }),
       video: placeStable({ count: maxViews, head, rest: others, previous: before?.video }),
-      content: sharing === viewer.id ? null : sharing,
+      content: sharing === viewer.id || sharing === null || !g.members.has(sharing) ? null : sharing,
     });
   }
   return plan;

@@ -271,6 +271,7 @@ export class SfuRoom {
         audioAllowed: p.audio,
         videoAllowed: p.video,
         contentAllowed: p.content,
+        group: p.group ?? '',
       };
     });
     const viewers: Viewer[] = this.policy.participants
@@ -278,7 +279,8 @@ export class SfuRoom {
       .map((p) => {
         const peer = this.peers.get(p.id);
         // A plain RTP leg mixes every allowed microphone (but its own) and takes one picture.
-        return peer instanceof RtpLeg ? { id: p.id, pin: p.pin, maxViews: peer.tiles, audioSlots: Infinity } : { id: p.id, pin: p.pin, maxViews: p.maxViews };
+        const group = p.group ?? '';
+        return peer instanceof RtpLeg ? { id: p.id, pin: p.pin, maxViews: peer.tiles, audioSlots: Infinity, group } : { id: p.id, pin: p.pin, maxViews: p.maxViews, group };
       });
     // Hidden viewers follow the meeting (no pin of their own) and hear every allowed publisher (they mix them).
     for (const h of this.hidden.values()) viewers.push({ id: h.id, pin: null, maxViews: h.tiles, audioSlots: Infinity });
