@@ -1,5 +1,6 @@
-import { RtcpPayloadSpecificFeedback, type RTCRtpSender } from 'werift';
+import { RtcpPayloadSpecificFeedback, type RTCRtpCodecParameters, type RTCRtpSender } from 'werift';
 import { SlotRewriter } from '../policy/rtp-rewriter.ts';
+import { type VideoCodec, videoCodecOf } from '../policy/video-codecs.ts';
 import { RtpTransmitter } from './rtp-transmitter.ts';
 import type { Sink, Source, SourcePacket } from './source.ts';
 
@@ -19,6 +20,8 @@ export class OutSlot implements Sink {
   private readonly rewriter: SlotRewriter;
   private readonly transmitter: RtpTransmitter;
   private switchedAt = 0;
+  /** Video: the viewer's payload type for each codec it negotiated on this slot (read once the answer is in). */
+  private payloadTypes: Map<VideoCodec, number> | undefined;
   forwarded = 0;
 
   constructor(
@@ -26,6 +29,7 @@ export class OutSlot implements Sink {
     readonly mid: string,
     private readonly sender: RTCRtpSender,
     private readonly report: (error: unknown, context: string) => void,
+    private readonly negotiated: () => readonly RTCRtpCodecParameters[],
   ) {
     const audio = kind === 'audio';
     const clockRate = audio ? 48_000 : 90_000;
@@ -76,10 +80,30 @@ export class OutSlot implements Sink {
   take(packet: SourcePacket, now: number): void {
     // werift drops what is sent before the viewer's DTLS is up: a keyframe must not be spent on it.
     if (this.sender.dtlsTransport.state !== 'connected') return;
+    // Video goes out with the viewer's payload type for the publisher's codec; a codec the viewer did not negotiate
+    // cannot be sent at all (no transcoding): its tile stays without picture (docs/protocol.md, codecs).
+    let payloadType: number | undefined;
+    if (packet.codec !== undefined) {
+      payloadType = this.payloadTypeOf(packet.codec);
+      if (payloadType === undefined) return;
+    }
     const out = this.rewriter.rewrite(packet, now);
     if (out === 'drop') return;
     // The publisher's header extensions are not forwarded: their ids mean nothing on the viewer's connection.
-    if (this.transmitter.send(out.seq, out.timestamp, out.marker, packet.payload, now)) this.forwarded++;
+    if (this.transmitter.send(out.seq, out.timestamp, out.marker, packet.payload, now, payloadType)) this.forwarded++;
+  }
+
+  private payloadTypeOf(codec: VideoCodec): number | undefined {
+    if (!this.payloadTypes) {
+      // The first codec of each kind wins: the viewer's answer lists its preferred parameters first.
+      const map = new Map<VideoCodec, number>();
+      for (const c of [...this.negotiated()].reverse()) {
+        const kind = videoCodecOf(c.mimeType);
+        if (kind) map.set(kind, c.payloadType);
+      }
+      this.payloadTypes = map;
+    }
+    return this.payloadTypes.get(codec);
   }
 
   close(): void {

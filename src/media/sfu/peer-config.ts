@@ -2,6 +2,7 @@ import {
   type PeerConfig,
   useAbsSendTime,
   useAudioLevelIndication,
+  useH264,
   useNACK,
   useOPUS,
   usePLI,
@@ -24,7 +25,7 @@ export interface IceSettings {
 
 /**
  * The werift configuration every transport of the SFU uses (measured choices: docs/media-notes.md):
- * Opus with the audio-level extension (the active-speaker detector reads it) and VP8 with NACK, PLI and REMB.
+ * Opus with the audio-level extension (the active-speaker detector reads it), and VP8 and H.264 with NACK, PLI and REMB.
  * transport-cc is left out on purpose: werift 0.24.4's feedback held Chromium's send estimate near 150 kbps, while
  * without it the loss-based estimate grows normally.
  */
@@ -36,7 +37,9 @@ export function peerConfig(ice: IceSettings): Partial<PeerConfig> {
     ...(ice.portMin > 0 && ice.portMax > ice.portMin ? { icePortRange: [ice.portMin, ice.portMax] as [number, number] } : {}),
     codecs: {
       audio: [useOPUS()],
-      video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+      // VP8 first: a browser offering both publishes VP8, as before H.264 was offered. H.264 constrained baseline with
+      // packetization-mode 1 (werift's default parameters) for those that send or decode nothing else.
+      video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useREMB()] }), useH264({ rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
     },
     headerExtensions: {
       audio: [useSdesMid(), useAudioLevelIndication()],

@@ -45,7 +45,9 @@ export class RtpTransmitter {
   private lastSentAt = 0;
   private lastReportAt = 0;
   private unsendableReported = false;
-  private readonly history: { index: Float64Array; timestamp: Uint32Array; marker: Uint8Array; payload: Array<Buffer | undefined> } | undefined;
+  private readonly history:
+    | { index: Float64Array; timestamp: Uint32Array; marker: Uint8Array; payloadType: Uint8Array; payload: Array<Buffer | undefined> }
+    | undefined;
 
   constructor(
     private readonly sender: RTCRtpSender,
@@ -55,13 +57,22 @@ export class RtpTransmitter {
     private readonly report: (error: unknown, context: string) => void,
   ) {
     this.history = keepHistory
-      ? { index: new Float64Array(HISTORY).fill(-1), timestamp: new Uint32Array(HISTORY), marker: new Uint8Array(HISTORY), payload: new Array(HISTORY) }
+      ? {
+          index: new Float64Array(HISTORY).fill(-1),
+          timestamp: new Uint32Array(HISTORY),
+          marker: new Uint8Array(HISTORY),
+          payloadType: new Uint8Array(HISTORY),
+          payload: new Array(HISTORY),
+        }
       : undefined;
     if (keepHistory) sender.onGenericNack.subscribe((nack) => this.retransmit(nack));
   }
 
-  /** Sends one packet (seq, timestamp and marker as the viewer must see them); false when it could not be sent. */
-  send(seq: number, timestamp: number, marker: boolean, payload: Buffer, now: number): boolean {
+  /**
+   * Sends one packet (seq, timestamp and marker as the viewer must see them), with `payloadType` when given (a video
+   * slot follows its source's codec), else the sender's negotiated one; false when it could not be sent.
+   */
+  send(seq: number, timestamp: number, marker: boolean, payload: Buffer, now: number, payloadType?: number): boolean {
     const layout = this.ready();
     if (!layout) {
       // Called only once the viewer's DTLS is up (OutSlot.take): werift's internals are not what werift-wire.ts
@@ -73,7 +84,8 @@ export class RtpTransmitter {
       return false;
     }
     const index = this.nextIndex(seq);
-    if (!this.transmit(layout, index, timestamp, marker, payload, now)) return false;
+    const pt = payloadType ?? layout.template[1]!;
+    if (!this.transmit(layout, index, timestamp, marker, pt, payload, now)) return false;
     this.index = index;
     this.packets++;
     this.octets += payload.length;
@@ -85,6 +97,7 @@ export class RtpTransmitter {
       h.index[at] = index;
       h.timestamp[at] = timestamp;
       h.marker[at] = marker ? 1 : 0;
+      h.payloadType[at] = pt;
       h.payload[at] = payload;
     }
     return true;
@@ -135,12 +148,12 @@ export class RtpTransmitter {
     return (seq < last && last - seq > 0x8000 ? roc + 1 : roc) * 65536 + seq;
   }
 
-  private transmit(layout: Layout, index: number, timestamp: number, marker: boolean, payload: Buffer, now: number): boolean {
+  private transmit(layout: Layout, index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer, now: number): boolean {
     const { template, stream } = layout;
     const packet = Buffer.allocUnsafe(template.length + payload.length + stream.tagLength);
     template.copy(packet);
     const seq = index % 65536;
-    packet[1] = (marker ? 0x80 : 0) | template[1]!;
+    packet[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
     packet.writeUInt16BE(seq, 2);
     packet.writeUInt32BE(timestamp >>> 0, 4);
     if (layout.absAt >= 0) {
@@ -163,7 +176,7 @@ export class RtpTransmitter {
         const index = h.index[at]!;
         const payload = h.payload[at];
         // The lost packet again, sealed with its own index: the viewer never got it, so it is not a replay.
-        if (index >= 0 && index % 65536 === seq && payload) this.transmit(layout, index, h.timestamp[at]!, h.marker[at] === 1, payload, Date.now());
+        if (index >= 0 && index % 65536 === seq && payload) this.transmit(layout, index, h.timestamp[at]!, h.marker[at] === 1, h.payloadType[at]!, payload, Date.now());
       }
     } catch (error) {
       this.report(error, 'retransmitting after a NACK');

@@ -3,6 +3,7 @@ import type { SubscribeOffer } from '../engine.ts';
 import { BadMediaRequest } from './bad-request.ts';
 import { capVideoBitrate, type IceSettings, peerConfig } from './peer-config.ts';
 import { OutSlot } from './out-slot.ts';
+import { keepBaselineH264 } from './h264-offer.ts';
 import { checkSdp } from './sdp-check.ts';
 import { Source, type SourceKind } from './source.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from './srtp-seal.ts';
@@ -39,13 +40,13 @@ export class SfuPeer {
     this.closePublisher();
     const pc = new RTCPeerConnection(peerConfig(this.ice));
     this.publisher = pc;
-    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    await pc.setRemoteDescription({ type: 'offer', sdp: keepBaselineH264(offerSdp) });
     const videos = pc.getTransceivers().filter((t) => t.kind === 'video');
     const audio = pc.getTransceivers().find((t) => t.kind === 'audio');
     const roles: Array<[SourceKind, (typeof videos)[number] | undefined]> = [['audio', audio], ['video', videos[0]], ['content', videos[1]]];
     for (const [kind, transceiver] of roles) {
       const track = transceiver?.receiver.tracks[0];
-      if (transceiver && track) this.sources.set(kind, new Source(this.id, kind, transceiver.receiver, track, this.report));
+      if (transceiver && track) this.sources.set(kind, new Source(this.id, kind, transceiver.receiver, track, this.report, () => transceiver.codecs));
     }
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') enlargeReceiveBuffers(pc, PUBLISHER_RECEIVE_BUFFER, this.report);
@@ -68,7 +69,7 @@ export class SfuPeer {
     // Everything forwarded goes out on this connection, once per viewer: AES-CM seals a packet for less CPU than GCM
     // here (measured: bench/README.md, measure 8), and every WebRTC stack supports it (RFC 8827 makes it mandatory).
     preferSrtpProfiles(pc, [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM]);
-    const slot = (kind: OutSlot['kind'], t: (typeof audio)[number]) => new OutSlot(kind, t.mid ?? '', t.sender, this.report);
+    const slot = (kind: OutSlot['kind'], t: (typeof audio)[number]) => new OutSlot(kind, t.mid ?? '', t.sender, this.report, () => t.codecs);
     this.slots = { audio: audio.map((t) => slot('audio', t)), video: video.map((t) => slot('video', t)), content: slot('content', content) };
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') for (const s of this.allSlots()) s.connected();

@@ -1,11 +1,14 @@
-import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
-import { isVp8Keyframe, type RtpPacketIn } from '../policy/rtp-rewriter.ts';
+import type { MediaStreamTrack, RTCRtpCodecParameters, RTCRtpReceiver, RtpPacket } from 'werift';
+import type { RtpPacketIn } from '../policy/rtp-rewriter.ts';
+import { isKeyframe, type VideoCodec, videoCodecOf } from '../policy/video-codecs.ts';
 
 export type SourceKind = 'audio' | 'video' | 'content';
 
 /** A received packet as every slot fed by the source sees it: `ssrc` is the source's key (see Source.key). */
 export interface SourcePacket extends RtpPacketIn {
   payload: Buffer;
+  /** Video: the codec the publisher sends in (by the packet's payload type); undefined for audio. */
+  codec?: VideoCodec | undefined;
 }
 
 /** Whoever takes a source's packets: an outgoing slot of some viewer. */
@@ -33,6 +36,8 @@ export class Source {
   /** Latest audio level (RFC 6464, 0 loud … 127 silent) for the active-speaker detector. */
   onLevel: ((level: number, now: number) => void) | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Payload type → video codec, from the publisher connection's negotiated codecs (learnt per payload type seen). */
+  private readonly codecs = new Map<number, VideoCodec | undefined>();
 
   constructor(
     readonly owner: string,
@@ -40,6 +45,7 @@ export class Source {
     private readonly receiver: RTCRtpReceiver,
     track: MediaStreamTrack,
     private readonly report: (error: unknown, context: string) => void,
+    private readonly negotiated: () => readonly RTCRtpCodecParameters[],
   ) {
     this.unsubscribe = track.onReceiveRtp.subscribe((packet, extensions) => {
       try {
@@ -80,6 +86,14 @@ export class Source {
     this.receiver.sendRtcpPLI(this.ssrc).catch((error: unknown) => this.report(error, `keyframe request to ${this.owner}`));
   }
 
+  private codecOf(payloadType: number): VideoCodec | undefined {
+    if (!this.codecs.has(payloadType)) {
+      const mime = this.negotiated().find((c) => c.payloadType === payloadType)?.mimeType;
+      this.codecs.set(payloadType, mime === undefined ? undefined : videoCodecOf(mime));
+    }
+    return this.codecs.get(payloadType);
+  }
+
   close(): void {
     clearTimeout(this.trailing);
     this.trailing = undefined;
@@ -103,13 +117,17 @@ export class Source {
     if (this.sinks.size === 0) return;
     // Made once per packet for all the viewers (the keyframe test too: a slot switching to this source waits for one).
     const h = packet.header;
+    const codec = this.kind === 'audio' ? undefined : this.codecOf(h.payloadType);
+    // A video payload type that is neither VP8 nor H.264 (none is negotiated) is not forwarded.
+    if (this.kind !== 'audio' && !codec) return;
     const forwarded: SourcePacket = {
       ssrc: this.key,
       seq: h.sequenceNumber,
       timestamp: h.timestamp,
       marker: h.marker,
       payload: packet.payload,
-      isKeyframe: this.kind !== 'audio' && isVp8Keyframe(packet.payload),
+      isKeyframe: codec !== undefined && isKeyframe(codec, packet.payload),
+      codec,
     };
     for (const sink of this.sinks) {
       try {
