@@ -37,6 +37,13 @@ const decodedCodecs = (page: Page) =>
     return [...reports.values()].filter((r) => r.type === 'inbound-rtp' && r.kind === 'video' && r.framesDecoded > 0).map((r) => String(reports.get(r.codecId)?.mimeType).toLowerCase());
   })).then((lists) => [...new Set(lists.flat())].sort())`) as Promise<string[]>;
 
+/** Keyframe requests (PLI) the page's camera has received so far, over its publisher connection. */
+const pliReceived = (page: Page) =>
+  page.evaluate(`Promise.all(globalThis.connections.map(async (pc) => {
+    let n = 0; (await pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video') n += r.pliCount ?? 0; });
+    return n;
+  })).then((counts) => counts.reduce((a, b) => a + b, 0))`) as Promise<number>;
+
 describe('H.264 and VP8 in one meeting (Chromium with codec preferences)', { skip: skipUnlessIsolated() || SKIP_WITHOUT_CHROMIUM }, () => {
   let t: TestServer;
   let browser: Browser | undefined;
@@ -79,5 +86,14 @@ describe('H.264 and VP8 in one meeting (Chromium with codec preferences)', { ski
     assert.equal(await framesFrom(h264.page, vp8.uuid), 0, 'the H.264-only page has no picture of the VP8-only publisher');
     assert.equal(await framesFrom(h264.page, both.uuid), 0, 'nor of the VP8 publisher that could have sent H.264');
     assert.equal(await framesFrom(vp8.page, h264.uuid), 0, 'the VP8-only page has no picture of the H.264-only publisher');
+  });
+
+  it('a viewer that cannot take a publisher’s codec does not make the SFU ask that publisher for keyframe after keyframe', async () => {
+    // The H.264-only page has a tile for the VP8-only publisher that never gets a picture; were the SFU to wait for a
+    // keyframe there as for any switched slot, it would ask for one every second, for the whole meeting.
+    const before = await pliReceived(vp8.page);
+    await sleep(5000);
+    const asked = (await pliReceived(vp8.page)) - before;
+    assert.ok(asked <= 1, `keyframe requests to the VP8-only publisher in 5 s: ${asked}`);
   });
 });

@@ -59,19 +59,21 @@ export class OutSlot implements Sink {
     if (source) {
       source.add(this);
       // A viewer whose connection is not up yet asks once it is (connected()): werift drops what it would send now.
-      if (this.sender.dtlsTransport.state === 'connected') source.requestKeyframe(now);
+      if (this.sender.dtlsTransport.state === 'connected' && this.decodes(source)) source.requestKeyframe(now);
     }
   }
 
   /** The viewer's connection is up: a slot waiting for a keyframe asks for it at once. */
   connected(): void {
-    if (this.rewriter.waitingForKeyframe) this.source?.requestKeyframe();
+    if (this.rewriter.waitingForKeyframe && this.source && this.decodes(this.source)) this.source.requestKeyframe();
   }
 
   /** Re-asks for the keyframe a switched video slot is still waiting for. */
   tick(now: number): void {
     this.transmitter.tick(now);
-    if (this.source && this.rewriter.waitingForKeyframe && now - this.switchedAt >= KEYFRAME_RETRY_MS) {
+    // A source in a codec this viewer cannot take is not asked: its keyframes would cost its publisher and every
+    // other viewer bandwidth, every second, for nothing.
+    if (this.source && this.rewriter.waitingForKeyframe && now - this.switchedAt >= KEYFRAME_RETRY_MS && this.decodes(this.source)) {
       this.switchedAt = now;
       this.source.requestKeyframe(now);
     }
@@ -93,6 +95,13 @@ export class OutSlot implements Sink {
     if (this.transmitter.send(out.seq, out.timestamp, out.marker, packet.payload, now, payloadType)) this.forwarded++;
   }
 
+  /** Can this viewer take the source's video? Yes until both are known: the source's codec and the viewer's answer. */
+  private decodes(source: Source): boolean {
+    if (source.codec === undefined || this.sender.dtlsTransport.state !== 'connected') return true;
+    return this.payloadTypeOf(source.codec) !== undefined;
+  }
+
+  /** Only once the viewer's connection is up: before its answer, the transceiver lists the SFU's own offer. */
   private payloadTypeOf(codec: VideoCodec): number | undefined {
     if (!this.payloadTypes) {
       // The first codec of each kind wins: the viewer's answer lists its preferred parameters first.

@@ -56,6 +56,9 @@ export class Source {
     }).unSubscribe;
   }
 
+  /** Video: the codec of the latest packet; undefined before the first (and for audio). */
+  codec: VideoCodec | undefined;
+
   /** Has a packet arrived (the publisher is really sending this stream)? */
   get live(): boolean {
     return this.ssrc !== undefined;
@@ -120,6 +123,7 @@ export class Source {
     const codec = this.kind === 'audio' ? undefined : this.codecOf(h.payloadType);
     // A video payload type that is neither VP8 nor H.264 (none is negotiated) is not forwarded.
     if (this.kind !== 'audio' && !codec) return;
+    this.codec = codec;
     const forwarded: SourcePacket = {
       ssrc: this.key,
       seq: h.sequenceNumber,
