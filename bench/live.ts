@@ -51,6 +51,8 @@ export interface BroadcastSample {
   serverCpuMs: number;
   /** CPU of the client processes over the same span, ms (all of them together). */
   clientCpuMs: number;
+  /** … to the last socket of each client process having the event, ms (in the cluster measure, one process per node). */
+  lastByClient: number[];
 }
 
 export interface LiveTarget {
@@ -59,6 +61,8 @@ export interface LiveTarget {
     count: number;
     wallMs: number;
     latencies: number[];
+    /** The same latencies by client process. */
+    latenciesByClient: number[][];
     serverCpuUsPerJoin: number;
     /** CPU of the client processes over the joins, per join, µs. */
     clientCpuUsPerJoin: number;
@@ -73,7 +77,7 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One bench/live-clients.ts process. */
-class ClientProcess {
+export class ClientProcess {
   private readonly waiting = new Map<string, { resolve: (r: ClientReply) => void; reject: (e: Error) => void }>();
   private readonly exited: Promise<unknown>;
 
@@ -140,30 +144,32 @@ class ClientProcess {
 const split = <T>(items: T[], parts: number): T[][] =>
   Array.from({ length: parts }, (_, i) => items.slice(Math.floor((i * items.length) / parts), Math.floor(((i + 1) * items.length) / parts)));
 
-/** Joins the guests through every client process at once; fails on the first refused join. */
-async function joinAll(clients: ClientProcess[], url: string, meetingNumber: string, guests: JoinSpec[], concurrency: number) {
+/** Joins the guests through every client process at once (process i at `urls[i]`); fails on the first refused join. */
+async function joinAll(clients: ClientProcess[], urls: string[], meetingNumber: string, guests: JoinSpec[], concurrency: number) {
   const perProcess = Math.max(1, Math.ceil(concurrency / clients.length));
   const t0 = now();
   const replies = await Promise.all(
     split(guests, clients.length).map((participants, i) =>
-      clients[i]!.call({ cmd: 'join', url, meetingNumber, participants, concurrency: perProcess, measured: true }, 300_000),
+      clients[i]!.call({ cmd: 'join', url: urls[i]!, meetingNumber, participants, concurrency: perProcess, measured: true }, 300_000),
     ),
   );
   const wallMs = now() - t0;
-  const latencies: number[] = [];
+  const latenciesByClient: number[][] = [];
   for (const r of replies) {
     if ('error' in r) throw new Error(`join failed: ${r.error}`);
-    latencies.push(...r.latencies);
+    latenciesByClient.push(r.latencies);
   }
-  return { count: latencies.length, wallMs, latencies };
+  const latencies = latenciesByClient.flat();
+  return { count: latencies.length, wallMs, latencies, latenciesByClient };
 }
 
 /**
  * One timed broadcast: every client process is armed for `mute.lock` with `muted`, then the request goes out; the
  * sample ends when every measured socket has the event.
  */
-async function broadcast(server: Child, clients: ClientProcess[], muted: boolean, request: () => Promise<Reply>, settleMs: number): Promise<BroadcastSample> {
-  const serverCpu0 = await server.cpu();
+async function broadcast(servers: Child[], clients: ClientProcess[], muted: boolean, request: () => Promise<Reply>, settleMs: number): Promise<BroadcastSample> {
+  const serverCpu = async () => (await Promise.all(servers.map((s) => s.cpu()))).reduce((a, b) => a + b, 0);
+  const serverCpu0 = await serverCpu();
   const clientCpu0 = (await Promise.all(clients.map((c) => c.cpuMs()))).reduce((a, b) => a + b, 0);
   await Promise.all(clients.map((c) => c.call({ cmd: 'arm', muted })));
   const received = clients.map((c) => c.next('received', RECEIVE_TIMEOUT_MS));
@@ -176,7 +182,7 @@ async function broadcast(server: Child, clients: ClientProcess[], muted: boolean
   const unexpected = results.reduce((n, r) => n + r.unexpected, 0);
   if (unexpected > 0) throw new Error(`${unexpected} unexpected mute.lock events`);
   await sleep(settleMs);
-  const serverCpuMs = ((await server.cpu()) - serverCpu0) / 1000;
+  const serverCpuMs = ((await serverCpu()) - serverCpu0) / 1000;
   const clientCpuMs = (await Promise.all(clients.map((c) => c.cpuMs()))).reduce((a, b) => a + b, 0) - clientCpu0;
   return {
     lastMs: times[times.length - 1]! - t0,
@@ -185,47 +191,56 @@ async function broadcast(server: Child, clients: ClientProcess[], muted: boolean
     httpMs,
     serverCpuMs,
     clientCpuMs,
+    lastByClient: results.map((r) => Math.max(...r.times) - t0),
   };
 }
 
 const guestsOf = (n: number, passcode: string): JoinSpec[] =>
   Array.from({ length: n }, (_, i) => ({ client_id: `bench-guest-${i + 1}`, display_name: `Guest ${i + 1}`, passcode }));
 
-/** Runs the measure against one server: joins, then `warmup` + `repeats` pairs of (mute, unmute) broadcasts. */
-async function runTarget(
+/** One timed request of a run: the broadcast it causes sets `muted` on every guest. */
+export interface TimedRequest {
+  name: string;
+  muted: boolean;
+  send: () => Promise<Reply>;
+}
+
+/**
+ * Runs the measure: joins, then `warmup` + `repeats` rounds of `requests` (in order; each a timed broadcast). Client
+ * process i connects through `servers[i % servers.length]`; the server CPU counted is that of all `servers`.
+ */
+export async function runTarget(
   name: string,
-  server: Child,
+  servers: Child[],
   options: LiveOptions,
-  setup: (clients: ClientProcess[], signalUrl: string) => Promise<{ meetingNumber: string; passcode: string }>,
-  requests: { mute: () => Promise<Reply>; unmute: () => Promise<Reply>; names: [string, string] },
+  setup: (clients: ClientProcess[], signalUrls: string[]) => Promise<{ meetingNumber: string; passcode: string }>,
+  /** Called once `setup` is done (they may depend on what it found). */
+  requests: () => TimedRequest[],
   check: () => Promise<void>,
 ): Promise<LiveTarget> {
   const clients: ClientProcess[] = [];
+  const serverCpu = async () => (await Promise.all(servers.map((s) => s.cpu()))).reduce((a, b) => a + b, 0);
   try {
     for (let i = 0; i < options.clientProcesses; i++) clients.push(await ClientProcess.start());
-    const signalUrl = server.url.replace(/^https:/, 'wss:') + SIGNAL_PATH;
-    const { meetingNumber, passcode } = await setup(clients, signalUrl);
+    const signalUrls = clients.map((_, i) => servers[i % servers.length]!.url.replace(/^https:/, 'wss:') + SIGNAL_PATH);
+    const { meetingNumber, passcode } = await setup(clients, signalUrls);
     const counters = async () =>
       (await Promise.all(clients.map((c) => c.counters()))).reduce((a, b) => ({ cpu: a.cpu + b.cpu, frames: a.frames + b.frames, bytes: a.bytes + b.bytes }));
     const traffic0 = await counters();
-    const cpu0 = await server.cpu();
-    const joined = await joinAll(clients, signalUrl, meetingNumber, guestsOf(options.participants, passcode), options.concurrency);
-    const serverCpuUsPerJoin = ((await server.cpu()) - cpu0) / joined.count;
+    const cpu0 = await serverCpu();
+    const joined = await joinAll(clients, signalUrls, meetingNumber, guestsOf(options.participants, passcode), options.concurrency);
+    const serverCpuUsPerJoin = ((await serverCpu()) - cpu0) / joined.count;
     const clientCpuUsPerJoin = ((await counters()).cpu - traffic0.cpu) / joined.count;
     // Roster updates of the last joins and the history writes settle before anything is timed.
     await sleep(1000);
     const traffic1 = await counters();
     await check();
-    const rows = [
-      { name: `${name} ${requests.names[0]}`, samples: [] as BroadcastSample[] },
-      { name: `${name} ${requests.names[1]}`, samples: [] as BroadcastSample[] },
-    ];
+    const timed = requests();
+    const rows = timed.map((r) => ({ name: `${name} ${r.name}`, samples: [] as BroadcastSample[] }));
     for (let i = 0; i < options.warmup + options.repeats; i++) {
-      const mute = await broadcast(server, clients, true, requests.mute, options.settleMs);
-      const unmute = await broadcast(server, clients, false, requests.unmute, options.settleMs);
-      if (i >= options.warmup) {
-        rows[0]!.samples.push(mute);
-        rows[1]!.samples.push(unmute);
+      for (const [k, r] of timed.entries()) {
+        const sample = await broadcast(servers, clients, r.muted, r.send, options.settleMs);
+        if (i >= options.warmup) rows[k]!.samples.push(sample);
       }
     }
     return { name, joins: { ...joined, serverCpuUsPerJoin, clientCpuUsPerJoin, frames: traffic1.frames - traffic0.frames, bytes: traffic1.bytes - traffic0.bytes }, rows };
@@ -241,14 +256,13 @@ async function measureBareSignal(env: Record<string, string>, options: LiveOptio
   try {
     return await runTarget(
       'bare ws',
-      server,
+      [server],
       options,
       async () => ({ meetingNumber: '1', passcode: '' }),
-      {
-        mute: () => http.call('POST', '/broadcast', { body: { muted: true } }),
-        unmute: () => http.call('POST', '/broadcast', { body: { muted: false } }),
-        names: ['broadcast (true)', 'broadcast (false)'],
-      },
+      () => [
+        { name: 'broadcast (true)', muted: true, send: () => http.call('POST', '/broadcast', { body: { muted: true } }) },
+        { name: 'broadcast (false)', muted: false, send: () => http.call('POST', '/broadcast', { body: { muted: false } }) },
+      ],
       async () => {},
     );
   } finally {
@@ -257,61 +271,91 @@ async function measureBareSignal(env: Record<string, string>, options: LiveOptio
   }
 }
 
-/** The real server: an instant meeting of the admin, the admin joined as host, N guests with the meeting password. */
-async function measureConveneLive(env: Record<string, string>, options: LiveOptions, nodeArgs: string[]): Promise<LiveTarget> {
-  const server = await startChild('convene', env, nodeArgs, 'convene (live)');
-  const http = new HttpsClient(server.url);
+/** A Convene meeting under measure: its number, and the host's credentials for the control calls. */
+export interface MeasuredMeeting {
+  meetingNumber: string;
+  auth: { client_id: string; token: string };
+}
+
+/**
+ * The real server(s): an instant meeting of the admin (created through the first server), the admin joined as host
+ * through the first client process, N guests with the meeting password. `requests` are the timed calls (`http[i]` talks
+ * to `servers[i]`); `placed` runs once the host is in (the cluster measure asks Redis where the meeting went).
+ */
+export async function measureConveneMeeting(
+  name: string,
+  servers: Child[],
+  adminPassword: string,
+  options: LiveOptions,
+  requests: (meeting: MeasuredMeeting, http: HttpsClient[]) => TimedRequest[],
+  placed: (meetingNumber: string) => Promise<void> = async () => {},
+): Promise<LiveTarget> {
+  const http = servers.map((s) => new HttpsClient(s.url));
   try {
-    const signIn = await http.call('POST', '/api/v1/user/sign_in', {
+    const signIn = await http[0]!.call('POST', '/api/v1/user/sign_in', {
       query: { client_id: HOST_CLIENT_ID },
-      body: { username: 'admin', secret: clientSecret(env.CONVENE_ADMIN_PASSWORD!) },
+      body: { username: 'admin', secret: clientSecret(adminPassword) },
     });
     if (signIn.status !== 200) throw new Error(`admin sign-in failed: ${signIn.status} ${signIn.text}`);
     const token = signIn.body.user_token as string;
-    const auth = { client_id: HOST_CLIENT_ID, token };
-    let meetingNumber = '';
+    const meeting: MeasuredMeeting = { meetingNumber: '', auth: { client_id: HOST_CLIENT_ID, token } };
     return await runTarget(
-      'convene',
-      server,
+      name,
+      servers,
       options,
-      async (clients, signalUrl) => {
-        const created = await http.call('POST', '/api/v1/meeting_schedule', {
-          query: auth,
+      async (clients, signalUrls) => {
+        const created = await http[0]!.call('POST', '/api/v1/meeting_schedule', {
+          query: meeting.auth,
           body: { meeting_type: 'instant', meeting_name: 'Bench live meeting', guest_dial_in: true, mute_upon_entry: 'DISABLE' },
         });
         if (created.status !== 200 || !created.body.meeting_number) throw new Error(`instant meeting: ${created.status} ${created.text.slice(0, 300)}`);
-        meetingNumber = created.body.meeting_number as string;
+        meeting.meetingNumber = created.body.meeting_number as string;
         const passcode = created.body.meeting_password as string;
         if (!passcode) throw new Error('the instant meeting has no password: the guests would not be asked for one');
         // The host first (the admin is a SystemAdmin: host, never muted by mute_all), not measured.
         const host = await clients[0]!.call({
           cmd: 'join',
-          url: signalUrl,
-          meetingNumber,
+          url: signalUrls[0]!,
+          meetingNumber: meeting.meetingNumber,
           participants: [{ client_id: HOST_CLIENT_ID, display_name: 'Bench host', token }],
           concurrency: 1,
           measured: false,
         });
         if ('error' in host) throw new Error(`host join failed: ${host.error}`);
-        return { meetingNumber, passcode };
+        await placed(meeting.meetingNumber);
+        return { meetingNumber: meeting.meetingNumber, passcode };
       },
-      {
-        mute: () => http.call('POST', `/api/v1/meeting/${meetingNumber}/mute_all`, { query: auth, body: {} }),
-        unmute: () => http.call('POST', `/api/v1/meeting/${meetingNumber}/unmute_all`, { query: auth, body: {} }),
-        names: ['mute_all', 'unmute_all'],
-      },
+      () => requests(meeting, http),
       async () => {
-        // What is measured is the real meeting: every guest and the host in it (the roster is paged, 500 a page).
-        const detail = await http.call('GET', `/api/v1/meeting/${meetingNumber}`, { query: auth });
-        const count = detail.body?.participant_count as number | undefined;
-        const participants = detail.body?.participants as { type: string }[] | undefined;
-        if (detail.status !== 200 || count !== options.participants + 1 || participants?.length !== Math.min(count, 500)) {
-          throw new Error(`unexpected meeting: ${detail.status} ${count} participants ${detail.text.slice(0, 200)}`);
+        // What is measured is the real meeting: every guest and the host in it (the roster is paged, 500 a page), as
+        // every server answers it.
+        for (const client of http) {
+          const detail = await client.call('GET', `/api/v1/meeting/${meeting.meetingNumber}`, { query: meeting.auth });
+          const count = detail.body?.participant_count as number | undefined;
+          const participants = detail.body?.participants as { type: string }[] | undefined;
+          if (detail.status !== 200 || count !== options.participants + 1 || participants?.length !== Math.min(count, 500)) {
+            throw new Error(`unexpected meeting: ${detail.status} ${count} participants ${detail.text.slice(0, 200)}`);
+          }
         }
       },
     );
   } finally {
-    http.close();
+    for (const c of http) c.close();
+  }
+}
+
+/** mute_all and unmute_all, sent through `http`. */
+export const muteAllPair = (meeting: MeasuredMeeting, http: HttpsClient, suffix = ''): TimedRequest[] => [
+  { name: `mute_all${suffix}`, muted: true, send: () => http.call('POST', `/api/v1/meeting/${meeting.meetingNumber}/mute_all`, { query: meeting.auth, body: {} }) },
+  { name: `unmute_all${suffix}`, muted: false, send: () => http.call('POST', `/api/v1/meeting/${meeting.meetingNumber}/unmute_all`, { query: meeting.auth, body: {} }) },
+];
+
+/** The single server of measures 6 and 7. */
+async function measureConveneLive(env: Record<string, string>, options: LiveOptions, nodeArgs: string[]): Promise<LiveTarget> {
+  const server = await startChild('convene', env, nodeArgs, 'convene (live)');
+  try {
+    return await measureConveneMeeting('convene', [server], env.CONVENE_ADMIN_PASSWORD!, options, (meeting, [http]) => muteAllPair(meeting, http!));
+  } finally {
     await server.stop();
   }
 }

@@ -95,6 +95,8 @@ export class SyntheticMedia {
   private frame: Buffer[] = [];
   private last = 0;
   keyframeRequests = 0;
+  /** A real Opus frame sent as every audio packet's payload (undefined: filler of Opus size). */
+  audioPayload: Uint8Array | undefined;
 
   constructor(
     private readonly out: (kind: 'audio' | 'video', packet: Buffer) => void,
@@ -131,7 +133,7 @@ export class SyntheticMedia {
     const dt = Math.min(t - this.last, 100) / 1000;
     this.last = t;
     this.audioDue += dt * AUDIO_PPS;
-    for (; this.audioDue >= 1; this.audioDue--) this.out('audio', audioPacket(this.audio, this.levelId, this.level));
+    for (; this.audioDue >= 1; this.audioDue--) this.out('audio', audioPacket(this.audio, this.levelId, this.level, this.audioPayload));
     if (this.videoPps <= 0) return;
     this.videoDue += dt * this.videoPps;
     const perFrame = Math.max(1, Math.round(this.videoPps / VIDEO_FPS));

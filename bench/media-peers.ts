@@ -20,6 +20,7 @@ import { WebSocket } from 'ws';
 import { SignalClient } from '../sdk/signal-client.ts';
 import { connected, gathered, SyntheticMedia, SyntheticPublisher, SyntheticReceiver, type ReceiverTimes } from './media-peer.ts';
 import { type StreamSnapshot, StreamCounter } from './media-rtp.ts';
+import { opusCodecs } from '../src/media/recorder/opus-codec.ts';
 
 export interface Meeting {
   /** wss://…/api/v1/signal */
@@ -29,7 +30,8 @@ export interface Meeting {
 }
 
 export type PeersCommand =
-  | { cmd: 'publishers'; meeting: Meeting; names: string[] }
+  /** `levels`: each publisher's RFC 6464 level (default 20, 30, …); `opus`: real Opus frames as audio payload. */
+  | { cmd: 'publishers'; meeting: Meeting; names: string[]; levels?: number[]; opus?: boolean }
   | { cmd: 'send'; videoPps: number }
   | { cmd: 'receivers'; meeting: Meeting; names: string[]; concurrency: number }
   | { cmd: 'snapshot' }
@@ -106,12 +108,13 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
   );
 }
 
-async function startPublishers(meeting: Meeting, names: string[]): Promise<PeersReply> {
+async function startPublishers(meeting: Meeting, names: string[], levels?: number[], opus?: boolean): Promise<PeersReply> {
   let audioLevel = true;
   for (const [i, name] of names.entries()) {
     const signal = await join(meeting, name);
     // Different constant levels, so the speaker ranking is stable (a loud one and quieter ones).
-    const p = new SyntheticPublisher(name, 20 + 10 * i);
+    const p = new SyntheticPublisher(name, levels?.[i] ?? 20 + 10 * i);
+    if (opus) p.media.audioPayload = opusFrame();
     publishers.push(p);
     media.push(p.media);
     await p.publish((offer) => signal.publish(offer));
@@ -119,6 +122,17 @@ async function startPublishers(meeting: Meeting, names: string[]): Promise<Peers
     p.media.send(0);
   }
   return { cmd: 'publishers', audioLevel };
+}
+
+let frame: Uint8Array | undefined;
+/** One real 20 ms Opus frame of a tone, encoded once (a decoder decodes it like any other). */
+function opusFrame(): Uint8Array {
+  if (!frame) {
+    const pcm = new Int16Array(960);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 48_000));
+    frame = opusCodecs.encoder().encode(pcm);
+  }
+  return frame;
 }
 
 async function startReceivers(meeting: Meeting, names: string[], concurrency: number): Promise<PeersReply> {
@@ -361,7 +375,7 @@ async function closeAll(): Promise<void> {
 async function handle(c: PeersCommand): Promise<PeersReply> {
   switch (c.cmd) {
     case 'publishers':
-      return startPublishers(c.meeting, c.names);
+      return startPublishers(c.meeting, c.names, c.levels, c.opus);
     case 'send':
       for (const m of media) m.send(c.videoPps);
       return { cmd: 'send' };

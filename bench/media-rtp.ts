@@ -51,10 +51,14 @@ export function audioLevelExtension(id: number, level: number): Buffer {
   return Buffer.from([0xbe, 0xde, 0x00, 0x01, (id << 4) | 0, 0x80 | (level & 0x7f), 0, 0]);
 }
 
-/** A synthetic Opus packet: 20 ms of "audio" at a constant level. */
-export function audioPacket(stream: RtpStream, levelExtensionId: number | undefined, level: number): Buffer {
+/**
+ * A synthetic Opus packet: 20 ms of "audio" at a constant level. `payload`: a real Opus frame to carry (for measures
+ * that decode it, bench/recording.ts), instead of filler.
+ */
+export function audioPacket(stream: RtpStream, levelExtensionId: number | undefined, level: number, payload?: Uint8Array): Buffer {
   const ext = levelExtensionId === undefined ? undefined : audioLevelExtension(levelExtensionId, level);
-  const buf = stream.packet(false, AUDIO_PAYLOAD_BYTES, ext);
+  const buf = stream.packet(false, payload?.length ?? AUDIO_PAYLOAD_BYTES, ext);
+  if (payload) buf.set(payload, buf.length - payload.length);
   stream.timestamp = (stream.timestamp + 960) >>> 0;
   return buf;
 }

@@ -10,10 +10,16 @@
  * Then the SFU measures (bench/media.ts, issue 5: forwarded RTP packets per second per core and loss, join latency,
  * against a raw UDP relay), in a process of their own inside a network namespace with only `lo`.
  *
+ * Then the recording measures (bench/recording.ts, issue 13: speaker recordings per core, the CPU of a live stream and
+ * of a gallery recording, against ffmpeg doing the same outside the server), also in such a namespace.
  * Then SQLite's synchronous setting (bench/durability.ts, issue 11: NORMAL against FULL on Convene's write paths).
  *
+ * Then the cluster measure (bench/cluster.ts, issue 12: the live measures on three nodes over PostgreSQL and Redis,
+ * against one node on the same PostgreSQL), when PostgreSQL and redis-server are installed.
+ *
  * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live`,
- * `npm run bench -- media` or `npm run bench -- durability`; none = all four.
+ * `npm run bench -- cluster`, `npm run bench -- media`, `npm run bench -- recording` or `npm run bench -- durability`; none = all six.
+ * Recording: --meetings <n,…> (10,25), --mixed <n> (10), --seconds <s> (10).
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
  * --no-postgres (skip PostgreSQL even when a server is installed), --cpu-prof (profile the server children; the
@@ -33,6 +39,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadTls } from '../src/http/tls.ts';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+import { findRedisServer } from '../test/support/redis.ts';
+import { measureCluster, printCluster } from './cluster.ts';
 import { measureDurability } from './durability.ts';
 import { summariseProfile } from './profile.ts';
 import { type LiveOptions, type LiveTarget, measureLive, printLive } from './live.ts';
@@ -44,10 +52,11 @@ import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live', 'media', 'durability'] as const;
+const MEASURES = ['rest', 'live', 'cluster', 'media', 'recording', 'durability'] as const;
 /** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
 const MEDIA_NOT_ISOLATED = 3;
 const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
+const RECORDING_OPTIONS = ['meetings', 'mixed', 'seconds'] as const;
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -71,6 +80,10 @@ const { values: args, positionals } = parseArgs({
     'step-seconds': { type: 'string' },
     'load-seconds': { type: 'string' },
     joins: { type: 'string' },
+    // The recording measure's own (bench/recording.ts has the defaults).
+    meetings: { type: 'string' },
+    mixed: { type: 'string' },
+    seconds: { type: 'string' },
   },
 });
 for (const p of positionals) {
@@ -146,7 +159,7 @@ try {
     targets.push({ name: 'sqlite scheduling', run: scheduling('sqlite', sqlite) });
     const pgBin = args['no-postgres'] ? undefined : findPostgresBin();
     if (pgBin) {
-      pg = await startThrowawayPostgres(pgBin);
+      pg ??= await startThrowawayPostgres(pgBin);
       const postgres = env('postgres', pg.url);
       await seedUsers(postgres, SEEDED_USERS);
       await seedMeetings(postgres);
@@ -206,6 +219,20 @@ try {
     const live: LiveTarget[] = await measureLive({ ...env('live'), CONVENE_MAX_CALLS: String(Math.max(5000, liveOptions.participants + 10)) }, env('live-bare'), liveOptions, nodeArgs);
     printLive(live, liveOptions);
   }
+  if (selected.has('cluster')) {
+    // Several nodes need PostgreSQL and Redis: skipped without them when every measure runs, a failure when asked for.
+    const pgBin = findPostgresBin();
+    const missing = [...(pgBin ? [] : ['PostgreSQL']), ...(findRedisServer() ? [] : ['redis-server'])];
+    if (missing.length > 0) {
+      console.log(`\n# cluster measure skipped: ${missing.join(' and ')} not installed`);
+      if (positionals.length > 0) process.exitCode = 1;
+    } else {
+      pg ??= await startThrowawayPostgres(pgBin!);
+      const pgUrl = pg.url;
+      const maxCalls = String(Math.max(5000, liveOptions.participants + 10));
+      printCluster(await measureCluster((dir) => ({ ...env(dir, pgUrl), CONVENE_MAX_CALLS: maxCalls }), liveOptions, nodeArgs), liveOptions);
+    }
+  }
   if (selected.has('durability')) await measureDurability(rounds, Number(args['durability-writes']));
   if (selected.has('media')) {
     // In a process of its own: it runs itself inside a network namespace with only lo (unshare -n).
@@ -214,6 +241,14 @@ try {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...forwarded, ...(args['cpu-prof'] ? ['--cpu-prof'] : [])], { stdio: 'inherit' });
     const [code] = (await once(child, 'exit')) as [number | null];
     // Not root: the media measure is skipped when every measure runs, a failure when it was asked for.
+    if (code !== 0 && !(code === MEDIA_NOT_ISOLATED && positionals.length === 0)) process.exitCode = code ?? 1;
+  }
+  if (selected.has('recording')) {
+    // Recording and live streaming (issue 13, bench/recording.ts): also in a loopback-only namespace of its own.
+    const script = fileURLToPath(new URL('./recording.ts', import.meta.url));
+    const forwarded = RECORDING_OPTIONS.flatMap((o) => (args[o] === undefined ? [] : [`--${o}`, args[o]]));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...forwarded], { stdio: 'inherit' });
+    const [code] = (await once(child, 'exit')) as [number | null];
     if (code !== 0 && !(code === MEDIA_NOT_ISOLATED && positionals.length === 0)) process.exitCode = code ?? 1;
   }
   console.log(`# total ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -16,6 +16,9 @@ export type Permission =
   | 'meeting.read'
   | 'meeting.manage'
   | 'meeting.host'
+  | 'meeting.stream'
+  | 'recording.read'
+  | 'recording.delete'
   | 'callRate.high'
   | 'system.read';
 
@@ -35,7 +38,12 @@ export const PERMISSIONS: Readonly<Record<Permission, PermissionRule>> = {
   // Invited people and people who added the meeting by link may read it too; the scheduling queries decide that.
   'meeting.read': { roles: MANAGERS, owner: true, description: 'read a scheduled meeting or series' },
   'meeting.manage': { roles: MANAGERS, owner: true, description: 'change or delete a scheduled meeting or series' },
-  'meeting.host': { roles: MANAGERS, owner: true, description: 'host a live meeting: the control API, its history' },
+  'meeting.host': { roles: MANAGERS, owner: true, description: 'host a live meeting: the control API (recording included), its history' },
+  // The apps show the live button to MeetingOperator and SystemAdmin only, also to owners (client contract §9).
+  'meeting.stream': { roles: MANAGERS, owner: false, description: 'start and stop live streaming of a meeting' },
+  // The owner is the owner of the recorded meeting (when it was recorded).
+  'recording.read': { roles: MANAGERS, owner: true, description: 'list, read and download recordings (without a recording: every recording)' },
+  'recording.delete': { roles: MANAGERS, owner: true, description: 'delete a recording' },
   'callRate.high': { roles: MANAGERS, owner: false, description: 'schedule 6144K and 8192K call rates' },
   'system.read': { roles: ['SystemAdmin'], owner: false, description: 'read how the server runs: database, media workers' },
 };

@@ -3,12 +3,13 @@
  *  (a) contract/ imports only typebox and files inside contract/, plus `import type` from src/kernel/;
  *  (b) pure files in src/ — all of src/kernel/, and in capability folders (src/accounts, src/system, any future
  *      src/<capability>/) every file that is not an adapter by role (*.routes.ts, *.signal.ts, *.repo.ts, *.table.ts,
- *      *-hasher.ts) — import no framework, database, logging or network package, no node:* I/O module, and nothing
+ *      *.gateway.ts, *-hasher.ts) — import no framework, database, logging or network package, no node:* I/O module, and nothing
  *      from the infrastructure folders or adapter files;
  *  (c) nothing in src/ imports from test/ or bench/;
  *  (d) sdk/ (also bundled for the browser) imports only typebox, contract/ and sdk/ files;
  *  (e) web/ (the browser meeting app, bundled by src/web/web.routes.ts) imports only typebox, contract/, sdk/ and web/
- *      files, but nothing from web/console/;
+ *      files, but nothing from web/console/; the live-stream viewer (web/live/, bundled by
+ *      src/streaming/live-stream.routes.ts) also hls.js;
  *  (f) web/console/ (the web console, bundled the same way) imports only typebox, contract/, sdk/, web/shared/ and
  *      web/console/ files;
  *  (g) web/shared/ (what both pages use) imports only typebox, contract/, sdk/ and web/shared/ files.
@@ -39,10 +40,11 @@ export interface BoundaryReport {
 }
 
 /** Folders of src/ that are infrastructure, not capabilities: they may use any package. */
-const INFRASTRUCTURE = new Set(['http', 'ws', 'db', 'observability', 'cli', 'config', 'limits']);
+const INFRASTRUCTURE = new Set(['http', 'ws', 'db', 'observability', 'cli', 'config', 'limits', 'cluster']);
 /** Sub-folders holding adapters although their parent folder is otherwise pure (media/engine.ts is the port). */
-const ADAPTER_FOLDERS = ['src/media/pool/', 'src/media/ipc/', 'src/media/worker/', 'src/media/sfu/'];
-const ADAPTER_FILE = /(\.routes|\.signal|\.repo|\.table|-hasher)\.ts$/;
+const ADAPTER_FOLDERS = ['src/media/pool/', 'src/media/ipc/', 'src/media/worker/', 'src/media/sfu/', 'src/media/recorder/', 'src/media/rtp/'];
+/** `.gateway`: a protocol stack facing devices (the SIP gateway, src/sip/sip.gateway.ts). */
+const ADAPTER_FILE = /(\.routes|\.signal|\.repo|\.table|\.gateway|-hasher)\.ts$/;
 
 const FORBIDDEN_PACKAGES = [
   'fastify',
@@ -75,13 +77,13 @@ const FORBIDDEN_BUILTINS = [
   'node:worker_threads',
 ];
 /** Where pure files may not reach with a relative import. */
-const FORBIDDEN_FOLDERS = ['src/http/', 'src/ws/', 'src/db/', 'src/observability/', 'src/cli/', 'src/limits/', ...ADAPTER_FOLDERS];
+const FORBIDDEN_FOLDERS = ['src/http/', 'src/ws/', 'src/db/', 'src/observability/', 'src/cli/', 'src/limits/', 'src/cluster/', ...ADAPTER_FOLDERS];
 
 const RULE_CONTRACT = 'contract/ may import only typebox, contract/ files and `import type` from src/kernel/';
 const RULE_PURE = 'pure files import no framework, database, logging or I/O module, nor infrastructure or adapter files';
 const RULE_TESTS = 'src/ may not import test/ or bench/';
 const RULE_SDK = 'sdk/ may import only typebox, contract/ and sdk/ files';
-const RULE_WEB = 'web/ may import only typebox, contract/, sdk/ and web/ files outside web/console/';
+const RULE_WEB = 'web/ may import only typebox, contract/, sdk/ and web/ files outside web/console/ (web/live/ also hls.js)';
 const RULE_CONSOLE = 'web/console/ may import only typebox, contract/, sdk/, web/shared/ and web/console/ files';
 const RULE_SHARED = 'web/shared/ may import only typebox, contract/, sdk/ and web/shared/ files';
 
@@ -154,7 +156,7 @@ export function checkFile(file: string, imports: ImportRef[]): Violation[] {
         ? target.startsWith('contract/') ||
           target.startsWith('sdk/') ||
           (browser.may.some((f) => target.startsWith(f)) && !(browser.not && target.startsWith(browser.not)))
-        : moduleName(specifier) === 'typebox';
+        : moduleName(specifier) === 'typebox' || (file.startsWith('web/live/') && moduleName(specifier) === 'hls.js');
       if (!allowed) add(browser.rule);
       continue;
     }

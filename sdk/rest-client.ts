@@ -12,6 +12,7 @@
  */
 import type { Static, TSchema } from 'typebox';
 import * as ops from '../contract/rest/meeting-control.ts';
+import * as recordings from '../contract/rest/recordings.ts';
 import type { HttpMethod, Operation } from '../contract/rest/operation.ts';
 import { signIn } from '../contract/rest/user.ts';
 import { clientSecret } from './secret.ts';
@@ -257,19 +258,37 @@ export class RestClient {
     return this.control(ops.setSharePolicy, meetingNumber, { who });
   }
 
-  /** Start (true) or stop (false) recording; the server answers service unavailable until recording exists. */
-  recording(meetingNumber: string, start: boolean) {
-    return this.call(ops.recording, { params: { meeting_number: meetingNumber }, body: {}, method: start ? 'POST' : 'DELETE' });
+  /** Start (true) or stop (false) recording; `layout` (extension) chooses speaker or gallery when starting. */
+  recording(meetingNumber: string, start: boolean, options: { layout?: 'speaker' | 'gallery' } = {}) {
+    return this.call(ops.recording, { params: { meeting_number: meetingNumber }, body: start ? options : {}, method: start ? 'POST' : 'DELETE' });
   }
 
-  /** Start (true) or stop (false) live streaming; service unavailable until streaming exists. */
-  liveStreaming(meetingNumber: string, start: boolean) {
-    return this.call(ops.liveStreaming, { params: { meeting_number: meetingNumber }, body: {}, method: start ? 'POST' : 'DELETE' });
+  /** Start (true) or stop (false) live streaming, with the viewers' passcode and (extensions) layout and RTMP push. */
+  liveStreaming(meetingNumber: string, start: boolean, options: { live_password?: string; layout?: 'speaker' | 'gallery'; rtmp_url?: string } = {}) {
+    return this.call(ops.liveStreaming, { params: { meeting_number: meetingNumber }, body: start ? options : {}, method: start ? 'POST' : 'DELETE' });
   }
 
-  /** Service unavailable until cascading exists. */
-  cascading(meetingNumber: string) {
-    return this.call(ops.cascading, { params: { meeting_number: meetingNumber }, body: {} });
+  /** Recordings the caller may see, newest first. */
+  listRecordings(query: { page_num?: number; page_size?: number; meeting_number?: string } = {}) {
+    return this.call(recordings.listRecordings, { query });
+  }
+
+  getRecording(recordingId: string) {
+    return this.call(recordings.getRecording, { params: { recording_id: recordingId } });
+  }
+
+  deleteRecording(recordingId: string) {
+    return this.call(recordings.deleteRecording, { params: { recording_id: recordingId } });
+  }
+
+  /** The download address of a finished recording (with this client's credentials, for a player or a link). */
+  recordingFileUrl(recordingId: string): string {
+    return this.url(recordings.downloadRecording, { recording_id: recordingId });
+  }
+
+  /** The FRTC cascading call; not built yet (H.323 entries: 400, anything else: 503). */
+  cascading(meetingNumber: string, body: Static<NonNullable<typeof ops.cascading.body>> = {}) {
+    return this.call(ops.cascading, { params: { meeting_number: meetingNumber }, body });
   }
 
   liveMeetings() {

@@ -163,6 +163,7 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   'pin.changed': true,
   overlay: true,
   'session.status': true,
+  'recording.stopped': true,
   ack: true,
   pong: true,
   error: true,

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { KyselyAccountsStore } from './accounts/accounts.repo.ts';
+import { KyselyAccountsStore, type Staleness } from './accounts/accounts.repo.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { argon2Hasher } from './accounts/argon2-hasher.ts';
 import { UsersService } from './accounts/users.service.ts';
@@ -31,13 +31,23 @@ export interface Core {
   schedule: ScheduleQueries;
   meetingLinks: MeetingLinks;
   numbers: MeetingNumberRegistry;
+  /** Moves when scheduling data is written (the meeting list's cache follows it). */
+  scheduleChanges: ChangeCounter;
 }
 
 /**
  * Storage and domain services, migrated and ready: what both the server and the CLI's admin commands need. `budgets`
  * is where limits and freezes count: the server passes its choice; tools that sign nobody in keep the default.
  */
-export async function openCore(config: Config, clock: Clock = systemClock, budgets: Budgets = memoryBudgets): Promise<Core> {
+/** What a cluster node changes in the core: budgets shared through Redis, and cache staleness told to the other nodes. */
+export interface CoreShared {
+  budgets?: Budgets;
+  onStale?: (stale: Staleness) => void;
+  onScheduleWrite?: () => void;
+}
+
+export async function openCore(config: Config, clock: Clock = systemClock, shared: CoreShared = {}): Promise<Core> {
+  const budgets = shared.budgets ?? memoryBudgets;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase(config.databaseUrl, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
   try {
@@ -46,7 +56,7 @@ export async function openCore(config: Config, clock: Clock = systemClock, budge
     await database.close();
     throw e;
   }
-  const store = new KyselyAccountsStore(database.db, database.dialect);
+  const store = new KyselyAccountsStore(database.db, database.dialect, shared.onStale ? { onStale: shared.onStale } : {});
   const accounts = new AccountsService(store, argon2Hasher, clock, {
     tokenIdleMs: config.tokenIdleMinutes * 60_000,
     tokenMaxAgeMs: config.tokenMaxAgeMinutes * 60_000,
@@ -67,7 +77,7 @@ export async function openCore(config: Config, clock: Clock = systemClock, budge
     accountDeleted,
   );
   // One ChangeLog for scheduling: room writes change the password of a room's meetings (the meeting list is cached).
-  const scheduleChanges = new ChangeCounter();
+  const scheduleChanges = new ChangeCounter(shared.onScheduleWrite);
   const rooms = new RoomsService(
     new KyselyRoomsStore(database.db, (db) => new KyselyMeetingNumberRegistry(db, config.meetingNumberLength, () => clock.now()), scheduleChanges),
     new KyselyPeopleLookup(database.db),
@@ -85,6 +95,6 @@ export async function openCore(config: Config, clock: Clock = systemClock, budge
   });
   const schedule = new ScheduleQueries(schedulingStore, people, clock);
   const meetingLinks = new MeetingLinks(schedulingStore, schedule, clock, { maxOccurrences: config.maxOccurrences });
-  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks, numbers };
+  return { database, store, accounts, users, rooms, scheduling, schedule, meetingLinks, numbers, scheduleChanges };
 }
 

@@ -27,7 +27,11 @@ import { MeetingControl } from './live/control.service.ts';
 import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
 import { liveRoutes } from './live/live.routes.ts';
-import { LiveService } from './live/live.service.ts';
+import { FanoutByTransport, LiveService } from './live/live.service.ts';
+import { LocalCallCapacity } from './live/call-capacity.ts';
+import { forwardMeetingCalls } from './cluster/forward-calls.ts';
+import { joinCluster } from './cluster/node-setup.ts';
+import { SipGateway } from './sip/sip.gateway.ts';
 import { signalRoutes, SocketFanout } from './live/live.signal.ts';
 import { liveGauges, serveMetrics } from './observability/metrics.ts';
 import { IceServers } from './live/ice-servers.ts';
@@ -39,6 +43,7 @@ import type { Budgets } from './kernel/budget.ts';
 import { memoryBudgets } from './limits/memory-budgets.ts';
 import { NumberProbes } from './live/number-probes.ts';
 import { PasscodeGuard } from './live/passcode-guard.ts';
+import { createCapture } from './capture.ts';
 
 export type { Core } from './core.ts';
 export { openCore } from './core.ts';
@@ -79,17 +84,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Composition root: the only place that knows every concrete class. */
 export async function createServer(options: ServerOptions): Promise<ConveneServer> {
   const { config } = options;
-  // Limits count in this process (a store shared by several nodes would be chosen here).
-  const budgets = options.budgets ?? memoryBudgets;
-  const core = await openCore(config, options.clock, budgets);
-  const { database, store, accounts, users, rooms } = core;
-  // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
-  let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;
-  const links: LinkBase = { baseUrl: () => publicBase };
-  const bootstrap = await users.ensureAdmin(config.adminPassword === '' ? undefined : config.adminPassword);
-
+  const tls = await loadTls(config.dataDir, config.tlsCert, config.tlsKey);
   const app = await createHttpApp({
-    tls: await loadTls(config.dataDir, config.tlsCert, config.tlsKey),
+    tls,
     logLevel: config.logLevel,
     ...(options.logStream ? { logStream: options.logStream } : {}),
     trustProxy: parseTrustProxy(config.trustProxy),
@@ -97,8 +94,22 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     version: VERSION,
     ready: async () => {
       await sql`select 1`.execute(database.db);
+      // A node that cannot reach Redis takes no new meetings: the load balancer should send people elsewhere.
+      if (node && !node.cluster.healthy) throw new Error('cluster: Redis unreachable, the node lease has lapsed');
     },
   });
+  const log = { error: (err: unknown, what: string) => app.log.error({ err }, what), warn: (fields: Record<string, unknown>, what: string) => app.log.warn(fields, what) };
+  // Cluster mode (CONVENE_REDIS_URL): limits count in Redis for every node; otherwise in this process.
+  const node = config.redisUrl !== '' ? await joinCluster(config, tls.cert, log) : undefined;
+  if (node) forwardMeetingCalls(app, node.cluster);
+  const budgets = node?.cluster.budgets ?? options.budgets ?? memoryBudgets;
+  const core = await openCore(config, options.clock, { budgets, ...(node ? { onStale: node.onStale, onScheduleWrite: node.onScheduleWrite } : {}) });
+  const { database, store, accounts, users, rooms } = core;
+  // Meeting links need the public base URL; without a configured one it is this host and the HTTPS port in use.
+  let publicBase = config.publicUrl.replace(/\/+$/, '') || `https://${hostname()}:${config.httpsPort}`;
+  const links: LinkBase = { baseUrl: () => publicBase };
+  const bootstrap = await users.ensureAdmin(config.adminPassword === '' ? undefined : config.adminPassword);
+
   const authenticate = (token: string, clientId: string) => accounts.authenticate(token, clientId);
   accountsRoutes(app, accounts, users, authenticate);
   // An edited meeting or room that is live tells its participants (live is created below; called only after start).
@@ -120,28 +131,33 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       perMeeting: budgets({ name: 'passcode-meeting', points: config.passcodeFailuresPerMeeting, windowMs: config.passcodeMeetingWindowSeconds * 1000 }),
     }),
     probes: new NumberProbes(budgets({ name: 'unknown-number', points: config.unknownNumbersPerAddress, windowMs: PROBE_WINDOW_MS })),
+    calls: node?.calls ?? new LocalCallCapacity(config.maxCalls),
   };
   const fanout = new SocketFanout(links);
+  const history = new KyselySessionHistory(database.db);
+  // Each participant's notices go out on its own transport (the SIP gateway adds its fanout when it starts).
+  const fanouts = new FanoutByTransport({ webrtc: fanout });
   const live = new LiveService(
     new KyselyMeetingDirectory(database.db),
-    new KyselySessionHistory(database.db),
+    history,
     { authenticate: async (token, clientId) => (await accounts.authenticate(token, clientId)).user },
-    fanout,
+    fanouts,
     clock,
     {
-      maxCalls: config.maxCalls,
       maxParticipantsPerMeeting: config.maxParticipantsPerMeeting,
       endGraceMs: config.endGraceSeconds * 1000,
       emptyTimeoutMs: config.emptyMeetingSeconds * 1000,
       resumeMs: config.resumeSeconds * 1000,
       sharePolicy: config.sharePolicy,
+      nodeId: node?.cluster.nodeId ?? null,
     },
     guards,
-    { error: (err, what) => app.log.error({ err }, what), warn: (fields, what) => app.log.warn(fields, what) },
+    log,
   );
   // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
   const freed = await core.numbers.releaseUnheld(clock.now());
   if (freed > 0) app.log.info({ numbers: freed }, 'freed the meeting numbers of deleted meetings, series and rooms');
+  node?.attach({ live, history, applyStale: (stale) => store.applyStale(stale), scheduleWrittenElsewhere: () => core.scheduleChanges.elsewhere() });
   const abandoned = await live.start();
   if (abandoned > 0) app.log.warn({ sessions: abandoned }, 'closed live sessions left open by the previous run');
   const pool = config.media ? await startMediaPool(config, app) : undefined;
@@ -156,11 +172,19 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     passcodePromptsPerAddress: config.passcodePromptsPerAddress,
     frames: { perSecond: config.signalFramesPerSecond, burst: config.signalFrameBurst },
     ...(media ? { media } : {}),
+    ...(node ? { router: node.router(live) } : {}),
   });
-  liveRoutes(app, new MeetingControl(live, clock), authenticate);
+  const control = new MeetingControl(live, clock);
+  // Recording and live streaming: served by their own services (src/capture.ts composes them).
+  const capture = await createCapture(app, { config, database, clock, live, control, media, authenticate, budgets, baseUrl: () => publicBase });
+  liveRoutes(app, control, authenticate, capture.controls);
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
+  // The SIP gateway (off unless CONVENE_SIP_PORT is set): phones and room systems dial into meetings.
+  const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, app) : undefined;
+  if (sipGateway) fanouts.set('sip', sipGateway);
+  control.dialer = sipGateway;
   const startedAt = clock.now();
   systemRoutes(
     app,
@@ -168,7 +192,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       version: VERSION,
       licence: config,
       countUsers: () => store.users.count(),
-      calls: { calls: () => live.calls(), gatewayCalls: () => 0 },
+      calls: { calls: () => guards.calls.inUse(), gatewayCalls: () => sipGateway?.activeCalls ?? 0 },
       status: () => ({
         database: database.dialect,
         startedAt,
@@ -191,6 +215,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(bootstrap ? { bootstrap } : {}),
     async listen() {
       await app.listen({ host: config.host, port: config.httpsPort });
+      sipGateway?.start();
       const httpsPort = (app.server.address() as AddressInfo).port;
       if (config.publicUrl === '') publicBase = `https://${hostname()}:${httpsPort}`;
       const ports: { httpsPort: number; httpPort?: number; metricsPort?: number } = { httpsPort };
@@ -211,8 +236,14 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     },
     async close() {
       clearInterval(sweeper);
+      // A draining node takes no new meetings; the participants of its own reconnect to the others (rolling restart).
+      await node?.cluster.drain();
+      // SIP calls get their BYE before the meetings end (their participants then leave like anyone).
+      sipGateway?.close();
       // Participants are told the server is going away (MeetingEndAbnormal makes the apps rejoin) and history is written.
       await live.shutdown();
+      // Recordings finish their files while the media workers still run (they feed ffmpeg until it is done).
+      await capture.shutdown();
       stopSignalling();
       await pool?.close();
       for (const server of [plain, metricsServer]) await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -221,9 +252,22 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       if (!(await app.inFlight.idle(SHUTDOWN_GRACE_MS))) {
         app.log.warn({ inFlight: app.inFlight.count }, 'closing the database with request handlers still running');
       }
+      await node?.cluster.leave();
       await database.close();
     },
   };
+}
+
+/** The SIP gateway as configured; refuses to start the server when it cannot work (no address, no media). */
+function createSipGateway(config: ServerOptions['config'], live: LiveService, media: LiveMedia | undefined, app: FastifyInstance): SipGateway {
+  if (config.sipAddress === '') throw new Error('CONVENE_SIP_ADDRESS: the SIP gateway (CONVENE_SIP_PORT) needs the IPv4 address devices reach it at');
+  if (!media) throw new Error('CONVENE_SIP_PORT: the SIP gateway needs media (CONVENE_MEDIA and running media workers)');
+  if (config.gatewayMaxCalls === 0) app.log.warn('the SIP gateway is on but CONVENE_GATEWAY_MAX_CALLS is 0: every SIP call is refused (486)');
+  return new SipGateway(live, media, { address: config.sipAddress, port: config.sipPort, tcp: config.sipTcp, maxCalls: config.gatewayMaxCalls }, {
+    info: (fields, what) => app.log.info(fields, what),
+    warn: (fields, what) => app.log.warn(fields, what),
+    error: (err, what) => app.log.error({ err }, what),
+  });
 }
 
 /**
@@ -236,6 +280,8 @@ async function startMediaPool(config: ServerOptions['config'], app: FastifyInsta
     workers: config.mediaWorkers,
     iceAddress: config.mediaAddress,
     icePorts: [min, max],
+    ffmpeg: config.ffmpeg,
+    recordingMinFreeMb: config.recordingMinFreeMb,
     report: (err, what) => app.log.error({ err }, what),
   });
   pool.on('workerDied', ({ workerId, reason, roomIds }) => app.log.error({ workerId, reason, rooms: roomIds.length }, 'media worker lost'));

@@ -50,7 +50,15 @@ const me = clientId();
 let lastRequest: JoinRequest | undefined;
 /** The meeting the page's link resolved to (#key=…), shown above the form. */
 let linkMeeting: { number: string; name: string; password: string; key: string } | undefined;
-let current: { signal: SignalClient; view: MeetingView; media: MediaSession; final: boolean } | undefined;
+interface Session {
+  signal: SignalClient;
+  view: MeetingView;
+  media: MediaSession;
+  final: boolean;
+  /** Joins again with what the person entered (after a lost node took the place with it). */
+  rejoin: () => Promise<void>;
+}
+let current: Session | undefined;
 /** The web console's session in this browser, once checked: joins without a typed username use it. */
 let consoleToken: string | undefined;
 const devices = new LocalDevices();
@@ -159,28 +167,36 @@ async function join(request: JoinRequest): Promise<void> {
   const signal = new SignalClient({ url: origin.replace(/^http/, 'ws') + SIGNAL_PATH, WebSocket: WebSocket as unknown as WebSocketConstructorLike, inboxLimit: 400 });
   const media = createMedia(signal, devices);
   const view = new MeetingView(signal, rest, media, toast);
-  const session = { signal, view, media, final: false };
+  const session: Session = { signal, view, media, final: false, rejoin: async () => {} };
   current = session;
   signal.on('meeting.status', (e) => {
     if (e.status !== 'disconnected' || current !== session || session.final) return;
+    // The server is going away (restart, a node leaving the cluster): the connection's end is followed by joining again.
+    if (e.reason === 'MeetingEndAbnormal') return;
     session.final = true;
     view.dispose();
     showEnd(e.reason, 'ended', e.message);
   });
+  // The passcode that let this person in is remembered for joining again after a lost node (see watch()).
+  let passcode = request.passcode;
+  const joinParams = () => ({
+    meeting_number: request.meetingNumber,
+    client_id: me,
+    display_name: request.displayName,
+    ...(rest.token ? { token: rest.token } : {}),
+    ...(passcode !== '' ? { passcode } : {}),
+    ...(request.linkKey ? { link_key: request.linkKey } : {}),
+    audio_mute: request.audioMute || !devices.audio,
+    video_mute: request.videoMute || !devices.video,
+  });
+  const rememberingPasscode: typeof askPasscode = async (...args) => {
+    const given = await askPasscode(...args);
+    if (given !== undefined) passcode = given;
+    return given;
+  };
+  session.rejoin = () => signal.join(joinParams(), { onPasscode: rememberingPasscode }).then(() => undefined);
   try {
-    await signal.join(
-      {
-        meeting_number: request.meetingNumber,
-        client_id: me,
-        display_name: request.displayName,
-        ...(rest.token ? { token: rest.token } : {}),
-        ...(request.passcode !== '' ? { passcode: request.passcode } : {}),
-        ...(request.linkKey ? { link_key: request.linkKey } : {}),
-        audio_mute: request.audioMute || !devices.audio,
-        video_mute: request.videoMute || !devices.video,
-      },
-      { onPasscode: askPasscode },
-    );
+    await signal.join(joinParams(), { onPasscode: rememberingPasscode });
   } catch (e) {
     session.final = true;
     view.dispose();
@@ -212,7 +228,7 @@ function signInError(e: unknown): string {
 }
 
 /** Follows the connection: a drop without a final status is resumed within the resume window. */
-async function watch(session: NonNullable<typeof current>): Promise<void> {
+async function watch(session: Session): Promise<void> {
   const { signal } = session;
   for (;;) {
     const closed = await signal.closed;
@@ -227,14 +243,23 @@ async function watch(session: NonNullable<typeof current>): Promise<void> {
     document.body.dataset.reconnecting = 'true';
     const deadline = Date.now() + RESUME_WINDOW_MS;
     let resumed = false;
+    // Resume the place; once the server says it is gone though nobody ended it (the meeting's node was lost or is
+    // restarting, or the resume window passed), join again with what the person entered, as the FRTC apps do on
+    // MeetingEndAbnormal.
+    let attempt: 'resume' | 'rejoin' = 'resume';
     while (!session.final && Date.now() < deadline) {
       try {
-        await signal.resume({ timeoutMs: 5000 });
+        if (attempt === 'resume') await signal.resume({ timeoutMs: 5000 });
+        else await session.rejoin();
         resumed = true;
         break;
       } catch (e) {
         if (e instanceof JoinError && !e.local) {
-          // The server answered: the place is gone (MeetingInterrupt) or the meeting ended meanwhile.
+          if (attempt === 'resume' && e.reason === 'MeetingInterrupt') {
+            attempt = 'rejoin';
+            continue;
+          }
+          // The server answered: the meeting ended meanwhile, or it refuses this person now.
           session.final = true;
           session.view.dispose();
           showEnd(e.reason, 'ended', e.message);

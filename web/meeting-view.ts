@@ -1,4 +1,5 @@
 import type { EventOf, RosterEntry } from '../contract/signal/protocol.ts';
+import { userInfo } from '../contract/rest/user.ts';
 import { RestError, type RestClient } from '../sdk/rest-client.ts';
 import { SignalError, type SignalClient } from '../sdk/signal-client.ts';
 import { byId, h, input } from './shared/dom.ts';
@@ -34,6 +35,8 @@ export class MeetingView {
   private watermarkKey = '';
   private readonly off: (() => void)[] = [];
   private readonly controls = new AbortController();
+  /** The signed-in user may stream live (MeetingOperator, SystemAdmin: the apps show the button to them only). */
+  private mayStream = false;
 
   constructor(
     private readonly signal: SignalClient,
@@ -64,6 +67,9 @@ export class MeetingView {
         this.session = e;
         render();
       }),
+      signal.on('recording.stopped', (e) => {
+        this.toast(`The ${e.what === 'recording' ? 'recording' : 'live stream'} stopped: ${e.message}`);
+      }),
       signal.on('unmute.requested', (e) => {
         this.requests = e.requests;
         render();
@@ -89,6 +95,15 @@ export class MeetingView {
     );
     this.off.push(media.onChange(render));
     this.wireControls();
+    if (rest.token !== undefined) {
+      rest.call(userInfo, { method: 'GET' }).then(
+        (profile) => {
+          this.mayStream = profile.role.some((r) => r === 'MeetingOperator' || r === 'SystemAdmin');
+          render();
+        },
+        () => undefined,
+      );
+    }
   }
 
   /** Stops listening (the screen is left). */
@@ -130,6 +145,7 @@ export class MeetingView {
     byId('lock-badge').hidden = !info?.locked;
     this.renderLockout();
     this.renderMediaBadge();
+    this.renderCapture();
     const count = this.signal.participantCount ?? roster.length;
     const countEl = byId('participant-count');
     countEl.textContent = `${count} ${count === 1 ? 'participant' : 'participants'}`;
@@ -161,6 +177,17 @@ export class MeetingView {
     badge.textContent = text;
     badge.hidden = text === '';
     badge.dataset.status = status;
+  }
+
+  /** Recording and live streaming, as session.status tells everyone (a participant joining later too). */
+  private renderCapture(): void {
+    const s = this.session;
+    const recording = s?.recording_status === 'STARTED';
+    const live = s?.streaming_status === 'STARTED';
+    byId('rec-badge').hidden = !recording;
+    const liveBadge = byId('live-badge');
+    liveBadge.hidden = !live;
+    liveBadge.title = live ? `Streamed live at ${s!.streaming_url}` : '';
   }
 
   // ---- stage ----------------------------------------------------------------------------------------------------
@@ -323,6 +350,19 @@ export class MeetingView {
     byId('requests').hidden = !host || this.requests.length === 0;
     if (!host) return;
     byId('lock-toggle').textContent = this.signal.info?.locked ? 'Unlock meeting' : 'Lock meeting';
+    const s = this.session;
+    const recording = s?.recording_status === 'STARTED';
+    const live = s?.streaming_status === 'STARTED';
+    const record = byId('record-toggle');
+    record.textContent = recording ? 'Stop recording' : 'Start recording';
+    record.dataset.recording = String(recording);
+    const liveToggle = byId('live-toggle');
+    liveToggle.hidden = !this.mayStream;
+    liveToggle.textContent = live ? 'Stop live stream' : 'Start live stream';
+    liveToggle.dataset.live = String(live);
+    const liveInfo = byId('live-info');
+    liveInfo.hidden = !live;
+    liveInfo.textContent = live ? `Live at ${s!.streaming_url} · passcode ${s!.streaming_pwd}` : '';
     input('share-hosts-only').checked = this.signal.info?.share_policy === 'hosts';
     byId<HTMLButtonElement>('unset-lecturer').disabled = (this.layout?.lecturer ?? '') === '';
     byId<HTMLButtonElement>('unpin').disabled = !(this.pin?.scope === 'meeting' && this.pin.pin_speaker_uuid !== '');
@@ -377,6 +417,18 @@ export class MeetingView {
     on('unset-lecturer', 'click', () => this.act('End lecturer mode', () => this.rest.unsetLecturer(n())));
     on('share-hosts-only', 'change', () => this.act('Screen sharing', () => this.rest.setSharePolicy(n(), input('share-hosts-only').checked ? 'hosts' : 'everyone')));
     on('unpin', 'click', () => this.act('Unpin', () => this.rest.unpin(n())));
+    on('record-toggle', 'click', () => {
+      const recording = this.session?.recording_status === 'STARTED';
+      this.act(recording ? 'Stop recording' : 'Start recording', () => this.rest.recording(n(), !recording));
+    });
+    on('live-toggle', 'click', () => {
+      const live = this.session?.streaming_status === 'STARTED';
+      if (live) return this.act('Stop live stream', () => this.rest.liveStreaming(n(), false));
+      // Viewers need a passcode: the host chooses one, or the server makes one up (shown here once it runs).
+      const passcode = prompt('Passcode for the viewers (4–16 digits; empty: the server chooses one)', '');
+      if (passcode === null) return;
+      this.act('Start live stream', () => this.rest.liveStreaming(n(), true, passcode.trim() ? { live_password: passcode.trim() } : {}));
+    });
     on('overlay-form', 'submit', (event) => {
       event.preventDefault();
       const content = input('overlay-input').value.trim();

@@ -3,6 +3,7 @@ import { meetingLinkOperations } from './meeting-links.ts';
 import { meetingRoomOperations } from './meeting-room.ts';
 import { meetingScheduleOperations } from './meeting-schedule.ts';
 import type { Operation } from './operation.ts';
+import { recordingOperations } from './recordings.ts';
 import { systemOperations } from './system.ts';
 import { userOperations } from './user.ts';
 
@@ -14,4 +15,5 @@ export const allOperations: readonly Operation[] = [
   ...meetingLinkOperations,
   ...meetingScheduleOperations,
   ...meetingControlOperations,
+  ...recordingOperations,
 ];

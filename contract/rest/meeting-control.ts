@@ -1,6 +1,7 @@
 import Type, { type TSchema } from 'typebox';
 import type { DomainErrorKind } from '../../src/kernel/domain-error.ts';
 import { Empty, PageQuery, Timestamp } from './common.ts';
+import type { Permission } from '../permissions.ts';
 import { type Access, type HttpMethod, operation } from './operation.ts';
 
 /**
@@ -28,6 +29,7 @@ const control = <B extends TSchema | undefined, P extends TSchema = typeof ByNum
   body?: B;
   params?: P;
   access?: Access;
+  permission?: Permission;
   errors?: DomainErrorKind[];
 }) =>
   operation({
@@ -39,7 +41,7 @@ const control = <B extends TSchema | undefined, P extends TSchema = typeof ByNum
     ...(spec.description ? { description: spec.description } : {}),
     access: spec.access ?? 'user',
     // Calls a participant makes for itself (rename, request unmute; `optionalUser`) are also open to that participant.
-    ...(spec.access === undefined ? { permission: 'meeting.host' as const } : {}),
+    ...(spec.access === undefined ? { permission: spec.permission ?? ('meeting.host' as const) } : {}),
     params: (spec.params ?? ByNumber) as P,
     ...(spec.body ? { body: spec.body } : {}),
     response: Empty,
@@ -222,20 +224,77 @@ export const setSharePolicy = control({
   body: Type.Object({ who: SharePolicy }),
 });
 
-const NotYet = (id: string, methods: readonly HttpMethod[], path: string, summary: string) =>
-  control({
-    id,
-    methods,
-    path,
-    summary,
-    description: 'Answers 0x10002001 (service unavailable) until recording, streaming and cascading are built.',
-    body: Type.Object({}),
-    errors: ['service.unavailable'],
-  });
+export const RecordingLayout = Type.Union([Type.Literal('speaker'), Type.Literal('gallery')], {
+  description:
+    'Convene extension. speaker: the picture the meeting shows large (pin, else lecturer, else the active speaker; the screen share while ' +
+    'one is on), not re-encoded; gallery: a 3×3 grid of up to nine, re-encoded. Default: CONVENE_RECORDING_LAYOUT',
+});
 
-export const recording = NotYet('recording', ['POST', 'DELETE'], '/recording', 'Start (POST) or stop (DELETE) recording');
-export const liveStreaming = NotYet('liveStreaming', ['POST', 'DELETE'], '/live', 'Start (POST) or stop (DELETE) live streaming');
-export const cascading = NotYet('cascading', ['POST'], '/cascading', 'Call another meeting system into this meeting');
+export const recording = control({
+  id: 'recording',
+  methods: ['POST', 'DELETE'],
+  path: '/recording',
+  summary: 'Start (POST) or stop (DELETE) recording',
+  description:
+    'Records the meeting from the SFU into a WebM file in the server\'s recordings folder (see the recordings API). Everyone in the ' +
+    'meeting is told (session.status recording_status). Errors as the apps read them: already recording 0x0000f006 (409); not ' +
+    'recording, on DELETE, 0x0000f100 (409); CONVENE_MAX_RECORDINGS recordings running, or too little disk space, 0x0000f004 (503); ' +
+    'ffmpeg or the media workers missing 0x0000f005 (503). The body\'s meeting_number (the apps send it) is ignored: the path names the meeting.',
+  body: Type.Object({ layout: Type.Optional(RecordingLayout) }),
+  errors: ['recording.already', 'recording.notRunning', 'recording.resources', 'recording.unavailable'],
+});
+
+export const liveStreaming = control({
+  id: 'liveStreaming',
+  methods: ['POST', 'DELETE'],
+  path: '/live',
+  summary: 'Start (POST) or stop (DELETE) live streaming',
+  description:
+    'Streams the meeting as HLS at its live URL ({public URL}/live/{key}), where viewers watch in a browser after entering the live ' +
+    'passcode. live_password: digits (4–16); absent or "" = a generated 6-digit passcode (the Windows app omits it). Scheduled ' +
+    'meetings with generate_live_url keep their URL and live_passcode. rtmp_url (Convene extension): also push the stream to this ' +
+    'rtmp:// or rtmps:// address. Participants get status, URL and passcode in session.status. The API document labels the start ' +
+    'DELETE; every app sends POST. Errors: already streaming 0x00010006 (409), not streaming on DELETE 0x00010100 (409), ' +
+    'CONVENE_MAX_LIVE_STREAMS reached 0x00010004 (503), ffmpeg or media missing 0x00010005 (503).',
+  permission: 'meeting.stream',
+  body: Type.Object({
+    live_password: Type.Optional(Type.String({ maxLength: 16, pattern: '^[0-9]*$', description: 'Digits, or "" for a generated passcode' })),
+    layout: Type.Optional(RecordingLayout),
+    rtmp_url: Type.Optional(Type.String({ maxLength: 2048, pattern: '^(rtmps?://\\S+)?$', description: 'rtmp:// or rtmps:// address, or ""' })),
+  }),
+  errors: ['streaming.already', 'streaming.notRunning', 'streaming.resources', 'streaming.unavailable'],
+});
+
+const Loose = (description: string, maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Number()], { description });
+
+export const cascading = control({
+  id: 'cascading',
+  methods: ['POST'],
+  path: '/cascading',
+  summary: 'Call another meeting system into this meeting',
+  description:
+    'Calls AVC endpoints or MCUs (avc_call_params) and another FRTC meeting (frtc_call_params) into this meeting. protocol SIP: the ' +
+    'SIP gateway calls uri (a sip: URI, or $IP##123 = conference 123 at that address) and the endpoint joins as a participant named ' +
+    'name (audio only); 503 0x10002001 when the gateway is off. protocol H.323: 400 0x10000001 (H.323 needs an external H.323↔SIP ' +
+    'gateway, called as SIP). frtc_call_params (meeting-to-meeting) is not built: 503 0x10002001.',
+  body: Type.Object({
+    avc_call_params: Type.Optional(
+      Type.Array(
+        Type.Object({
+          protocol: Type.String({ maxLength: 16, description: 'SIP or H.323' }),
+          name: Type.Optional(Type.String({ maxLength: 128 })),
+          uri: Type.Optional(Type.String({ maxLength: 512, description: 'A SIP URI, or $IP##123 (conference 123 at that address)' })),
+          call_rate: Type.Optional(Loose('kbps', 16)),
+        }),
+        { maxItems: 16 },
+      ),
+    ),
+    frtc_call_params: Type.Optional(
+      Type.Object({ meeting_number: Type.Optional(Loose('Meeting number', 32)), password: Type.Optional(Loose('Its passcode', 64)) }),
+    ),
+  }),
+  errors: ['service.unavailable'],
+});
 
 // ---- reads ----------------------------------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ const seriesFields = {
   groupMeetingUrl: Type.String(),
   groupInfoKey: Type.String(),
 };
+const { recurrence_type: _snakeType, ...seriesDescription } = seriesFields;
 
 const meetingFields = {
   reservation_id: Type.String(),
@@ -78,6 +79,7 @@ const meetingFields = {
   watermark_type: Type.String(),
   generate_live_url: Type.Boolean(),
   live_passcode: Type.String(),
+  live_meeting_url: Type.String({ description: 'the live URL viewers watch at ({public URL}/live/{key}) when generate_live_url; else ""' }),
   owner_id: Type.String(),
   owner_name: Type.String(),
   meeting_url: Type.String(),
@@ -245,17 +247,9 @@ export const listOccurrences = operation({
   query: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String({ maxLength: 32 })) }),
   response: Type.Object({
     ...MeetingPage(ListItemBase),
+    // The series description as a list entry carries it, except that this answer spells the type in camelCase.
+    ...seriesDescription,
     recurrenceType: Type.String(),
-    recurrenceInterval: Type.Integer(),
-    recurrenceStartTime: Type.Integer(),
-    recurrenceEndTime: Type.Integer(),
-    recurrenceStartDay: Type.Integer(),
-    recurrenceEndDay: Type.Integer(),
-    recurrenceDaysOfWeek: Type.Array(Type.Integer()),
-    recurrenceDaysOfMonth: Type.Array(Type.Integer()),
-    groupMeetingUrl: Type.String(),
-    groupInfoKey: Type.String(),
-    recurrence_gid: Type.String(),
     time_zone: Type.String(),
   }),
   errors: ['auth.required', 'permission.denied', 'notFound'],

@@ -39,6 +39,8 @@ export interface Operation<
   query?: Query;
   body?: Body;
   response: Response;
+  /** The media type of a 200 that is a file rather than JSON (a recording's download): documented as such. */
+  download?: string;
   errors: readonly DomainErrorKind[];
 }
 

@@ -253,6 +253,16 @@ export const SessionStatusEvent = Type.Object({
   streaming_pwd: Type.String(),
 });
 
+export const RecordingStoppedEvent = Type.Object(
+  {
+    type: Type.Literal('recording.stopped'),
+    what: Type.Union([Type.Literal('recording'), Type.Literal('streaming')]),
+    reason: Type.Union([Type.Literal('diskFull'), Type.Literal('failed')]),
+    message: Type.String(),
+  },
+  { description: 'To hosts: the recording or live stream stopped on its own (the meeting goes on); session.status follows' },
+);
+
 export const AckEvent = Type.Object({ type: Type.Literal('ack'), id: RequestId });
 export const PongEvent = Type.Object({ type: Type.Literal('pong'), id: RequestId, time: Type.Integer() });
 export const ErrorEvent = Type.Object({
@@ -318,6 +328,7 @@ export const ServerEvent = Type.Union([
   PinEvent,
   OverlayEvent,
   SessionStatusEvent,
+  RecordingStoppedEvent,
   AckEvent,
   PongEvent,
   ErrorEvent,

@@ -68,18 +68,41 @@ interface Caches {
 }
 
 /**
+ * What a write made stale, as data: applied to this process's caches at once and, through `onStale`, sent to the other
+ * nodes of a cluster, which apply it to theirs (so a lock or a sign-out on one node holds on every node at once).
+ */
+export type Staleness =
+  | { kind: 'token'; tokenHash: string }
+  /** The user's sessions; `directory` when the user row itself changed (name, role, existence). */
+  | { kind: 'user'; userId: UserId; directory: boolean }
+  | { kind: 'expired'; limits: ExpiryLimits };
+
+function drop(caches: Caches, s: Staleness): void {
+  switch (s.kind) {
+    case 'token':
+      return caches.sessions.forgetToken(s.tokenHash);
+    case 'user':
+      caches.sessions.forgetUser(s.userId);
+      if (s.directory) caches.directory.invalidate();
+      return;
+    case 'expired':
+      return caches.sessions.forgetExpired(s.limits);
+  }
+}
+
+/**
  * How a write drops what it makes stale. It runs after the write, even a failed one; inside a transaction it also runs
  * again once the transaction has ended, because a concurrent reader outside it may meanwhile have cached the rows as
  * they were before the commit.
  */
-type Invalidate = (drop: (caches: Caches) => void) => void;
+type Invalidate = (stale: Staleness) => void;
 
 /** Runs `write`, then the invalidation (whether or not the write succeeded). */
-async function writing<T>(write: Promise<T>, invalidate: Invalidate, drop: (caches: Caches) => void): Promise<T> {
+async function writing<T>(write: Promise<T>, invalidate: Invalidate, stale: Staleness): Promise<T> {
   try {
     return await write;
   } finally {
-    invalidate(drop);
+    invalidate(stale);
   }
 }
 
@@ -149,7 +172,7 @@ class KyselyUserRepository implements UserRepository {
 
   async insert(user: User): Promise<void> {
     try {
-      await writing(this.db.insertInto('users').values(toRow(user)).execute(), this.invalidate, dropUser(user.id));
+      await writing(this.db.insertInto('users').values(toRow(user)).execute(), this.invalidate, { kind: 'user', userId: user.id, directory: true });
     } catch (e) {
       if (isUniqueViolation(e)) taken(user.username);
       throw e;
@@ -159,7 +182,7 @@ class KyselyUserRepository implements UserRepository {
   async update(user: User): Promise<void> {
     const { id, freeze_epoch, frozen_until, ...fields } = toRow(user);
     try {
-      await writing(this.db.updateTable('users').set(fields).where('id', '=', id).execute(), this.invalidate, dropUser(user.id));
+      await writing(this.db.updateTable('users').set(fields).where('id', '=', id).execute(), this.invalidate, { kind: 'user', userId: user.id, directory: true });
     } catch (e) {
       if (isUniqueViolation(e)) taken(user.username);
       throw e;
@@ -174,7 +197,7 @@ class KyselyUserRepository implements UserRepository {
       .where('id', '=', id)
       .execute();
     // The directory shows nothing of the freeze state; wrong passwords must not make it reload.
-    await writing(write, this.invalidate, (c) => c.sessions.forgetUser(id));
+    await writing(write, this.invalidate, { kind: 'user', userId: id, directory: false });
   }
 
   async clearFreezes(id: UserId): Promise<void> {
@@ -183,19 +206,13 @@ class KyselyUserRepository implements UserRepository {
       .set((eb) => ({ freeze_epoch: eb('freeze_epoch', '+', 1), frozen_until: 0 }))
       .where('id', '=', id)
       .execute();
-    await writing(write, this.invalidate, (c) => c.sessions.forgetUser(id));
+    await writing(write, this.invalidate, { kind: 'user', userId: id, directory: false });
   }
 
   async delete(id: UserId): Promise<void> {
-    await writing(this.db.deleteFrom('users').where('id', '=', id).execute(), this.invalidate, dropUser(id));
+    await writing(this.db.deleteFrom('users').where('id', '=', id).execute(), this.invalidate, { kind: 'user', userId: id, directory: true });
   }
 }
-
-/** A user row was written: its cached sessions and the directory are stale. */
-const dropUser = (id: UserId) => (c: Caches) => {
-  c.sessions.forgetUser(id);
-  c.directory.invalidate();
-};
 
 class KyselySessionRepository implements SessionRepository {
   constructor(
@@ -244,13 +261,11 @@ class KyselySessionRepository implements SessionRepository {
     await this.db.updateTable('sessions').set({ last_used_at: at }).where('token_hash', '=', tokenHash).execute();
     // Outside a transaction the write is committed: the cached entry may say so. Inside one it may yet roll back.
     if (this.cache) this.cache.touch(tokenHash, at);
-    else this.invalidate((c) => c.sessions.forgetToken(tokenHash));
+    else this.invalidate({ kind: 'token', tokenHash });
   }
 
   async delete(tokenHash: string): Promise<void> {
-    await writing(this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute(), this.invalidate, (c) =>
-      c.sessions.forgetToken(tokenHash),
-    );
+    await writing(this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute(), this.invalidate, { kind: 'token', tokenHash });
   }
 
   async deleteForUser(id: UserId, options: { exceptTokenHash?: string; clientId?: string } = {}): Promise<void> {
@@ -258,20 +273,22 @@ class KyselySessionRepository implements SessionRepository {
     if (options.exceptTokenHash) query = query.where('token_hash', '!=', options.exceptTokenHash);
     if (options.clientId !== undefined) query = query.where('client_id', '=', options.clientId);
     // All of the user's cached sessions, the kept one too: one more read of it costs less than tracking exceptions.
-    await writing(query.execute(), this.invalidate, (c) => c.sessions.forgetUser(id));
+    await writing(query.execute(), this.invalidate, { kind: 'user', userId: id, directory: false });
   }
 
   async deleteExpired(limits: ExpiryLimits): Promise<void> {
     const query = this.db
       .deleteFrom('sessions')
       .where((eb) => eb.or([eb('last_used_at', '<', limits.usedBefore), eb('created_at', '<', limits.createdBefore)]));
-    await writing(query.execute(), this.invalidate, (c) => c.sessions.forgetExpired(limits));
+    await writing(query.execute(), this.invalidate, { kind: 'expired', limits });
   }
 }
 
 export interface AccountsStoreOptions {
   /** Monotonic milliseconds for the caches' TTLs (tests move it); performance.now() by default. */
   cacheClock?: () => number;
+  /** Told what every write made stale, after this process's caches dropped it (a cluster tells the other nodes). */
+  onStale?: (stale: Staleness) => void;
 }
 
 /**
@@ -284,6 +301,7 @@ export class KyselyAccountsStore implements AccountsStore {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
   private readonly caches: Caches;
+  private readonly invalidate: Invalidate;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -295,19 +313,28 @@ export class KyselyAccountsStore implements AccountsStore {
       sessions: new SessionCache(now),
       directory: new DirectoryIndex(() => loadDirectory(db), now),
     };
-    const invalidate: Invalidate = (drop) => drop(this.caches);
+    const invalidate: Invalidate = (stale) => {
+      drop(this.caches, stale);
+      options.onStale?.(stale);
+    };
+    this.invalidate = invalidate;
     this.users = new KyselyUserRepository(db, dialect, invalidate, this.caches.directory);
     this.sessions = new KyselySessionRepository(db, invalidate, this.caches.sessions);
   }
 
+  /** Applies what a write on another node made stale (only to the caches: that node told its own). */
+  applyStale(stale: Staleness): void {
+    drop(this.caches, stale);
+  }
+
   async transaction<T>(work: (store: AccountsStore) => Promise<T>): Promise<T> {
-    const pending: Array<(caches: Caches) => void> = [];
+    const pending: Staleness[] = [];
     try {
       return await this.db.transaction().execute((trx) => work(new TransactionStore(trx, this.dialect, this.caches, pending)));
     } finally {
       // Again after the commit (or rollback): a reader outside the transaction may have cached the rows as they were
-      // before it, between the write's own invalidation and the commit.
-      for (const drop of pending) drop(this.caches);
+      // before it, between the write's own invalidation and the commit. Other nodes hear of it only now.
+      for (const stale of pending) this.invalidate(stale);
     }
   }
 }
@@ -317,10 +344,10 @@ class TransactionStore implements AccountsStore {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
 
-  constructor(db: Kysely<Database>, dialect: Dialect, caches: Caches, pending: Array<(caches: Caches) => void>) {
-    const invalidate: Invalidate = (drop) => {
-      drop(caches);
-      pending.push(drop);
+  constructor(db: Kysely<Database>, dialect: Dialect, caches: Caches, pending: Staleness[]) {
+    const invalidate: Invalidate = (stale) => {
+      drop(caches, stale);
+      pending.push(stale);
     };
     this.users = new KyselyUserRepository(db, dialect, invalidate, undefined);
     this.sessions = new KyselySessionRepository(db, invalidate, undefined);

@@ -173,7 +173,13 @@ export class UsersService {
         await tx.sessions.deleteForUser(existing.id);
       });
     } else {
-      await this.create('system', { username: 'admin', realName: 'Administrator', role: 'SystemAdmin' }, clientSecret(chosen));
+      try {
+        await this.create('system', { username: 'admin', realName: 'Administrator', role: 'SystemAdmin' }, clientSecret(chosen));
+      } catch (e) {
+        // Several nodes of a cluster starting at once on a new database: another one created the admin meanwhile.
+        if ((await this.store.users.countByRole('SystemAdmin')) > 0) return undefined;
+        throw e;
+      }
     }
     return { username: 'admin', password: chosen, generated: password === undefined };
   }

@@ -42,6 +42,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<ConfigK
       `invalid configuration: ${source[given]}: needs ${envName(missing)} (${flagName(missing)}) as well; certificate and key must be given together`,
     );
   }
+  if (config.redisUrl !== '') {
+    if (!/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+      throw new ConfigError(
+        `invalid configuration: ${source.redisUrl}: cluster mode keeps its data in PostgreSQL; set ${envName('databaseUrl')} to postgres://… (SQLite is one node's own file)`,
+      );
+    }
+    if (config.clusterSecret.length < 16) {
+      throw new ConfigError(`invalid configuration: ${source.redisUrl}: cluster mode needs ${envName('clusterSecret')} (at least 16 characters, the same on every node)`);
+    }
+    // A SIP call joins the meeting in the gateway's own process; it is not routed to the node holding the meeting yet.
+    if (config.sipPort !== 0) {
+      throw new ConfigError(`invalid configuration: ${source.sipPort}: the SIP gateway does not run in cluster mode yet (${envName('redisUrl')} is set); run it on a single-node server`);
+    }
+  }
   try {
     parseTrustProxy(config.trustProxy);
   } catch (e) {

@@ -123,6 +123,15 @@ export const ConfigSchema = Type.Object({
   ),
   mediaPorts: option(Type.String({ default: '', pattern: '^$|^\\d{1,5}-\\d{1,5}$', description: 'UDP port range for WebRTC, e.g. 40000-40999, shared out between the workers; empty = any free port' })),
   mediaWorkers: option(Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'Media worker processes (the SFU); 0 = one per CPU core' })),
+  redisUrl: option(
+    Type.String({ default: '', pattern: '^$|^rediss?://', description: 'redis://… turns on cluster mode: several nodes serve one organisation (needs DATABASE_URL to PostgreSQL and CONVENE_CLUSTER_SECRET); empty = one node' }),
+    { secret: true },
+  ),
+  redisPrefix: option(Type.String({ default: 'convene:', maxLength: 64, description: 'Prefix of every Redis key and channel of this cluster' })),
+  clusterSecret: option(Type.String({ default: '', maxLength: 256, description: 'Shared by the nodes of a cluster: signs the connections one node relays to another (at least 16 characters)' }), { secret: true }),
+  nodeId: option(Type.String({ default: '', maxLength: 128, pattern: '^$|^[A-Za-z0-9._:-]+$', description: 'This node in the cluster; empty = <host name>:<https port>. Keep it across restarts' })),
+  nodeAddress: option(Type.String({ default: '', pattern: '^$|^https://[^\\s/]+$', description: 'https://host:port the other nodes reach this node at; empty = https://<host name>:<https port>' })),
+  nodeLeaseSeconds: option(Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'A node that stops renewing its lease for this long counts as lost: its meetings move to other nodes' })),
   turnUrls: option(
     Type.String({
       default: '',
@@ -147,6 +156,37 @@ export const ConfigSchema = Type.Object({
       description: 'How long a TURN credential handed out works for new allocations (the TURN REST API expiry); each media connection gets a fresh one',
     }),
   ),
+  ffmpeg: option(Type.String({ minLength: 1, default: 'ffmpeg', description: 'The ffmpeg program recordings and live streams run (Debian package ffmpeg); a name on PATH or a path' })),
+  ffprobe: option(Type.String({ minLength: 1, default: 'ffprobe', description: 'The ffprobe program (comes with ffmpeg): measures finished recordings' })),
+  recordingsDir: option(Type.String({ default: '', description: 'Folder of the recordings; empty = recordings/ in the data directory' })),
+  maxRecordings: option(Type.Integer({ minimum: 0, maximum: 1000, default: 20, description: 'Recordings running at once on this server; more are refused (0x0000f004)' })),
+  recordingLayout: option(
+    Type.Union([Type.Literal('speaker'), Type.Literal('gallery')], {
+      default: 'speaker',
+      description: 'Layout of a recording or live stream whose start names none: speaker (the large picture, not re-encoded) or gallery (a 3×3 grid, re-encoded)',
+    }),
+  ),
+  recordingMinFreeMb: option(
+    Type.Integer({ minimum: 0, default: 500, description: 'A recording is refused, and one running is stopped (its file finished), when the recordings disk has less free space (MiB)' }),
+  ),
+  maxLiveStreams: option(Type.Integer({ minimum: 0, maximum: 1000, default: 5, description: 'Live streams running at once on this server; more are refused (0x00010004)' })),
+  livePasscodeAttemptsPerAddress: option(
+    Type.Integer({ minimum: 1, maximum: 10000, default: 10, description: 'Wrong live-stream passcodes per network address (IPv6: per /64) in 10 minutes; then 429' }),
+  ),
+  liveGrantMinutes: option(
+    Type.Integer({ minimum: 1, maximum: 1440, default: 30, description: 'How long a live viewer\'s grant (given for the right passcode) lasts; the viewer page renews it while it plays' }),
+  ),
+  sipPort: option(
+    Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Port of the SIP gateway (UDP, and TCP unless CONVENE_SIP_TCP is false): SIP phones and room systems dial sip:{meeting number}@host; 0 = off' }),
+  ),
+  sipAddress: option(
+    Type.String({
+      default: '',
+      pattern: '^$|^\\d{1,3}(\\.\\d{1,3}){3}$',
+      description: 'IPv4 address the SIP gateway binds and that devices reach it at (its Contact and the RTP address in its SDP); required when CONVENE_SIP_PORT is set',
+    }),
+  ),
+  sipTcp: option(Type.Boolean({ default: true, description: 'The SIP gateway also listens on TCP (same port); false = UDP only' })),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 

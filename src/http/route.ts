@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static, type TSchema } from 'typebox';
 import { ClientQuery, ErrorBody } from '../../contract/rest/common.ts';
 import { describePermission } from '../../contract/permissions.ts';
@@ -17,6 +17,8 @@ export interface RequestContext<O extends Operation> {
   body: In<O['body']>;
   caller: Caller;
   request: FastifyRequest;
+  /** For the few operations that answer something else than JSON (a file download). */
+  reply: FastifyReply;
 }
 
 /**
@@ -65,13 +67,17 @@ export function registerOperation<O extends Operation>(app: FastifyInstance, op:
           ...(op.params ? { params: op.params } : {}),
           ...(op.body && method !== 'GET' ? { body: op.body } : {}),
           ...(op.access === 'user' || op.access === 'optionalUser' ? { security: [{ token: [] }] } : {}),
-          response: { 200: op.response, '4xx': ErrorBody, '5xx': ErrorBody },
+          response: {
+            200: op.download ? { description: 'The file', content: { [op.download]: { schema: op.response } } } : op.response,
+            '4xx': ErrorBody,
+            '5xx': ErrorBody,
+          },
         },
         handler: (request, reply) => {
           const run = async () => {
             const query = (request.query ?? {}) as { client_id?: string; token?: string };
             const caller = await resolveCaller(op, query, authenticate);
-            const answer = await handler({ params: request.params, query, body: request.body, caller, request } as RequestContext<O>);
+            const answer = await handler({ params: request.params, query, body: request.body, caller, request, reply } as RequestContext<O>);
             if (!(answer instanceof JsonText)) return answer;
             reply.type('application/json; charset=utf-8');
             return answer.bytes;

@@ -40,6 +40,27 @@ export interface OverlayInput {
  * unknown-number budget (then every such answer is 429). Token-less callers (a participant's own rename and
  * request_unmute) get the same 403 whether the number exists, is live or has them in it.
  */
+/** One endpoint of the cascading call (avc_call_params). */
+export interface CascadeCall {
+  protocol: string;
+  name?: string;
+  uri?: string;
+}
+
+/** Places SIP calls into a meeting (implemented by the SIP gateway). */
+export interface Dialer {
+  dialOut(meeting: LiveMeeting, target: { name: string; uri: string }): Promise<void>;
+}
+
+/** A cascading `uri` as a SIP URI: `$IP##123` (conference 123 at that address) or a sip: URI; undefined otherwise. */
+export function sipTarget(uri: string): string | undefined {
+  const text = uri.trim();
+  const avc = /^\$?([0-9A-Za-z.-]+(?::\d{1,5})?)##([0-9A-Za-z*#.+-]{1,64})$/.exec(text);
+  if (avc) return `sip:${avc[2]}@${avc[1]}`;
+  if (/^sip:([^@\s<>"]{1,64}@)?[0-9A-Za-z.-]+(:\d{1,5})?(;[^\s<>"]*)?$/.test(text) && text.length <= 512) return text;
+  return undefined;
+}
+
 export class MeetingControl {
   constructor(
     private readonly live: LiveService,
@@ -185,10 +206,43 @@ export class MeetingControl {
     this.live.apply(meeting, meeting.setSharePolicy(policy));
   }
 
-  /** Recording, streaming and cascading are not built yet: the permission and state checks still come first. */
+  /**
+   * The live meeting the caller may control (404 unknown, 403 someone else's, 409 not in progress): for the calls
+   * other services serve, recording and live streaming (src/recording, src/streaming).
+   */
+  hosted(caller: ControlCaller, number: string): Promise<LiveMeeting> {
+    return this.controlled(caller, number);
+  }
+
+  /** Cascading is not built yet: the permission and state checks still come first. */
   async unavailable(caller: ControlCaller, number: string, what: string): Promise<never> {
     await this.controlled(caller, number);
     return fail('service.unavailable', `${what} is not available on this server yet`);
+  }
+
+  /** Who places SIP calls for the cascading call (the SIP gateway, when it runs). */
+  dialer: Dialer | undefined;
+
+  /**
+   * Cascading (the FRTC call). SIP entries are called into the meeting by the SIP gateway (`uri`: a SIP URI, or the
+   * document's `$IP##123` = conference 123 at that address). H.323 is refused for good with what it needs (there is no
+   * H.323 stack for Node or in Debian: an external H.323↔SIP gateway, called as SIP); meeting-to-meeting
+   * (frtc_call_params) is not built (503), nor is dial-out without the gateway.
+   */
+  async cascade(caller: ControlCaller, number: string, calls: ReadonlyArray<CascadeCall>, meetingToMeeting: boolean): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    const targets = calls.map((c, i) => {
+      const field = `avc_call_params[${i}]`;
+      const protocol = c.protocol.trim().toUpperCase();
+      if (/^H\.?323$/.test(protocol)) fail('input.invalid', `${field}.protocol: H.323 is not spoken by Convene; put an H.323↔SIP gateway in front of the endpoint and call it with protocol SIP`);
+      if (protocol !== 'SIP') fail('input.invalid', `${field}.protocol: SIP or H.323`);
+      const uri = sipTarget(c.uri ?? '') ?? fail('input.invalid', `${field}.uri: a SIP URI (sip:user@host[:port]) or $IP##conference`);
+      return { name: c.name?.trim() || uri.replace(/^sips?:/, ''), uri };
+    });
+    if (meetingToMeeting) fail('service.unavailable', 'frtc_call_params: meeting-to-meeting cascading is not available on this server yet');
+    const dialer = this.dialer ?? fail('service.unavailable', 'cascading needs the SIP gateway (CONVENE_SIP_PORT), which is off on this server');
+    if (targets.length === 0) fail('input.invalid', 'avc_call_params: name at least one endpoint to call');
+    for (const target of targets) await dialer.dialOut(meeting, target);
   }
 
   /** The live meeting the caller may control: unknown → 404, someone else's → 403, not in progress → 409. */

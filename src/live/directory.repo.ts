@@ -29,6 +29,8 @@ interface LookupRow {
   call_rate: string;
   info_key: string;
   group_key: string;
+  live_key: string;
+  live_passcode: string;
 }
 
 const SRC_ROOM = 'room';
@@ -53,6 +55,8 @@ const toMeeting = (meetingNumber: string, row: LookupRow): ScheduledMeeting => (
   callRate: row.call_rate,
   infoKey: row.info_key,
   groupKey: row.group_key,
+  liveKey: row.live_key,
+  livePasscode: row.live_key === '' ? '' : row.live_passcode,
 });
 
 /**
@@ -93,6 +97,8 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
           'r.call_rate',
           'r.info_key',
           sql<string>`coalesce(s.group_key, '')`.as('group_key'),
+          sql<string>`case when r.generate_live_url <> 0 then r.live_key else '' end`.as('live_key'),
+          'r.live_passcode',
         ]);
     const upcoming = keys().where('end_time', '>', now).orderBy('start_time').orderBy('id').limit(UPCOMING_LIMIT);
     // Ordered so that the (meeting_number, end_time) index answers it: with LIMIT 1 alone PostgreSQL may expect a match
@@ -122,6 +128,8 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
         sql.lit(ROOM_CALL_RATE).$castTo<string>().as('call_rate'),
         sql.lit('').$castTo<string>().as('info_key'),
         sql.lit('').$castTo<string>().as('group_key'),
+        sql.lit('').$castTo<string>().as('live_key'),
+        sql.lit('').$castTo<string>().as('live_passcode'),
       ])
       .unionAll(meetings(SRC_UPCOMING, upcoming))
       .unionAll(meetings(SRC_ENDED, ended))

@@ -12,20 +12,20 @@ type AttendanceRecord = SessionRecord['attendance'][number];
 export class KyselySessionHistory implements SessionHistory {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async closeAbandoned(now: number, reason: string): Promise<number> {
+  async closeAbandoned(now: number, reason: string, nodeId: string | null): Promise<number> {
     return atomically(this.db, async (trx) => {
+      let open = trx.selectFrom('live_sessions').select('id').where('ended_at', '=', 0);
+      if (nodeId !== null) open = open.where('node_id', '=', nodeId);
       // Attendance first, while its sessions are still recognisable as open.
       await trx
         .updateTable('live_attendance')
         .set({ left_at: now, left_reason: reason })
         .where('left_at', '=', 0)
-        .where('session_id', 'in', trx.selectFrom('live_sessions').select('id').where('ended_at', '=', 0))
+        .where('session_id', 'in', open)
         .execute();
-      const result = await trx
-        .updateTable('live_sessions')
-        .set({ ended_at: now, end_reason: reason })
-        .where('ended_at', '=', 0)
-        .executeTakeFirst();
+      let sessions = trx.updateTable('live_sessions').set({ ended_at: now, end_reason: reason }).where('ended_at', '=', 0);
+      if (nodeId !== null) sessions = sessions.where('node_id', '=', nodeId);
+      const result = await sessions.executeTakeFirst();
       return Number(result.numUpdatedRows);
     });
   }
@@ -43,6 +43,7 @@ export class KyselySessionHistory implements SessionHistory {
         ended_at: 0,
         end_reason: '',
         closed_until: null,
+        node_id: session.nodeId,
       })
       .execute();
   }

@@ -1,5 +1,5 @@
 import { DomainError } from '../kernel/domain-error.ts';
-import type { MediaEngine, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
+import type { MediaEngine, MediaTransport, RecorderEvent, RecorderSpec, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
 import type { IceServerList, IceServers } from './ice-servers.ts';
 import type { LiveMeeting } from './live-meeting.ts';
 import type { LiveService, MeetingObserver } from './live.service.ts';
@@ -22,8 +22,14 @@ export function roomPolicy(meeting: LiveMeeting): RoomPolicy {
     meetingPin: meeting.meetingPin,
     contentOwner: meeting.contentOwner,
     maxKbps: Number.isFinite(kbps) && kbps > 0 ? kbps : 0,
+    // The recorders of the meeting's recording and live stream: hidden viewers of its media room.
+    recorders: [meeting.recording, meeting.streaming].filter((r) => r !== null).map((r) => ({ id: r.id, layout: r.layout })),
   };
 }
+
+/** A room whose worker was lost with recorders in it is reopened by itself: this often, this many times. */
+const REOPEN_INTERVAL_MS = 500;
+const REOPEN_ATTEMPTS = 60;
 
 interface RoomState {
   meeting: LiveMeeting;
@@ -33,16 +39,21 @@ interface RoomState {
   sent: string;
   /** The dominant speaker as last reported, for participants who subscribe later. */
   speaker: string;
+  /** The recorders started in the room, to start again when it is reopened on another worker. */
+  recorders: Map<string, RecorderSpec>;
 }
 
 /**
  * Keeps the SFU in step with the live meetings: opens a meeting's media room on first use, pushes the room policy
  * after every change (mute, pin, lecturer, layout, join, leave, share; coalesced per tick), relays the SFU's slot
  * assignments and speaker to the participants, and tells everyone to reconnect their media when a worker is lost.
+ * Recorders (recordings, live streams) run in the room too: when a worker is lost, the room is reopened on another
+ * and its recorders started again (they go on in a new part).
  */
 export class LiveMedia implements MeetingObserver {
   private readonly rooms = new Map<string, RoomState>();
   private readonly dirty = new Set<RoomState>();
+  private readonly recorderListeners = new Set<(recorderId: string, event: RecorderEvent) => void>();
 
   constructor(
     private readonly live: LiveService,
@@ -61,7 +72,7 @@ export class LiveMedia implements MeetingObserver {
       room.speaker = participantId;
       this.live.apply(room.meeting, [toAll({ kind: 'speaker', clientId: participantId })]);
     });
-    engine.on('roomsLost', ({ roomIds }) => {
+    engine.on('roomsLost', ({ roomIds, reason }) => {
       for (const id of roomIds) {
         const room = this.rooms.get(id);
         if (!room) continue;
@@ -69,8 +80,72 @@ export class LiveMedia implements MeetingObserver {
         room.sent = '';
         room.speaker = '';
         this.live.apply(room.meeting, [toAll({ kind: 'mediaRestart', message: 'the media connection was lost; reconnecting' })]);
+        if (room.recorders.size > 0) this.restartRecorders(room, reason);
       }
     });
+    engine.on('recorder', ({ recorderId, event }) => this.tellRecorder(recorderId, event));
+  }
+
+  /** Starts a recorder the meeting's state names (its policy then lists it), opening the media room when needed. */
+  async startRecorder(meeting: LiveMeeting, spec: RecorderSpec): Promise<void> {
+    const room = await this.ready(meeting);
+    room.recorders.set(spec.id, spec);
+    try {
+      await this.engine.startRecorder(meeting.sessionId, spec);
+    } catch (error) {
+      room.recorders.delete(spec.id);
+      throw error;
+    }
+  }
+
+  async stopRecorder(meeting: LiveMeeting, recorderId: string): Promise<void> {
+    const room = this.rooms.get(meeting.sessionId);
+    if (!room?.recorders.delete(recorderId) || !room.opened) return;
+    this.push(room);
+    await this.engine.stopRecorder(meeting.sessionId, recorderId);
+  }
+
+  onRecorder(listener: (recorderId: string, event: RecorderEvent) => void): () => void {
+    this.recorderListeners.add(listener);
+    return () => this.recorderListeners.delete(listener);
+  }
+
+  private tellRecorder(recorderId: string, event: RecorderEvent): void {
+    for (const listener of this.recorderListeners) {
+      try {
+        listener(recorderId, event);
+      } catch (error) {
+        this.onError(error, `recorder ${recorderId}`);
+      }
+    }
+  }
+
+  /** The room's worker was lost with its recorders: the room opens on another worker and they start again there. */
+  private restartRecorders(room: RoomState, reason: string): void {
+    const specs = [...room.recorders.values()];
+    for (const spec of specs) this.tellRecorder(spec.id, { kind: 'restarting', message: reason });
+    void (async () => {
+      // The lost worker's replacement is started after a backoff: the room waits for it (a while), like a participant.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.ready(room.meeting);
+          break;
+        } catch (error) {
+          if (attempt >= REOPEN_ATTEMPTS || this.rooms.get(room.meeting.sessionId) !== room) {
+            for (const spec of specs) this.tellRecorder(spec.id, { kind: 'ended', reason: 'failed', message: `the media room could not be reopened: ${(error as Error).message}` });
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, REOPEN_INTERVAL_MS));
+        }
+      }
+      for (const spec of specs) {
+        if (room.recorders.get(spec.id) !== spec) continue;
+        await this.engine.startRecorder(room.meeting.sessionId, spec).catch((error: unknown) => {
+          room.recorders.delete(spec.id);
+          this.tellRecorder(spec.id, { kind: 'ended', reason: 'failed', message: `the recorder could not be started again: ${(error as Error).message}` });
+        });
+      }
+    })();
   }
 
   changed(meeting: LiveMeeting): void {
@@ -88,9 +163,21 @@ export class LiveMedia implements MeetingObserver {
     if (room.opened) void room.opened.then(() => this.engine.closeRoom(meeting.sessionId), () => undefined);
   }
 
-  async publish(meeting: LiveMeeting, p: Participant, sdp: string): Promise<string> {
+  /** The participant's media offer, answered by the SFU (a SIP participant's plain RTP offer: `transport` says where). */
+  async publish(meeting: LiveMeeting, p: Participant, sdp: string, transport?: MediaTransport): Promise<string> {
     const room = await this.ready(meeting);
-    return this.engine.publish(room.meeting.sessionId, p.clientId, sdp);
+    return this.engine.publish(room.meeting.sessionId, p.clientId, sdp, transport);
+  }
+
+  /** Dial-out: the SDP offer of a plain RTP leg for the participant (a SIP device the meeting calls), on `address`. */
+  async offerRtp(meeting: LiveMeeting, p: Participant, address: string): Promise<string> {
+    const room = await this.ready(meeting);
+    return this.engine.offerRtp(room.meeting.sessionId, p.clientId, address);
+  }
+
+  async acceptRtp(meeting: LiveMeeting, p: Participant, sdp: string): Promise<void> {
+    const room = await this.ready(meeting);
+    await this.engine.acceptRtp(room.meeting.sessionId, p.clientId, sdp);
   }
 
   async subscribe(meeting: LiveMeeting, p: Participant): Promise<SubscribeOffer> {
@@ -115,7 +202,7 @@ export class LiveMedia implements MeetingObserver {
   private async ready(meeting: LiveMeeting): Promise<RoomState> {
     if (this.live.find(meeting.meetingNumber) !== meeting) throw new DomainError('state.invalid', 'the meeting has ended');
     let room = this.rooms.get(meeting.sessionId);
-    if (!room) this.rooms.set(meeting.sessionId, (room = { meeting, opened: undefined, sent: '', speaker: '' }));
+    if (!room) this.rooms.set(meeting.sessionId, (room = { meeting, opened: undefined, sent: '', speaker: '', recorders: new Map() }));
     if (!room.opened) {
       const opening = this.engine.openRoom(meeting.sessionId);
       room.opened = opening;

@@ -2,11 +2,25 @@ import { fail } from '../kernel/domain-error.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
+import type { RecordingLayout } from '../media/engine.ts';
 
 export const NO_OVERLAY: OverlaySetting = { enabled: false, text: '', position: 0, repeat: 1, scroll: false };
 
 /** Who may share their screen: everyone, or the hosts only (a host setting; the SFU forwards no one else's). */
 export type SharePolicy = 'everyone' | 'hosts';
+
+/** A recording or live stream in progress: a recorder in the meeting's media room (src/recording, src/streaming). */
+export interface MeetingRecorder {
+  /** The recording's (or stream's) id; also the recorder's id in the media room. */
+  id: string;
+  layout: RecordingLayout;
+}
+
+/** A live stream: where viewers watch it and the passcode they need (participants are told both). */
+export interface MeetingStream extends MeetingRecorder {
+  url: string;
+  passcode: string;
+}
 
 /**
  * A meeting in progress: who is in it and every setting the control API changes. Pure state and rules; each change
@@ -23,6 +37,10 @@ export class LiveMeeting {
   contentOwner: string | null = null;
   /** Until when (ms) the meeting's passcode budget is spent: only hosts and holders of its link get in; null = not. */
   lockoutUntil: number | null = null;
+  /** The recording in progress, if any (one at a time). */
+  recording: MeetingRecorder | null = null;
+  /** The live stream in progress, if any. */
+  streaming: MeetingStream | null = null;
   /** Set while a mute_all is in force: later joiners are muted the same way. */
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
@@ -68,11 +86,39 @@ export class LiveMeeting {
   }
 
   /** Whom `viewer` sees pinned: its own pin, else the meeting pin. */
-  pinFor(viewer: Participant): { clientId: string; scope: 'meeting' | 'participant' | 'none' } {
-    if (viewer.pin) return { clientId: viewer.pin, scope: 'participant' };
-    if (this.meetingPin) return { clientId: this.meetingPin, scope: 'meeting' };
-    return { clientId: '', scope: 'none' };
+  pinFor(viewer: Pick<Participant, 'pin'>): { clientId: string; scope: 'meeting' | 'participant' | 'none' } {
+    return pinSeen(viewer, this.meetingPin);
   }
+
+  // ---- notices carrying the meeting as it is now ------------------------------------------------------------------
+
+  private info(): Notice {
+    const s = this.settings;
+    return {
+      kind: 'info',
+      meeting: {
+        meetingNumber: s.meetingNumber,
+        name: s.name,
+        ownerId: s.ownerId,
+        ownerName: s.ownerName,
+        infoKey: s.infoKey,
+        groupKey: s.groupKey,
+        startedAt: this.startedAt,
+        endTime: this.endTime,
+        locked: this.locked,
+        sharePolicy: this.sharePolicy,
+      },
+    };
+  }
+
+  private layout(): Notice {
+    return { kind: 'layout', lecturer: this.lecturer };
+  }
+
+  private pin(): Notice {
+    return { kind: 'pin', meetingPin: this.meetingPin };
+  }
+
 
   /** Adds a participant; mute upon entry and a mute_all in force apply to non-hosts. */
   admit(p: Participant, now: number): Delivery[] {
@@ -101,7 +147,7 @@ export class LiveMeeting {
     const pinViewers = [...this.participants.values()].filter((v) => v.pin === clientId);
     for (const v of pinViewers) v.pin = null;
     if (this.meetingPin === clientId) out.push(...this.setMeetingPin(null));
-    else if (pinViewers.length > 0) out.push(toSome(pinViewers.map((v) => v.clientId), { kind: 'pin' }));
+    else if (pinViewers.length > 0) out.push(toSome(pinViewers.map((v) => v.clientId), this.pin()));
     if (p.handRaised) this.requestsChanged();
     return out;
   }
@@ -110,14 +156,14 @@ export class LiveMeeting {
   welcome(p: Participant): Notice[] {
     const requests = this.requesters();
     return [
-      { kind: 'info' },
+      this.info(),
       { kind: 'roster', full: true, participants: [...this.participants.values()].map(viewOf), left: [] },
       { kind: 'count', count: this.count },
       ...(p.hostMute.muted ? [{ kind: 'muteLock', muted: true, allowSelfUnmute: p.hostMute.allowSelfUnmute } as const] : []),
-      { kind: 'layout' },
-      { kind: 'pin' },
+      this.layout(),
+      this.pin(),
       ...(this.overlay.enabled ? [{ kind: 'overlay', overlay: this.overlay } as const] : []),
-      { kind: 'session' },
+      this.session(),
       ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
       ...(p.host && this.lockoutUntil !== null ? [{ kind: 'passcodeLockout', until: this.lockoutUntil } as const] : []),
     ];
@@ -260,7 +306,7 @@ export class LiveMeeting {
     this.sharePolicy = policy;
     const owner = this.contentOwner === null ? undefined : this.participants.get(this.contentOwner);
     if (owner && !this.mayShare(owner)) this.contentOwner = null;
-    return [toAll({ kind: 'info' })];
+    return [toAll(this.info())];
   }
 
   // ---- guessing -------------------------------------------------------------------------------------------------
@@ -286,13 +332,13 @@ export class LiveMeeting {
     p.displayName = displayName;
     this.markChanged(p.clientId);
     if (p.handRaised) this.requestsChanged();
-    return [toSome([p.clientId], { kind: 'info' })];
+    return [toSome([p.clientId], this.info())];
   }
 
   setLecturer(clientId: string | null): Delivery[] {
     if (this.lecturer === clientId) return [];
     this.lecturer = clientId;
-    return [toAll({ kind: 'layout' })];
+    return [toAll(this.layout())];
   }
 
   /** The meeting pin; viewers with their own pin keep seeing theirs, so only the others are told. */
@@ -300,19 +346,19 @@ export class LiveMeeting {
     if (this.meetingPin === clientId) return [];
     this.meetingPin = clientId;
     const affected = [...this.participants.values()].filter((v) => v.pin === null);
-    return affected.length ? [toSome(ids(affected), { kind: 'pin' })] : [];
+    return affected.length ? [toSome(ids(affected), this.pin())] : [];
   }
 
   setViewerPin(viewer: Participant, pinned: string | null): Delivery[] {
     if (viewer.pin === pinned) return [];
     viewer.pin = pinned;
-    return [toSome([viewer.clientId], { kind: 'pin' })];
+    return [toSome([viewer.clientId], this.pin())];
   }
 
   setViewerLayout(viewer: Participant, maxViews: 1 | 9, layout: string): Delivery[] {
     viewer.maxViews = maxViews;
     viewer.layout = layout;
-    return [toSome([viewer.clientId], { kind: 'layout' })];
+    return [toSome([viewer.clientId], this.layout())];
   }
 
   setOverlay(overlay: OverlaySetting): Delivery[] {
@@ -323,7 +369,7 @@ export class LiveMeeting {
   setLocked(locked: boolean): Delivery[] {
     if (this.locked === locked) return [];
     this.locked = locked;
-    return [toAll({ kind: 'info' })];
+    return [toAll(this.info())];
   }
 
   /** The meeting (or room) was edited while live: new name, owner, times, links, watermark reach everyone. */
@@ -331,12 +377,36 @@ export class LiveMeeting {
     const endChanged = fresh.end !== this.settings.end;
     this.settings = fresh;
     if (endChanged) this.endTime = fresh.end;
-    return [toAll({ kind: 'info' }), toAll({ kind: 'session' })];
+    return [toAll(this.info()), toAll(this.session())];
+  }
+
+  /** The session state as participants see it: recording and streaming (with the stream's address and passcode). */
+  session(): Notice {
+    const stream = this.streaming;
+    return {
+      kind: 'session',
+      watermark: this.settings.watermark,
+      watermarkType: this.settings.watermarkType,
+      recording: this.recording !== null,
+      streaming: stream ? { url: stream.url, passcode: stream.passcode } : null,
+    };
+  }
+
+  /** A recording starts (or, null, ends): everyone is told. */
+  setRecording(recording: MeetingRecorder | null): Delivery[] {
+    this.recording = recording;
+    return [toAll(this.session())];
+  }
+
+  /** A live stream starts (or, null, ends): everyone is told, with its address and passcode. */
+  setStreaming(stream: MeetingStream | null): Delivery[] {
+    this.streaming = stream;
+    return [toAll(this.session())];
   }
 
   setEndTime(end: number): Delivery[] {
     this.endTime = end;
-    return [toAll({ kind: 'info' })];
+    return [toAll(this.info())];
   }
 
   // ---- roster batching ------------------------------------------------------------------------------------------
@@ -381,3 +451,10 @@ export class LiveMeeting {
 }
 
 const ids = (ps: readonly Participant[]): string[] => ps.map((p) => p.clientId);
+
+/** Whom a viewer sees pinned, given the meeting's pin: its own pin, else the meeting pin. */
+export function pinSeen(viewer: Pick<Participant, 'pin'>, meetingPin: string | null): { clientId: string; scope: 'meeting' | 'participant' | 'none' } {
+  if (viewer.pin) return { clientId: viewer.pin, scope: 'participant' };
+  if (meetingPin) return { clientId: meetingPin, scope: 'meeting' };
+  return { clientId: '', scope: 'none' };
+}

@@ -7,6 +7,7 @@ import type { ControlCaller, MeetingControl } from './control.service.ts';
 import type { LiveMeeting } from './live-meeting.ts';
 import type { Participant } from './participant.ts';
 import type { SessionRecord } from './ports.ts';
+import type { RecordingLayout } from '../media/engine.ts';
 
 const wireItem = (m: LiveMeeting) => ({
   meeting_number: m.meetingNumber,
@@ -73,8 +74,20 @@ const wireSession = (s: SessionRecord) => ({
 
 const done = {};
 
-/** Thin adapters from the meeting-control operations to MeetingControl. */
-export function liveRoutes(app: FastifyInstance, control: MeetingControl, authenticate: Authenticate): void {
+/** The control calls served by other services: recording (src/recording) and live streaming (src/streaming). */
+export interface CaptureControls {
+  recording?: {
+    start(caller: ControlCaller, number: string, layout: RecordingLayout | undefined): Promise<void>;
+    stop(caller: ControlCaller, number: string): Promise<void>;
+  };
+  streaming?: {
+    start(caller: ControlCaller, number: string, input: { passcode?: string; layout?: RecordingLayout; rtmpUrl?: string }): Promise<void>;
+    stop(caller: ControlCaller, number: string): Promise<void>;
+  };
+}
+
+/** Thin adapters from the meeting-control operations to MeetingControl (and, for recording and streaming, `capture`). */
+export function liveRoutes(app: FastifyInstance, control: MeetingControl, authenticate: Authenticate, capture: CaptureControls = {}): void {
   // Every control call knows the address it came from: token-less calls are tied to it, unknown numbers counted by it.
   const on = <O extends (typeof ops.meetingControlOperations)[number]>(op: O, handler: (ctx: RequestContext<O> & { caller: ControlCaller }) => ReturnType<Parameters<typeof registerOperation<O>>[3]>) =>
     registerOperation(app, op, authenticate, (ctx) => handler({ ...ctx, caller: { ...ctx.caller, address: ctx.request.ip } }));
@@ -182,7 +195,31 @@ export function liveRoutes(app: FastifyInstance, control: MeetingControl, authen
     await control.setSharePolicy(caller, params.meeting_number, body.who);
     return done;
   });
-  on(ops.recording, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'recording'));
-  on(ops.liveStreaming, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'live streaming'));
-  on(ops.cascading, ({ caller, params }) => control.unavailable(caller, params.meeting_number, 'cascading'));
+  on(ops.recording, async ({ caller, params, body, request }) => {
+    const recording = capture.recording;
+    if (!recording) return control.unavailable(caller, params.meeting_number, 'recording');
+    if (request.method === 'POST') await recording.start(caller, params.meeting_number, body?.layout);
+    else await recording.stop(caller, params.meeting_number);
+    return done;
+  });
+  on(ops.liveStreaming, async ({ caller, params, body, request }) => {
+    const streaming = capture.streaming;
+    if (!streaming) return control.unavailable(caller, params.meeting_number, 'live streaming');
+    if (request.method === 'POST') {
+      await streaming.start(caller, params.meeting_number, {
+        ...(body?.live_password ? { passcode: body.live_password } : {}),
+        ...(body?.layout ? { layout: body.layout } : {}),
+        ...(body?.rtmp_url ? { rtmpUrl: body.rtmp_url } : {}),
+      });
+    } else {
+      await streaming.stop(caller, params.meeting_number);
+    }
+    return done;
+  });
+  on(ops.cascading, async ({ caller, params, body }) => {
+    const calls = (body?.avc_call_params ?? []).map((c) => ({ protocol: c.protocol, ...(c.name !== undefined ? { name: c.name } : {}), ...(c.uri !== undefined ? { uri: c.uri } : {}) }));
+    const frtc = body?.frtc_call_params;
+    await control.cascade(caller, params.meeting_number, calls, frtc !== undefined && String(frtc.meeting_number ?? '') !== '');
+    return done;
+  });
 }

@@ -8,13 +8,12 @@ import { LiveMeeting, type SharePolicy } from './live-meeting.ts';
 import { openingAt } from './meeting-window.ts';
 import type { Delivery, Notice } from './notices.ts';
 import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
-import { NOT_HOST_MUTED, type Participant } from './participant.ts';
+import { NOT_HOST_MUTED, type Participant, type ParticipantTransport } from './participant.ts';
 import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
-import type { MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
+import type { CallCapacity, MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
 
 export interface LivePolicy {
-  maxCalls: number;
-  /** 0 = no limit beyond maxCalls. */
+  /** 0 = no limit beyond the licence's calls. */
   maxParticipantsPerMeeting: number;
   /** How long a meeting runs past its end time before it is ended (hosts may extend it meanwhile). */
   endGraceMs: number;
@@ -24,12 +23,16 @@ export interface LivePolicy {
   resumeMs: number;
   /** Who may share their screen when a meeting starts (hosts change it per meeting). */
   sharePolicy: SharePolicy;
+  /** This node in a cluster; null on a single node (which owns every session in the history). */
+  nodeId: string | null;
 }
 
 /** The limits against guessing, over budgets the composition root chose (see src/kernel/budget.ts). */
 export interface LiveGuards {
   passcodes: PasscodeGuard;
   probes: NumberProbes;
+  /** The licence's calls (here, or the cluster's). */
+  calls: CallCapacity;
 }
 
 /** Where the live service reports what an operator should see. Never given passcodes, tokens or link keys. */
@@ -38,11 +41,40 @@ export interface LiveLog {
   warn(fields: Record<string, unknown>, what: string): void;
 }
 
-/** How deliveries reach participants' connections; implemented by the signalling adapter. */
+/**
+ * How deliveries reach participants' connections, for one transport: the signalling WebSocket (live.signal.ts), the
+ * SIP gateway (src/sip/). FanoutByTransport routes each participant to its own.
+ */
 export interface Fanout {
   deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void;
   /** Sends the final status to one participant and closes its connection. */
   disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void;
+}
+
+/** A Fanout per participant transport: each delivery goes to the fanout of each recipient's transport. */
+export class FanoutByTransport implements Fanout {
+  constructor(private readonly byTransport: Partial<Record<ParticipantTransport, Fanout>>) {}
+
+  /** Adds (or replaces) the fanout of a transport (the SIP gateway starts after the live service). */
+  set(transport: ParticipantTransport, fanout: Fanout): void {
+    this.byTransport[transport] = fanout;
+  }
+
+  deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void {
+    // Nearly always one transport: the list is split only when it mixes them.
+    const first = recipients[0]?.transport;
+    if (recipients.every((p) => p.transport === first)) {
+      if (first) this.byTransport[first]?.deliver(meeting, recipients, notice);
+      return;
+    }
+    const groups = new Map<ParticipantTransport, Participant[]>();
+    for (const p of recipients) groups.set(p.transport, [...(groups.get(p.transport) ?? []), p]);
+    for (const [transport, group] of groups) this.byTransport[transport]?.deliver(meeting, group, notice);
+  }
+
+  disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void {
+    this.byTransport[participant.transport]?.disconnect(meeting, participant, reason, message);
+  }
 }
 
 /** Told of every change to a live meeting (the media coordinator keeps the SFU's policy in step). */
@@ -67,6 +99,8 @@ export interface JoinRequest {
   audioMuted?: boolean;
   videoMuted?: boolean;
   address: string;
+  /** How the participant connects; 'webrtc' (the signalling WebSocket) unless said. */
+  transport?: ParticipantTransport;
 }
 
 export type Admission =
@@ -124,7 +158,7 @@ export class LiveService {
 
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
   async start(): Promise<number> {
-    return this.history.closeAbandoned(this.clock.now(), 'server restarted');
+    return this.history.closeAbandoned(this.clock.now(), 'server restarted', this.policy.nodeId);
   }
 
   observe(observer: MeetingObserver): void {
@@ -210,12 +244,19 @@ export class LiveService {
     // Hosts do not need the passcode, but are told when it is locked out.
     const standing = gated || (host && about?.password !== '') ? await this.guards.passcodes.standing(number, req.clientId, req.address) : undefined;
 
+    // A newcomer holds a call of the licence from here; given back below unless it became a participant.
+    const callReserved = this.meetings.get(number)?.get(req.clientId) === undefined && (await this.guards.calls.reserve());
+
     // From here on nothing awaits: the checks and the admission see one consistent state.
     const now = this.clock.now();
     const live = this.meetings.get(number);
     // The meeting ended while we looked: look again (once).
-    if (!live && !target) return retried ? refused('MeetingInterrupt', 'the meeting changed while joining; join again') : this.admit(req, true);
-    const decided = this.decide(req, { user, host, live, target, gated, standing, now });
+    if (!live && !target) {
+      if (callReserved) this.guards.calls.release();
+      return retried ? refused('MeetingInterrupt', 'the meeting changed while joining; join again') : this.admit(req, true);
+    }
+    const decided = this.decide(req, { user, host, live, target, gated, standing, now, callReserved });
+    if (callReserved && !(decided !== WRONG_PASSCODE && decided.kind === 'joined' && !decided.replaced)) this.guards.calls.release();
     if (decided !== WRONG_PASSCODE) return decided;
 
     const after = await this.guards.passcodes.failed(number, req.clientId, req.address, standing!);
@@ -228,7 +269,17 @@ export class LiveService {
   /** The synchronous part of admit(): every check against the live state, and the admission itself. */
   private decide(
     req: JoinRequest,
-    c: { user: User | undefined; host: boolean; live: LiveMeeting | undefined; target: NumberTarget | undefined; gated: boolean; standing: PasscodeStanding | undefined; now: number },
+    c: {
+      user: User | undefined;
+      host: boolean;
+      live: LiveMeeting | undefined;
+      target: NumberTarget | undefined;
+      gated: boolean;
+      standing: PasscodeStanding | undefined;
+      now: number;
+      /** A call of the licence is held for this join (false: the licence is used up, or the participant is returning). */
+      callReserved: boolean;
+    },
   ): Admission | typeof WRONG_PASSCODE {
     const { user, host, live, target, now } = c;
     const password = live?.settings.password ?? target?.meeting?.password ?? target?.about?.password;
@@ -254,7 +305,7 @@ export class LiveService {
     if (live?.locked && !host && !existing) return refused('MeetingLocked', 'the meeting is locked');
     if (!user && !settings.guestDialIn) return refused('GuestUnallowed', 'guests may not join this meeting; sign in');
     if (!existing) {
-      if (this.calls() >= this.policy.maxCalls) return refused('LicenseLimitReached', 'the server’s licensed number of calls is reached');
+      if (!c.callReserved) return refused('LicenseLimitReached', 'the server’s licensed number of calls is reached');
       const cap = this.policy.maxParticipantsPerMeeting;
       if (cap > 0 && (live?.count ?? 0) >= cap) return refused('MeetingFull', `the meeting is full (${cap} participants)`);
     }
@@ -268,34 +319,54 @@ export class LiveService {
     if (existing) {
       existing.connected = true;
       existing.address = req.address;
-      existing.resumeToken = newResumeToken();
+      existing.resumeToken = newResumeToken(meeting.meetingNumber);
       if (existing.displayName !== req.displayName) this.apply(meeting, meeting.rename(existing, req.displayName));
       return { kind: 'joined', meeting, participant: existing, replaced: true };
     }
-    const participant: Participant = {
+    const participant = newParticipant({
       clientId: req.clientId,
       userId: user?.id ?? '',
       displayName: req.displayName,
       host,
       audioMuted: req.audioMuted ?? false,
       videoMuted: req.videoMuted ?? false,
-      hostMute: NOT_HOST_MUTED,
-      handRaised: false,
-      pin: null,
-      maxViews: 9,
-      layout: 'auto',
-      joinedAt: now,
       address: req.address,
-      connected: true,
-      disconnectedAt: 0,
-      resumeToken: newResumeToken(),
-      attendanceId: randomUUID(),
-    };
+      meetingNumber: meeting.meetingNumber,
+      transport: req.transport ?? 'webrtc',
+      now,
+    });
     this.apply(meeting, meeting.admit(participant, now));
     this.record('joined', () =>
       this.history.joined({ id: participant.attendanceId, sessionId: meeting.sessionId, clientId: participant.clientId, userId: participant.userId, displayName: participant.displayName, joinedAt: now }),
     );
     return { kind: 'joined', meeting, participant, replaced: false };
+  }
+
+  /**
+   * A participant the meeting calls (a SIP device a host dials out to): the host asked for it, so no passcode, lock or
+   * guest rule applies; the call capacity does. Returns the participant in the meeting, or why it cannot be added.
+   */
+  async addCallee(meeting: LiveMeeting, callee: { clientId: string; displayName: string; address: string; transport: ParticipantTransport }): Promise<Participant | (Admission & { kind: 'refused' })> {
+    // The callee holds a call of the licence like any newcomer (for the whole cluster in cluster mode).
+    if (!(await this.guards.calls.reserve())) return { kind: 'refused', reason: 'LicenseLimitReached', message: 'the server’s licensed number of calls is reached' };
+    // Nothing awaits from here on: the checks and the admission see one consistent state.
+    const refusal = ((): (Admission & { kind: 'refused' }) | undefined => {
+      if (this.meetings.get(meeting.meetingNumber) !== meeting) return { kind: 'refused', reason: 'MeetingStop', message: 'the meeting has ended' };
+      const cap = this.policy.maxParticipantsPerMeeting;
+      if (cap > 0 && meeting.count >= cap) return { kind: 'refused', reason: 'MeetingFull', message: `the meeting is full (${cap} participants)` };
+      return undefined;
+    })();
+    if (refusal) {
+      this.guards.calls.release();
+      return refusal;
+    }
+    const now = this.clock.now();
+    const participant = newParticipant({ ...callee, userId: '', host: false, audioMuted: false, videoMuted: true, now, meetingNumber: meeting.meetingNumber });
+    this.apply(meeting, meeting.admit(participant, now));
+    this.record('joined', () =>
+      this.history.joined({ id: participant.attendanceId, sessionId: meeting.sessionId, clientId: participant.clientId, userId: '', displayName: participant.displayName, joinedAt: now }),
+    );
+    return participant;
   }
 
   /** Re-reads the schedule of a live meeting after an edit and tells the participants what changed. */
@@ -319,14 +390,14 @@ export class LiveService {
 
   /** A new connection taking back a place held since its connection dropped. */
   resume(resumeToken: string, address: string): { meeting: LiveMeeting; participant: Participant } | undefined {
-    for (const meeting of this.meetings.values()) {
-      for (const p of meeting.participants.values()) {
-        if (p.resumeToken === resumeToken) {
-          p.connected = true;
-          p.address = address;
-          p.resumeToken = newResumeToken();
-          return { meeting, participant: p };
-        }
+    const meeting = this.meetings.get(meetingOfResumeToken(resumeToken));
+    if (!meeting) return undefined;
+    for (const p of meeting.participants.values()) {
+      if (p.resumeToken === resumeToken) {
+        p.connected = true;
+        p.address = address;
+        p.resumeToken = newResumeToken(meeting.meetingNumber);
+        return { meeting, participant: p };
       }
     }
     return undefined;
@@ -345,6 +416,7 @@ export class LiveService {
     if (participant.connected) this.fanout.disconnect(meeting, participant, reason, message);
     const now = this.clock.now();
     this.apply(meeting, meeting.remove(participant.clientId, now));
+    this.guards.calls.release();
     this.record('left', () => this.history.left(participant.attendanceId, now, historyReason));
   }
 
@@ -377,7 +449,10 @@ export class LiveService {
     this.meetings.delete(meeting.meetingNumber);
     clearTimeout(this.flushTimers.get(meeting));
     this.flushTimers.delete(meeting);
-    for (const p of meeting.participants.values()) if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
+    for (const p of meeting.participants.values()) {
+      if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
+      this.guards.calls.release();
+    }
     for (const o of this.observers) o.ended(meeting);
     const now = this.clock.now();
     this.record('ended', () => this.history.ended(meeting.sessionId, now, historyReason, closedUntil));
@@ -436,7 +511,7 @@ export class LiveService {
     const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy);
     this.meetings.set(settings.meetingNumber, meeting);
     this.record('started', () =>
-      this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now }),
+      this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now, nodeId: this.policy.nodeId ?? '' }),
     );
     return meeting;
   }
@@ -446,7 +521,53 @@ export class LiveService {
   }
 }
 
-const newResumeToken = (): string => randomBytes(24).toString('base64url');
+/**
+ * A resume token names its meeting ("{meeting number}.{random}"): a resume is routed to the meeting's node (and found
+ * there) by the token alone, without scanning every meeting.
+ */
+const newResumeToken = (meetingNumber: string): string => `${meetingNumber}.${randomBytes(24).toString('base64url')}`;
+
+/** The meeting number a resume token names ('' for a token of another form). */
+export const meetingOfResumeToken = (token: string): string => {
+  const dot = token.indexOf('.');
+  return dot > 0 ? token.slice(0, dot) : '';
+};
+
+/** A participant as it enters a meeting (nothing raised, pinned or muted by a host yet). */
+function newParticipant(f: {
+  clientId: string;
+  userId: string;
+  displayName: string;
+  host: boolean;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  address: string;
+  transport: ParticipantTransport;
+  now: number;
+  /** Its resume token names the meeting (see newResumeToken). */
+  meetingNumber: string;
+}): Participant {
+  return {
+    clientId: f.clientId,
+    userId: f.userId,
+    displayName: f.displayName,
+    host: f.host,
+    audioMuted: f.audioMuted,
+    videoMuted: f.videoMuted,
+    hostMute: NOT_HOST_MUTED,
+    handRaised: false,
+    pin: null,
+    maxViews: 9,
+    layout: 'auto',
+    joinedAt: f.now,
+    address: f.address,
+    connected: true,
+    disconnectedAt: 0,
+    resumeToken: newResumeToken(f.meetingNumber),
+    attendanceId: randomUUID(),
+    transport: f.transport,
+  };
+}
 
 /** Does `key` open this meeting's link (its own, or its series')? Compared in constant time: it is a credential. */
 function holdsLink(key: string | undefined, meeting: ScheduledMeeting): boolean {

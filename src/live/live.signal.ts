@@ -10,7 +10,7 @@ import { compileValidator } from '../kernel/validate.ts';
 import type { LinkBase } from '../scheduling/links.ts';
 import type { LiveMedia } from './live-media.ts';
 import type { LiveMeeting } from './live-meeting.ts';
-import type { Fanout, JoinRequest, LiveService } from './live.service.ts';
+import { type Fanout, type JoinRequest, type LiveService, meetingOfResumeToken } from './live.service.ts';
 import type { Notice } from './notices.ts';
 import type { Participant } from './participant.ts';
 import { connectedStatus, disconnectedStatus, isPerViewer, joinFailed, renderNotice } from './signal-events.ts';
@@ -27,6 +27,8 @@ export interface SignalOptions {
   frames: { perSecond: number; burst: number };
   /** The media coordinator; absent = media commands answer 503 (the server runs without media workers). */
   media?: LiveMedia;
+  /** Cluster mode: finds the meeting's node and relays connections there; absent = every meeting is here. */
+  router?: SignalRouter;
 }
 
 /** A socket whose unsent data grows past this is too slow to follow the meeting; it is dropped (and may resume). */
@@ -69,11 +71,11 @@ export class SocketFanout implements Fanout {
 
   deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void {
     if (isPerViewer(notice)) {
-      for (const p of recipients) this.sendText(p, JSON.stringify(renderNotice(notice, meeting, p, this.links)));
+      for (const p of recipients) this.sendText(p, JSON.stringify(renderNotice(notice, p, this.links)));
       return;
     }
     // Same event for everyone: serialised once however many receive it.
-    const text = JSON.stringify(renderNotice(notice, meeting, recipients[0]!, this.links));
+    const text = JSON.stringify(renderNotice(notice, recipients[0]!, this.links));
     for (const p of recipients) this.sendText(p, text);
   }
 
@@ -107,6 +109,12 @@ export class SocketFanout implements Fanout {
   }
 }
 
+/** Closes a connection refused before its first frame (a malformed address, an unverified relay). */
+const protocolClose = (socket: WebSocket, message: string): void => {
+  send(socket, errorEvent(undefined, new DomainError('input.invalid', message)));
+  socket.close(CLOSE_CODES.protocol, 'protocol error');
+};
+
 const send = (socket: WebSocket, event: ServerEvent): void => {
   if (socket.readyState === 1) socket.send(JSON.stringify(event));
 };
@@ -118,18 +126,54 @@ const errorEvent = (id: ClientCommand['id'], e: DomainError): ServerEvent => ({
   error: e.message,
 });
 
-/** The participant signalling endpoint (contract/signal/protocol.ts; docs/protocol.md). */
+/**
+ * How a connection reaches the node that holds its meeting when several nodes serve one cluster (src/cluster); absent on
+ * a single node, where every meeting is here.
+ */
+export interface SignalRouter {
+  /** undefined = serve the meeting here; otherwise relays the connection, with the frames received so far, to its node. */
+  route(meetingNumber: string): Promise<SignalRelay | undefined>;
+  /**
+   * For a connection another node relays here: the participant's own address. undefined when the request is not a
+   * relay; throws when it claims to be one and does not verify.
+   */
+  relayedAddress(headers: FastifyRequest['headers'], meetingNumber: string): string | undefined;
+}
+
+export type SignalRelay = (socket: WebSocket, frames: string[], address: string) => Promise<void>;
+
+const PATH_NUMBER = /^[0-9]{1,32}$/;
+
+/**
+ * The participant signalling endpoint (contract/signal/protocol.ts; docs/protocol.md), at SIGNAL_PATH and, routable by
+ * a load balancer or another node, at SIGNAL_PATH/{meeting_number}.
+ */
 export function signalRoutes(app: FastifyInstance, live: LiveService, fanout: SocketFanout, options: SignalOptions): () => void {
   const alive = new WeakMap<WebSocket, boolean>();
   const open = new Set<WebSocket>();
   const prompts = new PromptSlots(options.passcodePromptsPerAddress);
-  app.get(SIGNAL_PATH, { websocket: true, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) => {
+  const accept = (socket: WebSocket, request: FastifyRequest, pathNumber?: string) => {
     open.add(socket);
     alive.set(socket, true);
     socket.on('pong', () => alive.set(socket, true));
-    new Connection(socket, request.raw.socket, request.ip, live, fanout, options, prompts, app).start();
     socket.on('close', () => open.delete(socket));
-  });
+    let address = request.ip;
+    let relayed = false;
+    if (pathNumber !== undefined) {
+      if (!PATH_NUMBER.test(pathNumber)) return protocolClose(socket, 'meeting_number: the address names no meeting number');
+      try {
+        const forwarded = options.router?.relayedAddress(request.headers, pathNumber);
+        if (forwarded !== undefined) [address, relayed] = [forwarded, true];
+      } catch {
+        return protocolClose(socket, 'relay: not signed by a node of this cluster');
+      }
+    }
+    new Connection(socket, request.raw.socket, address, live, fanout, options, prompts, app, { pathNumber, relayed }).start();
+  };
+  app.get(SIGNAL_PATH, { websocket: true, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) => accept(socket, request));
+  app.get(`${SIGNAL_PATH}/:meeting_number`, { websocket: true, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) =>
+    accept(socket, request, (request.params as { meeting_number: string }).meeting_number),
+  );
   // WebSocket pings detect dead connections (a browser answers them without any code); a ping still unanswered
   // when the next one is due means the connection is lost.
   const heartbeat = setInterval(() => {
@@ -155,6 +199,10 @@ export function signalRoutes(app: FastifyInstance, live: LiveService, fanout: So
 
 type State =
   | { at: 'new' }
+  /** Finding the meeting's node; frames that arrive meanwhile wait here and go with the relay. */
+  | { at: 'routing'; frames: string[] }
+  /** Relayed to the meeting's node: this node only carries frames. */
+  | { at: 'relayed' }
   | { at: 'admitting' }
   | { at: 'passcode'; request: JoinRequest; timer: ReturnType<typeof setTimeout> }
   | { at: 'joined'; meeting: LiveMeeting; participant: Participant }
@@ -177,6 +225,8 @@ class Connection {
     private readonly options: SignalOptions,
     private readonly prompts: PromptSlots,
     private readonly app: FastifyInstance,
+    /** The meeting number in the connection's address, and whether another node relays the connection here. */
+    private readonly origin: { pathNumber: string | undefined; relayed: boolean } = { pathNumber: undefined, relayed: false },
   ) {
     this.frames = new TokenBucket(options.frames.perSecond, options.frames.burst, performance.now());
   }
@@ -194,6 +244,11 @@ class Connection {
   private async onText(text: string): Promise<void> {
     // Frames already received when the server closed the connection are not acted on.
     if (this.socket.readyState !== 1) return;
+    if (this.state.at === 'relayed') return;
+    if (this.state.at === 'routing') {
+      this.state.frames.push(text);
+      return;
+    }
     if (!this.frames.take(performance.now())) return this.tooFast();
     let raw: unknown;
     try {
@@ -208,6 +263,7 @@ class Connection {
     const checked = validate(raw);
     if (checked.error) return this.problem(id, checked.error);
     try {
+      if (this.state.at === 'new' && (await this.relayed(checked.value, text))) return;
       await this.handle(checked.value);
     } catch (e) {
       if (e instanceof DomainError) return this.reject(id, e);
@@ -233,6 +289,45 @@ class Connection {
       default:
         throw new DomainError('state.invalid', `${cmd.type}: not possible now`);
     }
+  }
+
+  /**
+   * The first command names the meeting (join: its number; resume: the number its token carries). In a cluster, a
+   * meeting held by another node is served there: the connection is relayed, and this node only carries its frames.
+   * True when the connection was relayed (or refused on the way).
+   */
+  private async relayed(cmd: ClientCommand, text: string): Promise<boolean> {
+    if (cmd.type !== 'join' && cmd.type !== 'resume') return false;
+    const number = cmd.type === 'join' ? cmd.meeting_number : meetingOfResumeToken(cmd.resume_token);
+    const { pathNumber, relayed } = this.origin;
+    if (pathNumber !== undefined && number !== pathNumber) {
+      clearTimeout(this.firstTimer);
+      this.fail('protocol', `${cmd.type === 'join' ? 'meeting_number' : 'resume_token'}: not the meeting this address is for (${pathNumber})`);
+      return true;
+    }
+    const router = this.options.router;
+    if (!router || relayed || number === '') return false;
+    clearTimeout(this.firstTimer);
+    const routing: State = { at: 'routing', frames: [text] };
+    this.state = routing;
+    let relay: SignalRelay | undefined;
+    try {
+      relay = await router.route(number);
+    } catch (e) {
+      this.app.log.error({ err: e }, 'finding the node of a meeting failed');
+      this.refuse('ServerError', 'the server could not find the meeting’s node; try again');
+      return true;
+    }
+    if (!relay) {
+      const later = routing.frames.slice(1);
+      this.state = { at: 'new' };
+      // Frames that came while routing are handled after this one, in order.
+      if (later.length > 0) queueMicrotask(() => later.forEach((t) => void this.onText(t).catch((e) => this.app.log.error({ err: e }, 'signalling command failed'))));
+      return false;
+    }
+    this.state = { at: 'relayed' };
+    relay(this.socket, routing.frames, this.address).catch(() => undefined);
+    return true;
   }
 
   private async join(cmd: ClientCommand, request: JoinRequest): Promise<void> {

@@ -14,6 +14,8 @@ export interface LiveSessionsTable {
   end_reason: string;
   /** Joins under the number are refused until then (a stop without rejoin); null = no restriction. */
   closed_until: number | null;
+  /** The cluster node holding the session ('' on a single node). */
+  node_id: string;
 }
 
 /** One participant's stay in a live session. */

@@ -1,4 +1,5 @@
 import type { Reason } from '../../contract/signal/reasons.ts';
+import type { SharePolicy } from './live-meeting.ts';
 
 /** A participant as others see it in the roster. */
 export interface ParticipantView {
@@ -20,26 +21,57 @@ export interface OverlaySetting {
   scroll: boolean;
 }
 
+/** The meeting as `meeting.info` describes it, at the moment the notice was made. */
+export interface MeetingInfo {
+  meetingNumber: string;
+  name: string;
+  ownerId: string;
+  ownerName: string;
+  /** Link keys ('' for none): the adapter turns them into URLs. */
+  infoKey: string;
+  groupKey: string;
+  startedAt: number;
+  /** null = open-ended (a room). */
+  endTime: number | null;
+  locked: boolean;
+  sharePolicy: SharePolicy;
+}
+
+/** What a recipient's own state adds to the notices that differ per viewer (its name, pin, layout). */
+export interface Viewer {
+  displayName: string;
+  userId: string;
+  pin: string | null;
+  maxViews: number;
+  layout: string;
+}
+
 /**
- * What the live domain tells participants (client contract §7). The signalling adapter turns each notice into one
+ * What the live domain tells participants (client contract §7). Every notice carries its data as it was when the change
+ * happened — nothing is looked up in the meeting later — so a notice can cross a process (another node, a recorder, a
+ * SIP leg) as it is. The ones that differ per viewer (`info`, `layout`, `pin`) take the rest from the recipient. The signalling adapter turns each notice into one
  * protocol event; notices that are the same for every recipient are serialised once.
  */
 export type Notice =
-  | { kind: 'info' }
+  | { kind: 'info'; meeting: MeetingInfo }
   | { kind: 'count'; count: number }
   | { kind: 'roster'; full: boolean; participants: ParticipantView[]; left: string[]; allAudio?: { muted: boolean; except: string[] } }
   | { kind: 'muteLock'; muted: boolean; allowSelfUnmute: boolean }
   | { kind: 'unmuteRequests'; requests: Array<{ clientId: string; displayName: string }> }
   | { kind: 'unmuteAllowed' }
-  | { kind: 'layout' }
-  | { kind: 'pin' }
+  | { kind: 'layout'; lecturer: string | null }
+  /** The meeting's pin; a viewer's own pin wins. */
+  | { kind: 'pin'; meetingPin: string | null }
   | { kind: 'overlay'; overlay: OverlaySetting }
-  | { kind: 'session' }
+  /** The meeting's session state (client contract §7 OnMeetingSessionStatus), with its values when it was produced. */
+  | { kind: 'session'; watermark: boolean; watermarkType: string; recording: boolean; streaming: { url: string; passcode: string } | null }
   | { kind: 'ended'; reason: Reason; message: string }
   /** Who fills the viewer's media slots ('' = empty), as the SFU decided. */
   | { kind: 'mediaSlots'; audio: string[]; video: string[]; content: string }
   | { kind: 'speaker'; clientId: string }
   | { kind: 'mediaRestart'; message: string }
+  /** To hosts: a recording or live stream stopped on its own (a full disk, a recorder that kept failing); the meeting goes on. */
+  | { kind: 'captureStopped'; what: 'recording' | 'streaming'; reason: 'diskFull' | 'failed'; message: string }
   /** To hosts: too many wrong passcodes; until `until` only hosts and holders of the meeting link can join. */
   | { kind: 'passcodeLockout'; until: number };
 

@@ -6,6 +6,13 @@ export interface HostMute {
   allowSelfUnmute: boolean;
 }
 
+/**
+ * How a participant is connected: `webrtc` — a browser or FRTC app on the signalling WebSocket, media over WebRTC;
+ * `sip` — a SIP phone or room system through the SIP gateway (src/sip/), media over plain RTP, no screen of ours: it
+ * is told things by what it hears and by SIP (a BYE when it is removed).
+ */
+export type ParticipantTransport = 'webrtc' | 'sip';
+
 /** Someone in a live meeting, identified by the client_id they joined with (their uuid in rosters and API calls). */
 export interface Participant {
   clientId: string;
@@ -32,6 +39,7 @@ export interface Participant {
   resumeToken: string;
   /** The attendance record in the session history. */
   attendanceId: string;
+  transport: ParticipantTransport;
 }
 
 export const NOT_HOST_MUTED: HostMute = { muted: false, allowSelfUnmute: true };

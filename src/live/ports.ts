@@ -26,6 +26,9 @@ export interface ScheduledMeeting {
   infoKey: string;
   /** Link key of the series; '' when not an occurrence. */
   groupKey: string;
+  /** The live URL's key and passcode fixed at scheduling (generate_live_url); '' when none (rooms too). */
+  liveKey: string;
+  livePasscode: string;
 }
 
 /** Everything a meeting number could open, around `now`. */
@@ -51,6 +54,8 @@ export interface SessionStart {
   name: string;
   ownerId: string;
   startedAt: number;
+  /** The cluster node holding it ('' on a single node). */
+  nodeId: string;
 }
 
 export interface Attendance {
@@ -90,7 +95,11 @@ export interface SessionPage {
 /** Live sessions and attendance, written as they happen so history survives restarts. */
 export interface SessionHistory {
   /** Ends the sessions (and attendances) a previous process left open; returns how many sessions it closed. */
-  closeAbandoned(now: number, reason: string): Promise<number>;
+  /**
+   * Ends the open sessions (and attendances) of node `nodeId` — a previous run of this node, or a node lost from the
+   * cluster; null = every open session (a single node). Returns how many sessions it closed.
+   */
+  closeAbandoned(now: number, reason: string, nodeId: string | null): Promise<number>;
   started(session: SessionStart): Promise<void>;
   /** `closedUntil`: joins under the number are refused until then (a stop without rejoin); null = no restriction. */
   ended(sessionId: string, endedAt: number, reason: string, closedUntil: number | null): Promise<void>;
@@ -103,4 +112,17 @@ export interface SessionHistory {
   list(meetingNumber: string, page: SessionPage): Promise<{ sessions: SessionRecord[]; total: number }>;
   /** Whether any session was ever held under the number. */
   any(meetingNumber: string): Promise<boolean>;
+}
+
+/**
+ * The licence's concurrent calls (CONVENE_MAX_CALLS): every participant holding a place holds one call. Counted by this
+ * node alone, or for a whole cluster (src/cluster/call-ledger.ts) so that the licence is the cluster's.
+ */
+export interface CallCapacity {
+  /** Reserves a call for a joining participant; false when the licence is used up. */
+  reserve(): Promise<boolean>;
+  /** Gives a call back (a refused join's reservation, or a participant who left). */
+  release(): void;
+  /** Calls in use where this capacity counts (this node, or the cluster). */
+  inUse(): Promise<number>;
 }

@@ -1,8 +1,8 @@
 import type { EventOf, RosterEntry, ServerEvent } from '../../contract/signal/protocol.ts';
 import { REASON_CODES, type Reason } from '../../contract/signal/reasons.ts';
 import { type LinkBase, meetingUrl } from '../scheduling/links.ts';
-import type { LiveMeeting } from './live-meeting.ts';
-import type { Notice, ParticipantView } from './notices.ts';
+import { pinSeen } from './live-meeting.ts';
+import type { Notice, ParticipantView, Viewer } from './notices.ts';
 import { type Participant, viewOf } from './participant.ts';
 
 /** Notices whose event differs per recipient (their own name, their own pin and layout). */
@@ -19,25 +19,26 @@ export const rosterEntry = (v: ParticipantView): RosterEntry => ({
 });
 
 /** The protocol event for one notice, as `viewer` receives it (one function per shape: the wire names live here). */
-export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Participant, links: LinkBase): ServerEvent {
-  const s = meeting.settings;
+export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): ServerEvent {
   switch (notice.kind) {
-    case 'info':
+    case 'info': {
+      const m = notice.meeting;
       return {
         type: 'meeting.info',
-        meeting_number: s.meetingNumber,
-        meeting_name: s.name,
+        meeting_number: m.meetingNumber,
+        meeting_name: m.name,
         display_name: viewer.displayName,
-        owner_id: s.ownerId,
-        owner_name: s.ownerName,
-        meeting_url: s.infoKey ? meetingUrl(links, s.infoKey) : '',
-        group_meeting_url: s.groupKey ? meetingUrl(links, s.groupKey) : '',
-        start_time: meeting.startedAt,
-        end_time: meeting.endTime ?? 0,
+        owner_id: m.ownerId,
+        owner_name: m.ownerName,
+        meeting_url: m.infoKey ? meetingUrl(links, m.infoKey) : '',
+        group_meeting_url: m.groupKey ? meetingUrl(links, m.groupKey) : '',
+        start_time: m.startedAt,
+        end_time: m.endTime ?? 0,
         is_guest: viewer.userId === '',
-        locked: meeting.locked,
-        share_policy: meeting.sharePolicy,
+        locked: m.locked,
+        share_policy: m.sharePolicy,
       };
+    }
     case 'count':
       return { type: 'participant.count', count: notice.count };
     case 'roster':
@@ -57,13 +58,13 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
     case 'layout':
       return {
         type: 'layout.setting',
-        lecturer: meeting.lecturer ?? '',
-        lectures: meeting.lecturer ? [meeting.lecturer] : [],
+        lecturer: notice.lecturer ?? '',
+        lectures: notice.lecturer ? [notice.lecturer] : [],
         max_cell_count: viewer.maxViews,
         layout: viewer.layout,
       };
     case 'pin': {
-      const pin = meeting.pinFor(viewer);
+      const pin = pinSeen(viewer, notice.meetingPin);
       return { type: 'pin.changed', pin_speaker_uuid: pin.clientId, scope: pin.scope };
     }
     case 'overlay':
@@ -81,15 +82,15 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
         text_overlay_type: 'global',
       };
     case 'session': {
-      const watermark = { enable: s.watermark, style: s.watermarkType };
+      const watermark = { enable: notice.watermark, style: notice.watermarkType };
       return {
         type: 'session.status',
         watermark,
         watermark_msg: JSON.stringify(watermark),
-        recording_status: 'NOT_STARTED',
-        streaming_status: 'NOT_STARTED',
-        streaming_url: '',
-        streaming_pwd: '',
+        recording_status: notice.recording ? 'STARTED' : 'NOT_STARTED',
+        streaming_status: notice.streaming ? 'STARTED' : 'NOT_STARTED',
+        streaming_url: notice.streaming?.url ?? '',
+        streaming_pwd: notice.streaming?.passcode ?? '',
       };
     }
     case 'ended':
@@ -100,6 +101,8 @@ export function renderNotice(notice: Notice, meeting: LiveMeeting, viewer: Parti
       return { type: 'media.speaker', uuid: notice.clientId };
     case 'mediaRestart':
       return { type: 'media.restart', message: notice.message };
+    case 'captureStopped':
+      return { type: 'recording.stopped', what: notice.what, reason: notice.reason, message: notice.message };
     case 'passcodeLockout':
       return {
         type: 'passcode.lockout',

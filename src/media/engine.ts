@@ -13,6 +13,16 @@
  * decides the forwarding from it and reports each viewer's slot assignment and the dominant speaker back as events.
  */
 
+/** How a recorder composes the meeting: the picture the meeting shows large, or a grid of up to nine. */
+export type RecordingLayout = 'speaker' | 'gallery';
+
+/**
+ * A hidden viewer of the room: a recording or a live stream, composed in the SFU's worker from the media it forwards
+ * (no browser). It receives like a participant who pins nobody (`speaker`: one picture; `gallery`: nine tiles) and
+ * hears every allowed publisher, mixed; nobody sees it in the roster.
+ */
+export type RecorderPolicy = { id: string; layout: RecordingLayout };
+
 /** Everything the SFU needs to know about a meeting to enforce it (plain JSON: it crosses the IPC channel). */
 export type RoomPolicy = {
   /**
@@ -26,7 +36,38 @@ export type RoomPolicy = {
   contentOwner: string | null;
   /** Video bitrate cap per publisher from the meeting's call rate, kbps; 0 = none. */
   maxKbps: number;
+  /** The recorders allowed in the room; a recorder not listed is refused, and one no longer listed is stopped. */
+  recorders: RecorderPolicy[];
 };
+
+/**
+ * Where a recorder's output goes. `file`: WebM parts in `dir` (a restarted ffmpeg writes a new part; they are joined
+ * when the recording is finalised). `hls`: an HLS playlist and segments in `dir`, and the same stream pushed to
+ * `rtmpUrl` when it is not ''.
+ */
+export type RecorderOutput = { kind: 'file'; dir: string } | { kind: 'hls'; dir: string; rtmpUrl: string };
+
+export type RecorderSpec = { id: string; layout: RecordingLayout; output: RecorderOutput };
+
+/** What happened to a recorder, as its worker reports it. */
+export type RecorderEvent =
+  /** ffmpeg writes (its first part, or again after a restart: `part` counts from 0). */
+  | { kind: 'writing'; part: number }
+  /** ffmpeg ended unexpectedly and is started again on a new part. */
+  | { kind: 'restarting'; message: string }
+  /**
+   * The recorder is over and its ffmpeg has exited: `stopped` (asked, or the room closed), `diskFull` (stopped before
+   * the disk filled up), `failed` (ffmpeg kept failing, or could not start).
+   */
+  | { kind: 'ended'; reason: 'stopped' | 'diskFull' | 'failed'; message: string };
+
+/**
+ * How a participant's media reaches the SFU. `webrtc`: a browser or app (ICE, DTLS-SRTP; it publishes and subscribes
+ * on two connections). `rtp`: a device that speaks plain RTP, as SIP phones and room systems do (no ICE, no DTLS; one
+ * offer sets up both ways, the SFU answers with a UDP port on `address`, and the device hears the meeting mixed, minus
+ * itself).
+ */
+export type MediaTransport = { kind: 'webrtc' } | { kind: 'rtp'; address: string };
 
 /** Who fills a viewer's slots, by slot index ('' = empty). */
 export type SlotAssignment = { audio: string[]; video: string[]; content: string };
@@ -42,6 +83,7 @@ export interface MediaEngineEvents {
   roomsLost: { roomIds: string[]; reason: string };
   slots: { roomId: string; participantId: string; assignment: SlotAssignment };
   speaker: { roomId: string; participantId: string };
+  recorder: { roomId: string; recorderId: string; event: RecorderEvent };
 }
 
 export interface MediaEngine {
@@ -54,11 +96,27 @@ export interface MediaEngine {
   closeRoom(roomId: string): Promise<void>;
   /** Replaces the room's policy; participants no longer listed lose their media. Fire and forget: failures are reported. */
   setPolicy(roomId: string, policy: RoomPolicy): void;
-  /** Answers the participant's publish offer. Rejects with DomainError 'service.unavailable' or 'input.invalid'. */
-  publish(roomId: string, participantId: string, sdp: string): Promise<string>;
+  /**
+   * Answers the participant's publish offer (a plain RTP leg's whole offer: see MediaTransport; WebRTC by default).
+   * Rejects with DomainError 'service.unavailable' or 'input.invalid'.
+   */
+  publish(roomId: string, participantId: string, sdp: string, transport?: MediaTransport): Promise<string>;
+  /**
+   * Dial-out: the SDP offer of a plain RTP leg for the participant, bound on `address` (the SFU offers first, to a SIP
+   * device it calls); the device's answer goes to acceptRtp(). Rejects like publish().
+   */
+  offerRtp(roomId: string, participantId: string, address: string): Promise<string>;
+  acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void>;
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer>;
   /** The participant's answer to its subscribe offer. */
   accept(roomId: string, participantId: string, sdp: string): Promise<void>;
+  /**
+   * Starts a recorder the room's policy lists (push the policy first). Resolves once its ffmpeg runs; rejects with
+   * DomainError 'service.unavailable' (no media) or 'input.invalid' (not in the policy, or already running).
+   */
+  startRecorder(roomId: string, spec: RecorderSpec): Promise<void>;
+  /** Asks the recorder to finish (ffmpeg finalises its file); its `ended` event follows. Unknown recorders: no-op. */
+  stopRecorder(roomId: string, recorderId: string): Promise<void>;
   /** Adds a listener; returns the function that removes it. A throwing listener is reported, never propagated. */
   on<K extends keyof MediaEngineEvents>(event: K, listener: (payload: MediaEngineEvents[K]) => void): () => void;
 }

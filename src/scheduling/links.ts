@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -9,12 +9,22 @@ export function newLinkKey(): string {
   return key;
 }
 
+/** The key of a live URL (`/live/{key}`): 128 random bits, base64url (22 characters). */
+export function newLiveKey(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 /** Where links point: the configured public base URL without a trailing slash. */
 export interface LinkBase {
   baseUrl(): string;
 }
 
 export const meetingUrl = (base: LinkBase, key: string): string => `${base.baseUrl()}/j/${key}`;
+/** A live URL: where viewers watch a meeting's live stream. */
+export const liveUrl = (base: LinkBase, key: string): string => `${base.baseUrl()}/live/${key}`;
+/** The live URL a scheduled meeting shows from scheduling on, when it asked for one (generate_live_url). */
+export const liveMeetingUrl = (base: LinkBase, r: { generateLiveUrl: boolean; liveKey: string }): string =>
+  r.generateLiveUrl && r.liveKey !== '' ? liveUrl(base, r.liveKey) : '';
 export const calendarUrl = (base: LinkBase, key: string): string => `${base.baseUrl()}/api/v1/calendar/${key}.ics`;
 
 /** The payload the FRTC apps decode from a meeting link or QR code (contract §5.3): base64 of plain JSON. */

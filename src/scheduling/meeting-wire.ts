@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 import type { MeetingBody, MeetingDetail, MeetingListItem } from '../../contract/rest/meeting-schedule.ts';
 import { displayName, type Person } from '../accounts/people.ts';
-import { calendarUrl, type LinkBase, meetingLinkPayload, meetingUrl } from './links.ts';
+import { calendarUrl, type LinkBase, liveMeetingUrl, meetingLinkPayload, meetingUrl } from './links.ts';
 import type { MeetingInput } from './meeting-input.ts';
 import type { MeetingType, Reservation, Series } from './meeting.ts';
 import type { ListEntry, MeetingView } from './schedule-queries.ts';
@@ -89,6 +89,7 @@ export function meetingFields(r: Reservation, series: Series | undefined, owner:
     watermark_type: r.watermarkType,
     generate_live_url: r.generateLiveUrl,
     live_passcode: r.livePasscode,
+    live_meeting_url: liveMeetingUrl(links, r),
     owner_id: r.ownerId,
     owner_name: displayName(owner),
     meeting_url: meetingUrl(links, r.infoKey),

@@ -34,6 +34,8 @@ export interface Reservation extends MeetingOptions {
   seriesId: string | null;
   /** Unguessable key of the meeting's link (`/j/{key}`), a.k.a. meetingInfoKey. */
   infoKey: string;
+  /** Key of the meeting's live URL (`/live/{key}`), shown when generateLiveUrl; one per series; '' for rows older than migration 010. */
+  liveKey: string;
   createdAt: number;
   updatedAt: number;
 }

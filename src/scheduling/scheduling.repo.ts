@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { atomically } from '../db/atomic.ts';
 import type { Database, Dialect } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
@@ -14,7 +14,17 @@ import type { ReservationsTable, SeriesTable } from './scheduling.table.ts';
 /** The process's ChangeLog: every write through a scheduling or rooms store moves it (see ports.ts). */
 export class ChangeCounter implements ChangeLog {
   version = 0;
+
+  /** `written` hears of every write of this process (a cluster node tells the others, whose caches it makes stale). */
+  constructor(private readonly written: () => void = () => {}) {}
+
   bump(): void {
+    this.version++;
+    this.written();
+  }
+
+  /** Another process wrote: what was read before is no longer current here either. */
+  elsewhere(): void {
     this.version++;
   }
 
@@ -42,7 +52,7 @@ const CHUNK = 500;
  */
 const fullChunkInsert = new Map<Dialect, string>();
 
-const toRow = (r: Reservation): ReservationsTable => ({
+const toRow = (r: Reservation): Insertable<ReservationsTable> => ({
   id: r.id,
   type: r.type,
   owner_id: r.ownerId,
@@ -64,6 +74,7 @@ const toRow = (r: Reservation): ReservationsTable => ({
   generate_live_url: r.generateLiveUrl ? 1 : 0,
   live_passcode: r.livePasscode,
   info_key: r.infoKey,
+  live_key: r.liveKey,
   created_at: r.createdAt,
   updated_at: r.updatedAt,
 });
@@ -89,6 +100,7 @@ const toReservation = (row: Selectable<ReservationsTable>, invitees: UserId[]): 
   generateLiveUrl: row.generate_live_url !== 0,
   livePasscode: row.live_passcode,
   infoKey: row.info_key,
+  liveKey: row.live_key,
   invitees,
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),

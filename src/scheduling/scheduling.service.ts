@@ -6,7 +6,7 @@ import type { User } from '../accounts/user.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import type { UserId } from '../kernel/ids.ts';
-import { newLinkKey } from './links.ts';
+import { newLinkKey, newLiveKey } from './links.ts';
 import { applyOptions, checkTimes, DEFAULT_OPTIONS, type MeetingInput, timeToJoin } from './meeting-input.ts';
 import { INSTANT_WINDOW_MS, type MeetingOptions, type Reservation, type Series } from './meeting.ts';
 import { expand } from './occurrences.ts';
@@ -66,7 +66,7 @@ export class SchedulingService {
     const room = input.roomId !== current.roomId ? await this.roomFor(caller, input.roomId) : undefined;
     return this.store.transaction(async (tx) => {
       const number = await this.renumber(tx, room, current, input, 'reservation', current.id);
-      const updated = { ...current, ...options, ...times, ...number, updatedAt: this.clock.now() };
+      const updated = { ...current, ...options, ...times, ...number, liveKey: current.liveKey || newLiveKey(), updatedAt: this.clock.now() };
       await tx.reservations.update(updated);
       if (updated.password === current.password) return updated;
       // Everyone who got the link (participants receive it in meeting.info) would read the new password through it.
@@ -108,8 +108,10 @@ export class SchedulingService {
       };
       await tx.series.update(updated);
       await tx.reservations.deleteSeriesFrom(series.id, now);
+      // The series' live URL stays what its invitations gave.
+      const liveKey = template?.liveKey || newLiveKey();
       const fresh = occurrences.map((o) =>
-        this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId: series.id }, series.ownerId),
+        this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId: series.id }, series.ownerId, liveKey),
       );
       await tx.reservations.insertMany(fresh);
       const next = fresh[0] ?? (await tx.reservations.lastOf(series.id, { startAtMost: now })) ?? fail('input.invalid', 'recurrenceEndDay: the series would have no occurrence left');
@@ -161,8 +163,10 @@ export class SchedulingService {
       const number = await this.numberFor(tx, room, input, seriesId, 'series');
       const series: Series = { id: seriesId, ownerId: user.id, rule, groupKey: newLinkKey(), invitees: options.invitees, ...number, createdAt: now, updatedAt: now };
       await tx.series.insert(series);
+      // One live URL for the whole series, as it has one number and one group link.
+      const liveKey = newLiveKey();
       const reservations = occurrences.map((o) =>
-        this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId }),
+        this.newReservation(user, options, number, { id: randomUUID(), type: 'recurrence', start: o.start, end: o.end, seriesId }, user.id, liveKey),
       );
       await tx.reservations.insertMany(reservations);
       return reservations.find((r) => r.end > now) ?? reservations[0]!;
@@ -285,6 +289,7 @@ export class SchedulingService {
     number: { meetingNumber: string; password: string; roomId: string | null },
     fields: Pick<Reservation, 'id' | 'type' | 'start' | 'end' | 'seriesId'>,
     ownerId: Reservation['ownerId'] = user.id,
+    liveKey: string = newLiveKey(),
   ): Reservation {
     const now = this.clock.now();
     // Spelled out rather than `{ ...options, ...number, ...fields, … }`: an object spread followed by more than a dozen
@@ -312,6 +317,7 @@ export class SchedulingService {
       seriesId: fields.seriesId,
       ownerId,
       infoKey: newLinkKey(),
+      liveKey,
       createdAt: now,
       updatedAt: now,
     };

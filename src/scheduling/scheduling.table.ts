@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 export interface MeetingNumbersTable {
   number: string;
   holder_kind: string;
@@ -49,6 +51,8 @@ export interface ReservationsTable {
   generate_live_url: number;
   live_passcode: string;
   info_key: string;
+  /** Defaults to '' (migration 010), so rows written without it stay valid. */
+  live_key: ColumnType<string, string | undefined, string>;
   created_at: number;
   updated_at: number;
 }

@@ -26,7 +26,7 @@ export const capacityOf = (licence: Licence, usage: Usage): Capacity => ({
 
 /** Counts connected calls; the live-meeting engine provides the real one, until then nobody is connected. */
 export interface CallCounter {
-  calls(): number;
+  calls(): number | Promise<number>;
   gatewayCalls(): number;
 }
 

@@ -17,7 +17,7 @@ export interface SystemDeps {
 export function systemRoutes(app: FastifyInstance, deps: SystemDeps, authenticate: Authenticate): void {
   registerOperation(app, ops.version, authenticate, async () => ({ version: deps.version }));
   registerOperation(app, ops.capacity, authenticate, async () => {
-    const c = capacityOf(deps.licence, { users: await deps.countUsers(), calls: deps.calls.calls(), gatewayCalls: deps.calls.gatewayCalls() });
+    const c = capacityOf(deps.licence, { users: await deps.countUsers(), calls: await deps.calls.calls(), gatewayCalls: deps.calls.gatewayCalls() });
     return {
       gateway: { max_calls: c.licence.gatewayMaxCalls, current_calls: c.usage.gatewayCalls },
       system: {

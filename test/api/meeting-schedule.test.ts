@@ -291,6 +291,7 @@ for (const dialect of testDialects()) {
           assert.equal(m.time_to_join, -1);
           assert.equal(m.generate_live_url, true);
           assert.equal(m.live_passcode, '9876');
+          assert.match(m.live_meeting_url, /^https:\/\/[^/]+\/live\/[A-Za-z0-9_-]{22}$/, 'the live URL from scheduling on');
           assert.equal(m.meeting_room_id, '');
           assert.equal(m.owner_id, u.olivia.id);
           assert.equal(m.owner_name, 'Olivia Owner');
@@ -313,6 +314,30 @@ for (const dialect of testDialects()) {
         }
         assert.equal(got.reservation_id, created.reservation_id);
         assert.equal(got.meeting_number, created.meeting_number);
+        assert.equal(got.live_meeting_url, created.live_meeting_url);
+      });
+
+      it('live_meeting_url: only with generate_live_url, its own per meeting, kept when the meeting is edited', async () => {
+        // Lena's meetings, deleted again: the list tests count Olivia's.
+        const plain = await create(u.lena, reservationBody('No live URL', berlin(2030, 2, 2, 12)));
+        assert.equal(plain.live_meeting_url, '');
+        const other = await create(u.lena, { ...reservationBody('Live too', berlin(2030, 2, 2, 12)), generate_live_url: true });
+        assert.match(other.live_meeting_url, /\/live\/[A-Za-z0-9_-]{22}$/);
+        assert.notEqual(other.live_meeting_url, created.live_meeting_url);
+        const edited = await ok(call(u.lena, 'POST', `/api/v1/meeting_schedule/${other.reservation_id}`, { meeting_name: 'Live too, renamed', meeting_password: '135790' }));
+        assert.equal(edited.live_meeting_url, other.live_meeting_url, 'neither a rename nor a new password changes it');
+        const turnedOn = await ok(call(u.lena, 'POST', `/api/v1/meeting_schedule/${plain.reservation_id}`, { generate_live_url: true }));
+        assert.match(turnedOn.live_meeting_url, /\/live\/[A-Za-z0-9_-]{22}$/);
+        for (const m of [plain, other]) assert.equal((await call(u.lena, 'DELETE', `/api/v1/meeting_schedule/${m.reservation_id}`)).status, 200);
+
+        // A series has one live URL, as it has one number, and keeps it when the whole series is edited.
+        const s = await createSeries(u.lena, seriesBody({ name: 'Live series', type: 'DAILY', start: berlin(2030, 2, 2, 14), lastDay: [2030, 2, 5], extra: { generate_live_url: true } }));
+        const urls = async () => new Set((await occurrences(u.lena, s.recurrence_gid)).meeting_schedules.map((o: Json) => o.live_meeting_url));
+        assert.deepEqual([...(await urls())], [s.live_meeting_url]);
+        assert.match(s.live_meeting_url, /\/live\/[A-Za-z0-9_-]{22}$/);
+        const next = await ok(call(u.lena, 'POST', `/api/v1/meeting_schedule/recurrence/${s.recurrence_gid}`, { meeting_name: 'Live series, renamed' }));
+        assert.deepEqual([...(await urls())], [s.live_meeting_url], 'edit-all keeps it');
+        assert.equal((await call(u.lena, 'DELETE', `/api/v1/meeting_schedule/${next.reservation_id}`, undefined, { deleteGroup: 'true' })).status, 200);
       });
 
       it('defaults when only name and times are sent: 2048K, DISABLE, guests allowed, no watermark, time_to_join 30', async () => {

@@ -7,6 +7,7 @@ import type { HttpMethod, Operation } from '../../contract/rest/operation.ts';
 import { clientSecret } from '../../src/accounts/secret.ts';
 import type { Reply } from '../support/client.ts';
 import { testDialects } from '../support/dialects.ts';
+import { finishedRecording } from '../support/recording.ts';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -93,6 +94,9 @@ interface Fixture {
   room(): Promise<string>;
   roomDeleted(): void;
   roomOwner: string;
+  /** A finished recording of a meeting of the room owner (an account no row signs in as); recreated after a delete. */
+  recording(): Promise<string>;
+  recordingDeleted(): void;
   unique(prefix: string): string;
 }
 
@@ -289,6 +293,15 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   recording: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { meeting_number: NO_SUCH_MEETING } }),
   liveStreaming: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { meeting_number: NO_SUCH_MEETING } }),
   cascading: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  listRecordings: async () => ({ query: { page_num: 1, page_size: 20 } }),
+  getRecording: async (f) => ({ params: { recording_id: await f.recording() } }),
+  downloadRecording: async (f) => ({ params: { recording_id: await f.recording() } }),
+  deleteRecording: async (f) => ({
+    params: { recording_id: await f.recording() },
+    after: (r) => {
+      if (r.status === 200) f.recordingDeleted();
+    },
+  }),
 };
 
 const fillPath = (path: string, params: Record<string, string> = {}) =>
@@ -306,6 +319,7 @@ for (const dialect of testDialects()) {
     let targetId: string | undefined;
     let roomId: string | undefined;
     let roomOwner = '';
+    let recordingId: string | undefined;
     const fixture: Fixture = {
       get t() {
         return t;
@@ -334,6 +348,13 @@ for (const dialect of testDialects()) {
       },
       get roomOwner() {
         return roomOwner;
+      },
+      async recording() {
+        recordingId ??= await finishedRecording(t, roomOwner, `matrix-recording-${++counter}`);
+        return recordingId;
+      },
+      recordingDeleted() {
+        recordingId = undefined;
       },
       unique: (prefix) => `${prefix}-${++counter}`,
     };
@@ -387,6 +408,10 @@ for (const dialect of testDialects()) {
                 req.after?.(r);
                 assert.ok(r.status < 500, `server error ${r.status}: ${r.text}`);
                 assert.equal(r.status, want.status, r.text);
+                if (op.id === 'downloadRecording' && r.status === 200) {
+                  assert.equal(r.headers['content-type'], 'video/webm');
+                  return;
+                }
                 assert.match(String(r.headers['content-type']), /^application\/json/);
                 assert.ok(r.body !== null && typeof r.body === 'object' && !Array.isArray(r.body), 'JSON object body');
                 if (want.errorCode) assert.equal(r.body.errorCode, want.errorCode, r.text);

@@ -5,7 +5,8 @@ import type { EventType } from '../../contract/signal/protocol.ts';
 import { JoinError, type SignalClient } from '../../sdk/signal-client.ts';
 import type { Reply } from '../support/client.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server.ts';
+
 
 /**
  * The meeting-control calls (client contract §2.4 C1–C21) exactly as each FRTC app puts them on the wire (§1): L sends
@@ -353,24 +354,32 @@ describe('C18/C19 allow_unmute, allow_unmute_all', () => {
   });
 });
 
-describe('C13–C16 recording and live streaming, cascading: 503 0x10002001 whatever the form', () => {
+describe('C13–C16 recording and live streaming, cascading: the §6.3 answers whatever the form', () => {
   it('POST/DELETE recording {"meeting_number"}, POST /live with live_password (W without), DELETE /live, the document’s DELETE start form, cascading', async (ctx) => {
+    // This server runs without media workers: starts are refused as "service missing", stops as "not running", the
+    // apps' body shapes all accepted. Live streaming is for MeetingOperator and SystemAdmin (a Normal owner: 403).
     const m = await live(ctx, app('A'));
-    const calls: Array<[App, 'POST' | 'DELETE', string, unknown]> = [
-      [app('L'), 'POST', 'recording', { meeting_number: m.number }],
-      [app('L'), 'DELETE', 'recording', { meeting_number: m.number }],
-      [app('A'), 'POST', 'recording', { meeting_number: m.number, ...androidExtras(m.hostCall, m.number) }],
-      [app('M'), 'POST', 'live', { meeting_number: m.number, live_password: '123456' }],
-      [app('W'), 'POST', 'live', { meeting_number: m.number }],
-      [app('I'), 'DELETE', 'live', { meeting_number: m.number }],
-      [app('L'), 'DELETE', 'live', { meeting_number: m.number, live_password: '111111' }],
-      [app('L'), 'POST', 'cascading', { avc_call_params: [{ protocol: 'H.323', name: 'RMXMeeting', uri: '10.0.0.1##123', call_rate: '4096' }], frtc_call_params: { meeting_number: '123456', password: '111111' } }],
+    const admin = { clientId: 'cc-admin-console', token: await t.signIn('admin', ADMIN_PASSWORD, 'cc-admin-console') };
+    const calls: Array<[App, 'POST' | 'DELETE', string, unknown, 'host' | 'admin', number, string]> = [
+      [app('L'), 'POST', 'recording', { meeting_number: m.number }, 'host', 503, '0x0000f005'],
+      [app('L'), 'DELETE', 'recording', { meeting_number: m.number }, 'host', 409, '0x0000f100'],
+      [app('A'), 'POST', 'recording', { meeting_number: m.number, ...androidExtras(m.hostCall, m.number) }, 'host', 503, '0x0000f005'],
+      [app('M'), 'POST', 'live', { meeting_number: m.number, live_password: '123456' }, 'host', 403, '0x10000003'],
+      [app('M'), 'POST', 'live', { meeting_number: m.number, live_password: '123456' }, 'admin', 503, '0x00010005'],
+      [app('W'), 'POST', 'live', { meeting_number: m.number }, 'admin', 503, '0x00010005'],
+      [app('I'), 'DELETE', 'live', { meeting_number: m.number }, 'admin', 409, '0x00010100'],
+      // The document's "Start Live Streaming" says DELETE with a live_password: a DELETE stops, whatever its body.
+      [app('L'), 'DELETE', 'live', { meeting_number: m.number, live_password: '111111' }, 'admin', 409, '0x00010100'],
+      // The document's example is H.323: refused for good (Convene speaks SIP; an H.323↔SIP gateway is needed).
+      [app('L'), 'POST', 'cascading', { avc_call_params: [{ protocol: 'H.323', name: 'RMXMeeting', uri: '10.0.0.1##123', call_rate: '4096' }], frtc_call_params: { meeting_number: '123456', password: '111111' } }, 'host', 400, '0x10000001'],
+      [app('L'), 'POST', 'cascading', { avc_call_params: [{ protocol: 'SIP', name: 'Room', uri: 'sip:room@10.0.0.1', call_rate: 2048 }] }, 'host', 503, '0x10002001'],
     ];
-    for (const [a, method, what, body] of calls) {
-      assertError(await send({ ...m.hostCall, app: a }, method, control(m.number, what), body), 503, '0x10002001', `${a.key} ${method} ${what}`);
+    for (const [a, method, what, body, who, status, code] of calls) {
+      const caller = who === 'host' ? { ...m.hostCall, app: a } : { ...admin, app: a };
+      assertError(await send(caller, method, control(m.number, what), body), status, code, `${a.key} ${method} ${what} as ${who}`);
     }
     // Without a body at all (M/I force parameters into the body, but a bare call must not break either).
-    assertError(await send({ ...m.hostCall, app: app('M') }, 'DELETE', control(m.number, 'recording')), 503, '0x10002001', 'DELETE recording without body');
+    assertError(await send({ ...m.hostCall, app: app('M') }, 'DELETE', control(m.number, 'recording')), 409, '0x0000f100', 'DELETE recording without body');
   });
 });
 

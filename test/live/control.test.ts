@@ -624,8 +624,19 @@ describe('meeting control: reading and moving live meetings', () => {
 });
 
 describe('meeting control: recording, live streaming, cascading; unknown and not-live meetings', () => {
-  it('recording/live/cascading answer 503 0x10002001 to a host; 0x10000004 for an unknown number; 0x10000007 for a scheduled meeting not live', async (ctx) => {
+  it('recording/live/cascading: without media, §6.3 answers to a host; 0x10000004 for an unknown number; 0x10000007 for a scheduled meeting not live', async (ctx) => {
     const m = await meeting(ctx, 'media', { users: 1, guests: 1 });
+    // This server runs without media workers: a start is "service missing", a stop "not running".
+    for (const client of [m.host, operator]) {
+      await rejectsWith(client.recording(m.number, true), 503, '0x0000f005');
+      await rejectsWith(client.recording(m.number, false), 409, '0x0000f100');
+      await rejectsWith(client.cascading(m.number), 503, '0x10002001');
+    }
+    // Live streaming is for MeetingOperator and SystemAdmin only, as the apps show it: not for a Normal owner.
+    await rejectsWith(m.host.liveStreaming(m.number, true), 403, '0x10000003');
+    await rejectsWith(operator.liveStreaming(m.number, true), 503, '0x00010005');
+    await rejectsWith(operator.liveStreaming(m.number, false), 409, '0x00010100');
+    await rejectsWith(operator.liveStreaming(m.number, true, { live_password: '12' }), 400, '0x10000001');
     const unavailable = (client: RestClient, number: string) => [
       client.recording(number, true),
       client.recording(number, false),
@@ -633,7 +644,6 @@ describe('meeting control: recording, live streaming, cascading; unknown and not
       client.liveStreaming(number, false),
       client.cascading(number),
     ];
-    for (const p of [...unavailable(m.host, m.number), ...unavailable(operator, m.number)]) await rejectsWith(p, 503, '0x10002001');
     for (const p of unavailable(restFor(t, 'outsider-device', tokens.outsider), m.number)) await rejectsWith(p, 403, '0x10000003');
     for (const p of unavailable(m.host, '999999999999')) await rejectsWith(p, 404, '0x10000004');
 

@@ -302,6 +302,19 @@ describe('browser app: audio and video through the SFU in headless Chromium', { 
     for (const page of all()) await page.locator('#overlay').waitFor({ state: 'hidden' });
   });
 
+  it('the host records from the host controls: every page shows that the meeting is recorded; no live button for a Normal host', async () => {
+    const { host } = pages as Required<typeof pages>;
+    assert.equal(await host.locator('#live-toggle').isHidden(), true, 'live streaming is for MeetingOperator and SystemAdmin');
+    await host.click('#record-toggle');
+    for (const page of all()) await page.locator('#rec-badge:not([hidden])').waitFor({ timeout: 20_000 });
+    await host.locator('#record-toggle[data-recording="true"]').waitFor();
+    assert.equal(await host.locator('#record-toggle').innerText(), 'Stop recording');
+    await host.click('#record-toggle');
+    for (const page of all()) await page.locator('#rec-badge').waitFor({ state: 'hidden' });
+    const [rec] = (await rest.listRecordings({ meeting_number: meeting.number })).recordings;
+    assert.equal(rec?.started_by_name, HOST.username);
+  });
+
   it('Ann shares her screen: the others see it as content, large; stopping removes it', async () => {
     const { host, ann, bo } = pages as Required<typeof pages>;
     await ann.locator('#share:not([hidden])').click();

@@ -1,8 +1,10 @@
 /**
- * The SFU's own send path (RtpTransmitter: header template, SRTP sealing, straight to the ICE pair's socket) against a
- * real receiving WebRTC stack, werift's (whose SRTP, RTP parsing and RTCP are independent of our sealing code): what
- * arrives is exactly what was sent, across a sequence-number rollover, with the negotiated extensions; a NACK brings
- * the lost packet again; sender reports arrive. Both SRTP profiles. Loopback-only namespace (scripts/test.ts).
+ * The SFU's own send path (an OutSlot over an SrtpTransmitter: header template, SRTP sealing, straight to the ICE
+ * pair's socket) against a real receiving WebRTC stack, werift's (whose SRTP, RTP parsing and RTCP are independent of
+ * our sealing code): what arrives is exactly what was sent, across a sequence-number rollover, with the negotiated
+ * extensions and the receiver's payload type for each packet's codec; a NACK brings the lost packet again (from the
+ * slot's history, through the transmitter, with the payload type it first had); sender reports arrive. Both SRTP
+ * profiles. Loopback-only namespace (scripts/test.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +19,9 @@ import {
   type RtpPacket,
 } from 'werift';
 import { peerConfig } from '../../src/media/sfu/peer-config.ts';
-import { RtpTransmitter } from '../../src/media/sfu/rtp-transmitter.ts';
+import { OutSlot } from '../../src/media/sfu/out-slot.ts';
+import { nextSourceKey, type SlotSource } from '../../src/media/sfu/source.ts';
+import { SrtpTransmitter, weriftCodecs, weriftFeedback } from '../../src/media/sfu/srtp-transmitter.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/sfu/srtp-seal.ts';
 import { preferSrtpProfiles } from '../../src/media/sfu/werift-wire.ts';
 import { eventually } from '../support/eventually.ts';
@@ -80,16 +84,36 @@ for (const [name, profiles] of [
       links.push(l);
       assert.equal(l.profile, profiles[0], 'the preferred SRTP profile was negotiated');
       const errors: unknown[] = [];
-      const tx = new RtpTransmitter(l.out.sender, l.out.mid!, 90_000, true, (error) => errors.push(error));
-      const sent = Array.from({ length: 12 }, (_, i) => ({ seq: (65530 + i) & 0xffff, timestamp: 1000 + i * 3000, marker: i % 4 === 3, payload: randomBytes(200 + 90 * i) }));
+      const report = (error: unknown) => errors.push(error);
+      const tx = new SrtpTransmitter(l.out.sender, l.out.mid!, 90_000, report);
+      const slot = new OutSlot('video', l.out.mid!, l.out.sender.ssrc, tx, weriftCodecs(l.out), weriftFeedback(l.out.sender), report);
+      const source: SlotSource = { key: nextSourceKey(), owner: 'test', codec: undefined, add() {}, remove() {}, requestKeyframe() {} };
+      slot.feed(source);
+      // Both connections negotiated VP8 and H.264 (peer-config.ts): the publisher changes codec halfway.
+      const pt = { vp8: 0, h264: 0 };
+      for (const c of l.receiver.getTransceivers()[0]!.codecs) {
+        if (c.mimeType === 'video/VP8' && pt.vp8 === 0) pt.vp8 = c.payloadType;
+        if (c.mimeType === 'video/H264' && pt.h264 === 0) pt.h264 = c.payloadType;
+      }
+      assert.ok(pt.vp8 > 0 && pt.h264 > 0 && pt.vp8 !== pt.h264, `VP8 and H.264 negotiated: ${JSON.stringify(pt)}`);
+      const sent = Array.from({ length: 12 }, (_, i) => ({
+        seq: (65530 + i) & 0xffff,
+        timestamp: 1000 + i * 3000,
+        marker: i % 4 === 3,
+        codec: i < 6 ? ('vp8' as const) : ('h264' as const),
+        payload: randomBytes(200 + 90 * i),
+      }));
       const now = Date.now();
-      for (const p of sent) assert.ok(tx.send(p.seq, p.timestamp, p.marker, p.payload, now), `packet ${p.seq} sent`);
+      // The slot's first run starts at a keyframe and keeps the source's numbering (nothing was sent before it).
+      sent.forEach((p, i) => slot.take({ ssrc: source.key, seq: p.seq, timestamp: p.timestamp, marker: p.marker, codec: p.codec, payload: p.payload, isKeyframe: i === 0 }, now));
+      assert.equal(slot.forwarded, sent.length, 'every packet sent');
       await eventually(() => assert.equal(l.received.length, sent.length));
       l.received.forEach((got, i) => {
         const want = sent[i]!;
         assert.equal(got.header.sequenceNumber, want.seq);
         assert.equal(got.header.timestamp, want.timestamp);
         assert.equal(got.header.marker, want.marker);
+        assert.equal(got.header.payloadType, pt[want.codec], `packet ${i} carries the viewer's payload type for ${want.codec}`);
         assert.equal(got.header.ssrc, l.out.sender.ssrc);
         assert.deepEqual(got.payload, want.payload);
         assert.equal(l.extensions[i]?.[RTP_EXTENSION_URI.sdesMid], l.out.mid, 'the MID extension names the slot');
@@ -105,15 +129,17 @@ for (const [name, profiles] of [
       const resent = () => l.received.slice(sent.length);
       await eventually(() => assert.ok(lost.every((seq) => resent().some((p) => p.header.sequenceNumber === seq)), JSON.stringify(resent().map((p) => p.header.sequenceNumber))));
       for (const [i, seq] of [[2, lost[0]!], [9, lost[1]!]] as const) {
-        assert.deepEqual(resent().find((p) => p.header.sequenceNumber === seq)!.payload, sent[i]!.payload, `packet ${seq} again, as it was`);
+        const again = resent().find((p) => p.header.sequenceNumber === seq)!;
+        assert.deepEqual(again.payload, sent[i]!.payload, `packet ${seq} again, as it was`);
+        assert.equal(again.header.payloadType, pt[sent[i]!.codec], `packet ${seq} again with its own payload type`);
       }
 
       // A sender report once a second while packets flow: our SSRC, the counts of what was sent (not the resends).
-      tx.tick(now + 1000);
+      slot.tick(now + 1000);
       await eventually(() => assert.ok(l.reports.some((r) => r.ssrc === l.out.sender.ssrc)));
-      const report = l.reports.find((r) => r.ssrc === l.out.sender.ssrc)!;
-      assert.equal(report.senderInfo.packetCount, sent.length);
-      assert.equal(report.senderInfo.octetCount, sent.reduce((n, p) => n + p.payload.length, 0));
+      const sr = l.reports.find((r) => r.ssrc === l.out.sender.ssrc)!;
+      assert.equal(sr.senderInfo.packetCount, sent.length);
+      assert.equal(sr.senderInfo.octetCount, sent.reduce((n, p) => n + p.payload.length, 0));
       assert.equal(errors.length, 0, `no send errors: ${errors.map(String).join('; ')}`);
     });
   });

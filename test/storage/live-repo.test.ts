@@ -127,6 +127,8 @@ for (const dialect of testDialects()) {
           callRate: '2048K',
           infoKey: '',
           groupKey: '',
+          liveKey: '',
+          livePasscode: '',
         };
         assert.deepEqual(found, { room, upcoming: [], hadEnded: false });
 
@@ -179,6 +181,8 @@ for (const dialect of testDialects()) {
             callRate: '1024K',
             infoKey: running.info_key,
             groupKey: '',
+            liveKey: '',
+            livePasscode: '',
           },
           {
             meetingNumber: '100000003',
@@ -198,6 +202,8 @@ for (const dialect of testDialects()) {
             callRate: '4096K',
             infoKey: later.info_key,
             groupKey: '',
+            liveKey: '',
+            livePasscode: '',
           },
         ]);
       });
@@ -257,7 +263,7 @@ for (const dialect of testDialects()) {
       const sessionsOf = async (number: string, limit: number) => (await history.list(number, { offset: 0, limit, attendanceLimit: 100 })).sessions;
       it('started → joined → renamed → left → ended round-trips through list(), the open attendance closed by the end', async () => {
         const number = '200000001';
-        await history.started({ id: 's-1', meetingNumber: number, scheduleId: 'room-x', name: 'Stand-up', ownerId: alice, startedAt: T });
+        await history.started({ id: 's-1', meetingNumber: number, scheduleId: 'room-x', name: 'Stand-up', ownerId: alice, startedAt: T, nodeId: '' });
         assert.deepEqual(await sessionsOf(number, 10), [
           { id: 's-1', meetingNumber: number, name: 'Stand-up', ownerId: alice, startedAt: T, endedAt: 0, endReason: '', attendance: [], attendanceTruncated: false },
         ]);
@@ -290,11 +296,11 @@ for (const dialect of testDialects()) {
       it('list(): newest first, limited, each session with only its own attendance; other numbers apart', async () => {
         const number = '200000002';
         for (let i = 1; i <= 4; i++) {
-          await history.started({ id: `l-${i}`, meetingNumber: number, scheduleId: 'r', name: `Session ${i}`, ownerId: bob, startedAt: T + i * HOUR });
+          await history.started({ id: `l-${i}`, meetingNumber: number, scheduleId: 'r', name: `Session ${i}`, ownerId: bob, startedAt: T + i * HOUR, nodeId: '' });
           await history.joined({ id: `la-${i}`, sessionId: `l-${i}`, clientId: `c-${i}`, userId: bob, displayName: `Bob ${i}`, joinedAt: T + i * HOUR + 1 });
           await history.ended(`l-${i}`, T + i * HOUR + 1000, 'ended', null);
         }
-        await history.started({ id: 'other', meetingNumber: '200000099', scheduleId: 'r', name: 'Other', ownerId: bob, startedAt: T + 9 * HOUR });
+        await history.started({ id: 'other', meetingNumber: '200000099', scheduleId: 'r', name: 'Other', ownerId: bob, startedAt: T + 9 * HOUR, nodeId: '' });
         await history.joined({ id: 'other-a', sessionId: 'other', clientId: 'c', userId: bob, displayName: 'Bob', joinedAt: T + 9 * HOUR });
         const page = await sessionsOf(number, 3);
         assert.deepEqual(
@@ -313,7 +319,7 @@ for (const dialect of testDialects()) {
         const number = '200000010';
         for (let i = 1; i <= 5; i++) {
           const owner = i % 2 === 0 ? alice : bob;
-          await history.started({ id: `p-${i}`, meetingNumber: number, scheduleId: 'r', name: `Session ${i}`, ownerId: owner, startedAt: T + i * HOUR });
+          await history.started({ id: `p-${i}`, meetingNumber: number, scheduleId: 'r', name: `Session ${i}`, ownerId: owner, startedAt: T + i * HOUR, nodeId: '' });
         }
         // 250 joins in one session: listed up to the limit, in order of joining, and the session says there were more.
         for (let j = 0; j < 250; j++) {
@@ -337,9 +343,9 @@ for (const dialect of testDialects()) {
 
       it('closedUntil(): the latest one still in the future, else null', async () => {
         const number = '200000003';
-        await history.started({ id: 'c-1', meetingNumber: number, scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T });
+        await history.started({ id: 'c-1', meetingNumber: number, scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T, nodeId: '' });
         await history.ended('c-1', T + 10, 'stopped', T + 5000);
-        await history.started({ id: 'c-2', meetingNumber: number, scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T + 20 });
+        await history.started({ id: 'c-2', meetingNumber: number, scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T + 20, nodeId: '' });
         await history.ended('c-2', T + 30, 'stopped', T + 3000);
         assert.equal(await history.closedUntil(number, T + 30), T + 5000);
         assert.equal(await history.closedUntil(number, T + 4999), T + 5000);
@@ -348,16 +354,16 @@ for (const dialect of testDialects()) {
       });
 
       it('closeAbandoned(): ends the open sessions and their open attendance, returns how many; ended ones stay as they were', async () => {
-        await history.closeAbandoned(T, 'earlier'); // whatever an earlier test left open
-        await history.started({ id: 'ab-1', meetingNumber: '200000004', scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T });
+        await history.closeAbandoned(T, 'earlier', null); // whatever an earlier test left open
+        await history.started({ id: 'ab-1', meetingNumber: '200000004', scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T, nodeId: '' });
         await history.joined({ id: 'ab-1-a', sessionId: 'ab-1', clientId: 'c1', userId: alice, displayName: 'A', joinedAt: T + 1 });
         await history.joined({ id: 'ab-1-b', sessionId: 'ab-1', clientId: 'c2', userId: '', displayName: 'G', joinedAt: T + 2 });
         await history.left('ab-1-b', T + 3, 'left');
-        await history.started({ id: 'ab-2', meetingNumber: '200000005', scheduleId: 'r', name: 'n', ownerId: bob, startedAt: T });
-        await history.started({ id: 'ab-3', meetingNumber: '200000005', scheduleId: 'r', name: 'n', ownerId: bob, startedAt: T - HOUR });
+        await history.started({ id: 'ab-2', meetingNumber: '200000005', scheduleId: 'r', name: 'n', ownerId: bob, startedAt: T, nodeId: '' });
+        await history.started({ id: 'ab-3', meetingNumber: '200000005', scheduleId: 'r', name: 'n', ownerId: bob, startedAt: T - HOUR, nodeId: '' });
         await history.ended('ab-3', T - 1, 'stopped', null);
 
-        assert.equal(await history.closeAbandoned(T + 500, 'restart'), 2);
+        assert.equal(await history.closeAbandoned(T + 500, 'restart', null), 2);
         const [one] = await sessionsOf('200000004', 10);
         assert.deepEqual([one!.endedAt, one!.endReason], [T + 500, 'restart']);
         assert.deepEqual(
@@ -374,12 +380,25 @@ for (const dialect of testDialects()) {
             ['ab-3', T - 1, 'stopped'],
           ],
         );
-        assert.equal(await history.closeAbandoned(T + 600, 'restart'), 0, 'nothing left open');
+        assert.equal(await history.closeAbandoned(T + 600, 'restart', null), 0, 'nothing left open');
+      });
+
+      it('closeAbandoned(node): a node closes only its own open sessions (a restart, or a node lost from the cluster)', async () => {
+        await history.started({ id: 'nd-a', meetingNumber: '200000007', scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T, nodeId: 'node-a' });
+        await history.joined({ id: 'nd-a-1', sessionId: 'nd-a', clientId: 'c1', userId: alice, displayName: 'A', joinedAt: T + 1 });
+        await history.started({ id: 'nd-b', meetingNumber: '200000008', scheduleId: 'r', name: 'n', ownerId: alice, startedAt: T, nodeId: 'node-b' });
+        await history.joined({ id: 'nd-b-1', sessionId: 'nd-b', clientId: 'c2', userId: alice, displayName: 'B', joinedAt: T + 1 });
+        assert.equal(await history.closeAbandoned(T + 700, 'node lost', 'node-b'), 1);
+        const [a] = await sessionsOf('200000007', 10);
+        const [b] = await sessionsOf('200000008', 10);
+        assert.deepEqual([a!.endedAt, a!.attendance[0]!.leftAt], [0, 0], 'node-a’s session is not touched');
+        assert.deepEqual([b!.endedAt, b!.endReason, b!.attendance[0]!.leftReason], [T + 700, 'node lost', 'node lost']);
+        await history.closeAbandoned(T + 800, 'cleanup', null);
       });
 
       it('history survives the deletion of the owner\'s and the participants\' accounts', async () => {
         const carol = await insertUser('carol', 'Carol');
-        await history.started({ id: 'del-1', meetingNumber: '200000006', scheduleId: 'r', name: 'n', ownerId: carol, startedAt: T });
+        await history.started({ id: 'del-1', meetingNumber: '200000006', scheduleId: 'r', name: 'n', ownerId: carol, startedAt: T, nodeId: '' });
         await history.joined({ id: 'del-1-a', sessionId: 'del-1', clientId: 'c', userId: carol, displayName: 'Carol', joinedAt: T });
         await history.ended('del-1', T + 1, 'ended', null);
         await handle.db.deleteFrom('users').where('id', '=', carol).execute();

@@ -5,6 +5,8 @@ export interface Reply<T = any> {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   body: T;
+  /** The body's bytes (a file download). */
+  raw: Buffer;
 }
 
 export interface CallOptions {
@@ -40,14 +42,15 @@ export class HttpsClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const raw = Buffer.concat(chunks);
+          const text = raw.toString('utf8');
           let body: unknown = undefined;
           try {
             body = text === '' ? undefined : JSON.parse(text);
           } catch {
             body = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: body as T });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: body as T, raw });
         });
       });
       req.on('error', reject);

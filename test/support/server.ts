@@ -153,17 +153,32 @@ export interface ServerProcess {
   output(): string;
   /** SIGKILL: the server gets no chance to end its sessions or write anything. */
   kill(): Promise<void>;
+  /** SIGTERM: a graceful shutdown (participants told, history written), as in a rolling restart. */
+  stop(): Promise<void>;
 }
 
 /**
  * `convene serve` in its own process over `storage` (e.g. to kill it with SIGKILL, which an in-process server cannot
  * undergo). Its storage is not removed: the caller's later server or removeStorage() does that.
  */
-export async function startServerProcess(storage: TestStorage, overrides: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
+export async function startServerProcess(
+  storage: TestStorage,
+  overrides: Record<string, string> = {},
+  options: {
+    /**
+     * A command the server runs under, given the node program and its arguments after its own (e.g. `unshare -m …` to
+     * give it a mount of its own); its last process must exec node, so that kill() reaches the server.
+     */
+    wrap?: string[];
+    /** A fixed port (a cluster node other nodes must reach at a known address); default a free one. */
+    port?: number;
+  } = {},
+): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CONVENE_') && k !== 'DATABASE_URL' && !k.startsWith('NODE_TEST')) env[k] = v;
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const [program, ...args] = [...(options.wrap ?? []), process.execPath, BIN, 'serve'];
+  const child = spawn(program!, args, {
     env: { ...env, ...baseEnv(storage), CONVENE_HTTPS_PORT: String(port), ...overrides },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -171,10 +186,11 @@ export async function startServerProcess(storage: TestStorage, overrides: Record
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  const signal = async (name: 'SIGKILL' | 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, name);
     await exited;
   };
+  const kill = () => signal('SIGKILL');
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server process did not start in ${PROCESS_STARTUP_MS} ms\n${out}`)), PROCESS_STARTUP_MS);
@@ -203,6 +219,10 @@ export async function startServerProcess(storage: TestStorage, overrides: Record
     async kill() {
       client.close();
       await kill();
+    },
+    async stop() {
+      client.close();
+      await signal('SIGTERM');
     },
   };
 }

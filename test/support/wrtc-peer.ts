@@ -57,6 +57,8 @@ export interface PeerOptions {
   iceTransportPolicy?: 'all' | 'relay';
   /** Changes the ICE servers the server hands out before they are used (e.g. to spoil the credentials). */
   iceServers?: (fromServer: IceServer[]) => IceServer[];
+  /** Brightness (luma 16–235) of the camera picture's background, so that tests can tell cameras apart; default 128. */
+  shade?: number;
 }
 
 /** The path a connection's selected candidate pair takes on this side. */
@@ -72,6 +74,8 @@ export interface SlotStats {
   kind: 'audio' | 'video';
   packets: number;
   frames: number;
+  /** Audio: the energy received so far (libwebrtc's totalAudioEnergy, grows while something audible arrives). */
+  energy: number;
 }
 
 export class WrtcParticipant {
@@ -151,7 +155,7 @@ export class WrtcParticipant {
       if (r.type !== 'inbound-rtp') return;
       const mid = (typeof r.mid === 'string' ? r.mid : undefined) ?? midOf.get(String(r.trackId ?? ''));
       if (mid === undefined) return;
-      out.set(mid, { kind: r.kind === 'audio' ? 'audio' : 'video', packets: Number(r.packetsReceived ?? 0), frames: Number(r.framesDecoded ?? 0) });
+      out.set(mid, { kind: r.kind === 'audio' ? 'audio' : 'video', packets: Number(r.packetsReceived ?? 0), frames: Number(r.framesDecoded ?? 0), energy: Number(r.totalAudioEnergy ?? 0) });
     });
     return out;
   }
@@ -202,7 +206,8 @@ export class WrtcParticipant {
     this.timers.push(
       setInterval(() => {
         // A bar that moves every frame: the encoder has something to send in each frame.
-        frame.fill(128);
+        frame.fill(this.options.shade ?? 128, 0, width * height);
+        frame.fill(128, width * height);
         const x = (n++ * 4) % width;
         for (let y = 0; y < height; y++) frame.fill(235, y * width + x, y * width + Math.min(width, x + 16));
         source.onFrame({ width, height, data: frame });

@@ -233,3 +233,16 @@ describe('envName() and flagName()', () => {
     }
   });
 });
+
+describe('loadConfig() cluster mode (CONVENE_REDIS_URL)', () => {
+  const cluster = { CONVENE_REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: 'postgres://u@127.0.0.1/convene', CONVENE_CLUSTER_SECRET: 'a-secret-of-enough-length' };
+  it('takes PostgreSQL, a secret of 16+ characters and no SIP gateway', () => {
+    assert.equal(loadConfig(cluster).redisUrl, cluster.CONVENE_REDIS_URL);
+  });
+  it('refuses SQLite, a short secret and the SIP gateway, naming the setting', () => {
+    const { DATABASE_URL: _pg, ...sqlite } = cluster;
+    assert.match(loadError(sqlite), /CONVENE_REDIS_URL: cluster mode keeps its data in PostgreSQL/);
+    assert.match(loadError({ ...cluster, CONVENE_CLUSTER_SECRET: 'short' }), /needs CONVENE_CLUSTER_SECRET/);
+    assert.match(loadError({ ...cluster, CONVENE_SIP_PORT: '5060' }), /CONVENE_SIP_PORT: the SIP gateway does not run in cluster mode/);
+  });
+});

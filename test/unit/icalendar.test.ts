@@ -47,6 +47,7 @@ function reservation(start: number, end: number, extra: Partial<Reservation> = {
     end,
     seriesId: 's1',
     infoKey: `key${counter}`,
+    liveKey: '',
     createdAt: ctx.now,
     updatedAt: ctx.now,
     name: 'Stand-up',

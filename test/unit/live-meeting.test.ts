@@ -36,6 +36,8 @@ const scheduled = (over: Partial<ScheduledMeeting> = {}): ScheduledMeeting => ({
   callRate: '0',
   infoKey: 'k',
   groupKey: '',
+  liveKey: '',
+  livePasscode: '',
   ...over,
 });
 
@@ -57,6 +59,7 @@ const person = (clientId: string, over: Partial<Participant> = {}): Participant 
   disconnectedAt: 0,
   resumeToken: `rt-${clientId}`,
   attendanceId: `att-${clientId}`,
+  transport: 'webrtc',
   ...over,
 });
 
@@ -74,6 +77,20 @@ const kinds = (ds: Delivery[]): string[] => ds.map((d) => d.notice.kind);
 const requestsIn = (ds: Delivery[]): Delivery[] => ds.filter((d) => d.notice.kind === 'unmuteRequests');
 
 describe('LiveMeeting', () => {
+  it('setRecording() and setStreaming() tell everyone the session state with its values; a later joiner’s welcome has it too', () => {
+    const m = meetingWith(['a']);
+    assert.deepEqual(m.session(), { kind: 'session', watermark: false, watermarkType: '', recording: false, streaming: null });
+    const started = m.setRecording({ id: 'r1', layout: 'speaker' });
+    assert.deepEqual(started.map((d) => [recipients(d), d.notice]), [['all', { kind: 'session', watermark: false, watermarkType: '', recording: true, streaming: null }]]);
+    const live = m.setStreaming({ id: 's1', layout: 'gallery', url: 'https://x/live/k', passcode: '123456' });
+    assert.deepEqual(live[0]!.notice, { kind: 'session', watermark: false, watermarkType: '', recording: true, streaming: { url: 'https://x/live/k', passcode: '123456' } });
+    const late = person('late');
+    m.admit(late, T0);
+    assert.deepEqual(m.welcome(late).find((n) => n.kind === 'session'), { kind: 'session', watermark: false, watermarkType: '', recording: true, streaming: { url: 'https://x/live/k', passcode: '123456' } });
+    m.setRecording(null);
+    assert.deepEqual(m.setStreaming(null)[0]!.notice, { kind: 'session', watermark: false, watermarkType: '', recording: false, streaming: null });
+  });
+
   it('admit() of a non-host applies mute upon entry with self-unmute allowed', () => {
     const m = meetingWith([], { muteUponEntry: true });
     const p = person('a');

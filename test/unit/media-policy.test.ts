@@ -98,6 +98,18 @@ describe('decideForwarding()', () => {
     assert.ok(!audioOf(plan, 'p0').includes('p4') && !audioOf(plan, 'p0').includes('p0'));
   });
 
+  it('decideForwarding() gives a hidden viewer (a recorder) every allowed microphone and the meeting’s large picture', () => {
+    const inp = input(ids(6), { speakers: ['p3'], meeting: { lecturer: null, meetingPin: 'p5' } });
+    inp.participants[1]!.audioAllowed = false;
+    inp.viewers.push(viewer('rec', { maxViews: 1, audioSlots: Infinity }));
+    const plan = decideForwarding(inp);
+    assert.deepEqual(audioOf(plan, 'rec'), ['p0', 'p2', 'p3', 'p4', 'p5'], 'everyone allowed is mixed, not the top three');
+    assert.equal(plan.get('p0')!.audio.length, 3, 'participants keep three audio slots');
+    assert.deepEqual(videoOf(plan, 'rec'), ['0:p5'], 'the meeting pin is the picture');
+    inp.meeting.meetingPin = null;
+    assert.deepEqual(videoOf(decideForwarding(inp), 'rec'), ['0:p3'], 'without a pin, the dominant speaker');
+  });
+
   it('decideForwarding() gives a viewer at most maxViews video slots (1 or 9)', () => {
     const inp = input(ids(20));
     inp.viewers = [viewer('p0', { maxViews: 1 }), viewer('p1', { maxViews: 9 })];

@@ -382,7 +382,7 @@ describe('web console', () => {
       await entry.waitFor({ state: 'detached' });
     });
 
-    it('the Normal user sees the room, the recordings placeholder and the profile; changes the password', async () => {
+    it('the Normal user sees the room, her (empty) recordings and the profile; changes the password', async () => {
       await go(nora, '#/rooms', '/rooms');
       const room = nora.locator('li[data-room-id]', { hasText: 'Team room' });
       await room.waitFor();
@@ -402,7 +402,7 @@ describe('web console', () => {
       await app.locator('#end-screen').waitFor();
       await app.close();
       await go(nora, '#/recordings', '/recordings');
-      await nora.locator('[data-placeholder="recordings"]').waitFor();
+      await nora.locator('main li.empty', { hasText: '还没有录制' }).waitFor();
       await review(nora, 'zh-phone-recordings');
       await go(nora, '#/profile', '/profile');
       await nora.fill('input[name="secret_old"]', 'wrong-password');
@@ -465,9 +465,9 @@ describe('web console', () => {
       assert.deepEqual([lock.muted, lock.allow_self_unmute], [true, true]);
       await otto.locator('li[data-uuid="bot-uuid-1"][data-audio-muted="true"]').waitFor();
 
-      // Recording does not exist yet: the API's answer is shown next to the button.
+      // This server runs without media (so without recording): the API's answer is shown next to the button.
       await otto.locator('button[data-action="record"]').click();
-      const unavailable = otto.locator('.inline-error', { hasText: 'Not available on this server yet' });
+      const unavailable = otto.locator('.inline-error', { hasText: 'Recording is not possible on this server' });
       await unavailable.waitFor();
 
       await row.locator('button[data-action="remove"]').click();

@@ -21,7 +21,7 @@ export interface Side {
   notifications: NotificationMap;
 }
 
-import type { RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
+import type { MediaTransport, RecorderEvent, RecorderSpec, RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -37,10 +37,23 @@ export type WorkerSide = {
     roomCount: { params: Empty; result: { count: number } };
     /** Replaces the room's policy (the room must be open). */
     setPolicy: { params: { roomId: string; policy: RoomPolicy }; result: Empty };
-    /** The participant's publish offer → the SFU's answer. An SDP werift cannot read fails as `InvalidSdp`. */
-    publish: { params: { roomId: string; participantId: string; sdp: string }; result: { sdp: string } };
+    /**
+     * The participant's publish offer → the SFU's answer (WebRTC unless `transport` says plain RTP). An SDP that
+     * cannot be served fails as `BadMediaRequest`.
+     */
+    publish: { params: { roomId: string; participantId: string; sdp: string; transport?: MediaTransport }; result: { sdp: string } };
+    /** Dial-out: a plain RTP leg's offer (see MediaEngine.offerRtp), and the device's answer to it. */
+    offerRtp: { params: { roomId: string; participantId: string; address: string }; result: { sdp: string } };
+    acceptRtp: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
     subscribe: { params: { roomId: string; participantId: string }; result: SubscribeOffer };
     accept: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
+    /**
+     * Starts a recorder the room's policy lists: its ffmpeg runs when this answers. Fails as `BadMediaRequest` when
+     * the policy does not list it or it runs already, as `RecorderFailed` when ffmpeg cannot be started.
+     */
+    startRecorder: { params: { roomId: string; recorder: RecorderSpec }; result: Empty };
+    /** Asks a recorder to finish; its `recorder` notification with an `ended` event follows. Unknown: no-op. */
+    stopRecorder: { params: { roomId: string; recorderId: string }; result: Empty };
     /** Packet counters of a room (tests, diagnostics): received per participant/kind, forwarded per viewer/mid. */
     roomStats: { params: { roomId: string }; result: { received: Record<string, number>; forwarded: Record<string, number> } };
     /**
@@ -61,6 +74,7 @@ export type WorkerSide = {
     log: { level: LogLevel; msg: string };
     slots: { roomId: string; participantId: string; assignment: SlotAssignment };
     speaker: { roomId: string; participantId: string };
+    recorder: { roomId: string; recorderId: string; event: RecorderEvent };
   };
 };
 

@@ -53,6 +53,11 @@ export interface Viewer {
   /** This viewer's own pin; null = follow the meeting. */
   pin: string | null;
   maxViews: number;
+  /**
+   * Audio streams this viewer takes, instead of the meeting's `audioSlots`: a recorder mixes every allowed publisher
+   * (Infinity), whoever speaks.
+   */
+  audioSlots?: number;
 }
 
 export interface ForwardingInput {
@@ -102,7 +107,8 @@ export function decideForwarding(input: ForwardingInput, previous?: ForwardingPl
     const maxViews = Math.max(0, Math.floor(viewer.maxViews));
     const others = firstOthers(visible, viewer.id, focus, maxViews);
     const head = focus === null ? (others.shift() ?? null) : videoOk(byId.get(focus)) ? focus : null;
-    const audioTake = Number.isFinite(audioCount) ? audioCount : audible.length;
+    const wanted = viewer.audioSlots ?? audioCount;
+    const audioTake = Number.isFinite(wanted) ? wanted : audible.length;
     plan.set(viewer.id, {
       audio: placeStable({ count: audioTake, rest: firstOthers(audible, viewer.id, null, audioTake), previous: before?.audio }),
       video: placeStable({ count: maxViews, head, rest: others, previous: before?.video }),

@@ -1,12 +1,15 @@
 import { DomainError } from '../../kernel/domain-error.ts';
 import { SafeEmitter } from '../../kernel/events.ts';
-import type { MediaEngine, MediaEngineEvents, RoomPolicy, SubscribeOffer } from '../engine.ts';
+import type { MediaEngine, MediaEngineEvents, MediaTransport, RecorderSpec, RoomPolicy, SubscribeOffer } from '../engine.ts';
 import type { Report } from '../ipc/channel.ts';
 import { IpcRemoteError } from '../ipc/errors.ts';
 import type { WorkerSide } from '../ipc/messages.ts';
 import type { WorkerPool } from './pool.ts';
 
 type Requests = WorkerSide['requests'];
+
+/** The deadline of startRecorder (the placeholder picture and ffmpeg's start). */
+const RECORDER_START_MS = 20_000;
 
 /**
  * MediaEngine over a WorkerPool: worker ids and IPC errors stay here; the live domain sees rooms, DomainErrors and
@@ -25,6 +28,7 @@ export class PoolMediaEngine implements MediaEngine {
     });
     pool.on('slots', (payload) => this.events.emit('slots', payload));
     pool.on('speaker', (payload) => this.events.emit('speaker', payload));
+    pool.on('recorder', (payload) => this.events.emit('recorder', payload));
   }
 
   async openRoom(roomId: string): Promise<void> {
@@ -47,8 +51,16 @@ export class PoolMediaEngine implements MediaEngine {
     this.call('setPolicy', { roomId, policy }).catch((error: unknown) => this.report(error, `media policy of room ${roomId}`));
   }
 
-  async publish(roomId: string, participantId: string, sdp: string): Promise<string> {
-    return (await this.call('publish', { roomId, participantId, sdp })).sdp;
+  async publish(roomId: string, participantId: string, sdp: string, transport: MediaTransport = { kind: 'webrtc' }): Promise<string> {
+    return (await this.call('publish', { roomId, participantId, sdp, transport })).sdp;
+  }
+
+  async offerRtp(roomId: string, participantId: string, address: string): Promise<string> {
+    return (await this.call('offerRtp', { roomId, participantId, address })).sdp;
+  }
+
+  async acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void> {
+    await this.call('acceptRtp', { roomId, participantId, sdp });
   }
 
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer> {
@@ -57,6 +69,16 @@ export class PoolMediaEngine implements MediaEngine {
 
   async accept(roomId: string, participantId: string, sdp: string): Promise<void> {
     await this.call('accept', { roomId, participantId, sdp });
+  }
+
+  async startRecorder(roomId: string, spec: RecorderSpec): Promise<void> {
+    // Setting a recorder up (the placeholder picture, ports, ffmpeg's start) takes longer than a signalling request.
+    await this.call('startRecorder', { roomId, recorder: spec }, RECORDER_START_MS);
+  }
+
+  async stopRecorder(roomId: string, recorderId: string): Promise<void> {
+    if (this.pool.workerOf(roomId) === undefined) return;
+    await this.call('stopRecorder', { roomId, recorderId });
   }
 
   /** Packet counters of a room (diagnostics and tests). */
@@ -69,13 +91,14 @@ export class PoolMediaEngine implements MediaEngine {
   }
 
   /** A request to the worker holding the room; the caller's mistakes become 400s, everything else 503. */
-  private async call<M extends keyof Requests & string>(method: M, params: Requests[M]['params'] & { roomId: string }): Promise<Requests[M]['result']> {
+  private async call<M extends keyof Requests & string>(method: M, params: Requests[M]['params'] & { roomId: string }, timeoutMs?: number): Promise<Requests[M]['result']> {
     const worker = this.pool.workerOf(params.roomId);
     if (worker === undefined) throw new DomainError('service.unavailable', 'media is not available for this meeting now; reconnect');
     try {
-      return await this.pool.request(worker, method, params);
+      return await this.pool.request(worker, method, params, timeoutMs ? { timeoutMs } : undefined);
     } catch (error) {
       if (error instanceof IpcRemoteError && error.remoteName === 'BadMediaRequest') throw new DomainError('input.invalid', error.message.replace(/^.*?BadMediaRequest: /, ''));
+      if (error instanceof IpcRemoteError && error.remoteName === 'RecorderFailed') throw new DomainError('service.unavailable', error.message.replace(/^.*?RecorderFailed: /, ''));
       throw new DomainError('service.unavailable', `media is not available: ${(error as Error).message}`);
     }
   }

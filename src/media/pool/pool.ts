@@ -30,6 +30,10 @@ export interface WorkerPoolOptions {
   iceAddress?: string;
   /** UDP port range for ICE, shared out between the workers; [0, 0] = any port. */
   icePorts?: [number, number];
+  /** The ffmpeg program the workers' recorders run; default `ffmpeg`. */
+  ffmpeg?: string;
+  /** A recorder stops before its disk has less free space than this (MiB); default 0. */
+  recordingMinFreeMb?: number;
   /** Failures with no caller to reject (a throwing listener, a malformed message); default console.error. */
   report?: Report;
 }
@@ -42,6 +46,7 @@ export interface WorkerPoolEvents {
   /** A room's forwarding changed for one viewer (relayed from its worker). */
   slots: WorkerSide['notifications']['slots'];
   speaker: WorkerSide['notifications']['speaker'];
+  recorder: WorkerSide['notifications']['recorder'];
 }
 
 export interface WorkerInfo {
@@ -115,6 +120,8 @@ export class WorkerPool {
       diagnostics: options.diagnostics ?? false,
       iceAddress: options.iceAddress ?? '',
       icePorts: options.icePorts ?? [0, 0],
+      ffmpeg: options.ffmpeg ?? 'ffmpeg',
+      recordingMinFreeMb: options.recordingMinFreeMb ?? 0,
       report: options.report ?? ((error, context) => console.error(`${context}:`, error)),
     };
     this.slots = new Array<WorkerProcess | undefined>(this.size).fill(undefined);
@@ -275,6 +282,7 @@ export class WorkerPool {
     });
     worker.channel.on('slots', (payload) => this.events.emit('slots', payload));
     worker.channel.on('speaker', (payload) => this.events.emit('speaker', payload));
+    worker.channel.on('recorder', (payload) => this.events.emit('recorder', payload));
     this.slots[slot] = worker;
     this.processes.add(worker);
     void worker.exited.then(() => this.processes.delete(worker));
@@ -283,7 +291,8 @@ export class WorkerPool {
 
   /** Each worker slot gets its own share of the ICE port range, so workers never compete for a port. */
   private workerArgs(slot: number): string[] {
-    const args = this.opts.iceAddress ? [`--ice-address=${this.opts.iceAddress}`] : [];
+    const args = [`--ffmpeg=${this.opts.ffmpeg}`, `--recording-min-free-mb=${this.opts.recordingMinFreeMb}`];
+    if (this.opts.iceAddress) args.push(`--ice-address=${this.opts.iceAddress}`);
     const [min, max] = this.opts.icePorts;
     if (min > 0 && max > min) {
       const share = Math.floor((max - min + 1) / this.size);

@@ -5,8 +5,9 @@ import { capVideoBitrate, type IceSettings, peerConfig } from './peer-config.ts'
 import { OutSlot } from './out-slot.ts';
 import { keepBaselineH264 } from './h264-offer.ts';
 import { checkSdp } from './sdp-check.ts';
-import { Source, type SourceKind } from './source.ts';
+import { type Source, type SourceKind, weriftSource } from './source.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from './srtp-seal.ts';
+import { SrtpTransmitter, weriftCodecs, weriftFeedback } from './srtp-transmitter.ts';
 import { enlargeReceiveBuffers, preferSrtpProfiles } from './werift-wire.ts';
 
 export type Report = (error: unknown, context: string) => void;
@@ -46,7 +47,7 @@ export class SfuPeer {
     const roles: Array<[SourceKind, (typeof videos)[number] | undefined]> = [['audio', audio], ['video', videos[0]], ['content', videos[1]]];
     for (const [kind, transceiver] of roles) {
       const track = transceiver?.receiver.tracks[0];
-      if (transceiver && track) this.sources.set(kind, new Source(this.id, kind, transceiver.receiver, track, this.report, () => transceiver.codecs));
+      if (transceiver && track) this.sources.set(kind, weriftSource(this.id, kind, transceiver, track, this.report));
     }
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') enlargeReceiveBuffers(pc, PUBLISHER_RECEIVE_BUFFER, this.report);
@@ -69,7 +70,11 @@ export class SfuPeer {
     // Everything forwarded goes out on this connection, once per viewer: AES-CM seals a packet for less CPU than GCM
     // here (measured: bench/README.md, measure 8), and every WebRTC stack supports it (RFC 8827 makes it mandatory).
     preferSrtpProfiles(pc, [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM]);
-    const slot = (kind: OutSlot['kind'], t: (typeof audio)[number]) => new OutSlot(kind, t.mid ?? '', t.sender, this.report, () => t.codecs);
+    const slot = (kind: OutSlot['kind'], t: (typeof audio)[number]) => {
+      const mid = t.mid ?? '';
+      const transmitter = new SrtpTransmitter(t.sender, mid, kind === 'audio' ? 48_000 : 90_000, this.report);
+      return new OutSlot(kind, mid, t.sender.ssrc, transmitter, weriftCodecs(t), weriftFeedback(t.sender), this.report);
+    };
     this.slots = { audio: audio.map((t) => slot('audio', t)), video: video.map((t) => slot('video', t)), content: slot('content', content) };
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') for (const s of this.allSlots()) s.connected();

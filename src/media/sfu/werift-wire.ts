@@ -5,7 +5,7 @@ import { SrtpSealer } from './srtp-seal.ts';
 /**
  * The only place that reaches below werift 0.24.4's public API (the version is pinned exactly): the negotiated SRTP
  * session keys, the header extensions of a sender, and the UDP socket and remote address of the selected ICE pair.
- * The SFU's send path uses them to seal and send each forwarded packet itself (src/media/sfu/rtp-transmitter.ts).
+ * The SFU's send path uses them to seal and send each forwarded packet itself (src/media/sfu/srtp-transmitter.ts).
  * Every shape is checked when it is read: before the SRTP session is up, or if werift ever changes, `wireOf` answers
  * undefined and nothing is sent (the media tests then fail loudly rather than the SFU sending malformed packets).
  */

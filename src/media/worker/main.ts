@@ -4,8 +4,11 @@
  * closes, so a worker never outlives its supervisor (not even one killed with SIGKILL: the pipe closes with it).
  *
  * Arguments: `--diagnostics` serves the diagnostic requests (sleep, block); `--max-message-bytes=N`;
- * `--ice-address=A`, `--ice-ports=MIN-MAX` (see sfu/peer-config.ts).
+ * `--ice-address=A`, `--ice-ports=MIN-MAX` (see sfu/peer-config.ts); `--ffmpeg=PATH`, `--recording-min-free-mb=N`
+ * (the recorders, src/media/recorder/).
  */
+import { isIPv4 } from 'node:net';
+import type { MediaTransport } from '../engine.ts';
 import { Channel } from '../ipc/channel.ts';
 import { DIAGNOSTIC_MAX_MS, type SupervisorSide, type WorkerSide } from '../ipc/messages.ts';
 import { processPort } from '../ipc/port.ts';
@@ -21,6 +24,11 @@ const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const diagnostics = process.argv.includes('--diagnostics');
 const maxMessageBytes = Number(arg('max-message-bytes')) || undefined;
+
+/** A recorder's ffmpeg finishes its file this long after the RTP from this worker stopped (the worker died). */
+const RECORDER_LISTEN_TIMEOUT_S = 3;
+/** At exit, how long the recorders may take to finish their files (the pool's SIGKILL comes after 5 s). */
+const RECORDERS_EXIT_MS = 4000;
 
 const describe = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));
 
@@ -42,7 +50,13 @@ const rooms = new WorkerRooms(
   {
     slots: (roomId, participantId, assignment) => channel?.notify('slots', { roomId, participantId, assignment }),
     speaker: (roomId, participantId) => channel?.notify('speaker', { roomId, participantId }),
+    recorder: (roomId, recorderId, event) => channel?.notify('recorder', { roomId, recorderId, event }),
     report,
+  },
+  {
+    ffmpeg: arg('ffmpeg') || 'ffmpeg',
+    minFreeBytes: (Number(arg('recording-min-free-mb')) || 0) * 1024 * 1024,
+    listenTimeoutS: RECORDER_LISTEN_TIMEOUT_S,
   },
 );
 const roomId = (params: { roomId: string }): string => {
@@ -79,18 +93,47 @@ const negotiate = async <T>(what: () => Promise<T>): Promise<T> => {
     throw new BadMediaRequest(`sdp: ${error instanceof Error ? error.message : String(error)}`);
   }
 };
+/** The transport of a publish: WebRTC unless plain RTP on a given IPv4 address is asked for. */
+const transport = (value: unknown): MediaTransport => {
+  if (value === undefined || value === null) return { kind: 'webrtc' };
+  const t = value as { kind?: unknown; address?: unknown };
+  if (t.kind === 'webrtc') return { kind: 'webrtc' };
+  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address)) return { kind: 'rtp', address: t.address };
+  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address }');
+};
 channel.handle('setPolicy', (params) => {
   rooms.setPolicy(roomId(params), params.policy);
   return {};
 });
 channel.handle('publish', async (params) => {
   const room = rooms.get(roomId(params));
-  return { sdp: await negotiate(() => room.publish(text(params.participantId, 'participantId'), text(params.sdp, 'sdp'))) };
+  return { sdp: await negotiate(() => room.publish(text(params.participantId, 'participantId'), text(params.sdp, 'sdp'), transport(params.transport))) };
+});
+channel.handle('offerRtp', async (params) => {
+  const room = rooms.get(roomId(params));
+  const address = transport({ kind: 'rtp', address: params.address });
+  if (address.kind !== 'rtp') throw new BadMediaRequest('address: an IPv4 address');
+  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), address.address) };
+});
+channel.handle('acceptRtp', async (params) => {
+  const room = rooms.get(roomId(params));
+  await negotiate(async () => room.acceptRtp(text(params.participantId, 'participantId'), text(params.sdp, 'sdp')));
+  return {};
 });
 channel.handle('subscribe', (params) => rooms.get(roomId(params)).subscribe(text(params.participantId, 'participantId')));
 channel.handle('accept', async (params) => {
   const room = rooms.get(roomId(params));
   await negotiate(() => room.accept(text(params.participantId, 'participantId'), text(params.sdp, 'sdp')));
+  return {};
+});
+channel.handle('startRecorder', async (params) => {
+  const spec = params.recorder;
+  if (!spec || typeof spec.id !== 'string' || spec.id === '' || !spec.output || typeof spec.output.dir !== 'string') throw new BadMediaRequest('recorder: id and output are required');
+  await rooms.startRecorder(roomId(params), spec);
+  return {};
+});
+channel.handle('stopRecorder', (params) => {
+  rooms.stopRecorder(roomId(params), text(params.recorderId, 'recorderId'));
   return {};
 });
 channel.handle('roomStats', (params) => rooms.get(roomId(params)).stats());
@@ -117,7 +160,8 @@ function exit(): void {
     console.error(`media worker ${process.pid}: closing rooms failed: ${describe(error)}`);
   }
   channel?.close('worker exiting');
-  process.exit(0);
+  // Recorders finish their files first (their ffmpegs are killed if they take too long).
+  void rooms.finishRecorders(RECORDERS_EXIT_MS).finally(() => process.exit(0));
 }
 
 channel.onClose(exit);

@@ -1,23 +1,26 @@
 import {
-  type GenericNack,
+  RtcpPayloadSpecificFeedback,
   RTP_EXTENSION_URI,
   RtcpSenderInfo,
   RtcpSourceDescriptionPacket,
   RtcpSrPacket,
   type RTCRtpSender,
+  type RTCRtpTransceiver,
   SourceDescriptionChunk,
   SourceDescriptionItem,
 } from 'werift';
+import { type MediaCodec, payloadTypesOf } from '../policy/codecs.ts';
+import type { ReceiverCodecs, SlotFeedback, SlotTransmitter } from './out-slot.ts';
 import type { SrtpStream } from './srtp-seal.ts';
 import { senderCname, senderExtensions, type Wire, wireOf } from './werift-wire.ts';
 
-/** Packets kept for retransmission on a NACK (video only: audio has no NACK negotiated). */
-const HISTORY = 256;
+/** Payload-specific feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
+const FIR_FMT = 4;
 const SR_INTERVAL_MS = 1000;
 /** Seconds from 1900 (NTP's epoch) to 1970. */
 const NTP_EPOCH_OFFSET = 2_208_988_800;
 
-/** The fixed part of a slot's packets: RTP header with our SSRC and payload type, and the one-byte extensions. */
+/** The fixed part of a slot's packets: RTP header with our SSRC, and the one-byte extensions. */
 interface Layout {
   /** The SRTP session the layout was made for: a new DTLS handshake means new keys. */
   session: unknown;
@@ -33,47 +36,36 @@ interface Layout {
  * writes it straight to the selected ICE pair's socket. werift's own `RTCRtpSender.sendRtp` does the same through
  * parsed header objects, a new cipher, three awaited promises and bandwidth-estimation bookkeeping on every packet;
  * measured, that was most of the SFU's cost per forwarded packet (bench/README.md, measure 8). What werift's sender
- * did besides sending is kept here: answering NACKs from a history of what was sent, and sender reports.
+ * did besides sending is kept: sender reports here, the retransmission history in the slot (OutSlot), which hands a
+ * lost packet to `resend`.
  */
-export class RtpTransmitter {
+export class SrtpTransmitter implements SlotTransmitter {
   private layout: Layout | undefined;
-  /** Extended sequence number (ROC · 2¹⁶ + seq) of the last packet sent; -1 before the first. */
-  private index = -1;
   private packets = 0;
   private octets = 0;
   private lastTimestamp = 0;
   private lastSentAt = 0;
   private lastReportAt = 0;
   private unsendableReported = false;
-  private readonly history:
-    | { index: Float64Array; timestamp: Uint32Array; marker: Uint8Array; payloadType: Uint8Array; payload: Array<Buffer | undefined> }
-    | undefined;
 
   constructor(
     private readonly sender: RTCRtpSender,
     private readonly mid: string,
     private readonly clockRate: number,
-    keepHistory: boolean,
     private readonly report: (error: unknown, context: string) => void,
-  ) {
-    this.history = keepHistory
-      ? {
-          index: new Float64Array(HISTORY).fill(-1),
-          timestamp: new Uint32Array(HISTORY),
-          marker: new Uint8Array(HISTORY),
-          payloadType: new Uint8Array(HISTORY),
-          payload: new Array(HISTORY),
-        }
-      : undefined;
-    if (keepHistory) sender.onGenericNack.subscribe((nack) => this.retransmit(nack));
+  ) {}
+
+  /** werift drops what is sent before the viewer's DTLS is up: the slot forwards nothing until then. */
+  get ready(): boolean {
+    return this.sender.dtlsTransport.state === 'connected';
   }
 
   /**
-   * Sends one packet (seq, timestamp and marker as the viewer must see them), with `payloadType` when given (a video
-   * slot follows its source's codec), else the sender's negotiated one; false when it could not be sent.
+   * Sends one packet (extended sequence number, timestamp, marker and payload type as the viewer must see them); false
+   * when it could not be sent.
    */
-  send(seq: number, timestamp: number, marker: boolean, payload: Buffer, now: number, payloadType?: number): boolean {
-    const layout = this.ready();
+  send(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer, now: number): boolean {
+    const layout = this.prepared();
     if (!layout) {
       // Called only once the viewer's DTLS is up (OutSlot.take): werift's internals are not what werift-wire.ts
       // expects. Said once per slot, so an operator sees why a viewer gets nothing.
@@ -83,24 +75,17 @@ export class RtpTransmitter {
       }
       return false;
     }
-    const index = this.nextIndex(seq);
-    const pt = payloadType ?? layout.template[1]!;
-    if (!this.transmit(layout, index, timestamp, marker, pt, payload, now)) return false;
-    this.index = index;
+    if (!this.transmit(layout, index, timestamp, marker, payloadType, payload, now)) return false;
     this.packets++;
     this.octets += payload.length;
     this.lastTimestamp = timestamp;
     this.lastSentAt = now;
-    const h = this.history;
-    if (h) {
-      const at = index % HISTORY;
-      h.index[at] = index;
-      h.timestamp[at] = timestamp;
-      h.marker[at] = marker ? 1 : 0;
-      h.payloadType[at] = pt;
-      h.payload[at] = payload;
-    }
     return true;
+  }
+
+  /** A packet the viewer lost, again, sealed with its own index (it never arrived, so it is no replay); not counted. */
+  resend(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer, now: number): void {
+    if (this.layout) this.transmit(this.layout, index, timestamp, marker, payloadType, payload, now);
   }
 
   /** Sends a sender report about once a second while packets flow (RTCP SR: timing for the viewer's sync and RTT). */
@@ -130,22 +115,13 @@ export class RtpTransmitter {
     this.sender.dtlsTransport.sendRtcp(packets).catch((error: unknown) => this.report(error, 'sending a sender report'));
   }
 
-  private ready(): Layout | undefined {
+  private prepared(): Layout | undefined {
     const session = this.sender.dtlsTransport.srtp;
     if (this.layout && this.layout.session === session) return this.layout;
     const wire = wireOf(this.sender);
-    const payloadType = this.sender.codec?.payloadType;
-    if (!wire || payloadType === undefined) return undefined;
-    this.layout = { session, wire, stream: wire.sealer.stream(this.sender.ssrc), ...headerTemplate(this.sender, this.mid, payloadType) };
+    if (!wire) return undefined;
+    this.layout = { session, wire, stream: wire.sealer.stream(this.sender.ssrc), ...headerTemplate(this.sender, this.mid) };
     return this.layout;
-  }
-
-  /** Extends a 16-bit sequence number that only moves forward (the slot rewriter's output) past rollovers. */
-  private nextIndex(seq: number): number {
-    if (this.index < 0) return seq;
-    const roc = Math.floor(this.index / 65536);
-    const last = this.index % 65536;
-    return (seq < last && last - seq > 0x8000 ? roc + 1 : roc) * 65536 + seq;
   }
 
   private transmit(layout: Layout, index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer, now: number): boolean {
@@ -166,26 +142,10 @@ export class RtpTransmitter {
     return layout.wire.send(packet);
   }
 
-  private retransmit(nack: GenericNack): void {
-    const h = this.history;
-    const layout = this.layout;
-    if (!h || !layout || this.index < 0) return;
-    try {
-      for (const seq of nack.lost) {
-        const at = seq % HISTORY;
-        const index = h.index[at]!;
-        const payload = h.payload[at];
-        // The lost packet again, sealed with its own index: the viewer never got it, so it is not a replay.
-        if (index >= 0 && index % 65536 === seq && payload) this.transmit(layout, index, h.timestamp[at]!, h.marker[at] === 1, h.payloadType[at]!, payload, Date.now());
-      }
-    } catch (error) {
-      this.report(error, 'retransmitting after a NACK');
-    }
-  }
 }
 
-/** The header every packet of a sender starts from: V=2, our SSRC and payload type, and the MID and abs-send-time extensions if negotiated. */
-function headerTemplate(sender: RTCRtpSender, midText: string, payloadType: number): { template: Buffer; absAt: number } {
+/** The header every packet of a sender starts from: V=2, our SSRC, and the MID and abs-send-time extensions if negotiated. */
+function headerTemplate(sender: RTCRtpSender, midText: string): { template: Buffer; absAt: number } {
   // One-byte extension elements (RFC 8285) carry ids 1–14 only.
   const extensions = senderExtensions(sender).filter((e) => e.id >= 1 && e.id <= 14);
   const mid = extensions.find((e) => e.uri === RTP_EXTENSION_URI.sdesMid);
@@ -202,7 +162,6 @@ function headerTemplate(sender: RTCRtpSender, midText: string, payloadType: numb
   const words = Math.ceil(body.length / 4);
   const template = Buffer.alloc(12 + (words > 0 ? 4 + words * 4 : 0));
   template[0] = words > 0 ? 0x90 : 0x80;
-  template[1] = payloadType & 0x7f;
   template.writeUInt32BE(sender.ssrc >>> 0, 8);
   if (words > 0) {
     template.writeUInt16BE(0xbede, 12);
@@ -210,4 +169,38 @@ function headerTemplate(sender: RTCRtpSender, midText: string, payloadType: numb
     body.copy(template, 16);
   }
   return { template, absAt };
+}
+
+/**
+ * What a viewer's connection asks of a slot: keyframes (PLI, and FIR, which werift's publisher side can only pass on as
+ * a PLI, one every browser honours) and retransmissions (generic NACK).
+ */
+export function weriftFeedback(sender: RTCRtpSender): SlotFeedback {
+  return {
+    onKeyframeRequest(listener) {
+      sender.onPictureLossIndication.subscribe(() => listener());
+      sender.onRtcp.subscribe((packet) => {
+        if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback.count === FIR_FMT) listener();
+      });
+    },
+    onNack(listener) {
+      sender.onGenericNack.subscribe((nack) => listener(nack.lost));
+    },
+  };
+}
+
+/**
+ * The viewer's payload type per codec on a slot of its subscriber connection, from what the transceiver negotiated.
+ * Read once the viewer's DTLS is up (its answer is in by then; before it, the transceiver lists the SFU's own offer).
+ */
+export function weriftCodecs(transceiver: RTCRtpTransceiver): ReceiverCodecs {
+  let table: Map<MediaCodec, number> | undefined;
+  return (codec) => {
+    if (!table) {
+      const negotiated = payloadTypesOf(transceiver.codecs);
+      if (transceiver.sender.dtlsTransport.state !== 'connected') return negotiated.get(codec);
+      table = negotiated;
+    }
+    return table.get(codec);
+  };
 }

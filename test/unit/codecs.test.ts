@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isH264Keyframe, isKeyframe, videoCodecOf } from '../../src/media/policy/video-codecs.ts';
+import { isH264Keyframe, isKeyframe, mediaCodecOf, payloadTypesOf } from '../../src/media/policy/codecs.ts';
 import { keepBaselineH264 } from '../../src/media/sfu/h264-offer.ts';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -33,12 +33,25 @@ describe('H.264 keyframes (RFC 6184, packetization-mode 1)', () => {
   });
 
   it('the codec of a MIME type, and the keyframe test per codec', () => {
-    assert.equal(videoCodecOf('video/H264'), 'h264');
-    assert.equal(videoCodecOf('video/VP8'), 'vp8');
-    assert.equal(videoCodecOf('video/VP9'), undefined);
-    assert.equal(videoCodecOf('audio/opus'), undefined);
+    assert.equal(mediaCodecOf('video/H264'), 'h264');
+    assert.equal(mediaCodecOf('video/VP8'), 'vp8');
+    assert.equal(mediaCodecOf('audio/opus'), 'opus');
+    assert.equal(mediaCodecOf('video/VP9'), undefined);
+    assert.equal(mediaCodecOf('video/rtx'), undefined);
     assert.equal(isKeyframe('h264', bytes(0x67, 0x42)), true);
     assert.equal(isKeyframe('vp8', bytes(0x67, 0x42)), false);
+    assert.equal(isKeyframe('opus', bytes(0x67, 0x42)), false, 'audio has no keyframes');
+  });
+
+  it("a receiver's payload type per codec: the first of each codec in its list, RTX and the like left out", () => {
+    const table = payloadTypesOf([
+      { mimeType: 'video/H264', payloadType: 102 },
+      { mimeType: 'video/rtx', payloadType: 103 },
+      { mimeType: 'video/H264', payloadType: 106 },
+      { mimeType: 'video/VP8', payloadType: 96 },
+    ]);
+    assert.deepEqual([...table], [['h264', 102], ['vp8', 96]]);
+    assert.deepEqual([...payloadTypesOf([{ mimeType: 'video/H264', payloadType: 102 }])], [['h264', 102]], 'an H.264-only viewer has no VP8');
   });
 });
 

@@ -1,0 +1,414 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import sip, { type NameAddr, type Remote, type SipMessage, type Stack } from 'sip';
+import type { Reason } from '../../contract/signal/reasons.ts';
+import { DomainError } from '../kernel/domain-error.ts';
+import type { LiveMedia } from '../live/live-media.ts';
+import type { LiveMeeting } from '../live/live-meeting.ts';
+import type { Fanout, LiveService } from '../live/live.service.ts';
+import type { Notice } from '../live/notices.ts';
+import type { Participant } from '../live/participant.ts';
+import { callerName, dialTarget, passcodeAnswer, refusal, type SipAnswer } from './dial-in.ts';
+
+export interface SipGatewayOptions {
+  /** IPv4 address the stack binds, announces in Contact and gives the RTP legs (their SDP's c= line). */
+  address: string;
+  port: number;
+  tcp: boolean;
+  /** Calls the gateway carries at once (the licence's gateway calls); more are refused with 486. */
+  maxCalls: number;
+}
+
+export interface SipGatewayLog {
+  info(fields: Record<string, unknown>, what: string): void;
+  warn(fields: Record<string, unknown>, what: string): void;
+  error(error: unknown, what: string): void;
+}
+
+/** One SIP call: the dialog and the participant it is in the meeting. */
+interface SipCall {
+  callId: string;
+  /** The caller's INVITE (dial-in) or ours (dial-out). */
+  invite: SipMessage;
+  /** Our tag in the dialog (the To tag of our answers, the From tag of our BYE). */
+  localTag: string;
+  /** The two ends as the dialog names them (with tags): ours, and the device's (its tag once it answered). */
+  local: NameAddr;
+  remote: NameAddr;
+  /** Where in-dialog requests to the device go: its Contact. */
+  remoteContact: string;
+  state: 'joining' | 'active' | 'ended';
+  /** The caller sent CANCEL while the call was being set up. */
+  cancelled: boolean;
+  meeting?: LiveMeeting;
+  participant?: Participant;
+  answerSdp?: string;
+  cseq: number;
+}
+
+const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
+/** Largest SIP message taken (headers and body): an INVITE with an SDP is a few kilobytes. */
+const MAX_MESSAGE_BYTES = 16 * 1024;
+
+/**
+ * The SIP gateway: SIP phones and room systems dial into meetings as participants (transport 'sip'). A caller dials
+ * `sip:{meeting number}@host` (or `{number}*{passcode}`); the INVITE's SDP offer becomes a plain RTP leg in the
+ * meeting's media room (it hears the meeting mixed, minus itself; its audio reaches everyone); the From header's display
+ * name is its name in the roster. The live service admits it like anyone joining as a guest (lock, guest setting,
+ * passcode budgets, call capacity), and the host controls act on it: mute (the SFU stops forwarding it), remove and
+ * stop (this gateway sends BYE). It is also the Fanout of the 'sip' transport: a device has no screen for notices, so it
+ * is only ever disconnected.
+ *
+ * Not done: DTMF entry of number and passcode (a passcode must be in the URI, else 403), video, SRTP, TLS, dial-out.
+ */
+export class SipGateway implements Fanout {
+  private readonly calls = new Map<string, SipCall>();
+  private readonly byParticipant = new Map<string, SipCall>();
+  private stack: Stack | undefined;
+
+  constructor(
+    private readonly live: LiveService,
+    private readonly media: LiveMedia,
+    private readonly options: SipGatewayOptions,
+    private readonly log: SipGatewayLog,
+  ) {}
+
+  /** Gateway calls in progress (the capacity the system API reports). */
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  start(): void {
+    this.stack = sip.create(
+      {
+        address: this.options.address,
+        port: this.options.port,
+        udp: true,
+        tcp: this.options.tcp,
+        publicAddress: this.options.address,
+        maxBytesHeaders: MAX_MESSAGE_BYTES,
+        maxContentLength: MAX_MESSAGE_BYTES,
+        logger: { error: (e) => this.log.error(e, 'SIP stack') },
+      },
+      (request, remote) => this.onRequest(request, remote),
+    );
+  }
+
+  /** Hangs up every call (BYE) and closes the listeners. */
+  close(): void {
+    for (const call of [...this.calls.values()]) this.hangUp(call, 'the server is shutting down');
+    this.stack?.destroy();
+    this.stack = undefined;
+  }
+
+  // ---- Fanout of the 'sip' transport ----------------------------------------------------------------------------
+
+  deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void {
+    // The media worker holding the call's leg was lost: the leg's port is gone with it, so the call ends (the device
+    // may dial again) rather than wait for media that cannot come back without a re-INVITE (not done).
+    if (notice.kind !== 'mediaRestart') return;
+    for (const p of recipients) {
+      const call = this.byParticipant.get(p.clientId);
+      if (!call) continue;
+      this.hangUp(call, 'media connection lost');
+      this.live.leave(meeting, p, 'MeetingInterrupt', 'media connection lost', 'media lost');
+    }
+  }
+
+  disconnect(_meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void {
+    const call = this.byParticipant.get(participant.clientId);
+    if (call) this.hangUp(call, `${reason}: ${message}`);
+  }
+
+  // ---- dial-out -------------------------------------------------------------------------------------------------
+
+  /**
+   * Calls a SIP device into the meeting (the cascading call, protocol SIP): it is in the roster as `name` at once
+   * (a participant with no media until it answers), and leaves it when it refuses, does not answer, or hangs up. The
+   * INVITE offers Opus, PCMU and PCMA from a plain RTP leg of the meeting's media room. Resolves once the INVITE is
+   * sent; a call the server cannot place (capacity, media) rejects with a DomainError.
+   */
+  async dialOut(meeting: LiveMeeting, target: { name: string; uri: string }): Promise<void> {
+    if (!this.stack) throw new DomainError('service.unavailable', 'the SIP gateway is not running');
+    if (this.calls.size >= this.options.maxCalls) throw new DomainError('service.unavailable', 'the SIP gateway’s call capacity (CONVENE_GATEWAY_MAX_CALLS) is reached');
+    const added = await this.live.addCallee(meeting, { clientId: `sip-${randomUUID()}`, displayName: callerName(target.name, undefined), address: this.options.address, transport: 'sip' });
+    if ('kind' in added) throw new DomainError('service.unavailable', `avc_call_params: ${added.message}`);
+    const participant = added;
+    const localTag = randomBytes(8).toString('hex');
+    const callId = `${randomUUID()}@${this.options.address}`;
+    const local: NameAddr = { name: '"Convene"', uri: `sip:${meeting.meetingNumber}@${this.options.address}`, params: { tag: localTag } };
+    const invite: SipMessage = {
+      method: 'INVITE',
+      uri: target.uri,
+      headers: {
+        to: { uri: target.uri, params: {} },
+        from: local,
+        'call-id': callId,
+        cseq: { method: 'INVITE', seq: 1 },
+        contact: [{ uri: `sip:${meeting.meetingNumber}@${this.options.address}:${this.options.port}`, params: {} }],
+        'max-forwards': 70,
+        allow: ALLOW,
+        'content-type': 'application/sdp',
+        via: [],
+      },
+    };
+    const call: SipCall = { callId, invite, localTag, local, remote: invite.headers.to!, remoteContact: target.uri, state: 'joining', cancelled: false, meeting, participant, cseq: 1 };
+    this.calls.set(callId, call);
+    this.byParticipant.set(participant.clientId, call);
+    try {
+      invite.content = await this.media.offerRtp(meeting, participant, this.options.address);
+    } catch (error) {
+      this.forget(call);
+      this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
+      throw error;
+    }
+    if (call.state !== 'joining') return; // removed while the media were set up
+    this.stack.send(invite, (rs) => this.onDialResponse(call, rs));
+    this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP dial-out: calling');
+  }
+
+  private onDialResponse(call: SipCall, rs: SipMessage): void {
+    const status = rs.status ?? 0;
+    if (status < 200) return;
+    const { meeting, participant } = call;
+    if (status >= 300) {
+      const ended = call.state === 'ended';
+      this.forget(call);
+      this.log.info({ participant: participant?.clientId, status }, 'SIP dial-out: refused by the device');
+      if (!ended && meeting && participant) this.live.leave(meeting, participant, 'ServerReject', `the call was refused (${status})`, 'call refused');
+      return;
+    }
+    // 2xx: ACK it (RFC 3261: the caller acknowledges every 2xx, also one repeated after the call ended).
+    const contact = Array.isArray(rs.headers.contact) ? rs.headers.contact[0]?.uri : undefined;
+    this.stack?.send({
+      method: 'ACK',
+      uri: contact ?? call.remoteContact,
+      headers: { to: rs.headers.to!, from: rs.headers.from!, 'call-id': call.callId, cseq: { method: 'ACK', seq: rs.headers.cseq?.seq ?? 1 }, via: [] },
+    });
+    if (call.state !== 'joining') {
+      if (call.state === 'ended') this.hangUpDialog(call.callId, rs, contact);
+      return;
+    }
+    call.remote = rs.headers.to!;
+    if (contact) call.remoteContact = contact;
+    call.state = 'active';
+    if (!meeting || !participant) return;
+    this.media.acceptRtp(meeting, participant, rs.content ?? '').then(
+      () => this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP dial-out: answered'),
+      (error: unknown) => {
+        this.log.warn({ participant: participant.clientId, reason: (error as Error).message }, 'SIP dial-out: the answer cannot be served');
+        this.hangUp(call, 'no usable media in the answer');
+        this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
+      },
+    );
+  }
+
+  /** A device answered a call that had already ended here (removed while ringing): it is hung up at once. */
+  private hangUpDialog(callId: string, rs: SipMessage, contact: string | undefined): void {
+    this.stack?.send({
+      method: 'BYE',
+      uri: contact ?? rs.headers.to!.uri,
+      headers: { to: rs.headers.to!, from: rs.headers.from!, 'call-id': callId, cseq: { method: 'BYE', seq: 2 }, via: [] },
+    });
+  }
+
+  // ---- requests -------------------------------------------------------------------------------------------------
+
+  private onRequest(rq: SipMessage, remote: Remote): void {
+    try {
+      switch (rq.method) {
+        case 'INVITE':
+          this.onInvite(rq, remote);
+          return;
+        case 'ACK':
+          return;
+        case 'BYE':
+          this.onBye(rq);
+          return;
+        case 'CANCEL':
+          this.onCancel(rq);
+          return;
+        case 'OPTIONS':
+          this.reply(rq, { status: 200, reason: 'OK' }, { allow: ALLOW, accept: 'application/sdp' });
+          return;
+        default:
+          this.reply(rq, { status: 405, reason: 'Method Not Allowed' }, { allow: ALLOW });
+      }
+    } catch (error) {
+      this.log.error(error, `SIP ${rq.method ?? 'message'} from ${remote.address}`);
+      if (rq.method !== 'ACK') this.reply(rq, { status: 500, reason: 'Server Internal Error' });
+    }
+  }
+
+  private onInvite(rq: SipMessage, remote: Remote): void {
+    const callId = rq.headers['call-id'];
+    if (!callId || !rq.headers.from || !rq.headers.to) {
+      this.reply(rq, { status: 400, reason: 'Bad Request (Call-ID, From and To are required)' });
+      return;
+    }
+    const existing = this.calls.get(callId);
+    if (rq.headers.to.params.tag !== undefined) {
+      // A re-INVITE (session refresh, hold): the media stay as they are; the same answer is given again.
+      if (existing?.state === 'active' && existing.answerSdp && existing.localTag === rq.headers.to.params.tag) {
+        this.reply(rq, { status: 200, reason: 'OK' }, this.answerHeaders(existing), existing.answerSdp);
+      } else {
+        this.reply(rq, { status: 481, reason: 'Call/Transaction Does Not Exist' });
+      }
+      return;
+    }
+    if (existing) return; // a retransmission of an INVITE being handled
+    this.reply(rq, { status: 100, reason: 'Trying' });
+    if (this.calls.size >= this.options.maxCalls) {
+      this.reply(rq, { status: 486, reason: 'Gateway Call Capacity Reached' });
+      return;
+    }
+    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
+    if (!rq.content || !type.startsWith('application/sdp')) {
+      this.reply(rq, { status: 488, reason: 'SDP Offer Required' });
+      return;
+    }
+    const target = dialTarget(sip.parseUri(rq.uri ?? '').user);
+    if (!target) {
+      this.reply(rq, { status: 404, reason: 'No Such Meeting (dial the meeting number)' });
+      return;
+    }
+    const contact = Array.isArray(rq.headers.contact) ? rq.headers.contact[0]?.uri : undefined;
+    const localTag = randomBytes(8).toString('hex');
+    const call: SipCall = {
+      callId,
+      invite: rq,
+      localTag,
+      local: { ...rq.headers.to, params: { ...rq.headers.to.params, tag: localTag } },
+      remote: rq.headers.from,
+      remoteContact: contact ?? rq.headers.from.uri,
+      state: 'joining',
+      cancelled: false,
+      cseq: 1,
+    };
+    this.calls.set(callId, call);
+    void this.join(call, target, remote).catch((error: unknown) => {
+      this.log.error(error, 'SIP dial-in');
+      this.fail(call, { status: 500, reason: 'Server Internal Error' });
+    });
+  }
+
+  private async join(call: SipCall, target: NonNullable<ReturnType<typeof dialTarget>>, remote: Remote): Promise<void> {
+    const from = call.invite.headers.from!;
+    const admission = await this.live.admit({
+      meetingNumber: target.meetingNumber,
+      clientId: `sip-${randomUUID()}`,
+      displayName: callerName(from.name, sip.parseUri(from.uri).user),
+      ...(target.passcode !== undefined ? { passcode: target.passcode } : {}),
+      address: remote.address,
+      videoMuted: true,
+      transport: 'sip',
+    });
+    if (admission.kind === 'passcode') return this.fail(call, passcodeAnswer(admission.rejected));
+    if (admission.kind === 'refused') return this.fail(call, refusal(admission.reason));
+    const { meeting, participant } = admission;
+    call.meeting = meeting;
+    call.participant = participant;
+    this.byParticipant.set(participant.clientId, call);
+    let answer: string;
+    try {
+      answer = await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address });
+    } catch (error) {
+      this.byParticipant.delete(participant.clientId);
+      call.state = 'ended';
+      this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
+      const bad = error instanceof DomainError && error.kind === 'input.invalid';
+      if (!bad) this.log.error(error, 'SIP dial-in: media');
+      return this.fail(call, bad ? { status: 488, reason: 'Not Acceptable Here' } : { status: 503, reason: 'Media Unavailable' }, bad ? (error as Error).message : undefined);
+    }
+    if (call.cancelled || call.state !== 'joining' || meeting.get(participant.clientId) !== participant) {
+      // Cancelled, or removed (stop, remove) while the media were set up.
+      this.byParticipant.delete(participant.clientId);
+      if (meeting.get(participant.clientId) === participant) {
+        call.state = 'ended';
+        this.live.leave(meeting, participant, 'Aborted', 'the call was cancelled', 'cancelled');
+      }
+      return this.fail(call, { status: 487, reason: 'Request Terminated' });
+    }
+    call.state = 'active';
+    call.answerSdp = answer;
+    this.reply(call.invite, { status: 200, reason: 'OK' }, this.answerHeaders(call), answer);
+    this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP call joined the meeting');
+  }
+
+  private onBye(rq: SipMessage): void {
+    const call = this.calls.get(rq.headers['call-id'] ?? '');
+    if (!call || call.state !== 'active') {
+      this.reply(rq, { status: 481, reason: 'Call/Transaction Does Not Exist' });
+      return;
+    }
+    this.reply(rq, { status: 200, reason: 'OK' });
+    this.forget(call);
+    if (call.meeting && call.participant) this.live.leave(call.meeting, call.participant, 'StatusOk', 'hung up', 'hung up');
+  }
+
+  private onCancel(rq: SipMessage): void {
+    const call = this.calls.get(rq.headers['call-id'] ?? '');
+    if (!call) {
+      this.reply(rq, { status: 481, reason: 'Call/Transaction Does Not Exist' });
+      return;
+    }
+    this.reply(rq, { status: 200, reason: 'OK' });
+    if (call.state === 'joining') call.cancelled = true;
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------------
+
+  /** Ends a call that is being set up with a final error answer. */
+  private fail(call: SipCall, answer: SipAnswer, warning?: string): void {
+    this.forget(call);
+    // RFC 3261 §20.43: a Warning says in words what the phrase cannot (399: miscellaneous).
+    const to = call.invite.headers.to!;
+    this.reply(call.invite, answer, {
+      to: { ...to, params: { ...to.params, tag: call.localTag } },
+      ...(warning ? { warning: `399 convene "${warning.replace(/["\\\r\n]/g, ' ').slice(0, 200)}"` } : {}),
+    });
+  }
+
+  /** Sends BYE for an active call and forgets it (its participant is taken out by whoever called this). */
+  private hangUp(call: SipCall, why: string): void {
+    const wasActive = call.state === 'active';
+    this.forget(call);
+    if (!wasActive || !this.stack) return;
+    this.stack.send(
+      {
+        method: 'BYE',
+        uri: call.remoteContact,
+        headers: {
+          to: call.remote,
+          from: call.local,
+          'call-id': call.callId,
+          cseq: { method: 'BYE', seq: ++call.cseq },
+          via: [],
+          // RFC 3326: why the call ends, for the device's log.
+          reason: `SIP;cause=200;text="${why.replace(/["\\\r\n]/g, ' ').slice(0, 200)}"`,
+        },
+      },
+      () => undefined,
+    );
+  }
+
+  private forget(call: SipCall): void {
+    call.state = 'ended';
+    this.calls.delete(call.callId);
+    if (call.participant) this.byParticipant.delete(call.participant.clientId);
+  }
+
+  private answerHeaders(call: SipCall): Record<string, unknown> {
+    return { to: { ...call.invite.headers.to!, params: { ...call.invite.headers.to!.params, tag: call.localTag } }, contact: [{ uri: `sip:convene@${this.options.address}:${this.options.port}`, params: {} }], allow: ALLOW };
+  }
+
+  private reply(rq: SipMessage, answer: SipAnswer, headers: Record<string, unknown> = {}, sdp?: string): void {
+    if (!this.stack) return;
+    const response = sip.makeResponse(rq, answer.status, answer.reason);
+    Object.assign(response.headers, headers);
+    if (sdp !== undefined) {
+      response.headers['content-type'] = 'application/sdp';
+      response.content = sdp;
+    }
+    this.stack.send(response);
+  }
+}

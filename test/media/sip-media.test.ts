@@ -1,0 +1,153 @@
+/**
+ * The SIP gateway with sipp as the SIP phone (Debian's sip-tester) and @roamhq/wrtc participants: a phone dials into a
+ * meeting, appears in the roster, is heard by the browsers and hears them (minus itself), and the host's mute,
+ * disconnect, lock and stop act on it. Loopback-only namespace (scripts/test.ts: unshare -n).
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { after, before, describe, it } from 'node:test';
+import { type RestClient, RestError } from '../../sdk/rest-client.ts';
+import { eventually, sleep } from '../support/eventually.ts';
+import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
+import { skipUnlessIsolated, startMediaServer } from '../support/media.ts';
+import type { TestServer } from '../support/server.ts';
+import { cleanUpSipp, freePort, PHONE_ADDRESS, sipp, skipWithoutSipp, toneFile } from '../support/sipp.ts';
+import { WrtcParticipant } from '../support/wrtc-peer.ts';
+
+const OWNER = { username: 'sip-owner', password: 'owner-pw-1' };
+
+describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skipWithoutSipp() }, () => {
+  let t: TestServer;
+  let host: RestClient;
+  let number = '';
+  let passcode = '';
+  let gatewayPort = 0;
+  let ana: WrtcParticipant;
+  let ben: WrtcParticipant;
+
+  /** The uuid of the roster entry named `name`, as Ben sees the roster (undefined while there is none). */
+  const uuidOf = (name: string): string | undefined => [...ben.signal.roster.values()].find((e) => e.display_name === name)?.uuid;
+  /** The audio energy `peer` has received from `uuid` so far (0 while no slot carries it). */
+  const energyFrom = async (peer: WrtcParticipant, uuid: string): Promise<number> => (await peer.inbound()).get(peer.midOf('audio', uuid) ?? '')?.energy ?? 0;
+  /** Does `peer` hear `uuid` (energy growing over half a second)? */
+  const hears = async (peer: WrtcParticipant, uuid: string): Promise<boolean> => {
+    const before = await energyFrom(peer, uuid);
+    await sleep(500);
+    return (await energyFrom(peer, uuid)) - before > 0.005;
+  };
+
+  before(async () => {
+    gatewayPort = await freePort();
+    t = await startMediaServer({ CONVENE_SIP_PORT: String(gatewayPort), CONVENE_SIP_ADDRESS: '127.0.0.1', CONVENE_GATEWAY_MAX_CALLS: '4' });
+    await t.createUser(OWNER.username, OWNER.password);
+    const token = await t.signIn(OWNER.username, OWNER.password, 'sip-owner-device');
+    const meeting = await instantMeeting(t, token, 'sip-owner-device');
+    number = meeting.meeting_number;
+    passcode = meeting.meeting_password;
+    host = restFor(t, 'sip-owner-device', token);
+    // Ana (the host) talks; Ben listens in silence.
+    ana = new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: 'sip-owner-device', display_name: 'Ana', passcode, token }), { loudness: 0.3 });
+    ben = new WrtcParticipant(await joinAs(t, { meeting_number: number, client_id: 'sip-ben', display_name: 'Ben', passcode }), { loudness: 0 });
+    await Promise.all([ana.start(), ben.start()]);
+  });
+  after(async () => {
+    ana?.close();
+    ben?.close();
+    await closeAll([ana?.signal, ben?.signal]);
+    await t?.close();
+    cleanUpSipp();
+  });
+
+  it('a phone dialing {number}*{passcode} is in the roster under its display name and heard by the others; host mute silences it, disconnect hangs it up (BYE)', async () => {
+    const phone = sipp({ scenario: 'call', gatewayPort, dial: `${number}*${passcode}`, localPort: 5071, mediaPort: 16_000, name: 'Phone Fred', audio: toneFile(60) });
+    try {
+      await eventually(() => assert.ok(uuidOf('Phone Fred'), `the phone is in the roster\n${phone.output()}`), 10_000);
+      const fred = uuidOf('Phone Fred')!;
+      const capacity = await t.call('GET', '/api/v1/system/capacity', { query: { client_id: 'admin-console', token: await t.adminToken() } });
+      assert.deepEqual(capacity.body.gateway, { max_calls: 4, current_calls: 1 }, 'the call counts as a gateway call');
+      assert.equal(capacity.body.system.current_calls, 3, 'and as a call');
+      await eventually(async () => assert.ok(await hears(ben, fred), 'Ben hears the phone'), 10_000);
+
+      await host.mute(number, [fred]);
+      await eventually(() => assert.equal(ben.signal.roster.get(fred)?.audio_mute, true));
+      await eventually(async () => assert.equal(await hears(ben, fred), false, 'the muted phone is not forwarded'));
+      await host.unmute(number, [fred]);
+      await eventually(async () => assert.ok(await hears(ben, fred), 'heard again once unmuted'), 10_000);
+
+      await host.disconnect(number, [fred]);
+      assert.equal(await phone.exited, 0, `the phone got its BYE and answered it:\n${phone.output()}`);
+      await eventually(() => assert.equal(uuidOf('Phone Fred'), undefined, 'it left the roster'));
+    } finally {
+      phone.kill();
+    }
+  });
+
+  it('a locked meeting refuses a call with 403, and so do a missing and a wrong passcode', async () => {
+    await host.lock(number);
+    try {
+      const locked = sipp({ scenario: 'refused', gatewayPort, dial: `${number}*${passcode}`, localPort: 5073, mediaPort: 16_010 });
+      assert.equal(await locked.exited, 0, `locked: 403 expected\n${locked.output()}`);
+    } finally {
+      await host.unlock(number);
+    }
+    const missing = sipp({ scenario: 'refused', gatewayPort, dial: number, localPort: 5075, mediaPort: 16_020, transport: 'tcp' });
+    assert.equal(await missing.exited, 0, `no passcode (over TCP): 403 expected\n${missing.output()}`);
+    const wrong = sipp({ scenario: 'refused', gatewayPort, dial: `${number}*999999999`, localPort: 5077, mediaPort: 16_030 });
+    assert.equal(await wrong.exited, 0, `wrong passcode: 403 expected\n${wrong.output()}`);
+    assert.equal(uuidOf('Refused Phone'), undefined);
+  });
+
+  it('answers an unknown method with 405 and takes malformed datagrams without harm', async () => {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, PHONE_ADDRESS, resolve));
+    try {
+      const answers: string[] = [];
+      socket.on('message', (m) => answers.push(m.toString('latin1')));
+      const send = (text: string) => new Promise<void>((resolve) => socket.send(Buffer.from(text, 'latin1'), gatewayPort, '127.0.0.1', () => resolve()));
+      for (const junk of ['garbage', 'INVITE sip:1@x SIP/2.0\r\nVia: ;;;\r\n\r\n', 'INVITE sip:1@x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bKa\r\nFrom: <<<\r\nTo: >\r\nCall-ID: j1\r\nCSeq: 1 INVITE\r\nContent-Length: -5\r\n\r\nxx', '\x00\xff'.repeat(700)]) {
+        await send(junk);
+      }
+      const { port } = socket.address();
+      await send(
+        [`PUBLISH sip:${number}@127.0.0.1 SIP/2.0`, `Via: SIP/2.0/UDP ${PHONE_ADDRESS}:${port};branch=z9hG4bK-junk-1`, `From: <sip:x@${PHONE_ADDRESS}>;tag=1`, `To: <sip:${number}@127.0.0.1>`, 'Call-ID: junk-1', 'CSeq: 1 PUBLISH', 'Content-Length: 0', '', ''].join('\r\n'),
+      );
+      await eventually(() => assert.ok(answers.some((a) => a.startsWith('SIP/2.0 405 ') && /Allow: INVITE, ACK, BYE, CANCEL, OPTIONS/i.test(a)), answers.join('\n---\n')));
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('the host calls a room system into the meeting (cascading, protocol SIP): it answers, is heard, and is hung up on removal; H.323 is refused with 400', async () => {
+    const room = sipp({ scenario: 'answer', gatewayPort, localPort: 5090, mediaPort: 16_060, audio: toneFile(60) });
+    try {
+      await sleep(300); // sipp binds its port
+      await host.cascading(number, { avc_call_params: [{ protocol: 'SIP', name: 'Board Room', uri: `${PHONE_ADDRESS}:5090##7000`, call_rate: '2048' }] });
+      await eventually(() => assert.ok(uuidOf('Board Room'), 'the called room is in the roster'), 10_000);
+      const board = uuidOf('Board Room')!;
+      await eventually(async () => assert.ok(await hears(ben, board), `Ben hears the room system\n${room.output()}`), 10_000);
+      await host.disconnect(number, [board]);
+      assert.equal(await room.exited, 0, `the room system got its BYE:\n${room.output()}`);
+      await eventually(() => assert.equal(uuidOf('Board Room'), undefined));
+    } finally {
+      room.kill();
+    }
+    await assert.rejects(
+      host.cascading(number, { avc_call_params: [{ protocol: 'H.323', name: 'RMX', uri: '10.0.0.1##123' }] }),
+      (e: unknown) => e instanceof RestError && e.status === 400 && e.errorCode === '0x10000001' && /H\.323↔SIP gateway/.test(e.message),
+    );
+  });
+
+  it('the phone hears the meeting but not itself: an echoing phone sends Ana’s voice back, and stopping the meeting hangs it up', async () => {
+    const phone = sipp({ scenario: 'call', gatewayPort, dial: `${number}*${passcode}`, localPort: 5079, mediaPort: 16_040, name: 'Echo Phone' });
+    try {
+      await eventually(() => assert.ok(uuidOf('Echo Phone')), 10_000);
+      const echo = uuidOf('Echo Phone')!;
+      // What Ana hears from the phone is what the phone received: her own tone (Ben is silent).
+      await eventually(async () => assert.ok(await hears(ana, echo), 'Ana hears her voice from the phone'), 10_000);
+      await host.stop(number);
+      assert.equal(await phone.exited, 0, `the phone got its BYE when the meeting stopped:\n${phone.output()}`);
+    } finally {
+      phone.kill();
+    }
+  });
+});
