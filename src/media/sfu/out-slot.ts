@@ -69,7 +69,9 @@ export class OutSlot implements Sink {
     // Video has NACK negotiated (peer-config.ts), so its slots keep what they sent for retransmission.
     this.history = audio ? undefined : new SendHistory();
     // A receiver whose decoder lost the picture asks the slot; the request goes to whoever feeds it now.
-    feedback?.onKeyframeRequest(() => this.source?.requestKeyframe());
+    feedback?.onKeyframeRequest(() => {
+      if (this.source && this.takes(this.source)) this.source.requestKeyframe();
+    });
     if (this.history) feedback?.onNack((lost) => this.retransmit(lost));
   }
 
