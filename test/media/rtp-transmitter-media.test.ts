@@ -18,6 +18,7 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
+import { payloadTypesOf } from '../../src/media/policy/codecs.ts';
 import { peerConfig } from '../../src/media/sfu/peer-config.ts';
 import { OutSlot } from '../../src/media/sfu/out-slot.ts';
 import { nextSourceKey, type SlotSource } from '../../src/media/sfu/source.ts';
@@ -90,18 +91,16 @@ for (const [name, profiles] of [
       const source: SlotSource = { key: nextSourceKey(), owner: 'test', codec: undefined, add() {}, remove() {}, requestKeyframe() {} };
       slot.feed(source);
       // Both connections negotiated VP8 and H.264 (peer-config.ts): the publisher changes codec halfway.
-      const pt = { vp8: 0, h264: 0 };
-      for (const c of l.receiver.getTransceivers()[0]!.codecs) {
-        if (c.mimeType === 'video/VP8' && pt.vp8 === 0) pt.vp8 = c.payloadType;
-        if (c.mimeType === 'video/H264' && pt.h264 === 0) pt.h264 = c.payloadType;
-      }
+      const answered = payloadTypesOf(l.receiver.getTransceivers()[0]!.codecs);
+      const pt = { vp8: answered.get('vp8') ?? 0, h264: answered.get('h264') ?? 0 };
       assert.ok(pt.vp8 > 0 && pt.h264 > 0 && pt.vp8 !== pt.h264, `VP8 and H.264 negotiated: ${JSON.stringify(pt)}`);
       const sent = Array.from({ length: 12 }, (_, i) => ({
         seq: (65530 + i) & 0xffff,
         timestamp: 1000 + i * 3000,
         marker: i % 4 === 3,
         codec: i < 6 ? ('vp8' as const) : ('h264' as const),
-        payload: randomBytes(200 + 90 * i),
+        // H.264 as single NAL units (a non-IDR slice header byte, then anything): werift's receiver parses them.
+        payload: i < 6 ? randomBytes(200 + 90 * i) : Buffer.concat([Buffer.from([0x41]), randomBytes(199 + 90 * i)]),
       }));
       const now = Date.now();
       // The slot's first run starts at a keyframe and keeps the source's numbering (nothing was sent before it).
