@@ -11,6 +11,7 @@
  * starting Node with NODE_EXTRA_CA_CERTS naming the server's certificate. Browsers need a certificate they trust.
  */
 import type { Static, TSchema } from 'typebox';
+import * as chatOps from '../contract/rest/in-meeting.ts';
 import * as ops from '../contract/rest/meeting-control.ts';
 import * as recordings from '../contract/rest/recordings.ts';
 import type { HttpMethod, Operation } from '../contract/rest/operation.ts';
@@ -307,6 +308,47 @@ export class RestClient {
   /** One page of the sessions under the number, newest first (20 by default, at most 50). */
   history(meetingNumber: string, page: { page_num?: number; page_size?: number } = {}) {
     return this.call(ops.meetingHistory, { params: { meeting_number: meetingNumber }, query: page });
+  }
+
+  // ---- in the meeting (contract/rest/in-meeting.ts) -------------------------------------------------------------
+
+  /** What guests may write in the chat: all, public (no private messages) or none. */
+  setGuestChat(meetingNumber: string, guests: 'all' | 'public' | 'none') {
+    return this.control(chatOps.setGuestChat, meetingNumber, { guests });
+  }
+
+  /** Lowers the raised hands named, or all of them ("lower all"), without letting anyone speak. */
+  lowerHands(meetingNumber: string, participants?: string[]) {
+    return this.control(chatOps.lowerHands, meetingNumber, participants ? { participants } : {});
+  }
+
+  /** Switches the live meeting's lobby: off (lets everyone waiting in), guests or uninvited. */
+  setLobby(meetingNumber: string, mode: 'off' | 'guests' | 'uninvited') {
+    return this.control(chatOps.setLobby, meetingNumber, { mode });
+  }
+
+  /** Lets the people named (or everyone) waiting in the lobby in. */
+  lobbyAdmit(meetingNumber: string, participants?: string[]) {
+    return this.control(chatOps.lobbyAdmit, meetingNumber, participants ? { participants } : {});
+  }
+
+  /** Turns the people named (or everyone) waiting in the lobby away. */
+  lobbyRefuse(meetingNumber: string, participants?: string[]) {
+    return this.control(chatOps.lobbyRefuse, meetingNumber, participants ? { participants } : {});
+  }
+
+  /** The lobby's mode and who waits in it. */
+  lobby(meetingNumber: string) {
+    return this.call(chatOps.lobbyList, { params: { meeting_number: meetingNumber }, method: 'GET' });
+  }
+
+  deleteChatMessage(meetingNumber: string, messageId: string) {
+    return this.call(chatOps.deleteChatMessage, { params: { meeting_number: meetingNumber, message_id: messageId } });
+  }
+
+  /** One page of a session's chat (session_id from history()). */
+  chatTranscript(meetingNumber: string, sessionId: string, page: { page_num?: number; page_size?: number } = {}) {
+    return this.call(chatOps.chatTranscript, { params: { meeting_number: meetingNumber, session_id: sessionId }, query: page });
   }
 
   /**

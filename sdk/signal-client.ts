@@ -17,12 +17,14 @@
  *   — join/resume/send — come first). `on()` handlers see every event, consumed or not.
  */
 import {
+  type ChatMessage,
   CLOSE_CODES,
   type ClientCommand,
   type EventOf,
   type EventType,
   type IceServer,
   PROTOCOL_VERSION,
+  type Reaction,
   type RosterEntry,
   type ServerEvent,
 } from '../contract/signal/protocol.ts';
@@ -85,6 +87,11 @@ export interface JoinOptions {
    * takes at a passcode prompt does not count (the server ends a prompt left unanswered with PasscodeTimeout).
    */
   timeoutMs?: number;
+  /**
+   * Called on `lobby.waiting`: the participant waits in the meeting's lobby. join() stays pending, without a time limit,
+   * until a host admits it (it resolves with the connected status) or refuses it (JoinError ServerReject); leave() gives up.
+   */
+  onLobby?: (event: EventOf<'lobby.waiting'>) => void;
 }
 
 export type StatusEvent = EventOf<'meeting.status'>;
@@ -173,7 +180,16 @@ const KNOWN_EVENTS: Record<EventType, true> = {
   'media.slots': true,
   'media.speaker': true,
   'media.restart': true,
+  'chat.message': true,
+  'chat.history': true,
+  'chat.deleted': true,
+  reaction: true,
+  'lobby.waiting': true,
+  lobby: true,
 };
+
+/** Most chat messages `chat` keeps (the oldest are dropped). */
+const CHAT_KEPT = 1000;
 
 const OPEN = 1;
 
@@ -231,6 +247,11 @@ export class SignalClient {
   lastStatus: StatusEvent | undefined;
   /** Last `participant.count` received. */
   participantCount: number | undefined;
+  /**
+   * The chat as this participant sees it, oldest first: the history on joining (or entering a breakout room), then
+   * every message, without the deleted ones; at most the last 1000.
+   */
+  chat: ChatMessage[] = [];
   /** Resolves when the current (latest) connection closes; replaced by each join()/resume(). */
   closed: Promise<CloseInfo> = Promise.resolve({ code: 0, reason: 'never connected' });
   /** Close code of the latest connection once it closed; undefined while open or before the first. */
@@ -448,6 +469,21 @@ export class SignalClient {
     return this.send({ type: 'ping' });
   }
 
+  /** A chat message to everyone, or privately to the participant `to` (its uuid). */
+  sendChat(text: string, to?: string) {
+    return this.send({ type: 'chat.send', text, ...(to !== undefined ? { to } : {}) });
+  }
+
+  /** A short-lived reaction on one's tile, for everyone (one of REACTIONS). */
+  react(emoji: Reaction) {
+    return this.send({ type: 'react', emoji });
+  }
+
+  /** Hosts: deletes a message for everyone. */
+  deleteChat(messageId: string) {
+    return this.send({ type: 'chat.delete', message_id: messageId });
+  }
+
   /** Leaves the meeting and waits for the server to close the connection. */
   async leave(): Promise<CloseInfo> {
     const closed = this.closed;
@@ -598,6 +634,16 @@ export class SignalClient {
       case 'participant.count':
         this.participantCount = event.count;
         break;
+      case 'chat.history':
+        this.chat = event.messages.slice(-CHAT_KEPT);
+        break;
+      case 'chat.message':
+        this.chat.push(event.message);
+        if (this.chat.length > CHAT_KEPT) this.chat.splice(0, this.chat.length - CHAT_KEPT);
+        break;
+      case 'chat.deleted':
+        this.chat = this.chat.filter((m) => m.id !== event.message_id);
+        break;
     }
   }
 
@@ -619,6 +665,10 @@ export class SignalClient {
           this.consumed.add(event);
           void this.onPasscodeRequested(admission, event);
           return true;
+        case 'lobby.waiting':
+          admission.pause();
+          admission.options.onLobby?.(event);
+          return false;
         case 'error':
           if (event.id === undefined) admission.lastError = event.error;
           else if (typeof event.id === 'number' && this.admissionIds.delete(event.id)) {

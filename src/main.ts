@@ -26,6 +26,8 @@ import { VERSION } from './version.ts';
 import { MeetingControl } from './live/control.service.ts';
 import { KyselyMeetingDirectory } from './live/directory.repo.ts';
 import { KyselySessionHistory } from './live/history.repo.ts';
+import { KyselyChatLog } from './live/chat.repo.ts';
+import { inMeetingRoutes } from './live/in-meeting.routes.ts';
 import { liveRoutes } from './live/live.routes.ts';
 import { FanoutByTransport, LiveService } from './live/live.service.ts';
 import { LocalCallCapacity } from './live/call-capacity.ts';
@@ -135,6 +137,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   };
   const fanout = new SocketFanout(links);
   const history = new KyselySessionHistory(database.db);
+  const chats = new KyselyChatLog(database.db);
   // Each participant's notices go out on its own transport (the SIP gateway adds its fanout when it starts).
   const fanouts = new FanoutByTransport({ webrtc: fanout });
   const live = new LiveService(
@@ -150,9 +153,13 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
       resumeMs: config.resumeSeconds * 1000,
       sharePolicy: config.sharePolicy,
       nodeId: node?.cluster.nodeId ?? null,
+      limits: {
+        chat: { maxLength: config.chatMaxLength, rate: { burst: Math.min(5, config.chatMessagesPerMinute), perMinute: config.chatMessagesPerMinute }, history: config.chatHistory },
+      },
     },
     guards,
     log,
+    chats,
   );
   // Numbers left held by accounts deleted before this was done on deletion, or while a meeting still used them.
   const freed = await core.numbers.releaseUnheld(clock.now());
@@ -174,10 +181,11 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
     ...(media ? { media } : {}),
     ...(node ? { router: node.router(live) } : {}),
   });
-  const control = new MeetingControl(live, clock);
+  const control = new MeetingControl(live, clock, chats);
   // Recording and live streaming: served by their own services (src/capture.ts composes them).
   const capture = await createCapture(app, { config, database, clock, live, control, media, authenticate, budgets, baseUrl: () => publicBase });
   liveRoutes(app, control, authenticate, capture.controls);
+  inMeetingRoutes(app, control, authenticate);
   liveGauges(app.metrics, live);
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();

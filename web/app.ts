@@ -7,18 +7,18 @@ import { resolveMeetingLink } from '../contract/rest/meeting-links.ts';
 import { userInfo } from '../contract/rest/user.ts';
 import { CLOSE_CODES, SIGNAL_PATH } from '../contract/signal/protocol.ts';
 import { RestClient, RestError } from '../sdk/rest-client.ts';
-import { JoinError, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
+import { JoinError, type JoinOptions, SignalClient, type WebSocketConstructorLike } from '../sdk/signal-client.ts';
 import { LocalDevices } from './devices.ts';
 import { byId, input } from './shared/dom.ts';
 import { clientId, remembered, storedSession } from './shared/identity.ts';
 import { JoinPreview } from './join-preview.ts';
 import { type MediaSession, NoMedia } from './media.ts';
 import { MeetingView } from './meeting-view.ts';
-import { REPLACED, reasonText, TOO_FAST } from './reasons.ts';
+import { LOBBY_REFUSED, REPLACED, reasonText, TOO_FAST } from './reasons.ts';
 import { WebRtcMedia } from './webrtc-media.ts';
 
-type Screen = 'join' | 'connecting' | 'passcode' | 'meeting' | 'end';
-const SCREENS: Screen[] = ['join', 'connecting', 'passcode', 'meeting', 'end'];
+type Screen = 'join' | 'connecting' | 'passcode' | 'lobby' | 'meeting' | 'end';
+const SCREENS: Screen[] = ['join', 'connecting', 'passcode', 'lobby', 'meeting', 'end'];
 
 /** How long the app keeps trying to resume a dropped connection (the server holds the place for 30 s by default). */
 const RESUME_WINDOW_MS = 30_000;
@@ -189,17 +189,31 @@ async function join(request: JoinRequest): Promise<void> {
     audio_mute: request.audioMute || !devices.audio,
     video_mute: request.videoMute || !devices.video,
   });
-  const rememberingPasscode: typeof askPasscode = async (...args) => {
-    const given = await askPasscode(...args);
-    if (given !== undefined) passcode = given;
-    return given;
+  let waited = false;
+  const leaveLobby = () => void signal.leave().catch(() => undefined);
+  byId('lobby-leave').addEventListener('click', leaveLobby);
+  const joinOptions: JoinOptions = {
+    onPasscode: async (...args) => {
+      const given = await askPasscode(...args);
+      if (given !== undefined) passcode = given;
+      return given;
+    },
+    onLobby: (e) => {
+      waited = true;
+      byId('lobby-meeting').textContent = e.meeting_name;
+      show('lobby');
+    },
   };
-  session.rejoin = () => signal.join(joinParams(), { onPasscode: rememberingPasscode }).then(() => undefined);
+  session.rejoin = () => signal.join(joinParams(), joinOptions).then(() => undefined);
   try {
-    await signal.join(joinParams(), { onPasscode: rememberingPasscode });
+    await signal.join(joinParams(), joinOptions);
   } catch (e) {
     session.final = true;
     view.dispose();
+    if (waited && e instanceof JoinError && e.reason === 'ServerReject') {
+      showEnd(LOBBY_REFUSED, 'join');
+      return;
+    }
     if (e instanceof JoinError && e.local && e.reason === 'PasscodeFailed') {
       // Cancelled at the passcode prompt: back to the form.
       show('join');
@@ -208,6 +222,9 @@ async function join(request: JoinRequest): Promise<void> {
     if (e instanceof JoinError) showEnd(e.reason, 'join', e.message);
     else showEnd('UnknownReason', 'join', e instanceof Error ? e.message : String(e));
     return;
+  }
+  finally {
+    byId('lobby-leave').removeEventListener('click', leaveLobby);
   }
   if (session.final) return; // disconnected during the snapshot
   show('meeting');

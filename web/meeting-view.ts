@@ -2,9 +2,11 @@ import type { EventOf, RosterEntry } from '../contract/signal/protocol.ts';
 import { userInfo } from '../contract/rest/user.ts';
 import { RestError, type RestClient } from '../sdk/rest-client.ts';
 import { SignalError, type SignalClient } from '../sdk/signal-client.ts';
+import { ChatPanel } from './chat-panel.ts';
 import { byId, h, input } from './shared/dom.ts';
 import { planTiles } from './layout.ts';
 import type { MediaSession, MediaStatus } from './media.ts';
+import { Reactions } from './reactions.ts';
 import { drawStage } from './stage.ts';
 
 /** What the header says about audio and video while they are not simply working. */
@@ -27,6 +29,7 @@ export class MeetingView {
   private overlay: EventOf<'overlay'> | undefined;
   private session: EventOf<'session.status'> | undefined;
   private requests: EventOf<'unmute.requested'>['requests'] = [];
+  private waiting: EventOf<'lobby'>['waiting'] = [];
   /** Until when (ms) wrong passwords have closed the meeting's password (hosts are told); 0 = not. */
   private lockoutUntil = 0;
   private lockoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -35,6 +38,8 @@ export class MeetingView {
   private watermarkKey = '';
   private readonly off: (() => void)[] = [];
   private readonly controls = new AbortController();
+  private readonly chat: ChatPanel;
+  private readonly reactions: Reactions;
   /** The signed-in user may stream live (MeetingOperator, SystemAdmin: the apps show the button to them only). */
   private mayStream = false;
 
@@ -51,6 +56,9 @@ export class MeetingView {
       signal.on('participant.count', render),
       signal.on('mute.lock', render),
       signal.on('meeting.status', render),
+      signal.on('chat.message', render),
+      signal.on('chat.history', render),
+      signal.on('chat.deleted', render),
       signal.on('layout.setting', (e) => {
         this.layout = e;
         render();
@@ -74,6 +82,11 @@ export class MeetingView {
         this.requests = e.requests;
         render();
       }),
+      signal.on('lobby', (e) => {
+        if (e.waiting.length > this.waiting.length) this.toast(`${e.waiting[e.waiting.length - 1]!.display_name} is waiting in the lobby.`);
+        this.waiting = e.waiting;
+        render();
+      }),
       signal.on('unmute.allowed', () => {
         this.toast('The host allows you to speak: you can unmute yourself.');
         render();
@@ -94,6 +107,8 @@ export class MeetingView {
       }),
     );
     this.off.push(media.onChange(render));
+    this.chat = new ChatPanel(signal, (label, run) => this.act(label, run), this.controls.signal);
+    this.reactions = new Reactions(signal, (label, run) => this.act(label, run), render, this.controls.signal);
     this.wireControls();
     if (rest.token !== undefined) {
       rest.call(userInfo, { method: 'GET' }).then(
@@ -157,6 +172,7 @@ export class MeetingView {
     this.renderRoster(roster, self?.uuid ?? '');
     this.renderOwnControls(self);
     this.renderHostPanel();
+    this.chat.render();
   }
 
   private renderLockout(): void {
@@ -204,7 +220,7 @@ export class MeetingView {
       mediaFocus: this.media.state.focus,
       content: this.media.state.content,
     });
-    drawStage(byId('stage'), plan, this.signal.roster, this.media, maxCells);
+    drawStage(byId('stage'), plan, this.signal.roster, this.media, maxCells, (uuid) => this.reactions.of(uuid));
   }
 
   private renderOverlay(): void {
@@ -272,6 +288,7 @@ export class MeetingView {
           h('span', { class: 'mic', 'data-muted': String(p.audio_mute), title: p.audio_mute ? 'Microphone off' : 'Microphone on' }, p.audio_mute ? '🔇' : '🎙️'),
           h('span', { class: 'cam', 'data-muted': String(p.video_mute), title: p.video_mute ? 'Camera off' : 'Camera on' }, p.video_mute ? '🚫' : '📷'),
           p.hand_raised ? h('span', { class: 'hand', title: 'Hand raised' }, '✋') : null,
+          this.reactions.of(p.uuid) ? h('span', { class: 'reaction' }, this.reactions.of(p.uuid)!.emoji) : null,
         );
         const badges = [
           p.role === 'host' ? h('span', { class: 'badge host' }, 'Host') : null,
@@ -303,6 +320,7 @@ export class MeetingView {
         ? b('unmute', 'Unmute', () => this.rest.unmute(n, [p.uuid]))
         : b('mute', 'Mute', () => this.rest.mute(n, [p.uuid], input('mute-all-allow').checked)),
       p.hand_raised ? b('allow', 'Allow to speak', () => this.rest.allowUnmute(n, [p.uuid])) : null,
+      p.hand_raised ? b('lower-hand', 'Lower hand', () => this.rest.lowerHands(n, [p.uuid])) : null,
       p.uuid === lecturer ? b('unset-lecturer', 'Unset lecturer', () => this.rest.unsetLecturer(n)) : b('lecturer', 'Make lecturer', () => this.rest.setLecturer(n, p.uuid)),
       p.uuid === pinned ? b('unpin', 'Unpin', () => this.rest.unpin(n)) : b('pin', 'Pin', () => this.rest.pin(n, p.uuid)),
       p.uuid === selfUuid ? null : b('remove', 'Remove', () => this.rest.disconnect(n, [p.uuid])),
@@ -348,7 +366,26 @@ export class MeetingView {
     const host = this.isHost;
     byId('host-panel').hidden = !host;
     byId('requests').hidden = !host || this.requests.length === 0;
+    byId('lobby').hidden = !host || this.waiting.length === 0;
     if (!host) return;
+    byId<HTMLSelectElement>('lobby-mode').value = this.signal.info?.lobby ?? 'off';
+    const n = this.number;
+    const b = (action: string, label: string, run: () => Promise<unknown>) =>
+      h('button', { type: 'button', class: 'small', 'data-action': action, onclick: () => this.act(label, run) }, label);
+    byId('lobby-list').replaceChildren(
+      ...this.waiting.map((w) =>
+        h(
+          'li',
+          { 'data-uuid': w.uuid, 'data-guest': String(w.guest) },
+          w.display_name,
+          ' ',
+          h('span', { class: `badge ${w.guest ? 'guest' : 'member'}` }, w.guest ? 'Guest' : 'Signed in'),
+          ' ',
+          b('admit', 'Admit', () => this.rest.lobbyAdmit(n, [w.uuid])),
+          b('refuse', 'Refuse', () => this.rest.lobbyRefuse(n, [w.uuid])),
+        ),
+      ),
+    );
     byId('lock-toggle').textContent = this.signal.info?.locked ? 'Unlock meeting' : 'Lock meeting';
     const s = this.session;
     const recording = s?.recording_status === 'STARTED';
@@ -364,16 +401,21 @@ export class MeetingView {
     liveInfo.hidden = !live;
     liveInfo.textContent = live ? `Live at ${s!.streaming_url} · passcode ${s!.streaming_pwd}` : '';
     input('share-hosts-only').checked = this.signal.info?.share_policy === 'hosts';
+    byId<HTMLSelectElement>('guest-chat').value = this.signal.info?.guest_chat ?? 'all';
     byId<HTMLButtonElement>('unset-lecturer').disabled = (this.layout?.lecturer ?? '') === '';
     byId<HTMLButtonElement>('unpin').disabled = !(this.pin?.scope === 'meeting' && this.pin.pin_speaker_uuid !== '');
+    // In the order the hands went up (the server keeps the queue).
     byId('request-list').replaceChildren(
-      ...this.requests.map((r) =>
+      ...this.requests.map((r, i) =>
         h(
           'li',
-          { 'data-uuid': r.uuid },
+          { 'data-uuid': r.uuid, 'data-position': i + 1 },
+          h('span', { class: 'position' }, `${i + 1}.`),
+          ' ',
           r.display_name,
           ' ',
-          h('button', { type: 'button', class: 'small', onclick: () => this.act('Allow', () => this.rest.allowUnmute(this.number, [r.uuid])) }, 'Allow'),
+          h('button', { type: 'button', class: 'small', 'data-action': 'allow', onclick: () => this.act('Allow', () => this.rest.allowUnmute(this.number, [r.uuid])) }, 'Allow'),
+          h('button', { type: 'button', class: 'small', 'data-action': 'lower-hand', onclick: () => this.act('Lower hand', () => this.rest.lowerHands(this.number, [r.uuid])) }, 'Lower'),
         ),
       ),
     );
@@ -413,10 +455,17 @@ export class MeetingView {
     on('mute-all', 'click', () => this.act('Mute all', () => this.rest.muteAll(n(), { allow_self_unmute: input('mute-all-allow').checked })));
     on('unmute-all', 'click', () => this.act('Unmute all', () => this.rest.unmuteAll(n())));
     on('allow-all', 'click', () => this.act('Allow all', () => this.rest.allowUnmuteAll(n())));
+    on('lobby-admit-all', 'click', () => this.act('Admit all', () => this.rest.lobbyAdmit(n())));
+    on('lobby-refuse-all', 'click', () => this.act('Refuse all', () => this.rest.lobbyRefuse(n())));
+    on('lobby-mode', 'change', () => this.act('Lobby', () => this.rest.setLobby(n(), byId<HTMLSelectElement>('lobby-mode').value as 'off' | 'guests' | 'uninvited')));
+    on('lower-all', 'click', () => this.act('Lower all hands', () => this.rest.lowerHands(n())));
     on('lock-toggle', 'click', () => this.act('Lock', () => (this.signal.info?.locked ? this.rest.unlock(n()) : this.rest.lock(n()))));
     on('unset-lecturer', 'click', () => this.act('End lecturer mode', () => this.rest.unsetLecturer(n())));
     on('share-hosts-only', 'change', () => this.act('Screen sharing', () => this.rest.setSharePolicy(n(), input('share-hosts-only').checked ? 'hosts' : 'everyone')));
     on('unpin', 'click', () => this.act('Unpin', () => this.rest.unpin(n())));
+    on('guest-chat', 'change', () =>
+      this.act('Guest chat', () => this.rest.setGuestChat(n(), byId<HTMLSelectElement>('guest-chat').value as 'all' | 'public' | 'none')),
+    );
     on('record-toggle', 'click', () => {
       const recording = this.session?.recording_status === 'STARTED';
       this.act(recording ? 'Stop recording' : 'Start recording', () => this.rest.recording(n(), !recording));

@@ -58,6 +58,9 @@ const ENDED: Partial<Record<Reason, ReasonText>> = {
 /** Not a protocol reason: another tab or device joined with this browser's identity. */
 export const REPLACED = 'Replaced';
 const REPLACED_TEXT: ReasonText = { title: 'Joined elsewhere', message: 'You joined this meeting from another window or device.', rejoin: true };
+/** Not a protocol reason: a host turned this participant away from the lobby (ServerReject while waiting). */
+export const LOBBY_REFUSED = 'LobbyRefused';
+const LOBBY_REFUSED_TEXT: ReasonText = { title: 'Not let in', message: 'The host did not let you into the meeting.' };
 /** Not a protocol reason: the server closed the connection because it sent too many messages (close code 4004). */
 export const TOO_FAST = 'TooFast';
 const TOO_FAST_TEXT: ReasonText = { title: 'Disconnected', message: 'This browser sent the meeting server too many messages at once. Join again.', rejoin: true };
@@ -65,6 +68,7 @@ const TOO_FAST_TEXT: ReasonText = { title: 'Disconnected', message: 'This browse
 export function reasonText(reason: string, phase: 'join' | 'ended', serverMessage = ''): ReasonText {
   if (reason === REPLACED) return REPLACED_TEXT;
   if (reason === TOO_FAST) return TOO_FAST_TEXT;
+  if (reason === LOBBY_REFUSED) return LOBBY_REFUSED_TEXT;
   const table = phase === 'join' ? JOIN : ENDED;
   const text = table[reason as Reason] ?? (phase === 'join' ? ENDED : JOIN)[reason as Reason];
   if (text) return text.message === '' ? { ...text, message: `The meeting server said: ${serverMessage || reason}.` } : text;

@@ -7,7 +7,15 @@ import type { MediaSession } from './media.ts';
  * Draws the tiles of a plan into the stage and lets the media session fill them. The data attributes state what is
  * shown (who is large, who speaks, which media slot plays where) for styling and for tests.
  */
-export function drawStage(stage: HTMLElement, plan: TilePlan, roster: ReadonlyMap<string, RosterEntry>, media: MediaSession, maxCells: number): void {
+export function drawStage(
+  stage: HTMLElement,
+  plan: TilePlan,
+  roster: ReadonlyMap<string, RosterEntry>,
+  media: MediaSession,
+  maxCells: number,
+  /** The reaction a participant shows now, and since how many ms. */
+  reactionOf: (uuid: string) => { emoji: string; age: number } | undefined = () => undefined,
+): void {
   const m = media.state;
   stage.dataset.mode = plan.mode;
   stage.dataset.maxCells = String(maxCells);
@@ -23,6 +31,7 @@ export function drawStage(stage: HTMLElement, plan: TilePlan, roster: ReadonlyMa
       const entry = roster.get(t.uuid);
       const name = entry?.display_name ?? '';
       const slot = h('div', { class: 'media' });
+      const reaction = t.content ? undefined : reactionOf(t.uuid);
       const label = t.content
         ? `🖥️ ${name}${t.self ? ' (you)' : ''}`
         : `${t.pinned ? '📌 ' : ''}${t.lecturer ? '🎤 ' : ''}${name}${t.self ? ' (you)' : ''}${entry?.audio_mute ? ' 🔇' : ''}`;
@@ -35,10 +44,14 @@ export function drawStage(stage: HTMLElement, plan: TilePlan, roster: ReadonlyMa
           'data-pinned': String(t.pinned),
           'data-speaking': String(t.speaking),
           'data-content': String(t.content),
+          'data-hand': String(!t.content && entry?.hand_raised === true),
+          'data-reaction': reaction?.emoji ?? '',
         },
         h('div', { class: 'avatar', 'aria-hidden': 'true' }, t.content ? '🖥️' : (name.trim()[0] ?? '?').toUpperCase()),
         slot,
         h('span', { class: 'label' }, label),
+        !t.content && entry?.hand_raised ? h('span', { class: 'hand', title: 'Hand raised' }, '✋') : null,
+        reaction ? h('span', { class: 'reaction', 'aria-label': `reacts ${reaction.emoji}`, style: `animation-delay: -${reaction.age}ms` }, reaction.emoji) : null,
       );
       if (t.content) media.attachContent(slot);
       else media.attachTile(t.uuid, slot);

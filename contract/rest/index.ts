@@ -1,3 +1,4 @@
+import { inMeetingOperations } from './in-meeting.ts';
 import { meetingControlOperations } from './meeting-control.ts';
 import { meetingLinkOperations } from './meeting-links.ts';
 import { meetingRoomOperations } from './meeting-room.ts';
@@ -15,5 +16,6 @@ export const allOperations: readonly Operation[] = [
   ...meetingLinkOperations,
   ...meetingScheduleOperations,
   ...meetingControlOperations,
+  ...inMeetingOperations,
   ...recordingOperations,
 ];

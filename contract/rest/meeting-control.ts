@@ -8,19 +8,19 @@ import { type Access, type HttpMethod, operation } from './operation.ts';
  * Meeting control (the API document's "Meeting Control", client contract §2.4): calls on a live meeting, addressed by
  * its number. `participants` arrays hold participant uuids, i.e. the client_ids the participants joined with.
  */
-const MeetingNumber = Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9]+$', description: 'Digits' });
-const Participant = Type.String({ minLength: 1, maxLength: 128, description: 'A participant uuid (its client_id)' });
+export const MeetingNumber = Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9]+$', description: 'Digits' });
+export const Participant = Type.String({ minLength: 1, maxLength: 128, description: 'A participant uuid (its client_id)' });
 const Participants = Type.Array(Participant, { minItems: 1, maxItems: 10_000 });
 
-const ByNumber = Type.Object({ meeting_number: MeetingNumber });
+export const ByNumber = Type.Object({ meeting_number: MeetingNumber });
 const ByTarget = Type.Object({ meeting_number: MeetingNumber, target_client_id: Participant });
 const ByPinned = Type.Object({ meeting_number: MeetingNumber, pinned_client_id: Participant });
 const ByViewer = Type.Object({ meeting_number: MeetingNumber, viewer_client_id: Participant });
 
-const CONTROL_ERRORS: DomainErrorKind[] = ['auth.required', 'permission.denied', 'notFound', 'state.invalid', 'input.invalid'];
+export const CONTROL_ERRORS: DomainErrorKind[] = ['auth.required', 'permission.denied', 'notFound', 'state.invalid', 'input.invalid'];
 
 /** One control call: same shape for every entry of the table, so the list below reads like the document. */
-const control = <B extends TSchema | undefined, P extends TSchema = typeof ByNumber>(spec: {
+export const control = <B extends TSchema | undefined, P extends TSchema = typeof ByNumber>(spec: {
   id: string;
   methods: readonly HttpMethod[];
   path: string;

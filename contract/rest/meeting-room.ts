@@ -15,11 +15,17 @@ const RoomPassword = Type.String({
  * One room as the apps read it (client contract §2.2 R1). The macOS app's model requires every field except
  * meeting_password, so every field is always present, "" rather than null, created_time a number.
  */
+/** Convene extension: who waits in the lobby of the room's meetings until a host admits them. */
+const Lobby = Type.Union([Type.Literal('off'), Type.Literal('guests'), Type.Literal('uninvited')], {
+  description: 'Convene extension: off (default), guests (people without an account wait in the lobby until a host admits them) or uninvited (everyone but the hosts waits: a room has no invitees)',
+});
+
 export const MeetingRoomView = Type.Object({
   meeting_room_id: Type.String(),
   meeting_number: Type.String({ description: 'Digits; fixed for the life of the room' }),
   meetingroom_name: Type.String(),
   meeting_password: Type.String({ description: 'Digits, or "" when the room has no password' }),
+  lobby: Type.Unsafe<'off' | 'guests' | 'uninvited'>(Lobby),
   owner_id: Type.String(),
   owner_name: Type.String({ description: 'Real name of the owner, else the username' }),
   creator_id: Type.String({ description: 'The administrator who created the room; "" when created with the CLI' }),
@@ -75,7 +81,7 @@ export const createMeetingRoom = operation({
     'random digits, "" → no password, digits → that password.',
   access: 'user',
   permission: 'room.manage',
-  body: Type.Object({ meetingroom_name: RoomName, owner_id: UserRef, meeting_password: Type.Optional(RoomPassword) }),
+  body: Type.Object({ meetingroom_name: RoomName, owner_id: UserRef, meeting_password: Type.Optional(RoomPassword), lobby: Type.Optional(Lobby) }),
   response: MeetingRoomView,
   errors: ['auth.required', 'permission.denied', 'input.invalid', 'license.limit'],
 });
@@ -109,6 +115,7 @@ export const updateMeetingRoom = operation({
     meetingroom_name: Type.Optional(RoomName),
     owner_id: Type.Optional(UserRef),
     meeting_password: Type.Optional(RoomPassword),
+    lobby: Type.Optional(Lobby),
   }),
   response: MeetingRoomView,
   errors: ['auth.required', 'permission.denied', 'notFound', 'input.invalid'],

@@ -91,6 +91,32 @@ export const ShareCommand = Type.Object({
   sharing: Type.Boolean({ description: 'true = this participant now shares content (taking over from anyone sharing); false = stopped' }),
 });
 
+export const ChatSendCommand = Type.Object(
+  {
+    type: Type.Literal('chat.send'),
+    id: RequestId,
+    text: Type.String({ minLength: 1, maxLength: 4096, description: 'Plain text (never HTML); the server’s limit may be lower (CONVENE_CHAT_MAX_LENGTH)' }),
+    to: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'uuid of the one recipient of a private message; absent = everyone' })),
+  },
+  { description: 'A chat message; acked, and echoed to the sender as chat.message' },
+);
+export const ChatDeleteCommand = Type.Object(
+  { type: Type.Literal('chat.delete'), id: RequestId, message_id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { description: 'Hosts: delete a message for everyone (chat.deleted)' },
+);
+
+/** The reactions a participant may send (a fixed set: nobody sends arbitrary text to everyone's tiles). */
+export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
+export type Reaction = (typeof REACTIONS)[number];
+export const ReactCommand = Type.Object(
+  {
+    type: Type.Literal('react'),
+    id: RequestId,
+    emoji: Type.Unsafe<Reaction>(Type.Union(REACTIONS.map((e) => Type.Literal(e)), { description: 'One of 👍 👏 ❤️ 😂 😮 🎉' })),
+  },
+  { description: 'A short-lived reaction on one’s tile, shown to everyone (reaction); at most 5 at once, one a second on average' },
+);
+
 export const ClientCommand = Type.Union([
   JoinCommand,
   ResumeCommand,
@@ -105,6 +131,9 @@ export const ClientCommand = Type.Union([
   AcceptCommand,
   IceCommand,
   ShareCommand,
+  ChatSendCommand,
+  ChatDeleteCommand,
+  ReactCommand,
 ]);
 export type ClientCommand = Static<typeof ClientCommand>;
 export type CommandType = ClientCommand['type'];
@@ -122,6 +151,9 @@ export const COMMAND_SCHEMAS = {
   'media.accept': AcceptCommand,
   'media.ice': IceCommand,
   share: ShareCommand,
+  'chat.send': ChatSendCommand,
+  'chat.delete': ChatDeleteCommand,
+  react: ReactCommand,
 } as const;
 
 // ---- server → client ------------------------------------------------------------------------------------------
@@ -152,6 +184,12 @@ export const MeetingInfoEvent = Type.Object({
   is_guest: Type.Boolean(),
   locked: Type.Boolean(),
   share_policy: Type.Union([Type.Literal('everyone'), Type.Literal('hosts')], { description: 'Who may share their screen (a host setting)' }),
+  guest_chat: Type.Union([Type.Literal('all'), Type.Literal('public'), Type.Literal('none')], {
+    description: 'What guests may write in the chat (a host setting): all, public (no private messages) or none',
+  }),
+  lobby: Type.Union([Type.Literal('off'), Type.Literal('guests'), Type.Literal('uninvited')], {
+    description: 'Who waits in the lobby until a host admits them (a host setting): nobody, guests, or everyone but hosts and invited users',
+  }),
 });
 
 export const StatusEvent = Type.Object({
@@ -210,7 +248,7 @@ export const MuteLockEvent = Type.Object({
 
 export const UnmuteRequestEvent = Type.Object({
   type: Type.Literal('unmute.requested'),
-  requests: Type.Array(Type.Object({ uuid: Uuid, display_name: Type.String() }), { description: 'Sent to hosts; all open requests' }),
+  requests: Type.Array(Type.Object({ uuid: Uuid, display_name: Type.String() }), { description: 'Sent to hosts; all open requests (raised hands), first raised first' }),
 });
 
 export const UnmuteAllowedEvent = Type.Object({ type: Type.Literal('unmute.allowed') });
@@ -313,6 +351,52 @@ export const MediaRestartEvent = Type.Object({
   message: Type.String({ description: 'The media of the meeting was lost (e.g. a media worker failed): publish and subscribe again' }),
 });
 
+export const ChatMessage = Type.Object({
+  id: Type.String({ description: 'Unique in the meeting session' }),
+  time: Type.Integer({ description: 'ms, when the server accepted it' }),
+  from: Uuid,
+  from_name: Type.String(),
+  to: Type.String({ description: '"" = to everyone; else the uuid of the one recipient' }),
+  to_name: Type.String(),
+  private: Type.Boolean(),
+  text: Type.String({ description: 'Plain text: show it as text, never as HTML (links included)' }),
+});
+
+export const ChatMessageEvent = Type.Object(
+  { type: Type.Literal('chat.message'), message: ChatMessage },
+  { description: 'To everyone (or, private, to its sender and recipient)' },
+);
+export const ChatHistoryEvent = Type.Object(
+  { type: Type.Literal('chat.history'), messages: Type.Array(ChatMessage) },
+  { description: 'On joining (and on entering a breakout room): the recent messages, oldest first, with one’s own private ones' },
+);
+export const ChatDeletedEvent = Type.Object({ type: Type.Literal('chat.deleted'), message_id: Type.String() }, { description: 'A host deleted the message' });
+
+export const ReactionEvent = Type.Object(
+  { type: Type.Literal('reaction'), uuid: Uuid, emoji: Type.String() },
+  { description: 'Show `emoji` on the participant’s tile for a few seconds (nothing is kept)' },
+);
+
+export const LobbyWaitingEvent = Type.Object(
+  { type: Type.Literal('lobby.waiting'), meeting_name: Type.String(), message: Type.String() },
+  {
+    description:
+      'Instead of the connected status: this participant waits in the lobby until a host admits it (then meeting.status connected and the join snapshot follow, ' +
+      'as after a join) or refuses it (meeting.status disconnected, ServerReject). Meanwhile only ping and leave are accepted.',
+  },
+);
+
+export const LobbyEvent = Type.Object(
+  {
+    type: Type.Literal('lobby'),
+    waiting: Type.Array(
+      Type.Object({ uuid: Uuid, display_name: Type.String(), guest: Type.Boolean({ description: 'true = no account' }), since: Type.Integer({ description: 'ms; when it arrived' }) }),
+      { description: 'Everyone waiting, first come first' },
+    ),
+  },
+  { description: 'To hosts: who waits in the lobby (on join when someone waits, and with the roster batch after a change)' },
+);
+
 export const ServerEvent = Type.Union([
   MeetingInfoEvent,
   StatusEvent,
@@ -338,11 +422,18 @@ export const ServerEvent = Type.Union([
   MediaSlotsEvent,
   MediaSpeakerEvent,
   MediaRestartEvent,
+  ChatMessageEvent,
+  ChatHistoryEvent,
+  ChatDeletedEvent,
+  ReactionEvent,
+  LobbyWaitingEvent,
+  LobbyEvent,
 ]);
 export type ServerEvent = Static<typeof ServerEvent>;
 export type EventType = ServerEvent['type'];
 export type EventOf<T extends EventType> = Extract<ServerEvent, { type: T }>;
 export type RosterEntry = Static<typeof RosterEntry>;
+export type ChatMessage = Static<typeof ChatMessage>;
 export type IceServer = Static<typeof IceServer>;
 
 /** WebSocket close codes the server uses (4000–4999 are for applications). */

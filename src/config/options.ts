@@ -89,6 +89,13 @@ export const ConfigSchema = Type.Object({
   sharePolicy: option(
     Type.Union([Type.Literal('everyone'), Type.Literal('hosts')], { default: 'everyone', description: 'Who may share their screen in a new live meeting (hosts change it per meeting): everyone, or hosts only' }),
   ),
+  chatMaxLength: option(Type.Integer({ minimum: 1, maximum: 4096, default: 2000, description: 'Longest chat message, in characters' })),
+  chatMessagesPerMinute: option(
+    Type.Integer({ minimum: 1, maximum: 6000, default: 30, description: 'Chat messages a participant may send per minute on average (5 at once); faster ones are refused (0x10000006)' }),
+  ),
+  chatHistory: option(
+    Type.Integer({ minimum: 0, maximum: 2000, default: 200, description: 'Recent chat messages a live meeting keeps in memory: what late joiners are shown and hosts can still delete (the transcript keeps all)' }),
+  ),
   tokenIdleMinutes: option(Type.Integer({ minimum: 1, default: 43200, description: 'A token unused for this long expires (default 30 days)' })),
   tokenMaxAgeMinutes: option(
     Type.Integer({ minimum: 1, default: 129600, description: 'A token expires this long after its sign-in, however often it is used (default 90 days)' }),

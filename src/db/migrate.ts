@@ -6,6 +6,8 @@ import * as m004 from './migrations/004-sign-in-freeze.ts';
 import * as m005 from './migrations/005-bounded-lists.ts';
 import * as m006 from './migrations/006-session-nodes.ts';
 import * as m010 from './migrations/010-recordings.ts';
+import * as m020 from './migrations/020-chat.ts';
+import * as m021 from './migrations/021-lobby.ts';
 
 /** Migrations are listed in code (not read from a folder) so they ship inside the bundle and run in a fixed order. */
 export const migrations: Record<string, Migration> = {
@@ -16,6 +18,8 @@ export const migrations: Record<string, Migration> = {
   '005-bounded-lists': m005,
   '006-session-nodes': m006,
   '010-recordings': m010,
+  '020-chat': m020,
+  '021-lobby': m021,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

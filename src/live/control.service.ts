@@ -3,12 +3,13 @@ import type { User } from '../accounts/user.ts';
 import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
-import { MAX_MEETING_MS } from '../scheduling/meeting.ts';
+import { type LobbyMode, MAX_MEETING_MS } from '../scheduling/meeting.ts';
 import { type LiveMeeting, NO_OVERLAY, type SharePolicy } from './live-meeting.ts';
 import type { LiveService } from './live.service.ts';
 import { PROBES_REFUSED } from './number-probes.ts';
 import type { Participant } from './participant.ts';
-import type { SessionRecord } from './ports.ts';
+import type { GuestChat } from './chat.ts';
+import type { ChatLog, SessionRecord, StoredChat, TranscriptSession } from './ports.ts';
 
 /** The caller of a control call, with the network address its request came from. */
 export type ControlCaller = Caller & { address: string };
@@ -65,6 +66,7 @@ export class MeetingControl {
   constructor(
     private readonly live: LiveService,
     private readonly clock: Clock,
+    private readonly chats: ChatLog,
   ) {}
 
   /** Live meetings the caller may see: all for MeetingOperator and SystemAdmin, their own for others. */
@@ -153,6 +155,28 @@ export class MeetingControl {
     this.live.apply(meeting, meeting.allowUnmute(targets));
   }
 
+  /** Hosts lower hands (all of them, or those named) without granting the floor. */
+  async lowerHands(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.apply(meeting, meeting.lowerHands(ids === 'all' ? undefined : this.targets(meeting, ids)));
+  }
+
+  async setLobby(caller: ControlCaller, number: string, mode: LobbyMode): Promise<void> {
+    await this.live.setLobby(await this.controlled(caller, number), mode);
+  }
+
+  async lobbyAdmit(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+    await this.live.letIn(await this.controlled(caller, number), ids);
+  }
+
+  async lobbyRefuse(caller: ControlCaller, number: string, ids: readonly string[] | 'all'): Promise<void> {
+    this.live.refuse(await this.controlled(caller, number), ids);
+  }
+
+  async lobby(caller: ControlCaller, number: string): Promise<LiveMeeting['lobby']> {
+    return (await this.controlled(caller, number)).lobby;
+  }
+
   async setOverlay(caller: ControlCaller, number: string, input: OverlayInput | null): Promise<void> {
     const meeting = await this.controlled(caller, number);
     const overlay = input
@@ -204,6 +228,34 @@ export class MeetingControl {
   async setSharePolicy(caller: ControlCaller, number: string, policy: SharePolicy): Promise<void> {
     const meeting = await this.controlled(caller, number);
     this.live.apply(meeting, meeting.setSharePolicy(policy));
+  }
+
+  async setGuestChat(caller: ControlCaller, number: string, mode: GuestChat): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    this.live.apply(meeting, meeting.setGuestChat(mode));
+  }
+
+  /** Deletes a message to everyone (a private one only when the caller, in the meeting, is party to it). */
+  async deleteChat(caller: ControlCaller, number: string, messageId: string): Promise<void> {
+    const meeting = await this.controlled(caller, number);
+    if (!this.live.deleteChat(meeting, messageId, meeting.get(caller.clientId))) fail('notFound', `message_id: no message ${JSON.stringify(messageId)} to delete in meeting ${number}`);
+  }
+
+  /**
+   * A session's chat, as the caller may read it: every message to everyone, and the private ones it was party to
+   * (by account). Who may: as for the history (the owner of the session's meeting, MeetingOperator, SystemAdmin).
+   */
+  async transcript(caller: ControlCaller, number: string, sessionId: string, offset: number, limit: number): Promise<{ session: TranscriptSession; total: number; messages: StoredChat[] }> {
+    const user = signedIn(caller);
+    await this.live.settled();
+    const session = await this.chats.session(sessionId);
+    if (session && session.meetingNumber === number && canControl(user, session)) {
+      return { session, ...(await this.chats.list(sessionId, user.id, offset, limit)) };
+    }
+    // Told like the history (whether the number exists, and whose it is); past that, a session of another number, or
+    // of another owner's meeting under this number, is not there.
+    await this.history(caller, number);
+    return fail('notFound', `session_id: no session ${JSON.stringify(sessionId)} of meeting ${number}`);
   }
 
   /**

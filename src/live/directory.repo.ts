@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { lobbyMode } from '../scheduling/meeting.ts';
 import type { MeetingDirectory, NumberLookup, ScheduledMeeting } from './ports.ts';
 
 /** Only the nearest meetings under a number matter to a join. */
@@ -29,6 +30,7 @@ interface LookupRow {
   call_rate: string;
   info_key: string;
   group_key: string;
+  lobby: string;
   live_key: string;
   live_passcode: string;
 }
@@ -55,6 +57,8 @@ const toMeeting = (meetingNumber: string, row: LookupRow): ScheduledMeeting => (
   callRate: row.call_rate,
   infoKey: row.info_key,
   groupKey: row.group_key,
+  lobby: lobbyMode(row.lobby),
+  seriesId: row.series_id ?? '',
   liveKey: row.live_key,
   livePasscode: row.live_key === '' ? '' : row.live_passcode,
 });
@@ -97,6 +101,7 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
           'r.call_rate',
           'r.info_key',
           sql<string>`coalesce(s.group_key, '')`.as('group_key'),
+          'r.lobby',
           sql<string>`case when r.generate_live_url <> 0 then r.live_key else '' end`.as('live_key'),
           'r.live_passcode',
         ]);
@@ -128,6 +133,7 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
         sql.lit(ROOM_CALL_RATE).$castTo<string>().as('call_rate'),
         sql.lit('').$castTo<string>().as('info_key'),
         sql.lit('').$castTo<string>().as('group_key'),
+        'm.lobby',
         sql.lit('').$castTo<string>().as('live_key'),
         sql.lit('').$castTo<string>().as('live_passcode'),
       ])
@@ -147,5 +153,13 @@ export class KyselyMeetingDirectory implements MeetingDirectory {
     // A compound SELECT promises no order without an ORDER BY of its own; the sub-select's order is restored here.
     result.upcoming.sort((a, b) => a.start! - b.start! || (a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0));
     return result;
+  }
+
+  async invited(meeting: ScheduledMeeting, userId: string): Promise<boolean> {
+    if (meeting.kind === 'room' || userId === '') return false;
+    const row = meeting.seriesId
+      ? await this.db.selectFrom('series_invitees').select('user_id').where('series_id', '=', meeting.seriesId).where('user_id', '=', userId).executeTakeFirst()
+      : await this.db.selectFrom('reservation_invitees').select('user_id').where('reservation_id', '=', meeting.scheduleId).where('user_id', '=', userId).executeTakeFirst();
+    return row !== undefined;
   }
 }

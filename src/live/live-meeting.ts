@@ -1,4 +1,8 @@
 import { fail } from '../kernel/domain-error.ts';
+import { take } from './allowance.ts';
+import { type ChatLimits, type ChatMessage, type GuestChat, MeetingChat, viewOfMessage } from './chat.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
+import { Lobby } from './lobby.ts';
 import { type Delivery, type Notice, type OverlaySetting, toAll, toHosts, toSome } from './notices.ts';
 import { maySelfUnmute, NOT_HOST_MUTED, type Participant, viewOf } from './participant.ts';
 import type { ScheduledMeeting } from './ports.ts';
@@ -9,6 +13,15 @@ export const NO_OVERLAY: OverlaySetting = { enabled: false, text: '', position: 
 /** Who may share their screen: everyone, or the hosts only (a host setting; the SFU forwards no one else's). */
 export type SharePolicy = 'everyone' | 'hosts';
 
+/** The server's limits on what happens inside a meeting (configuration). */
+export interface MeetingLimits {
+  chat: ChatLimits;
+}
+
+/** Reactions a participant may send: a few at once, one a second on average (each goes to everyone). */
+const REACTION_RATE = { burst: 5, perMinute: 60 };
+
+export const DEFAULT_LIMITS: MeetingLimits = { chat: { maxLength: 2000, rate: { burst: 5, perMinute: 30 }, history: 200 } };
 /** A recording or live stream in progress: a recorder in the meeting's media room (src/recording, src/streaming). */
 export interface MeetingRecorder {
   /** The recording's (or stream's) id; also the recorder's id in the media room. */
@@ -37,6 +50,8 @@ export class LiveMeeting {
   contentOwner: string | null = null;
   /** Until when (ms) the meeting's passcode budget is spent: only hosts and holders of its link get in; null = not. */
   lockoutUntil: number | null = null;
+  /** Raised hands in the order they went up (client ids; entries of hands lowered since are skipped). */
+  handQueue: string[] = [];
   /** The recording in progress, if any (one at a time). */
   recording: MeetingRecorder | null = null;
   /** The live stream in progress, if any. */
@@ -45,11 +60,19 @@ export class LiveMeeting {
   muteAllSetting: { allowSelfUnmute: boolean } | null = null;
   /** When the last participant left (for the empty-meeting timeout); null while someone is in. */
   emptySince: number | null;
+  /** Chat messages accepted in this session so far (their order in the transcript). */
+  transcriptLength = 0;
   private pendingRoster = new Map<string, 'changed' | 'left'>();
   private pendingAllAudio: { muted: boolean; except: string[] } | undefined;
   /** The open unmute requests changed since the hosts were last told (sent with the roster batch). */
   private pendingRequests = false;
   private sentCount = -1;
+  /** The meeting's chat: rules, the recent messages, the guests' setting. */
+  readonly chat: MeetingChat;
+  /** Who waits to be let in. */
+  readonly lobby: Lobby;
+  /** The lobby changed since the hosts were last told (sent with the roster batch). */
+  private pendingLobby = false;
 
   constructor(
     readonly sessionId: string,
@@ -60,8 +83,11 @@ export class LiveMeeting {
     public endTime: number | null,
     /** Who may share their screen; hosts change it (setSharePolicy). */
     public sharePolicy: SharePolicy = 'everyone',
+    readonly limits: MeetingLimits = DEFAULT_LIMITS,
   ) {
     this.emptySince = startedAt;
+    this.chat = new MeetingChat('main', limits.chat);
+    this.lobby = new Lobby(settings.lobby);
   }
 
   get meetingNumber(): string {
@@ -107,6 +133,8 @@ export class LiveMeeting {
         endTime: this.endTime,
         locked: this.locked,
         sharePolicy: this.sharePolicy,
+        guestChat: this.chat.guestChat,
+        lobby: this.lobby.mode,
       },
     };
   }
@@ -130,7 +158,10 @@ export class LiveMeeting {
     this.participants.set(p.clientId, p);
     this.emptySince = null;
     this.markChanged(p.clientId);
-    if (p.handRaised) this.requestsChanged();
+    if (p.handRaised) {
+      this.handQueue.push(p.clientId);
+      this.requestsChanged();
+    }
     return [];
   }
 
@@ -164,7 +195,9 @@ export class LiveMeeting {
       this.pin(),
       ...(this.overlay.enabled ? [{ kind: 'overlay', overlay: this.overlay } as const] : []),
       this.session(),
+      { kind: 'chatHistory', messages: this.chat.historyFor(p) },
       ...(p.host && requests.length > 0 ? [this.unmuteRequests().notice] : []),
+      ...(p.host && this.lobby.waiting.size > 0 ? [this.lobbyNotice().notice] : []),
       ...(p.host && this.lockoutUntil !== null ? [{ kind: 'passcodeLockout', until: this.lockoutUntil } as const] : []),
     ];
   }
@@ -252,8 +285,15 @@ export class LiveMeeting {
   setHand(p: Participant, raised: boolean): Delivery[] {
     if (p.handRaised === raised) return [];
     p.handRaised = raised;
+    if (raised) this.handQueue = [...this.handQueue.filter((id) => id !== p.clientId), p.clientId];
     this.markChanged(p.clientId);
     this.requestsChanged();
+    return [];
+  }
+
+  /** Hosts lower hands without granting anything (all of them when `targets` is undefined). */
+  lowerHands(targets: Participant[] | undefined): Delivery[] {
+    for (const p of targets ?? this.requesters()) this.setHand(p, false);
     return [];
   }
 
@@ -273,8 +313,11 @@ export class LiveMeeting {
     ];
   }
 
+  /** The raised hands, first raised first. */
   requesters(): Participant[] {
-    return [...this.participants.values()].filter((p) => p.handRaised);
+    const seen = new Set<string>();
+    this.handQueue = this.handQueue.filter((id) => !seen.has(id) && seen.add(id) && this.participants.get(id)?.handRaised === true);
+    return this.handQueue.map((id) => this.participants.get(id)!);
   }
 
   private unmuteRequests(): Delivery {
@@ -306,6 +349,78 @@ export class LiveMeeting {
     this.sharePolicy = policy;
     const owner = this.contentOwner === null ? undefined : this.participants.get(this.contentOwner);
     if (owner && !this.mayShare(owner)) this.contentOwner = null;
+    return [toAll(this.info())];
+  }
+
+  // ---- lobby ---------------------------------------------------------------------------------------------------
+
+  /** `p` waits in the lobby (hosts are told with the next roster batch). */
+  wait(p: Participant): void {
+    this.lobby.waiting.set(p.clientId, p);
+    this.lobbyChanged();
+  }
+
+  /** Takes `clientId` out of the lobby (admitted, refused, or gone); the one taken out, if it was waiting. */
+  unwait(clientId: string): Participant | undefined {
+    const p = this.lobby.waiting.get(clientId);
+    if (!p) return undefined;
+    this.lobby.waiting.delete(clientId);
+    this.lobbyChanged();
+    return p;
+  }
+
+  /** The people waiting named (404 for someone not waiting), or all of them. */
+  waiting(ids: readonly string[] | 'all'): Participant[] {
+    if (ids === 'all') return [...this.lobby.waiting.values()];
+    return [...new Set(ids)].map((id) => this.lobby.waiting.get(id) ?? fail('notFound', `participants: nobody ${JSON.stringify(id)} waits in the lobby of meeting ${this.meetingNumber}`));
+  }
+
+  /** Hosts switch the lobby; everyone sees it in meeting.info (turning it off lets the waiting in: see LiveService). */
+  setLobbyMode(mode: LobbyMode): Delivery[] {
+    if (this.lobby.mode === mode) return [];
+    this.lobby.mode = mode;
+    return [toAll(this.info())];
+  }
+
+  private lobbyNotice(): Delivery {
+    return toHosts({ kind: 'lobby', waiting: this.lobby.view() });
+  }
+
+  private lobbyChanged(): void {
+    this.pendingLobby = true;
+  }
+
+  // ---- reactions ------------------------------------------------------------------------------------------------
+
+  /** A short-lived emoji on the participant's tile, for everyone in the meeting; nothing is kept. */
+  react(p: Participant, emoji: string, now: number): Delivery[] {
+    const allowance = take(p.allowances?.reaction, REACTION_RATE, now);
+    if (!allowance.ok) fail('rate.limited', `emoji: at most ${REACTION_RATE.perMinute} reactions a minute (${REACTION_RATE.burst} at once)`);
+    p.allowances = { ...p.allowances, reaction: allowance.allowance };
+    return [toAll({ kind: 'reaction', clientId: p.clientId, emoji })];
+  }
+
+  // ---- chat -----------------------------------------------------------------------------------------------------
+
+  /** A message from `from` to everyone, or privately to the participant `to` (who must be in this meeting). */
+  sendChat(from: Participant, to: string | undefined, text: string, now: number): { message: ChatMessage; deliveries: Delivery[] } {
+    const target = to === undefined ? undefined : this.require(to, 'to');
+    const message = this.chat.send(from, target, text, now);
+    const notice: Notice = { kind: 'chat', message: viewOfMessage(message) };
+    return { message, deliveries: [target ? toSome([from.clientId, target.clientId], notice) : toAll(notice)] };
+  }
+
+  /** A host deletes a message for everyone who received it (see MeetingChat.remove); undefined when none is held. */
+  deleteChat(id: string, host: Participant | undefined): { message: ChatMessage; deliveries: Delivery[] } | undefined {
+    const message = this.chat.remove(id, host);
+    if (!message) return undefined;
+    const notice: Notice = { kind: 'chatDeleted', id };
+    return { message, deliveries: [message.to === '' ? toAll(notice) : toSome([message.from, message.to], notice)] };
+  }
+
+  setGuestChat(mode: GuestChat): Delivery[] {
+    if (this.chat.guestChat === mode) return [];
+    this.chat.guestChat = mode;
     return [toAll(this.info())];
   }
 
@@ -416,7 +531,7 @@ export class LiveMeeting {
   }
 
   get rosterPending(): boolean {
-    return this.pendingRoster.size > 0 || this.pendingAllAudio !== undefined || this.pendingRequests || this.sentCount !== this.count;
+    return this.pendingRoster.size > 0 || this.pendingAllAudio !== undefined || this.pendingRequests || this.pendingLobby || this.sentCount !== this.count;
   }
 
   /**
@@ -445,6 +560,10 @@ export class LiveMeeting {
     if (this.pendingRequests) {
       this.pendingRequests = false;
       out.push(this.unmuteRequests());
+    }
+    if (this.pendingLobby) {
+      this.pendingLobby = false;
+      out.push(this.lobbyNotice());
     }
     return out;
   }

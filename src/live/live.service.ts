@@ -3,14 +3,16 @@ import type { Reason } from '../../contract/signal/reasons.ts';
 import type { User } from '../accounts/user.ts';
 import { may } from '../accounts/permissions.ts';
 import type { Clock } from '../kernel/clock.ts';
-import { DomainError } from '../kernel/domain-error.ts';
-import { LiveMeeting, type SharePolicy } from './live-meeting.ts';
+import { DomainError, fail } from '../kernel/domain-error.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
+import type { ChatMessage } from './chat.ts';
+import { LiveMeeting, type MeetingLimits, type SharePolicy } from './live-meeting.ts';
 import { openingAt } from './meeting-window.ts';
 import type { Delivery, Notice } from './notices.ts';
 import { type NumberProbes, PROBES_REFUSED } from './number-probes.ts';
 import { NOT_HOST_MUTED, type Participant, type ParticipantTransport } from './participant.ts';
 import type { PasscodeGuard, PasscodeStanding } from './passcode-guard.ts';
-import type { CallCapacity, MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
+import type { CallCapacity, ChatLog, MeetingDirectory, ScheduledMeeting, SessionHistory, SessionPage, SessionRecord } from './ports.ts';
 
 export interface LivePolicy {
   /** 0 = no limit beyond the licence's calls. */
@@ -25,6 +27,8 @@ export interface LivePolicy {
   sharePolicy: SharePolicy;
   /** This node in a cluster; null on a single node (which owns every session in the history). */
   nodeId: string | null;
+  /** Chat sizes and rates. */
+  limits: MeetingLimits;
 }
 
 /** The limits against guessing, over budgets the composition root chose (see src/kernel/budget.ts). */
@@ -49,6 +53,8 @@ export interface Fanout {
   deliver(meeting: LiveMeeting, recipients: readonly Participant[], notice: Notice): void;
   /** Sends the final status to one participant and closes its connection. */
   disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void;
+  /** A host admitted the participant from the lobby: its connection enters the meeting now (connected, welcome). */
+  admitted(meeting: LiveMeeting, participant: Participant): void;
 }
 
 /** A Fanout per participant transport: each delivery goes to the fanout of each recipient's transport. */
@@ -74,6 +80,10 @@ export class FanoutByTransport implements Fanout {
 
   disconnect(meeting: LiveMeeting, participant: Participant, reason: Reason, message: string): void {
     this.byTransport[participant.transport]?.disconnect(meeting, participant, reason, message);
+  }
+
+  admitted(meeting: LiveMeeting, participant: Participant): void {
+    this.byTransport[participant.transport]?.admitted(meeting, participant);
   }
 }
 
@@ -106,12 +116,17 @@ export interface JoinRequest {
 export type Admission =
   | { kind: 'joined'; meeting: LiveMeeting; participant: Participant; replaced: boolean }
   | { kind: 'passcode'; attemptsLeft: number; rejected: boolean }
+  /** Checked and let through, but waiting in the lobby until a host admits (Fanout.admitted) or refuses it. */
+  | { kind: 'waiting'; meeting: LiveMeeting; participant: Participant }
   | { kind: 'refused'; reason: Reason; message: string };
 
 const refused = (reason: Reason, message: string): Admission => ({ kind: 'refused', reason, message });
 
 const TOO_MANY_PASSCODES = 'too many wrong passcodes; try again later';
 const LOCKED_OUT = 'too many wrong passcodes were tried for this meeting; for now only its hosts and people joining from its meeting link get in';
+export const LOBBY_REFUSED = 'the host did not let you into the meeting';
+const LOBBY_FULL = 'the meeting’s lobby is full; try again later';
+const WAITING_ALREADY = 'client_id: a guest with this id already waits in the lobby';
 const GUEST_PLACE_TAKEN =
   'client_id: a guest with this id is already in the meeting; a dropped connection takes its place back with resume (its resume_token), or joins again once the place is given up';
 
@@ -154,6 +169,8 @@ export class LiveService {
     private readonly policy: LivePolicy,
     private readonly guards: LiveGuards,
     private readonly log: LiveLog,
+    /** Where the chat is kept for the transcript. */
+    private readonly chats: ChatLog,
   ) {}
 
   /** Closes the sessions a previous run left open: their participants are gone with that process. */
@@ -244,6 +261,10 @@ export class LiveService {
     // Hosts do not need the passcode, but are told when it is locked out.
     const standing = gated || (host && about?.password !== '') ? await this.guards.passcodes.standing(number, req.clientId, req.address) : undefined;
 
+    // Whether a signed-in user counts as invited matters only to a lobby that lets invited users through.
+    const lobbyMode = this.meetings.get(number)?.lobby.mode ?? about?.lobby ?? 'off';
+    const invitedUser = user !== undefined && !host && about !== undefined && lobbyMode === 'uninvited' && (await this.directory.invited(about, user.id));
+
     // A newcomer holds a call of the licence from here; given back below unless it became a participant.
     const callReserved = this.meetings.get(number)?.get(req.clientId) === undefined && (await this.guards.calls.reserve());
 
@@ -255,7 +276,7 @@ export class LiveService {
       if (callReserved) this.guards.calls.release();
       return retried ? refused('MeetingInterrupt', 'the meeting changed while joining; join again') : this.admit(req, true);
     }
-    const decided = this.decide(req, { user, host, live, target, gated, standing, now, callReserved });
+    const decided = this.decide(req, { user, host, live, target, gated, standing, now, callReserved, invited: invitedUser });
     if (callReserved && !(decided !== WRONG_PASSCODE && decided.kind === 'joined' && !decided.replaced)) this.guards.calls.release();
     if (decided !== WRONG_PASSCODE) return decided;
 
@@ -279,6 +300,8 @@ export class LiveService {
       now: number;
       /** A call of the licence is held for this join (false: the licence is used up, or the participant is returning). */
       callReserved: boolean;
+      /** The user is among the meeting's invited users (looked up only for an 'uninvited' lobby). */
+      invited: boolean;
     },
   ): Admission | typeof WRONG_PASSCODE {
     const { user, host, live, target, now } = c;
@@ -335,11 +358,79 @@ export class LiveService {
       transport: req.transport ?? 'webrtc',
       now,
     });
+    if (meeting.lobby.mustWait(participant, c.invited)) {
+      // A phone has no screen to wait at and the gateway no way to hold its call: it is refused, saying why.
+      if (participant.transport === 'sip') return refused('ServerReject', 'this meeting admits guests through a lobby, which SIP calls cannot wait in');
+      return this.toLobby(meeting, participant);
+    }
+    this.enterMeeting(meeting, participant, now);
+    return { kind: 'joined', meeting, participant, replaced: false };
+  }
+
+  private enterMeeting(meeting: LiveMeeting, participant: Participant, now: number): void {
+    participant.joinedAt = now;
     this.apply(meeting, meeting.admit(participant, now));
     this.record('joined', () =>
       this.history.joined({ id: participant.attendanceId, sessionId: meeting.sessionId, clientId: participant.clientId, userId: participant.userId, displayName: participant.displayName, joinedAt: now }),
     );
-    return { kind: 'joined', meeting, participant, replaced: false };
+  }
+
+  /** `p` passed every check but waits in the lobby; the same user waiting on another connection is replaced. */
+  private toLobby(meeting: LiveMeeting, p: Participant): Admission {
+    const earlier = meeting.lobby.waiting.get(p.clientId);
+    if (earlier) {
+      if (p.userId === '' || earlier.userId !== p.userId) return refused('ServerReject', WAITING_ALREADY);
+      meeting.unwait(earlier.clientId);
+      if (earlier.connected) this.fanout.disconnect(meeting, earlier, 'ServerReject', 'you joined again from another connection');
+    }
+    if (meeting.lobby.full) return refused('MeetingFull', LOBBY_FULL);
+    meeting.wait(p);
+    this.apply(meeting, []);
+    return { kind: 'waiting', meeting, participant: p };
+  }
+
+  /**
+   * Hosts let people in from the lobby (those named, or all): each gets a call of the licence and a place, as on
+   * joining, without being asked for anything again — also while the meeting is locked (the host chose them). Refused
+   * as a whole when the meeting is full or the licence used up before anyone else could be let in.
+   */
+  async letIn(meeting: LiveMeeting, ids: readonly string[] | 'all'): Promise<void> {
+    const cap = this.policy.maxParticipantsPerMeeting;
+    for (const p of meeting.waiting(ids)) {
+      if (cap > 0 && meeting.count >= cap) fail('state.invalid', `participants: the meeting is full (${cap} participants)`);
+      if (!(await this.guards.calls.reserve())) fail('license.limit', 'participants: the server’s licensed number of calls is reached');
+      // The meeting may have ended, or the person left, while the licence was asked.
+      if (this.meetings.get(meeting.meetingNumber) !== meeting || meeting.lobby.waiting.get(p.clientId) !== p || (cap > 0 && meeting.count >= cap)) {
+        this.guards.calls.release();
+        continue;
+      }
+      meeting.unwait(p.clientId);
+      this.enterMeeting(meeting, p, this.clock.now());
+      this.fanout.admitted(meeting, p);
+    }
+  }
+
+  /** Hosts turn people in the lobby away (those named, or all): each is told and its connection closed. */
+  refuse(meeting: LiveMeeting, ids: readonly string[] | 'all'): void {
+    for (const p of meeting.waiting(ids)) {
+      meeting.unwait(p.clientId);
+      if (p.connected) this.fanout.disconnect(meeting, p, 'ServerReject', LOBBY_REFUSED);
+    }
+    this.apply(meeting, []);
+  }
+
+  /** Someone waiting went away (left, or the connection closed). */
+  leftLobby(meeting: LiveMeeting, p: Participant): void {
+    if (meeting.lobby.waiting.get(p.clientId) !== p) return;
+    p.connected = false;
+    meeting.unwait(p.clientId);
+    this.apply(meeting, []);
+  }
+
+  /** Hosts switch the lobby; turning it off lets everyone waiting in. */
+  async setLobby(meeting: LiveMeeting, mode: LobbyMode): Promise<void> {
+    this.apply(meeting, meeting.setLobbyMode(mode));
+    if (mode === 'off') await this.letIn(meeting, 'all');
   }
 
   /**
@@ -362,10 +453,7 @@ export class LiveService {
     }
     const now = this.clock.now();
     const participant = newParticipant({ ...callee, userId: '', host: false, audioMuted: false, videoMuted: true, now, meetingNumber: meeting.meetingNumber });
-    this.apply(meeting, meeting.admit(participant, now));
-    this.record('joined', () =>
-      this.history.joined({ id: participant.attendanceId, sessionId: meeting.sessionId, clientId: participant.clientId, userId: '', displayName: participant.displayName, joinedAt: now }),
-    );
+    this.enterMeeting(meeting, participant, now);
     return participant;
   }
 
@@ -453,6 +541,8 @@ export class LiveService {
       if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
       this.guards.calls.release();
     }
+    for (const p of meeting.lobby.waiting.values()) if (p.connected) this.fanout.disconnect(meeting, p, reason, message);
+    meeting.lobby.waiting.clear();
     for (const o of this.observers) o.ended(meeting);
     const now = this.clock.now();
     this.record('ended', () => this.history.ended(meeting.sessionId, now, historyReason, closedUntil));
@@ -503,12 +593,46 @@ export class LiveService {
     return this.history.any(meetingNumber);
   }
 
+  /** A chat message from `p` (to everyone, or privately to `to`): delivered, then kept for the transcript. */
+  sendChat(meeting: LiveMeeting, p: Participant, to: string | undefined, text: string): ChatMessage {
+    const { message, deliveries } = meeting.sendChat(p, to, text, this.clock.now());
+    this.apply(meeting, deliveries);
+    const ordinal = ++meeting.transcriptLength;
+    this.record('chat', () =>
+      this.chats.add({
+        sessionId: meeting.sessionId,
+        messageId: message.id,
+        ordinal,
+        room: '',
+        at: message.at,
+        fromClientId: message.from,
+        fromUserId: message.fromUser,
+        fromName: message.fromName,
+        toClientId: message.to,
+        toUserId: message.toUser,
+        toName: message.toName,
+        text: message.text,
+      }),
+    );
+    return message;
+  }
+
+  /** A host deletes a message for everyone; false when the meeting holds no such message the host may delete. */
+  deleteChat(meeting: LiveMeeting, messageId: string, host: Participant | undefined): boolean {
+    const deleted = meeting.deleteChat(messageId, host);
+    if (!deleted) return false;
+    this.apply(meeting, deleted.deliveries);
+    const at = this.clock.now();
+    this.record('chat deleted', () => this.chats.deleted(meeting.sessionId, messageId, at));
+    return true;
+  }
+
   recordRename(participant: Participant): void {
     this.record('renamed', () => this.history.renamed(participant.attendanceId, participant.displayName));
   }
 
   private open(settings: ScheduledMeeting, now: number): LiveMeeting {
-    const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy);
+    const meeting = new LiveMeeting(randomUUID(), settings, now, settings.end, this.policy.sharePolicy, this.policy.limits);
     this.meetings.set(settings.meetingNumber, meeting);
     this.record('started', () =>
       this.history.started({ id: meeting.sessionId, meetingNumber: settings.meetingNumber, scheduleId: settings.scheduleId, name: settings.name, ownerId: settings.ownerId, startedAt: now, nodeId: this.policy.nodeId ?? '' }),

@@ -52,6 +52,8 @@ interface Line {
 /** Sockets of the participants; the live domain addresses participants, this turns them into frames. */
 export class SocketFanout implements Fanout {
   private readonly lines = new WeakMap<Participant, Line>();
+  /** What each connection waiting in a lobby does once admitted. */
+  private readonly doors = new WeakMap<Participant, () => void>();
   private readonly corked = new Set<Duplex>();
 
   constructor(private readonly links: LinkBase) {}
@@ -61,6 +63,17 @@ export class SocketFanout implements Fanout {
     const previous = this.lines.get(participant)?.ws;
     this.lines.set(participant, { ws, raw });
     return previous === ws ? undefined : previous;
+  }
+
+  /** The connection waits in the lobby: `enter` runs when a host admits it. */
+  waitAt(participant: Participant, enter: () => void): void {
+    this.doors.set(participant, enter);
+  }
+
+  admitted(_meeting: LiveMeeting, participant: Participant): void {
+    const enter = this.doors.get(participant);
+    this.doors.delete(participant);
+    enter?.();
   }
 
   detach(participant: Participant, ws: WebSocket): boolean {
@@ -206,6 +219,8 @@ type State =
   | { at: 'admitting' }
   | { at: 'passcode'; request: JoinRequest; timer: ReturnType<typeof setTimeout> }
   | { at: 'joined'; meeting: LiveMeeting; participant: Participant }
+  /** Admitted past every check, waiting in the lobby for a host. */
+  | { at: 'lobby'; meeting: LiveMeeting; participant: Participant }
   | { at: 'done' };
 
 /** One participant connection: join (with the passcode prompt) or resume, then commands until it ends. */
@@ -286,6 +301,14 @@ class Connection {
         return this.join(cmd, { ...state.request, passcode: cmd.passcode });
       case 'joined':
         return this.command(cmd, state.meeting, state.participant);
+      case 'lobby':
+        if (cmd.type !== 'leave') throw new DomainError('state.invalid', `${cmd.type}: you are waiting in the lobby; a host lets you in`);
+        if (cmd.id !== undefined) send(this.socket, { type: 'ack', id: cmd.id });
+        this.state = { at: 'done' };
+        this.live.leftLobby(state.meeting, state.participant);
+        send(this.socket, disconnectedStatus('StatusOk', 'you left the lobby'));
+        this.socket.close(CLOSE_CODES.done, 'StatusOk');
+        return;
       default:
         throw new DomainError('state.invalid', `${cmd.type}: not possible now`);
     }
@@ -342,6 +365,7 @@ class Connection {
     if (this.socket.readyState !== 1) {
       // The client went away while we were checking: a place it was given is released at once.
       if (admission.kind === 'joined' && !admission.replaced) this.live.leave(admission.meeting, admission.participant, 'Aborted', 'gone', 'connection lost');
+      if (admission.kind === 'waiting') this.live.leftLobby(admission.meeting, admission.participant);
       return;
     }
     if (admission.kind === 'refused') return this.refuse(admission.reason, admission.message);
@@ -356,7 +380,18 @@ class Connection {
       return;
     }
     this.endPrompt();
+    if (admission.kind === 'waiting') return this.waitInLobby(admission.meeting, admission.participant, cmd.id);
     this.enter(admission.meeting, admission.participant, admission.replaced, cmd.id);
+  }
+
+  /** In the lobby: told so, and entered (connected status, welcome) when a host admits it. */
+  private waitInLobby(meeting: LiveMeeting, participant: Participant, id: ClientCommand['id']): void {
+    this.fanout.attach(participant, this.socket, this.raw);
+    this.fanout.waitAt(participant, () => {
+      if (this.state.at === 'lobby' && this.state.participant === participant) this.enter(meeting, participant, false, id);
+    });
+    this.state = { at: 'lobby', meeting, participant };
+    send(this.socket, { type: 'lobby.waiting', meeting_name: meeting.settings.name, message: 'please wait: a host of the meeting will let you in' });
   }
 
   private endPrompt(): void {
@@ -407,6 +442,16 @@ class Connection {
         this.live.apply(meeting, meeting.rename(p, cmd.display_name.trim()));
         this.live.recordRename(p);
         break;
+      case 'react':
+        this.live.apply(meeting, meeting.react(p, cmd.emoji, Date.now()));
+        break;
+      case 'chat.send':
+        this.live.sendChat(meeting, p, cmd.to, cmd.text);
+        break;
+      case 'chat.delete':
+        if (!p.host) throw new DomainError('permission.denied', 'message_id: only hosts delete chat messages');
+        if (!this.live.deleteChat(meeting, cmd.message_id, p)) throw new DomainError('notFound', `message_id: no message ${JSON.stringify(cmd.message_id)} to delete`);
+        break;
       case 'leave':
         if (cmd.id !== undefined) send(this.socket, { type: 'ack', id: cmd.id });
         this.state = { at: 'done' };
@@ -428,6 +473,7 @@ class Connection {
     const state = this.state;
     if (state.at === 'passcode') clearTimeout(state.timer);
     if (state.at === 'joined' && this.fanout.detach(state.participant, this.socket)) this.live.connectionLost(state.meeting, state.participant);
+    if (state.at === 'lobby' && this.fanout.detach(state.participant, this.socket)) this.live.leftLobby(state.meeting, state.participant);
     this.state = { at: 'done' };
   }
 
@@ -461,6 +507,7 @@ class Connection {
     const { perSecond, burst } = this.options.frames;
     send(this.socket, errorEvent(undefined, new DomainError('rate.limited', `frames: more than ${perSecond} a second (${burst} at once); connection closed`)));
     this.socket.close(CLOSE_CODES.tooFast, 'too many frames');
+    if (state.at === 'lobby' && this.fanout.detach(state.participant, this.socket)) this.live.leftLobby(state.meeting, state.participant);
     if (state.at === 'joined' && this.fanout.detach(state.participant, this.socket)) {
       this.live.leave(state.meeting, state.participant, 'ServerReject', 'too many frames', 'closed: too many frames');
     }

@@ -33,7 +33,32 @@ export interface LiveAttendanceTable {
   left_reason: string;
 }
 
+/** One chat message of a live session (the transcript). */
+export interface LiveChatTable {
+  /** '{session id}/{message id}'. */
+  id: string;
+  session_id: string;
+  message_id: string;
+  /** '' = the main meeting; else the breakout room's name. */
+  room: string;
+  sent_at: number;
+  from_client_id: string;
+  from_user_id: string;
+  from_name: string;
+  /** '' = to everyone. */
+  to_client_id: string;
+  to_user_id: string;
+  to_name: string;
+  /** '' once deleted. */
+  text: string;
+  /** 0 = not deleted. */
+  deleted_at: number;
+  /** Order of acceptance within the session. */
+  ordinal: number;
+}
+
 export interface LiveTables {
   live_sessions: LiveSessionsTable;
   live_attendance: LiveAttendanceTable;
+  live_chat: LiveChatTable;
 }

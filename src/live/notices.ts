@@ -1,4 +1,6 @@
 import type { Reason } from '../../contract/signal/reasons.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
+import type { GuestChat } from './chat.ts';
 import type { SharePolicy } from './live-meeting.ts';
 
 /** A participant as others see it in the roster. */
@@ -10,6 +12,19 @@ export interface ParticipantView {
   videoMuted: boolean;
   role: 'host' | 'participant' | 'guest';
   handRaised: boolean;
+}
+
+/** A chat message as its recipients see it. */
+export interface ChatView {
+  /** Unique in the session: '{scope}:{n}' (scope 'main' or a breakout room's id). */
+  id: string;
+  at: number;
+  from: string;
+  fromName: string;
+  /** '' = to everyone in the meeting (or breakout room); else the one recipient of a private message. */
+  to: string;
+  toName: string;
+  text: string;
 }
 
 export interface OverlaySetting {
@@ -35,6 +50,10 @@ export interface MeetingInfo {
   endTime: number | null;
   locked: boolean;
   sharePolicy: SharePolicy;
+  /** What guests may write in the chat (a host setting). */
+  guestChat: GuestChat;
+  /** Who waits in the lobby until a host admits them (a host setting). */
+  lobby: LobbyMode;
 }
 
 /** What a recipient's own state adds to the notices that differ per viewer (its name, pin, layout). */
@@ -73,7 +92,15 @@ export type Notice =
   /** To hosts: a recording or live stream stopped on its own (a full disk, a recorder that kept failing); the meeting goes on. */
   | { kind: 'captureStopped'; what: 'recording' | 'streaming'; reason: 'diskFull' | 'failed'; message: string }
   /** To hosts: too many wrong passcodes; until `until` only hosts and holders of the meeting link can join. */
-  | { kind: 'passcodeLockout'; until: number };
+  | { kind: 'passcodeLockout'; until: number }
+  | { kind: 'chat'; message: ChatView }
+  /** On joining: the recent messages the participant may see. */
+  | { kind: 'chatHistory'; messages: ChatView[] }
+  | { kind: 'chatDeleted'; id: string }
+  /** A short-lived emoji on a participant's tile. */
+  | { kind: 'reaction'; clientId: string; emoji: string }
+  /** To hosts: who waits in the lobby, first come first. */
+  | { kind: 'lobby'; waiting: Array<{ clientId: string; displayName: string; guest: boolean; since: number }> };
 
 /** Who receives a notice. `info`, `layout` and `pin` differ per viewer and are rendered for each recipient. */
 export type Audience = { to: 'all' } | { to: 'hosts' } | { to: 'some'; clientIds: readonly string[] };

@@ -1,3 +1,4 @@
+import type { Allowance } from './allowance.ts';
 import type { ParticipantView } from './notices.ts';
 
 /** A host mute: set by mute/mute_all, lifted by unmute/unmute_all or by the participant when allowed. */
@@ -39,6 +40,8 @@ export interface Participant {
   resumeToken: string;
   /** The attendance record in the session history. */
   attendanceId: string;
+  /** What is left of the participant's rate limits (created on first use). */
+  allowances?: { chat?: Allowance; reaction?: Allowance };
   transport: ParticipantTransport;
 }
 

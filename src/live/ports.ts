@@ -1,3 +1,5 @@
+import type { LobbyMode } from '../scheduling/meeting.ts';
+
 /**
  * What a meeting number stands for, as the live side needs it: a persistent meeting room (open any time), or one
  * scheduled meeting — an instant meeting, a reservation, or one occurrence of a series.
@@ -22,6 +24,10 @@ export interface ScheduledMeeting {
   watermark: boolean;
   watermarkType: string;
   callRate: string;
+  /** Who waits in the lobby until a host admits them (the meeting's or room's setting; hosts change it live). */
+  lobby: LobbyMode;
+  /** The series of an occurrence ('' otherwise): its invitees are the series'. */
+  seriesId: string;
   /** Link key of the meeting (`/j/{key}`); '' for rooms. */
   infoKey: string;
   /** Link key of the series; '' when not an occurrence. */
@@ -45,6 +51,8 @@ export interface NumberLookup {
 
 export interface MeetingDirectory {
   lookup(meetingNumber: string, now: number): Promise<NumberLookup>;
+  /** Is the user among the meeting's invited users (a series' for an occurrence)? Rooms invite nobody. */
+  invited(meeting: ScheduledMeeting, userId: string): Promise<boolean>;
 }
 
 export interface SessionStart {
@@ -125,4 +133,51 @@ export interface CallCapacity {
   release(): void;
   /** Calls in use where this capacity counts (this node, or the cluster). */
   inUse(): Promise<number>;
+}
+
+/** One chat message of a session as the transcript keeps it. */
+export interface ChatRecord {
+  sessionId: string;
+  messageId: string;
+  /** Order of acceptance within the session. */
+  ordinal: number;
+  /** '' = the main meeting; else the breakout room's name. */
+  room: string;
+  at: number;
+  fromClientId: string;
+  fromUserId: string;
+  fromName: string;
+  /** '' = to everyone. */
+  toClientId: string;
+  toUserId: string;
+  toName: string;
+  text: string;
+}
+
+export interface StoredChat extends ChatRecord {
+  /** 0 = not deleted (then `text` is ''). */
+  deletedAt: number;
+}
+
+/** The session a transcript belongs to. */
+export interface TranscriptSession {
+  id: string;
+  meetingNumber: string;
+  name: string;
+  ownerId: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** The chat of live sessions, written as it happens (the transcript the owner reads afterwards). */
+export interface ChatLog {
+  add(message: ChatRecord): Promise<void>;
+  /** The message's text is erased; the transcript keeps that it was deleted. */
+  deleted(sessionId: string, messageId: string, at: number): Promise<void>;
+  session(sessionId: string): Promise<TranscriptSession | undefined>;
+  /**
+   * The messages `readerUserId` may read (to everyone, and private ones it sent or received), in order: `limit` from
+   * `offset`, and how many there are in all.
+   */
+  list(sessionId: string, readerUserId: string, offset: number, limit: number): Promise<{ total: number; messages: StoredChat[] }>;
 }

@@ -1,8 +1,8 @@
-import type { EventOf, RosterEntry, ServerEvent } from '../../contract/signal/protocol.ts';
+import type { ChatMessage, EventOf, RosterEntry, ServerEvent } from '../../contract/signal/protocol.ts';
 import { REASON_CODES, type Reason } from '../../contract/signal/reasons.ts';
 import { type LinkBase, meetingUrl } from '../scheduling/links.ts';
 import { pinSeen } from './live-meeting.ts';
-import type { Notice, ParticipantView, Viewer } from './notices.ts';
+import type { ChatView, Notice, ParticipantView, Viewer } from './notices.ts';
 import { type Participant, viewOf } from './participant.ts';
 
 /** Notices whose event differs per recipient (their own name, their own pin and layout). */
@@ -16,6 +16,17 @@ export const rosterEntry = (v: ParticipantView): RosterEntry => ({
   video_mute: v.videoMuted,
   role: v.role,
   hand_raised: v.handRaised,
+});
+
+export const chatEntry = (m: ChatView): ChatMessage => ({
+  id: m.id,
+  time: m.at,
+  from: m.from,
+  from_name: m.fromName,
+  to: m.to,
+  to_name: m.toName,
+  private: m.to !== '',
+  text: m.text,
 });
 
 /** The protocol event for one notice, as `viewer` receives it (one function per shape: the wire names live here). */
@@ -37,6 +48,8 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
         is_guest: viewer.userId === '',
         locked: m.locked,
         share_policy: m.sharePolicy,
+        guest_chat: m.guestChat,
+        lobby: m.lobby,
       };
     }
     case 'count':
@@ -109,6 +122,16 @@ export function renderNotice(notice: Notice, viewer: Viewer, links: LinkBase): S
         until: notice.until,
         message: 'Too many wrong passwords were tried for this meeting: for now only hosts and people who join from the meeting link can get in.',
       };
+    case 'chat':
+      return { type: 'chat.message', message: chatEntry(notice.message) };
+    case 'chatHistory':
+      return { type: 'chat.history', messages: notice.messages.map(chatEntry) };
+    case 'chatDeleted':
+      return { type: 'chat.deleted', message_id: notice.id };
+    case 'reaction':
+      return { type: 'reaction', uuid: notice.clientId, emoji: notice.emoji };
+    case 'lobby':
+      return { type: 'lobby', waiting: notice.waiting.map((w) => ({ uuid: w.clientId, display_name: w.displayName, guest: w.guest, since: w.since })) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { fail } from '../kernel/domain-error.ts';
 import type { UserId } from '../kernel/ids.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
 
 /**
  * A persistent meeting room: a meeting number and password that stay the same until an administrator changes them,
@@ -12,6 +13,8 @@ export interface MeetingRoom {
   name: string;
   /** Digits, or '' for no password. */
   password: string;
+  /** Who waits in the lobby of the room's meetings until a host admits them. */
+  lobby: LobbyMode;
   ownerId: UserId;
   /** The administrator who created it; '' when created from the command line. */
   creatorId: string;

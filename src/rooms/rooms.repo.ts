@@ -5,6 +5,7 @@ import { likePattern } from '../db/errors.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
 import { KyselyLinkKeys } from '../scheduling/link-keys.repo.ts';
 import type { MeetingNumberRegistry } from '../scheduling/meeting-number.ts';
+import { lobbyMode } from '../scheduling/meeting.ts';
 import { ChangeCounter } from '../scheduling/scheduling.repo.ts';
 import type { RoomPage, RoomRepository, RoomsStore, RoomUsage } from './ports.ts';
 import type { MeetingRoom } from './room.ts';
@@ -15,6 +16,7 @@ const toRoom = (row: Selectable<MeetingRoomsTable>): MeetingRoom => ({
   meetingNumber: row.meeting_number,
   name: row.name,
   password: row.password,
+  lobby: lobbyMode(row.lobby),
   ownerId: asUserId(row.owner_id),
   creatorId: row.creator_id,
   createdAt: Number(row.created_at),
@@ -27,6 +29,7 @@ const toRow = (r: MeetingRoom): Insertable<MeetingRoomsTable> => ({
   name: r.name,
   name_key: r.name.toLowerCase(),
   password: r.password,
+  lobby: r.lobby,
   owner_id: r.ownerId,
   creator_id: r.creatorId,
   created_at: r.createdAt,

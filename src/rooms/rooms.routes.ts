@@ -13,6 +13,7 @@ const wireRoom = ({ room, owner, creator }: RoomView): WireRoom => ({
   meeting_number: room.meetingNumber,
   meetingroom_name: room.name,
   meeting_password: room.password,
+  lobby: room.lobby,
   owner_id: room.ownerId,
   owner_name: displayName(owner),
   creator_id: room.creatorId,
@@ -41,13 +42,14 @@ export function roomsRoutes(
   );
   registerOperation(app, ops.getMeetingRoom, authenticate, async ({ caller, params }) => wireRoom(await rooms.get(caller, params.meeting_room_id)));
   registerOperation(app, ops.createMeetingRoom, authenticate, async ({ caller, body }) =>
-    wireRoom(await rooms.create(caller, { name: body.meetingroom_name, ownerId: body.owner_id, password: body.meeting_password })),
+    wireRoom(await rooms.create(caller, { name: body.meetingroom_name, ownerId: body.owner_id, password: body.meeting_password, lobby: body.lobby })),
   );
   registerOperation(app, ops.updateMeetingRoom, authenticate, async ({ caller, params, body }) => {
     const view = await rooms.update(caller, params.meeting_room_id, {
       name: body.meetingroom_name,
       ownerId: body.owner_id,
       password: body.meeting_password,
+      lobby: body.lobby,
     });
     onChanged(view.room.meetingNumber);
     return wireRoom(view);

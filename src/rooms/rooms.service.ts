@@ -6,6 +6,7 @@ import { MAX_PAGE_SIZE, type Paging } from '../accounts/users.service.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { fail } from '../kernel/domain-error.ts';
 import { asUserId } from '../kernel/ids.ts';
+import type { LobbyMode } from '../scheduling/meeting.ts';
 import { chosenPasscode, generatedPasscode, type PasscodePolicy } from '../scheduling/passcode.ts';
 import type { RoomsStore } from './ports.ts';
 import { type MeetingRoom, roomName, roomPassword } from './room.ts';
@@ -28,6 +29,8 @@ export interface NewRoom {
   ownerId: string;
   /** undefined = generate 6 digits; '' = no password; digits = that password. */
   password?: string | undefined;
+  /** undefined = off. */
+  lobby?: LobbyMode | undefined;
 }
 
 export interface RoomChanges {
@@ -35,6 +38,7 @@ export interface RoomChanges {
   ownerId?: string | undefined;
   /** '' removes the password; undefined keeps it. */
   password?: string | undefined;
+  lobby?: LobbyMode | undefined;
 }
 
 /** `'system'` is the command line: trusted, no signed-in user. */
@@ -107,6 +111,7 @@ export class RoomsService {
         meetingNumber: await tx.numbers.claim('room', id),
         name,
         password,
+        lobby: input.lobby ?? 'off',
         ownerId: asUserId(input.ownerId),
         creatorId: caller === 'system' ? '' : (caller.user?.id ?? ''),
         createdAt: now,
@@ -131,6 +136,7 @@ export class RoomsService {
         ...found,
         ...(name !== undefined ? { name } : {}),
         ...(password !== undefined ? { password } : {}),
+        ...(changes.lobby !== undefined ? { lobby: changes.lobby } : {}),
         ...(changes.ownerId !== undefined ? { ownerId: asUserId(changes.ownerId) } : {}),
         updatedAt: this.clock.now(),
       };

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 export interface MeetingRoomsTable {
   id: string;
   meeting_number: string;
@@ -6,6 +7,8 @@ export interface MeetingRoomsTable {
   name_key: string;
   /** Digits, or '' for a room without password. */
   password: string;
+  /** off, guests or uninvited (migration 021). */
+  lobby: Generated<string>;
   owner_id: string;
   /** The administrator who created the room; '' when it was created from the command line. */
   creator_id: string;

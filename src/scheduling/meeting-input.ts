@@ -8,6 +8,7 @@ import {
   DEFAULT_TIME_TO_JOIN,
   MAX_MEETING_MS,
   type MeetingOptions,
+  type LobbyMode,
   type MeetingType,
   OPERATOR_CALL_RATES,
 } from './meeting.ts';
@@ -36,6 +37,7 @@ export interface MeetingInput {
   timeToJoin?: number;
   generateLiveUrl?: boolean;
   livePasscode?: string;
+  lobby?: LobbyMode;
   recurrence: RecurrenceFields;
 }
 
@@ -50,6 +52,7 @@ export const DEFAULT_OPTIONS: Omit<MeetingOptions, 'name'> = {
   generateLiveUrl: false,
   livePasscode: '',
   invitees: [],
+  lobby: 'off',
 };
 
 /** The options after applying every field the input carries to `base` (the defaults on create). */
@@ -71,6 +74,7 @@ export function applyOptions(input: MeetingInput, base: MeetingOptions, caller: 
     generateLiveUrl: input.generateLiveUrl ?? base.generateLiveUrl,
     livePasscode: input.livePasscode ?? base.livePasscode,
     invitees: input.invitees ? ([...new Set(input.invitees)] as UserId[]) : base.invitees,
+    lobby: input.lobby ?? base.lobby,
   };
 }
 

@@ -3,7 +3,7 @@ import type { MeetingBody, MeetingDetail, MeetingListItem } from '../../contract
 import { displayName, type Person } from '../accounts/people.ts';
 import { calendarUrl, type LinkBase, liveMeetingUrl, meetingLinkPayload, meetingUrl } from './links.ts';
 import type { MeetingInput } from './meeting-input.ts';
-import type { MeetingType, Reservation, Series } from './meeting.ts';
+import type { LobbyMode, MeetingType, Reservation, Series } from './meeting.ts';
 import type { ListEntry, MeetingView } from './schedule-queries.ts';
 import { describeRule } from './series-fields.ts';
 
@@ -29,6 +29,7 @@ export function meetingInput(b: Body): MeetingInput {
     ...(b.time_to_join !== undefined ? { timeToJoin: b.time_to_join } : {}),
     ...(b.generate_live_url !== undefined ? { generateLiveUrl: b.generate_live_url } : {}),
     ...(b.live_passcode !== undefined ? { livePasscode: b.live_passcode } : {}),
+    ...(b.lobby !== undefined ? { lobby: b.lobby as LobbyMode } : {}),
     recurrence: {
       recurrence_type: b.recurrence_type as string | undefined,
       recurrenceInterval: b.recurrenceInterval,
@@ -89,6 +90,7 @@ export function meetingFields(r: Reservation, series: Series | undefined, owner:
     watermark_type: r.watermarkType,
     generate_live_url: r.generateLiveUrl,
     live_passcode: r.livePasscode,
+    lobby: r.lobby,
     live_meeting_url: liveMeetingUrl(links, r),
     owner_id: r.ownerId,
     owner_name: displayName(owner),

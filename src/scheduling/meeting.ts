@@ -3,6 +3,15 @@ import type { RecurrenceRule } from './recurrence-rule.ts';
 
 export type MeetingType = 'instant' | 'reservation' | 'recurrence';
 
+/**
+ * Who waits in the lobby until a host admits them: nobody, guests (no account), or everyone but the hosts and the
+ * meeting's invited users.
+ */
+export type LobbyMode = 'off' | 'guests' | 'uninvited';
+export const LOBBY_MODES: readonly LobbyMode[] = ['off', 'guests', 'uninvited'];
+/** A stored value as a mode ('off' for anything unknown: a lobby is never turned on by accident). */
+export const lobbyMode = (value: string): LobbyMode => (LOBBY_MODES.includes(value as LobbyMode) ? (value as LobbyMode) : 'off');
+
 /** What people configure about a meeting, shared by single meetings and every occurrence of a series. */
 export interface MeetingOptions {
   name: string;
@@ -17,6 +26,7 @@ export interface MeetingOptions {
   generateLiveUrl: boolean;
   livePasscode: string;
   invitees: UserId[];
+  lobby: LobbyMode;
 }
 
 /** A scheduled meeting: an instant meeting, a reservation, or one occurrence of a series (whose invitees are the series'). */

@@ -3,7 +3,7 @@ import { atomically } from '../db/atomic.ts';
 import type { Database, Dialect } from '../db/database.ts';
 import { likePattern } from '../db/errors.ts';
 import { asUserId, type UserId } from '../kernel/ids.ts';
-import { MAX_MEETING_MS, type MeetingType, type Reservation, type Series } from './meeting.ts';
+import { lobbyMode, MAX_MEETING_MS, type MeetingType, type Reservation, type Series } from './meeting.ts';
 import { KyselyMeetingNumberRegistry } from './meeting-number.repo.ts';
 import type { MeetingNumberRegistry } from './meeting-number.ts';
 import type { ChangeLog, LinkKeyRepository, ListedEntry, ListQuery, MeetingListRepository, ReservationRepository, SchedulingStore, SeriesRepository } from './ports.ts';
@@ -73,6 +73,7 @@ const toRow = (r: Reservation): Insertable<ReservationsTable> => ({
   time_to_join: r.timeToJoin,
   generate_live_url: r.generateLiveUrl ? 1 : 0,
   live_passcode: r.livePasscode,
+  lobby: r.lobby,
   info_key: r.infoKey,
   live_key: r.liveKey,
   created_at: r.createdAt,
@@ -99,6 +100,7 @@ const toReservation = (row: Selectable<ReservationsTable>, invitees: UserId[]): 
   timeToJoin: row.time_to_join,
   generateLiveUrl: row.generate_live_url !== 0,
   livePasscode: row.live_passcode,
+  lobby: lobbyMode(row.lobby),
   infoKey: row.info_key,
   liveKey: row.live_key,
   invitees,

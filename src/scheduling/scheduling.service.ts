@@ -138,7 +138,8 @@ export class SchedulingService {
   private async createInstant(user: User, input: MeetingInput): Promise<Reservation> {
     const now = this.clock.now();
     const name = input.name?.trim() || `${displayName(user)}'s meeting`;
-    const options: MeetingOptions = { ...DEFAULT_OPTIONS, name, timeToJoin: -1 };
+    // The form's other options do not apply to an instant meeting; the lobby does (one opens a class with it).
+    const options: MeetingOptions = { ...DEFAULT_OPTIONS, name, timeToJoin: -1, lobby: input.lobby ?? 'off' };
     return this.store.transaction(async (tx) => {
       await this.withinQuota(tx, user.id, { meetings: 1 });
       const id = randomUUID();
@@ -307,6 +308,7 @@ export class SchedulingService {
       generateLiveUrl: options.generateLiveUrl,
       livePasscode: options.livePasscode,
       invitees: options.invitees,
+      lobby: options.lobby,
       meetingNumber: number.meetingNumber,
       password: number.password,
       roomId: number.roomId,

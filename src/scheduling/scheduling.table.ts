@@ -50,6 +50,8 @@ export interface ReservationsTable {
   time_to_join: number;
   generate_live_url: number;
   live_passcode: string;
+  /** off, guests or uninvited (migration 021); left out of an insert, 'off' (rows written at older schema versions). */
+  lobby: ColumnType<string, string | undefined, string>;
   info_key: string;
   /** Defaults to '' (migration 010), so rows written without it stay valid. */
   live_key: ColumnType<string, string | undefined, string>;

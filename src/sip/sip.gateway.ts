@@ -119,6 +119,9 @@ export class SipGateway implements Fanout {
     if (call) this.hangUp(call, `${reason}: ${message}`);
   }
 
+  /** Never called: a SIP call is refused rather than held in a lobby (LiveService), so none is admitted from one. */
+  admitted(): void {}
+
   // ---- dial-out -------------------------------------------------------------------------------------------------
 
   /**

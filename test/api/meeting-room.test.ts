@@ -12,6 +12,7 @@ const ROOM_KEYS = [
   'created_time',
   'creator_id',
   'creator_name',
+  'lobby',
   'meeting_number',
   'meeting_password',
   'meeting_room_id',

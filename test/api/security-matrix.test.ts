@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PERMISSIONS } from '../../contract/permissions.ts';
 import { allOperations } from '../../contract/rest/index.ts';
+import { inMeetingOperations } from '../../contract/rest/in-meeting.ts';
 import { meetingControlOperations } from '../../contract/rest/meeting-control.ts';
 import { after, before, describe, it } from 'node:test';
 import type { HttpMethod, Operation } from '../../contract/rest/operation.ts';
@@ -32,7 +33,7 @@ const holds = (op: Operation, role: Role): boolean => op.permission === undefine
  * meeting is covered with real participants in test/live/control.test.ts; the unknown-number budget, which these rows
  * would spend, in test/live/guarding.test.ts (the matrix's server has it raised).
  */
-const LIVE_MEETING_OPS = new Set(meetingControlOperations.filter((op) => op.id !== 'listLiveMeetings').map((op) => op.id));
+const LIVE_MEETING_OPS = new Set([...meetingControlOperations, ...inMeetingOperations].filter((op) => op.id !== 'listLiveMeetings').map((op) => op.id));
 /** The number the live-meeting rows use: ten digits, never given to a meeting (they have nine). */
 const NO_SUCH_MEETING = '0000000000';
 
@@ -293,6 +294,14 @@ const REQUESTS: Record<string, (f: Fixture, who: Identity | undefined) => Promis
   recording: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { meeting_number: NO_SUCH_MEETING } }),
   liveStreaming: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { meeting_number: NO_SUCH_MEETING } }),
   cascading: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  setGuestChat: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { guests: 'public' } }),
+  deleteChatMessage: async () => ({ params: { meeting_number: NO_SUCH_MEETING, message_id: 'main:1' } }),
+  chatTranscript: async () => ({ params: { meeting_number: NO_SUCH_MEETING, session_id: 'no-such-session' }, query: { page_num: 1, page_size: 50 } }),
+  lowerHands: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  setLobby: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: { mode: 'guests' } }),
+  lobbyAdmit: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  lobbyRefuse: async () => ({ params: { meeting_number: NO_SUCH_MEETING }, body: {} }),
+  lobbyList: async () => ({ params: { meeting_number: NO_SUCH_MEETING } }),
   listRecordings: async () => ({ query: { page_num: 1, page_size: 20 } }),
   getRecording: async (f) => ({ params: { recording_id: await f.recording() } }),
   downloadRecording: async (f) => ({ params: { recording_id: await f.recording() } }),

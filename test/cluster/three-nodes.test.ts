@@ -230,7 +230,9 @@ describe('three nodes as one service', { skip }, () => {
       const h = await call(survivor, 'GET', `/api/v1/meeting/${number}/history`, { query: { client_id: 'admin-tests', token: adminToken } });
       assert.equal(h.status, 200, h.text);
       assert.ok(h.body.sessions.some((s: { end_reason: string }) => s.end_reason === 'node lost'), h.text);
-    }, 15_000);
+      // Reaped by a surviving node's housekeeping (every half lease); a node starved of CPU skips it while its own
+      // lease renewal is late, so a loaded machine may take several rounds.
+    }, 30_000);
     await closeAll(back);
 
     // The node comes back (same id) and takes meetings again.

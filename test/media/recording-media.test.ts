@@ -5,7 +5,7 @@
  * downloaded with range requests. Loopback-only namespace (scripts/test.ts: unshare -n).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EventOf } from '../../contract/signal/protocol.ts';
@@ -133,8 +133,15 @@ describe('recording a meeting from the SFU (speaker layout)', { skip: skipUnless
 
   it('records the gallery layout: a re-encoded 3×3 grid with both participants in their tiles', async () => {
     await host.recording(number, true, { layout: 'gallery' });
-    // 8 s: on a machine loaded by other work (load average 10 on 2 cores) the re-encoding ffmpeg took 2–3 s to start.
-    await sleep(8000);
+    // The re-encoding ffmpeg can take seconds to start on a loaded machine (2–4 s seen at load average 10 on 2 cores):
+    // the recording is timed from when its first part has media in it, as a user would see it running.
+    await eventually(async () => {
+      const r = (await host.listRecordings({ meeting_number: number })).recordings.find((x) => x.layout === 'gallery');
+      assert.ok(r, 'the gallery recording is listed');
+      const parts = join(t.dataDir, 'recordings', r.recording_id);
+      assert.ok(existsSync(parts) && readdirSync(parts).some((f) => f.endsWith('.webm') && statSync(join(parts, f)).size > 4096), 'ffmpeg is writing');
+    }, 30_000, 100);
+    await sleep(7000);
     await host.recording(number, false);
     const rec = await eventually(async () => {
       const r = (await host.listRecordings({ meeting_number: number })).recordings.find((x) => x.layout === 'gallery');

@@ -76,7 +76,7 @@ for (const dialect of testDialects()) {
 
     describe('migrations', () => {
       it('migrateToLatest() applies every migration in order on a fresh database and nothing on a second run', async () => {
-        assert.deepEqual(firstMigration, ['001-accounts', '002-scheduling', '003-live', '004-sign-in-freeze', '005-bounded-lists', '006-session-nodes', '010-recordings']);
+        assert.deepEqual(firstMigration, ['001-accounts', '002-scheduling', '003-live', '004-sign-in-freeze', '005-bounded-lists', '006-session-nodes', '010-recordings', '020-chat', '021-lobby']);
         assert.deepEqual(await migrateToLatest(handle.db), []);
       });
     });

@@ -67,6 +67,7 @@ for (const dialect of testDialects()) {
       meetingNumber: `90000000${n}`,
       name: `Room ${n}`,
       password: '123456',
+      lobby: 'off',
       ownerId: users.owner.id,
       creatorId: users.admin.id,
       createdAt: T + n,

@@ -42,6 +42,7 @@ function reservation(start: number, end: number, extra: Partial<Reservation> = {
     ownerId: asUserId('owner'),
     meetingNumber: '123456789',
     password: '2468',
+    lobby: 'off',
     roomId: null,
     start,
     end,

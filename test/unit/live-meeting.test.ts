@@ -36,6 +36,8 @@ const scheduled = (over: Partial<ScheduledMeeting> = {}): ScheduledMeeting => ({
   callRate: '0',
   infoKey: 'k',
   groupKey: '',
+  lobby: 'off',
+  seriesId: '',
   liveKey: '',
   livePasscode: '',
   ...over,
@@ -131,11 +133,11 @@ describe('LiveMeeting', () => {
     assert.equal(m.emptySince, T0 + 5000);
   });
 
-  it('welcome() lists info, full roster, count, layout, pin, session in order; unmute requests only to hosts', () => {
+  it('welcome() lists info, full roster, count, layout, pin, session, chat history in order; unmute requests only to hosts', () => {
     const m = meetingWith(['a']);
     m.setHand(m.get('a')!, true);
     const guest = m.welcome(m.get('a')!);
-    assert.deepEqual(kinds(guest.map((notice) => ({ audience: { to: 'all' }, notice }))), ['info', 'roster', 'count', 'layout', 'pin', 'session']);
+    assert.deepEqual(kinds(guest.map((notice) => ({ audience: { to: 'all' }, notice }))), ['info', 'roster', 'count', 'layout', 'pin', 'session', 'chatHistory']);
     const roster = guest[1]!;
     assert.ok(roster.kind === 'roster' && roster.full && roster.participants.length === 2);
     const host = m.welcome(m.get('h')!);

@@ -89,6 +89,7 @@ describe('FanoutByTransport', () => {
     const fanout = (name: string): Fanout => ({
       deliver: (_m, recipients, notice) => seen.push(`${name} deliver ${notice.kind} to ${recipients.map((p) => p.clientId).join(',')}`),
       disconnect: (_m, p) => seen.push(`${name} disconnect ${p.clientId}`),
+      admitted: (_m, p) => seen.push(`${name} admitted ${p.clientId}`),
     });
     const router = new FanoutByTransport({ webrtc: fanout('socket') });
     router.set('sip', fanout('sip'));

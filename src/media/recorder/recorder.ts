@@ -11,6 +11,7 @@ import type { HiddenViewer, HiddenViewerMedia } from '../sfu/sfu-room.ts';
 import type { Sink, SlotSource, Source } from '../sfu/source.ts';
 import { AUDIO_PT, ffmpegArgs, GALLERY_TILES, PART_PATTERN, type RecorderPorts, recorderSdp, VIDEO_PT } from './ffmpeg-args.ts';
 import { FfmpegProcess } from './ffmpeg-process.ts';
+import { MixerFeed } from './mixer-feed.ts';
 import { ticker } from '../mixer/ticker.ts';
 import { opusCodecs } from './opus-codec.ts';
 import { PlaceholderSource, placeholderFrame } from './placeholder.ts';
@@ -60,7 +61,7 @@ export class Recorder implements HiddenViewer {
   private audioTimestamp = randomInt(0, 2 ** 32);
   private readonly slots: OutSlot[];
   private readonly transmitters: PlainRtpTransmitter[];
-  private readonly sinks = new Map<Source, { input: string; sink: Sink }>();
+  private readonly feedMixer = new MixerFeed(this.mixer);
   private lastDuty = 0;
   private detached = false;
   private ended = false;
@@ -204,21 +205,7 @@ export class Recorder implements HiddenViewer {
   }
 
   private feedAudio(sources: Source[]): void {
-    const wanted = new Set(sources);
-    for (const [source, { input, sink }] of this.sinks) {
-      if (wanted.has(source)) continue;
-      source.remove(sink);
-      this.mixer.removeInput(input);
-      this.sinks.delete(source);
-    }
-    for (const source of sources) {
-      if (this.sinks.has(source)) continue;
-      const input = `${source.owner}#${source.key}`;
-      const sink: Sink = { take: (p) => this.mixer.push(input, { seq: p.seq, payload: p.payload, ...(p.level === undefined ? {} : { level: p.level }) }) };
-      this.mixer.addInput(input);
-      source.add(sink);
-      this.sinks.set(source, { input, sink });
-    }
+    this.feedMixer.follow(sources);
   }
 
   private run(now: number): void {

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { AudioMixer, FRAME_SAMPLES, type MixedFrame, OPUS_SILENCE } from '../mixer/audio-mixer.ts';
+import { MixerFeed } from '../recorder/mixer-feed.ts';
 import { ticker } from '../mixer/ticker.ts';
 import { opusCodecs } from '../recorder/opus-codec.ts';
 import type { HiddenViewerMedia } from '../sfu/sfu-room.ts';
@@ -48,7 +49,7 @@ export class RtpLeg {
   /** The negotiation's outcome; undefined while an offer of ours awaits its answer. */
   private offer: LegOffer | undefined;
   private latched = false;
-  private readonly sinks = new Map<Source, { input: string; sink: Sink }>();
+  private readonly feedMixer = new MixerFeed(this.mixer);
   private readonly unticks: () => void;
   private closed = false;
   /** Packets taken from the device and sent to it (diagnostics, tests). */
@@ -123,21 +124,7 @@ export class RtpLeg {
 
   /** What the room's plan gives this leg: the allowed microphones but its own, to mix (pictures are ignored). */
   feed(media: HiddenViewerMedia): void {
-    const wanted = new Set(media.audio.filter((s) => s.owner !== this.id));
-    for (const [source, { input, sink }] of this.sinks) {
-      if (wanted.has(source)) continue;
-      source.remove(sink);
-      this.mixer.removeInput(input);
-      this.sinks.delete(source);
-    }
-    for (const source of wanted) {
-      if (this.sinks.has(source)) continue;
-      const input = `${source.owner}#${source.key}`;
-      const sink: Sink = { take: (p) => this.mixer.push(input, { seq: p.seq, payload: p.payload, ...(p.level === undefined ? {} : { level: p.level }) }) };
-      this.mixer.addInput(input);
-      source.add(sink);
-      this.sinks.set(source, { input, sink });
-    }
+    this.feedMixer.follow(media.audio.filter((s) => s.owner !== this.id));
   }
 
   tick(): void {

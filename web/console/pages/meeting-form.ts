@@ -209,6 +209,15 @@ async function meetingForm(ctx: PageContext, mode: Mode, initialKind: Kind, deta
     ],
     String(detail?.time_to_join === -1 ? -1 : 30),
   );
+  const lobby = select(
+    'lobby',
+    [
+      ['off', t('form.lobbyOff')],
+      ['guests', t('form.lobbyGuests')],
+      ['uninvited', t('form.lobbyUninvited')],
+    ],
+    detail?.lobby ?? 'off',
+  );
   const mute = checkbox(t('form.muteOnEntry'), 'mute_upon_entry', detail?.mute_upon_entry === 'ENABLE');
   const guests = checkbox(t('form.allowGuests'), 'guest_dial_in', detail ? detail.guest_dial_in : true);
   const watermark = checkbox(t('form.watermark'), 'watermark', detail?.watermark ?? false);
@@ -226,6 +235,7 @@ async function meetingForm(ctx: PageContext, mode: Mode, initialKind: Kind, deta
     passwordGroup,
     roomField,
     h('div', { class: 'grid2' }, field(t('form.rate'), rate), field(t('form.timeToJoin'), timeToJoin)),
+    field(t('form.lobby'), lobby),
     h('div', { class: 'row checks' }, mute, guests, watermark),
     picker.element,
   );
@@ -375,6 +385,7 @@ async function meetingForm(ctx: PageContext, mode: Mode, initialKind: Kind, deta
     body.meeting_room_id = room.value;
     body.guest_dial_in = guests.querySelector('input')!.checked;
     body.watermark = watermark.querySelector('input')!.checked;
+    body.lobby = lobby.value;
     body.invited_users = picker.ids;
     return body;
   }
