@@ -135,7 +135,9 @@ for (const [name, profiles] of [
 
       // A sender report once a second while packets flow: our SSRC, the counts of what was sent (not the resends).
       slot.tick(now + 1000);
-      await eventually(() => assert.ok(l.reports.some((r) => r.ssrc === l.out.sender.ssrc)));
+      // (A message of our own: without one, a failing assert.ok makes Node parse this file's transpiled source to word
+      // its message, which took minutes here, so a first check made before the report arrived never came back in time.)
+      await eventually(() => assert.ok(l.reports.some((r) => r.ssrc === l.out.sender.ssrc), `a sender report from ${l.out.sender.ssrc}: ${l.reports.length} reports`));
       const sr = l.reports.find((r) => r.ssrc === l.out.sender.ssrc)!;
       assert.equal(sr.senderInfo.packetCount, sent.length);
       assert.equal(sr.senderInfo.octetCount, sent.reduce((n, p) => n + p.payload.length, 0));
