@@ -53,7 +53,7 @@ export class SfuPeer {
       const track = transceiver?.receiver.tracks[0];
       if (transceiver && track) this.sources.set(kind, weriftSource(this.id, kind, transceiver, track, this.report));
     }
-    if (videos.length > 0 && offer.payloadTypes.size > 0) this.publisherFeedback = new PublisherFeedback(videos, this.report);
+    if (videos.length > 0 && offer.payloadTypes.size > 0) this.publisherFeedback = new PublisherFeedback(videos[0]!, this.report);
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') enlargeReceiveBuffers(pc, PUBLISHER_RECEIVE_BUFFER, this.report);
     });
