@@ -193,6 +193,10 @@ describe('publisher bandwidth: transport-cc feedback from the SFU (Chromium)', {
     const sent = kbps(settled[0]!, settled.at(-1)!);
     assert.ok(sent < LIMIT_KBIT, `sent ${Math.round(sent)} kbps: ${line}`);
     assert.ok(sent > LIMIT_KBIT * 0.3, `but it still uses the link (${Math.round(sent)} kbps): ${line}`);
-    assert.ok(concealed < 0.02, `viewer audio concealed ${(concealed * 100).toFixed(2)} %`);
+    // A publisher that does not back off fills the bucket's queue and loses audio with its video (measured without
+    // the SFU's feedback: 14 packets lost, 2.6 % concealed); concealment alone also counts the machine's own hiccups.
+    const lost = audioTo.packetsLost - audioFrom!.packetsLost;
+    assert.ok(lost <= 2, `viewer audio packets lost: ${lost}`);
+    assert.ok(concealed < 0.03, `viewer audio concealed ${(concealed * 100).toFixed(2)} %`);
   });
 });
