@@ -83,7 +83,7 @@ describe('recordings survive crashes and stops', { skip: skipUnlessIsolated() ||
     const [worker] = mediaWorkerPids();
     process.kill(worker!, 'SIGKILL');
     // The participant reconnects its media, as the apps do on media.restart.
-    await eventually(() => assert.ok(peer.signal.events.some((e) => e.type === 'media.restart')));
+    await eventually(() => assert.ok(peer.signal.events.some((e) => e.type === 'media.restart'), 'media.restart reached the participant'));
     await eventually(() => assert.ok(mediaWorkerPids().some((p) => p !== worker)), 15_000);
     await peer.start();
     await sleep(4000);

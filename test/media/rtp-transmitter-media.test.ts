@@ -2,8 +2,9 @@
  * The SFU's own send path (an OutSlot over an SrtpTransmitter: header template, SRTP sealing, straight to the ICE
  * pair's socket) against a real receiving WebRTC stack, werift's (whose SRTP, RTP parsing and RTCP are independent of
  * our sealing code): what arrives is exactly what was sent, across a sequence-number rollover, with the negotiated
- * extensions; a NACK brings the lost packet again (from the slot's history, through the transmitter); sender reports
- * arrive. Both SRTP profiles. Loopback-only namespace (scripts/test.ts).
+ * extensions and the receiver's payload type for each packet's codec; a NACK brings the lost packet again (from the
+ * slot's history, through the transmitter, with the payload type it first had); sender reports arrive. Both SRTP
+ * profiles. Loopback-only namespace (scripts/test.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,10 +18,11 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
+import { payloadTypesOf } from '../../src/media/policy/codecs.ts';
 import { peerConfig } from '../../src/media/sfu/peer-config.ts';
 import { OutSlot } from '../../src/media/sfu/out-slot.ts';
 import { nextSourceKey, type SlotSource } from '../../src/media/sfu/source.ts';
-import { SrtpTransmitter, weriftFeedback } from '../../src/media/sfu/srtp-transmitter.ts';
+import { SrtpTransmitter, weriftCodecs, weriftFeedback } from '../../src/media/sfu/srtp-transmitter.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/sfu/srtp-seal.ts';
 import { preferSrtpProfiles } from '../../src/media/sfu/werift-wire.ts';
 import { eventually } from '../support/eventually.ts';
@@ -85,13 +87,24 @@ for (const [name, profiles] of [
       const errors: unknown[] = [];
       const report = (error: unknown) => errors.push(error);
       const tx = new SrtpTransmitter(l.out.sender, l.out.mid!, 90_000, report);
-      const slot = new OutSlot('video', l.out.mid!, l.out.sender.ssrc, tx, weriftFeedback(l.out.sender), report);
-      const source: SlotSource = { key: nextSourceKey(), owner: 'test', add() {}, remove() {}, requestKeyframe() {} };
+      const slot = new OutSlot('video', l.out.mid!, l.out.sender.ssrc, tx, weriftCodecs(l.out), weriftFeedback(l.out.sender), report);
+      const source: SlotSource = { key: nextSourceKey(), owner: 'test', codec: undefined, add() {}, remove() {}, requestKeyframe() {} };
       slot.feed(source);
-      const sent = Array.from({ length: 12 }, (_, i) => ({ seq: (65530 + i) & 0xffff, timestamp: 1000 + i * 3000, marker: i % 4 === 3, payload: randomBytes(200 + 90 * i) }));
+      // Both connections negotiated VP8 and H.264 (peer-config.ts): the publisher changes codec halfway.
+      const answered = payloadTypesOf(l.receiver.getTransceivers()[0]!.codecs);
+      const pt = { vp8: answered.get('vp8') ?? 0, h264: answered.get('h264') ?? 0 };
+      assert.ok(pt.vp8 > 0 && pt.h264 > 0 && pt.vp8 !== pt.h264, `VP8 and H.264 negotiated: ${JSON.stringify(pt)}`);
+      const sent = Array.from({ length: 12 }, (_, i) => ({
+        seq: (65530 + i) & 0xffff,
+        timestamp: 1000 + i * 3000,
+        marker: i % 4 === 3,
+        codec: i < 6 ? ('vp8' as const) : ('h264' as const),
+        // H.264 as single NAL units (a non-IDR slice header byte, then anything): werift's receiver parses them.
+        payload: i < 6 ? randomBytes(200 + 90 * i) : Buffer.concat([Buffer.from([0x41]), randomBytes(199 + 90 * i)]),
+      }));
       const now = Date.now();
       // The slot's first run starts at a keyframe and keeps the source's numbering (nothing was sent before it).
-      sent.forEach((p, i) => slot.take({ ssrc: source.key, seq: p.seq, timestamp: p.timestamp, marker: p.marker, payload: p.payload, isKeyframe: i === 0 }, now));
+      sent.forEach((p, i) => slot.take({ ssrc: source.key, seq: p.seq, timestamp: p.timestamp, marker: p.marker, codec: p.codec, payload: p.payload, isKeyframe: i === 0 }, now));
       assert.equal(slot.forwarded, sent.length, 'every packet sent');
       await eventually(() => assert.equal(l.received.length, sent.length));
       l.received.forEach((got, i) => {
@@ -99,6 +112,7 @@ for (const [name, profiles] of [
         assert.equal(got.header.sequenceNumber, want.seq);
         assert.equal(got.header.timestamp, want.timestamp);
         assert.equal(got.header.marker, want.marker);
+        assert.equal(got.header.payloadType, pt[want.codec], `packet ${i} carries the viewer's payload type for ${want.codec}`);
         assert.equal(got.header.ssrc, l.out.sender.ssrc);
         assert.deepEqual(got.payload, want.payload);
         assert.equal(l.extensions[i]?.[RTP_EXTENSION_URI.sdesMid], l.out.mid, 'the MID extension names the slot');
@@ -114,12 +128,16 @@ for (const [name, profiles] of [
       const resent = () => l.received.slice(sent.length);
       await eventually(() => assert.ok(lost.every((seq) => resent().some((p) => p.header.sequenceNumber === seq)), JSON.stringify(resent().map((p) => p.header.sequenceNumber))));
       for (const [i, seq] of [[2, lost[0]!], [9, lost[1]!]] as const) {
-        assert.deepEqual(resent().find((p) => p.header.sequenceNumber === seq)!.payload, sent[i]!.payload, `packet ${seq} again, as it was`);
+        const again = resent().find((p) => p.header.sequenceNumber === seq)!;
+        assert.deepEqual(again.payload, sent[i]!.payload, `packet ${seq} again, as it was`);
+        assert.equal(again.header.payloadType, pt[sent[i]!.codec], `packet ${seq} again with its own payload type`);
       }
 
       // A sender report once a second while packets flow: our SSRC, the counts of what was sent (not the resends).
       slot.tick(now + 1000);
-      await eventually(() => assert.ok(l.reports.some((r) => r.ssrc === l.out.sender.ssrc)));
+      // (A message of our own: without one, a failing assert.ok makes Node parse this file's transpiled source to word
+      // its message, which took minutes here, so a first check made before the report arrived never came back in time.)
+      await eventually(() => assert.ok(l.reports.some((r) => r.ssrc === l.out.sender.ssrc), `a sender report from ${l.out.sender.ssrc}: ${l.reports.length} reports`));
       const sr = l.reports.find((r) => r.ssrc === l.out.sender.ssrc)!;
       assert.equal(sr.senderInfo.packetCount, sent.length);
       assert.equal(sr.senderInfo.octetCount, sent.reduce((n, p) => n + p.payload.length, 0));

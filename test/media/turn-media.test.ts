@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { IceServer } from '../../contract/signal/protocol.ts';
 import { turnCredential } from '../../src/live/ice-servers.ts';
+import { decodes, joinAppPage } from '../support/app-page.ts';
 import { assertChromium, CHROMIUM, CHROMIUM_ARGS, REQUIRE_CHROMIUM, SKIP_WITHOUT_CHROMIUM } from '../support/browser.ts';
 import { block, type Coturn, HAVE_COTURN, HAVE_NFT, startCoturn, unblock } from '../support/coturn.ts';
 import { eventually, sleep } from '../support/eventually.ts';
@@ -163,31 +164,7 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
       await browser?.close();
     });
 
-    /** A page of the app, joined by the meeting link, with its media connected; resolves with it and its uuid. */
-    const joinPage = async (name: string): Promise<{ page: Page; uuid: string }> => {
-      const context = await browser!.newContext({ ignoreHTTPSErrors: true });
-      context.setDefaultTimeout(20_000);
-      // Keeps the app's peer connections within reach of the test, to read which path they took.
-      await context.addInitScript(() => {
-        const g = globalThis as unknown as { RTCPeerConnection: new (c?: unknown) => object; connections: object[] };
-        const Native = g.RTCPeerConnection;
-        g.connections = [];
-        g.RTCPeerConnection = class extends Native {
-          constructor(config?: unknown) {
-            super(config);
-            g.connections.push(this);
-          }
-        };
-      });
-      const page = await context.newPage();
-      await page.goto(`${t.url}/app/#key=${meeting.key}`);
-      await page.locator('body[data-ready="true"]').waitFor();
-      await page.locator('#preview[data-state="ready"][data-camera="true"]').waitFor();
-      await page.fill('#display-name', name);
-      await page.click('#join-button');
-      await page.locator('#stage[data-media="connected"]').waitFor();
-      return { page, uuid: (await page.locator('#roster li', { hasText: name }).getAttribute('data-uuid')) ?? '' };
-    };
+    const joinPage = (name: string) => joinAppPage(browser!, `${t.url}/app/#key=${meeting.key}`, name);
 
     /** The path of each of the page's connected peer connections. */
     const routes = (page: Page) =>
@@ -198,16 +175,6 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
         return { candidateType: local.candidateType, relayProtocol: local.relayProtocol };
       }))`) as Promise<Route[]>;
 
-    /** The page decodes `uuid`'s video, in that participant's tile. */
-    const sees = (page: Page, uuid: string) => {
-      const frames = () => page.evaluate(`Number(document.querySelector('#stage .tile[data-uuid="${uuid}"] video[data-slot="video"]')?.dataset.frames ?? 0)`) as Promise<number>;
-      return eventually(async () => {
-        const first = await frames();
-        await sleep(1200);
-        assert.ok(first > 0 && (await frames()) > first, `the page decodes ${uuid}'s video`);
-      }, 20_000);
-    };
-
     it('joins by link behind the firewall, connects its media through the relay, and sees and is seen', async () => {
       const { page, uuid } = await joinPage('Chromium Behind Firewall');
       const used = await routes(page);
@@ -215,7 +182,7 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
       for (const r of used) assert.equal(r.candidateType, 'relay', `the app's connections go through the relay: ${JSON.stringify(used)}`);
       // It receives a wrtc participant's video, and that participant receives its video and audio.
       const other = peers.find((p) => p.sent.answer !== '' && relayCandidates(p.sent.offer).length > 0)!;
-      await sees(page, other.uuid);
+      await decodes(page, other.uuid);
       await receives(other, { uuid } as WrtcParticipant);
       await page.context().close();
     });
@@ -225,8 +192,8 @@ describe('TURN: media through a coturn relay when the SFU cannot be reached dire
       try {
         const [a, b] = [await joinPage('Tls Ann'), await joinPage('Tls Bo')];
         for (const { page } of [a, b]) assert.deepEqual(await routes(page), [{ candidateType: 'relay', relayProtocol: 'tls' }, { candidateType: 'relay', relayProtocol: 'tls' }]);
-        await sees(a.page, b.uuid);
-        await sees(b.page, a.uuid);
+        await decodes(a.page, b.uuid);
+        await decodes(b.page, a.uuid);
         for (const { page } of [a, b]) await page.context().close();
       } finally {
         block([SFU_ONLY_THROUGH_RELAY]);

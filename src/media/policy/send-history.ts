@@ -8,6 +8,8 @@ export interface SentPacket {
   index: number;
   timestamp: number;
   marker: boolean;
+  /** As it was sent: a slot's packets follow their source's codec, and a resend must be read as the original was. */
+  payloadType: number;
   payload: Buffer;
 }
 
@@ -17,13 +19,15 @@ export class SendHistory {
   private readonly index = new Float64Array(HISTORY).fill(-1);
   private readonly timestamp = new Uint32Array(HISTORY);
   private readonly marker = new Uint8Array(HISTORY);
+  private readonly payloadType = new Uint8Array(HISTORY);
   private readonly payload = new Array<Buffer | undefined>(HISTORY);
 
-  record(index: number, timestamp: number, marker: boolean, payload: Buffer): void {
+  record(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer): void {
     const at = index % HISTORY;
     this.index[at] = index;
     this.timestamp[at] = timestamp;
     this.marker[at] = marker ? 1 : 0;
+    this.payloadType[at] = payloadType;
     this.payload[at] = payload;
   }
 
@@ -33,7 +37,7 @@ export class SendHistory {
     const index = this.index[at]!;
     const payload = this.payload[at];
     if (index < 0 || index % 65536 !== seq || !payload) return undefined;
-    return { index, timestamp: this.timestamp[at]!, marker: this.marker[at] === 1, payload };
+    return { index, timestamp: this.timestamp[at]!, marker: this.marker[at] === 1, payloadType: this.payloadType[at]!, payload };
   }
 }
 

@@ -15,6 +15,7 @@ const MAX_PAYLOAD = 1100;
 export class PlaceholderSource implements SlotSource {
   readonly key = nextSourceKey();
   readonly owner = '';
+  readonly codec = 'vp8';
   private readonly sinks = new Set<Sink>();
   private seq = Math.floor(Math.random() * 65536);
   private lastSentAt = -Infinity;
@@ -50,7 +51,7 @@ export class PlaceholderSource implements SlotSource {
     for (let i = 0; i < chunks; i++) {
       // VP8 payload descriptor (RFC 7741 §4.2): S=1 on the first packet of the frame, partition 0.
       const payload = Buffer.concat([Buffer.from([i === 0 ? 0x10 : 0x00]), this.frame.subarray(i * MAX_PAYLOAD, (i + 1) * MAX_PAYLOAD)]);
-      const packet: SourcePacket = { ssrc: this.key, seq: this.seq, timestamp, marker: i === chunks - 1, payload, isKeyframe: i === 0 };
+      const packet: SourcePacket = { ssrc: this.key, seq: this.seq, timestamp, marker: i === chunks - 1, payload, codec: 'vp8', isKeyframe: i === 0 };
       this.seq = (this.seq + 1) & 0xffff;
       for (const sink of this.sinks) sink.take(packet, now);
     }

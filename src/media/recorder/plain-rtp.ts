@@ -25,19 +25,18 @@ export class PlainRtpTransmitter implements SlotTransmitter {
   constructor(
     private readonly socket: Socket,
     private readonly port: number,
-    private readonly payloadType: number,
     readonly ssrc: number,
     private readonly clockRate: number,
   ) {}
 
-  send(index: number, timestamp: number, marker: boolean, payload: Buffer | Uint8Array, now: number): boolean {
+  send(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer | Uint8Array, now: number): boolean {
     this.lastTimestamp = timestamp;
     this.lastSentAt = now;
     if (this.reportFirst) {
       this.reportFirst = false;
       this.report(now);
     }
-    this.transmit(index, timestamp, marker, payload);
+    this.transmit(index, timestamp, marker, payloadType, payload);
     this.packets++;
     this.octets += payload.length;
     return true;
@@ -48,8 +47,8 @@ export class PlainRtpTransmitter implements SlotTransmitter {
     this.reportFirst = true;
   }
 
-  resend(index: number, timestamp: number, marker: boolean, payload: Buffer): void {
-    this.transmit(index, timestamp, marker, payload);
+  resend(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer): void {
+    this.transmit(index, timestamp, marker, payloadType, payload);
   }
 
   tick(now: number): void {
@@ -73,10 +72,10 @@ export class PlainRtpTransmitter implements SlotTransmitter {
     this.socket.send(report, this.port + 1, LOOPBACK);
   }
 
-  private transmit(index: number, timestamp: number, marker: boolean, payload: Buffer | Uint8Array): void {
+  private transmit(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer | Uint8Array): void {
     const packet = Buffer.allocUnsafe(12 + payload.length);
     packet[0] = 0x80;
-    packet[1] = (marker ? 0x80 : 0) | (this.payloadType & 0x7f);
+    packet[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
     packet.writeUInt16BE(index % 65536, 2);
     packet.writeUInt32BE(timestamp >>> 0, 4);
     packet.writeUInt32BE(this.ssrc >>> 0, 8);

@@ -4,10 +4,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecorderEvent, RecorderSpec } from '../engine.ts';
+import type { MediaCodec } from '../policy/codecs.ts';
 import { AudioMixer, FRAME_SAMPLES, type MixedFrame, OPUS_SILENCE } from '../mixer/audio-mixer.ts';
-import { OutSlot } from '../sfu/out-slot.ts';
+import { OutSlot, type ReceiverCodecs } from '../sfu/out-slot.ts';
 import type { HiddenViewer, HiddenViewerMedia } from '../sfu/sfu-room.ts';
-import type { Sink, Source } from '../sfu/source.ts';
+import type { Sink, SlotSource, Source } from '../sfu/source.ts';
 import { AUDIO_PT, ffmpegArgs, GALLERY_TILES, PART_PATTERN, type RecorderPorts, recorderSdp, VIDEO_PT } from './ffmpeg-args.ts';
 import { FfmpegProcess } from './ffmpeg-process.ts';
 import { MixerFeed } from './mixer-feed.ts';
@@ -24,6 +25,13 @@ export interface RecorderSettings {
   /** ffmpeg's input ends when no RTP came for this long (its feeding worker is gone): it then finishes its file. */
   listenTimeoutS: number;
 }
+
+/**
+ * What a recorder's pictures take: VP8 only. ffmpeg's input (recorderSdp) fixes one codec per stream, and the speaker
+ * layout copies the picture into WebM, which cannot hold H.264; the SFU transcodes nothing. A publisher sending H.264
+ * is shown as the placeholder picture in a recording (its sound is recorded as anyone's).
+ */
+const recorderCodecs: ReceiverCodecs = (codec: MediaCodec) => (codec === 'vp8' ? VIDEO_PT : undefined);
 
 /** Least time between the last frame of one source and the first of the next on a recorder's picture. */
 const SWITCH_GAP_MS = 20;
@@ -70,14 +78,14 @@ export class Recorder implements HiddenViewer {
   ) {
     this.id = spec.id;
     this.tiles = spec.layout === 'gallery' ? GALLERY_TILES : 1;
-    this.audio = new PlainRtpTransmitter(socket, ports.audio, AUDIO_PT, randomInt(1, 2 ** 32), 48_000);
+    this.audio = new PlainRtpTransmitter(socket, ports.audio, randomInt(1, 2 ** 32), 48_000);
     this.transmitters = [this.audio];
     this.slots = ports.video.map((port, i) => {
       const ssrc = randomInt(1, 2 ** 32);
-      const transmitter = new PlainRtpTransmitter(socket, port, VIDEO_PT, ssrc, 90_000);
+      const transmitter = new PlainRtpTransmitter(socket, port, ssrc, 90_000);
       this.transmitters.push(transmitter);
       // A file's timestamps count milliseconds: a switch must not put two frames on the same one.
-      return new OutSlot('video', `v${i}`, ssrc, transmitter, undefined, report, SWITCH_GAP_MS);
+      return new OutSlot('video', `v${i}`, ssrc, transmitter, recorderCodecs, undefined, report, SWITCH_GAP_MS);
     });
     this.mixer.addOutput('recording', { passThrough: true, deliver: (frame, at) => this.sendAudio(frame, at) });
     for (const slot of this.slots) slot.feed(placeholder);
@@ -142,8 +150,21 @@ export class Recorder implements HiddenViewer {
     if (this.detached) return;
     this.lastMedia = media;
     this.feedAudio(media.audio);
+    this.feedPictures(media, now);
+  }
+
+  private feedPictures(media: HiddenViewerMedia, now: number): void {
     const pictures = this.spec.layout === 'gallery' ? [...(media.content ? [media.content] : []), ...media.video] : [media.content ?? media.video[0] ?? null];
-    this.slots.forEach((slot, i) => slot.feed(pictures[i] ?? this.placeholder, now));
+    this.slots.forEach((slot, i) => slot.feed(this.shown(pictures[i]), now));
+  }
+
+  /**
+   * What a picture shows: its source, or the placeholder when there is none or the source sends in a codec the
+   * recording does not take (see recorderCodecs). A source's codec is known from its first packet: the duties look
+   * again (run), so a picture fed before that turns to the placeholder then.
+   */
+  private shown(source: Source | null | undefined): SlotSource {
+    return source && (source.codec === undefined || recorderCodecs(source.codec) !== undefined) ? source : this.placeholder;
   }
 
   /** A new ffmpeg listens: every picture starts again at a keyframe (the placeholder's at once, then the sources'). */
@@ -192,6 +213,7 @@ export class Recorder implements HiddenViewer {
       this.mixer.tick(now);
       if (now - this.lastDuty < (this.tiles > 1 ? GALLERY_PLACEHOLDER_MS : DUTY_MS)) return;
       this.lastDuty = now;
+      if (this.lastMedia && !this.detached) this.feedPictures(this.lastMedia, now);
       this.placeholder.tick(now);
       this.audio.tick(now);
       for (const slot of this.slots) slot.tick(now);
@@ -203,7 +225,7 @@ export class Recorder implements HiddenViewer {
   /** One frame of the mix; `at` is its time on the mixer's clock (sender reports map the RTP time to it, not to when a late timer sent it). */
   private sendAudio(frame: MixedFrame, at: number): void {
     const payload = frame.kind === 'opus' ? frame.payload : frame.kind === 'pcm' ? this.encoder.encode(frame.pcm) : OPUS_SILENCE;
-    this.audio.send(this.audioIndex++, this.audioTimestamp >>> 0, false, payload, at);
+    this.audio.send(this.audioIndex++, this.audioTimestamp >>> 0, false, AUDIO_PT, payload, at);
     this.audioTimestamp += FRAME_SAMPLES;
   }
 

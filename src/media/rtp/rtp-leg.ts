@@ -169,7 +169,7 @@ export class RtpLeg {
       } catch {
         level = undefined;
       }
-      source.receive({ ssrc: msg.readUInt32BE(8), sequenceNumber: msg.readUInt16BE(2), timestamp: msg.readUInt32BE(4), marker: (msg[1]! & 0x80) !== 0 }, payload, level);
+      source.receive({ ssrc: msg.readUInt32BE(8), sequenceNumber: msg.readUInt16BE(2), timestamp: msg.readUInt32BE(4), marker: (msg[1]! & 0x80) !== 0 }, payload, 'opus', level);
       return;
     }
     this.narrow = concat(this.narrow, g711Decode(offer.codec.name, payload));
@@ -180,7 +180,7 @@ export class RtpLeg {
       this.narrow = this.narrow.slice(NARROW_FRAME);
       const wide = this.upsampler.up(frame);
       const opus = Buffer.from(this.encoder.encode(wide));
-      source.receive({ ssrc: this.inSsrc, sequenceNumber: this.inSeq, timestamp: this.inTimestamp >>> 0, marker: false }, opus, audioLevel(frame));
+      source.receive({ ssrc: this.inSsrc, sequenceNumber: this.inSeq, timestamp: this.inTimestamp >>> 0, marker: false }, opus, 'opus', audioLevel(frame));
       this.inSeq = (this.inSeq + 1) & 0xffff;
       this.inTimestamp = (this.inTimestamp + FRAME_SAMPLES) >>> 0;
     }

@@ -2,11 +2,13 @@ import {
   type PeerConfig,
   useAbsSendTime,
   useAudioLevelIndication,
+  useH264,
   useNACK,
   useOPUS,
   usePLI,
   useREMB,
   useSdesMid,
+  useTransportWideCC,
   useVP8,
 } from 'werift';
 
@@ -22,25 +24,31 @@ export interface IceSettings {
   portMax: number;
 }
 
+/** Opus as the SFU offers it to viewers: in-band FEC and DTX welcome (publishers are asked for them in publisher-sdp.ts). */
+const OPUS_PARAMETERS = 'minptime=10;useinbandfec=1;usedtx=1';
+
 /**
  * The werift configuration every transport of the SFU uses (measured choices: docs/media-notes.md):
- * Opus with the audio-level extension (the active-speaker detector reads it) and VP8 with NACK, PLI and REMB.
- * transport-cc is left out on purpose: werift 0.24.4's feedback held Chromium's send estimate near 150 kbps, while
- * without it the loss-based estimate grows normally.
+ * Opus with the audio-level extension (the active-speaker detector reads it), and VP8 and H.264 with NACK, PLI and REMB.
+ * A publisher's connection (`publisher`) also negotiates the transport-wide sequence number extension on video: the
+ * SFU answers it with transport-cc feedback of its own (publisher-feedback.ts; werift 0.24.4's held Chromium's send
+ * estimate near 150 kbps, see docs/media-notes.md).
  */
-export function peerConfig(ice: IceSettings): Partial<PeerConfig> {
+export function peerConfig(ice: IceSettings, role: 'publisher' | 'subscriber' = 'subscriber'): Partial<PeerConfig> {
   return {
     iceUseIpv6: false,
     bundlePolicy: 'max-bundle',
     ...(ice.address !== '' ? { iceAdditionalHostAddresses: [ice.address], iceInterfaceAddresses: { udp4: ice.address } } : {}),
     ...(ice.portMin > 0 && ice.portMax > ice.portMin ? { icePortRange: [ice.portMin, ice.portMax] as [number, number] } : {}),
     codecs: {
-      audio: [useOPUS()],
-      video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+      audio: [useOPUS({ parameters: OPUS_PARAMETERS })],
+      // VP8 first: a browser offering both publishes VP8, as before H.264 was offered. H.264 constrained baseline with
+      // packetization-mode 1 (werift's default parameters) for those that send or decode nothing else.
+      video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useREMB()] }), useH264({ rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
     },
     headerExtensions: {
       audio: [useSdesMid(), useAudioLevelIndication()],
-      video: [useSdesMid(), useAbsSendTime()],
+      video: [useSdesMid(), useAbsSendTime(), ...(role === 'publisher' ? [useTransportWideCC()] : [])],
     },
   };
 }

@@ -3,10 +3,13 @@ import type { SubscribeOffer } from '../engine.ts';
 import { BadMediaRequest } from './bad-request.ts';
 import { capVideoBitrate, type IceSettings, peerConfig } from './peer-config.ts';
 import { OutSlot } from './out-slot.ts';
+import { keepBaselineH264 } from './h264-offer.ts';
+import { PublisherFeedback } from './publisher-feedback.ts';
+import { askOpusFecAndDtx, giveTransportCc, takeTransportCc } from './publisher-sdp.ts';
 import { checkSdp } from './sdp-check.ts';
 import { type Source, type SourceKind, weriftSource } from './source.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from './srtp-seal.ts';
-import { SrtpTransmitter, weriftFeedback } from './srtp-transmitter.ts';
+import { SrtpTransmitter, weriftCodecs, weriftFeedback } from './srtp-transmitter.ts';
 import { enlargeReceiveBuffers, preferSrtpProfiles } from './werift-wire.ts';
 
 export type Report = (error: unknown, context: string) => void;
@@ -24,6 +27,7 @@ const PUBLISHER_RECEIVE_BUFFER = 2 * 1024 * 1024;
  */
 export class SfuPeer {
   private publisher: RTCPeerConnection | undefined;
+  private publisherFeedback: PublisherFeedback | undefined;
   private subscriber: RTCPeerConnection | undefined;
   readonly sources = new Map<SourceKind, Source>();
   slots: { audio: OutSlot[]; video: OutSlot[]; content: OutSlot | null } = { audio: [], video: [], content: null };
@@ -38,22 +42,24 @@ export class SfuPeer {
   async publish(offerSdp: string, maxKbps: number): Promise<string> {
     checkSdp(offerSdp);
     this.closePublisher();
-    const pc = new RTCPeerConnection(peerConfig(this.ice));
+    const pc = new RTCPeerConnection(peerConfig(this.ice, 'publisher'));
     this.publisher = pc;
-    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    const offer = takeTransportCc(keepBaselineH264(offerSdp));
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     const videos = pc.getTransceivers().filter((t) => t.kind === 'video');
     const audio = pc.getTransceivers().find((t) => t.kind === 'audio');
     const roles: Array<[SourceKind, (typeof videos)[number] | undefined]> = [['audio', audio], ['video', videos[0]], ['content', videos[1]]];
     for (const [kind, transceiver] of roles) {
       const track = transceiver?.receiver.tracks[0];
-      if (transceiver && track) this.sources.set(kind, weriftSource(this.id, kind, transceiver.receiver, track, this.report));
+      if (transceiver && track) this.sources.set(kind, weriftSource(this.id, kind, transceiver, track, this.report));
     }
+    if (videos.length > 0 && offer.payloadTypes.size > 0) this.publisherFeedback = new PublisherFeedback(videos[0]!, this.report);
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') enlargeReceiveBuffers(pc, PUBLISHER_RECEIVE_BUFFER, this.report);
     });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    return capVideoBitrate(pc.localDescription!.sdp, maxKbps);
+    return capVideoBitrate(askOpusFecAndDtx(giveTransportCc(pc.localDescription!.sdp, offer.payloadTypes)), maxKbps);
   }
 
   /** Offers the subscriber connection with its fixed slots (negotiated once, whoever feeds them later); a new subscribe replaces the previous one. */
@@ -72,7 +78,7 @@ export class SfuPeer {
     const slot = (kind: OutSlot['kind'], t: (typeof audio)[number]) => {
       const mid = t.mid ?? '';
       const transmitter = new SrtpTransmitter(t.sender, mid, kind === 'audio' ? 48_000 : 90_000, this.report);
-      return new OutSlot(kind, mid, t.sender.ssrc, transmitter, weriftFeedback(t.sender), this.report);
+      return new OutSlot(kind, mid, t.sender.ssrc, transmitter, weriftCodecs(t), weriftFeedback(t.sender), this.report);
     };
     this.slots = { audio: audio.map((t) => slot('audio', t)), video: video.map((t) => slot('video', t)), content: slot('content', content) };
     pc.connectionStateChange.subscribe((state) => {
@@ -107,6 +113,8 @@ export class SfuPeer {
   private closePublisher(): void {
     for (const s of this.sources.values()) s.close();
     this.sources.clear();
+    this.publisherFeedback?.close();
+    this.publisherFeedback = undefined;
     const pc = this.publisher;
     this.publisher = undefined;
     pc?.close().catch((error: unknown) => this.report(error, `closing the publisher connection of ${this.id}`));

@@ -1,11 +1,14 @@
-import type { MediaStreamTrack, RTCRtpReceiver } from 'werift';
-import { isVp8Keyframe, type RtpPacketIn } from '../policy/rtp-rewriter.ts';
+import type { MediaStreamTrack, RTCRtpReceiver, RTCRtpTransceiver } from 'werift';
+import { isKeyframe, type MediaCodec, mediaCodecOf } from '../policy/codecs.ts';
+import type { RtpPacketIn } from '../policy/rtp-rewriter.ts';
 
 export type SourceKind = 'audio' | 'video' | 'content';
 
 /** A received packet as every slot fed by the source sees it: `ssrc` is the source's key (see Source.key). */
 export interface SourcePacket extends RtpPacketIn {
   payload: Buffer;
+  /** The codec the publisher sends in: a slot sends the packet with its receiver's payload type for it, or not at all. */
+  codec: MediaCodec;
   /** Audio: the RFC 6464 level the publisher put on the packet (0 loud … 127 silent), when it did. */
   level?: number;
 }
@@ -22,6 +25,8 @@ export interface Sink {
 export interface SlotSource {
   readonly key: number;
   readonly owner: string;
+  /** The codec of its latest packet; undefined before the first. */
+  readonly codec: MediaCodec | undefined;
   add(sink: Sink): void;
   remove(sink: Sink): void;
   requestKeyframe(now?: number): void;
@@ -56,6 +61,8 @@ export class Source implements SlotSource {
   readonly key = nextSourceKey();
   private readonly sinks = new Set<Sink>();
   private ssrc: number | undefined;
+  /** The codec of the latest packet; undefined before the first. */
+  codec: MediaCodec | undefined;
   private lastKeyframeRequest = -Infinity;
   private trailing: ReturnType<typeof setTimeout> | undefined;
   received = 0;
@@ -110,25 +117,27 @@ export class Source implements SlotSource {
     clearTimeout(this.trailing);
     this.trailing = undefined;
     this.ssrc = undefined;
+    this.codec = undefined;
     this.detachTransport?.();
     this.detachTransport = undefined;
     this.sinks.clear();
     this.onLevel = undefined;
   }
 
-  /** One packet from the publisher; `level` is its RFC 6464 audio level when known. Never throws. */
-  receive(h: ReceivedHeader, payload: Buffer, level: number | undefined): void {
+  /** One packet from the publisher in `codec`; `level` is its RFC 6464 audio level when known. Never throws. */
+  receive(h: ReceivedHeader, payload: Buffer, codec: MediaCodec, level?: number): void {
     try {
-      this.forward(h, payload, level);
+      this.forward(h, payload, codec, level);
     } catch (error) {
       this.report(error, `forwarding ${this.kind} of ${this.owner}`);
     }
   }
 
-  private forward(h: ReceivedHeader, payload: Buffer, level: number | undefined): void {
+  private forward(h: ReceivedHeader, payload: Buffer, codec: MediaCodec, level: number | undefined): void {
     const now = Date.now();
     const first = this.ssrc === undefined;
     this.ssrc = h.ssrc;
+    this.codec = codec;
     this.received++;
     if (first && this.kind !== 'audio') this.requestKeyframe(now);
     if (this.onLevel && typeof level === 'number') this.onLevel(level, now);
@@ -140,7 +149,8 @@ export class Source implements SlotSource {
       timestamp: h.timestamp,
       marker: h.marker,
       payload,
-      isKeyframe: this.kind !== 'audio' && isVp8Keyframe(payload),
+      codec,
+      isKeyframe: this.kind !== 'audio' && isKeyframe(codec, payload),
       ...(typeof level === 'number' ? { level } : {}),
     };
     for (const sink of this.sinks) {
@@ -153,12 +163,28 @@ export class Source implements SlotSource {
   }
 }
 
-/** A stream a WebRTC publisher connection receives (werift): its packets, audio levels and keyframe requests. */
-export function weriftSource(owner: string, kind: SourceKind, receiver: RTCRtpReceiver, track: MediaStreamTrack, report: (error: unknown, context: string) => void): Source {
+/**
+ * A stream a WebRTC publisher connection receives (werift): its packets with their codec (by payload type, from the
+ * transceiver's negotiated codecs), audio levels and keyframe requests. A payload type of no codec the SFU forwards
+ * (none is negotiated: werift answers with Opus, VP8 and H.264 only) is not forwarded.
+ */
+export function weriftSource(owner: string, kind: SourceKind, transceiver: RTCRtpTransceiver, track: MediaStreamTrack, report: (error: unknown, context: string) => void): Source {
+  const receiver: RTCRtpReceiver = transceiver.receiver;
   const source = new Source(owner, kind, report, (ssrc) => receiver.sendRtcpPLI(ssrc));
+  // Payload type → codec, learnt once per payload type seen (the negotiation does not change on a publisher connection).
+  const codecs = new Map<number, MediaCodec | undefined>();
+  const codecOf = (payloadType: number): MediaCodec | undefined => {
+    if (!codecs.has(payloadType)) {
+      const mime = transceiver.codecs.find((c) => c.payloadType === payloadType)?.mimeType;
+      codecs.set(payloadType, mime === undefined ? undefined : mediaCodecOf(mime));
+    }
+    return codecs.get(payloadType);
+  };
   const { unSubscribe } = track.onReceiveRtp.subscribe((packet, extensions) => {
+    const codec = codecOf(packet.header.payloadType);
+    if (!codec) return;
     const level = kind === 'audio' ? (extensions?.[AUDIO_LEVEL_URI] as { level?: number } | undefined)?.level : undefined;
-    source.receive(packet.header, packet.payload, level);
+    source.receive(packet.header, packet.payload, codec, level);
   });
   source.onClose(unSubscribe);
   return source;

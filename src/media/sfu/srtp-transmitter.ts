@@ -5,10 +5,12 @@ import {
   RtcpSourceDescriptionPacket,
   RtcpSrPacket,
   type RTCRtpSender,
+  type RTCRtpTransceiver,
   SourceDescriptionChunk,
   SourceDescriptionItem,
 } from 'werift';
-import type { SlotFeedback, SlotTransmitter } from './out-slot.ts';
+import { type MediaCodec, payloadTypesOf } from '../policy/codecs.ts';
+import type { ReceiverCodecs, SlotFeedback, SlotTransmitter } from './out-slot.ts';
 import type { SrtpStream } from './srtp-seal.ts';
 import { senderCname, senderExtensions, type Wire, wireOf } from './werift-wire.ts';
 
@@ -18,7 +20,7 @@ const SR_INTERVAL_MS = 1000;
 /** Seconds from 1900 (NTP's epoch) to 1970. */
 const NTP_EPOCH_OFFSET = 2_208_988_800;
 
-/** The fixed part of a slot's packets: RTP header with our SSRC and payload type, and the one-byte extensions. */
+/** The fixed part of a slot's packets: RTP header with our SSRC, and the one-byte extensions. */
 interface Layout {
   /** The SRTP session the layout was made for: a new DTLS handshake means new keys. */
   session: unknown;
@@ -59,10 +61,10 @@ export class SrtpTransmitter implements SlotTransmitter {
   }
 
   /**
-   * Sends one packet (extended sequence number, timestamp and marker as the viewer must see them); false when it could
-   * not be sent.
+   * Sends one packet (extended sequence number, timestamp, marker and payload type as the viewer must see them); false
+   * when it could not be sent.
    */
-  send(index: number, timestamp: number, marker: boolean, payload: Buffer, now: number): boolean {
+  send(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer, now: number): boolean {
     const layout = this.prepared();
     if (!layout) {
       // Called only once the viewer's DTLS is up (OutSlot.take): werift's internals are not what werift-wire.ts
@@ -73,7 +75,7 @@ export class SrtpTransmitter implements SlotTransmitter {
       }
       return false;
     }
-    if (!this.transmit(layout, index, timestamp, marker, payload, now)) return false;
+    if (!this.transmit(layout, index, timestamp, marker, payloadType, payload, now)) return false;
     this.packets++;
     this.octets += payload.length;
     this.lastTimestamp = timestamp;
@@ -82,8 +84,8 @@ export class SrtpTransmitter implements SlotTransmitter {
   }
 
   /** A packet the viewer lost, again, sealed with its own index (it never arrived, so it is no replay); not counted. */
-  resend(index: number, timestamp: number, marker: boolean, payload: Buffer, now: number): void {
-    if (this.layout) this.transmit(this.layout, index, timestamp, marker, payload, now);
+  resend(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer, now: number): void {
+    if (this.layout) this.transmit(this.layout, index, timestamp, marker, payloadType, payload, now);
   }
 
   /** Sends a sender report about once a second while packets flow (RTCP SR: timing for the viewer's sync and RTT). */
@@ -117,18 +119,17 @@ export class SrtpTransmitter implements SlotTransmitter {
     const session = this.sender.dtlsTransport.srtp;
     if (this.layout && this.layout.session === session) return this.layout;
     const wire = wireOf(this.sender);
-    const payloadType = this.sender.codec?.payloadType;
-    if (!wire || payloadType === undefined) return undefined;
-    this.layout = { session, wire, stream: wire.sealer.stream(this.sender.ssrc), ...headerTemplate(this.sender, this.mid, payloadType) };
+    if (!wire) return undefined;
+    this.layout = { session, wire, stream: wire.sealer.stream(this.sender.ssrc), ...headerTemplate(this.sender, this.mid) };
     return this.layout;
   }
 
-  private transmit(layout: Layout, index: number, timestamp: number, marker: boolean, payload: Buffer, now: number): boolean {
+  private transmit(layout: Layout, index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer, now: number): boolean {
     const { template, stream } = layout;
     const packet = Buffer.allocUnsafe(template.length + payload.length + stream.tagLength);
     template.copy(packet);
     const seq = index % 65536;
-    packet[1] = (marker ? 0x80 : 0) | template[1]!;
+    packet[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
     packet.writeUInt16BE(seq, 2);
     packet.writeUInt32BE(timestamp >>> 0, 4);
     if (layout.absAt >= 0) {
@@ -143,8 +144,8 @@ export class SrtpTransmitter implements SlotTransmitter {
 
 }
 
-/** The header every packet of a sender starts from: V=2, our SSRC and payload type, and the MID and abs-send-time extensions if negotiated. */
-function headerTemplate(sender: RTCRtpSender, midText: string, payloadType: number): { template: Buffer; absAt: number } {
+/** The header every packet of a sender starts from: V=2, our SSRC, and the MID and abs-send-time extensions if negotiated. */
+function headerTemplate(sender: RTCRtpSender, midText: string): { template: Buffer; absAt: number } {
   // One-byte extension elements (RFC 8285) carry ids 1–14 only.
   const extensions = senderExtensions(sender).filter((e) => e.id >= 1 && e.id <= 14);
   const mid = extensions.find((e) => e.uri === RTP_EXTENSION_URI.sdesMid);
@@ -161,7 +162,6 @@ function headerTemplate(sender: RTCRtpSender, midText: string, payloadType: numb
   const words = Math.ceil(body.length / 4);
   const template = Buffer.alloc(12 + (words > 0 ? 4 + words * 4 : 0));
   template[0] = words > 0 ? 0x90 : 0x80;
-  template[1] = payloadType & 0x7f;
   template.writeUInt32BE(sender.ssrc >>> 0, 8);
   if (words > 0) {
     template.writeUInt16BE(0xbede, 12);
@@ -186,5 +186,21 @@ export function weriftFeedback(sender: RTCRtpSender): SlotFeedback {
     onNack(listener) {
       sender.onGenericNack.subscribe((nack) => listener(nack.lost));
     },
+  };
+}
+
+/**
+ * The viewer's payload type per codec on a slot of its subscriber connection, from what the transceiver negotiated.
+ * Read once the viewer's DTLS is up (its answer is in by then; before it, the transceiver lists the SFU's own offer).
+ */
+export function weriftCodecs(transceiver: RTCRtpTransceiver): ReceiverCodecs {
+  let table: Map<MediaCodec, number> | undefined;
+  return (codec) => {
+    if (!table) {
+      const negotiated = payloadTypesOf(transceiver.codecs);
+      if (transceiver.sender.dtlsTransport.state !== 'connected') return negotiated.get(codec);
+      table = negotiated;
+    }
+    return table.get(codec);
   };
 }
