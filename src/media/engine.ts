@@ -67,7 +67,10 @@ export type RecorderEvent =
  * offer sets up both ways, the SFU answers with a UDP port on `address`, and the device hears the meeting mixed, minus
  * itself).
  */
-export type MediaTransport = { kind: 'webrtc' } | { kind: 'rtp'; address: string };
+export type MediaTransport =
+  | { kind: 'webrtc' }
+  /** `port`: the UDP port to take (the SIP gateway's prompts used it, and the device sends there); any free one if unset. */
+  | { kind: 'rtp'; address: string; port?: number };
 
 /** Who fills a viewer's slots, by slot index ('' = empty). */
 export type SlotAssignment = { audio: string[]; video: string[]; content: string };

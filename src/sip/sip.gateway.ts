@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import sip, { type NameAddr, type Remote, type SipMessage, type Stack } from 'sip';
 import type { Reason } from '../../contract/signal/reasons.ts';
 import { DomainError } from '../kernel/domain-error.ts';
@@ -7,7 +9,10 @@ import type { LiveMeeting } from '../live/live-meeting.ts';
 import type { Fanout, LiveService } from '../live/live.service.ts';
 import type { Notice } from '../live/notices.ts';
 import type { Participant } from '../live/participant.ts';
-import { callerName, dialTarget, passcodeAnswer, refusal, type SipAnswer } from './dial-in.ts';
+import { g711Decode } from '../media/rtp/g711.ts';
+import { PromptLeg } from '../media/rtp/prompt-leg.ts';
+import { callerName, dialTarget, infoKey, passcodeAnswer, refusal, type SipAnswer } from './dial-in.ts';
+import { type MenuAdmission, type MenuOptions, MENU_DEFAULTS, PROMPT_NAMES, type PromptName, VoiceMenu } from './voice-menu.ts';
 
 export interface SipGatewayOptions {
   /** IPv4 address the stack binds, announces in Contact and gives the RTP legs (their SDP's c= line). */
@@ -16,6 +21,8 @@ export interface SipGatewayOptions {
   tcp: boolean;
   /** Calls the gateway carries at once (the licence's gateway calls); more are refused with 486. */
   maxCalls: number;
+  /** The spoken menu's limits (tries per call for the number and the passcode); defaults otherwise. */
+  menu?: Partial<MenuOptions>;
 }
 
 export interface SipGatewayLog {
@@ -39,13 +46,19 @@ interface SipCall {
   state: 'joining' | 'active' | 'ended';
   /** The caller sent CANCEL while the call was being set up. */
   cancelled: boolean;
+  /** The participant id the call joins under (one per call: the passcode budget per participant counts its tries). */
+  clientId: string;
+  /** Where the caller's INVITE came from (the address its passcode tries are counted against). */
+  source: string;
+  /** While the caller is guided by spoken prompts (answered, not yet in the meeting): their media and the menu. */
+  menu?: { leg: PromptLeg; menu: VoiceMenu };
   meeting?: LiveMeeting;
   participant?: Participant;
   answerSdp?: string;
   cseq: number;
 }
 
-const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
+const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO';
 /** Largest SIP message taken (headers and body): an INVITE with an SDP is a few kilobytes. */
 const MAX_MESSAGE_BYTES = 16 * 1024;
 
@@ -58,11 +71,17 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
  * stop (this gateway sends BYE). It is also the Fanout of the 'sip' transport: a device has no screen for notices, so it
  * is only ever disconnected.
  *
- * Not done: DTMF entry of number and passcode (a passcode must be in the URI, else 403), video, SRTP, TLS, dial-out.
+ * A call to the bare host (or to a meeting number without the passcode it needs) is answered by the gateway itself
+ * and guided by spoken prompts (src/sip/voice-menu.ts): the caller enters the number and passcode by DTMF (RFC 4733 or
+ * SIP INFO), each try admitted by the live service as above; once admitted, the meeting's plain RTP leg takes over the
+ * prompts' UDP port, so the device's media need no re-INVITE.
+ *
+ * Not done: video, TLS.
  */
 export class SipGateway implements Fanout {
   private readonly calls = new Map<string, SipCall>();
   private readonly byParticipant = new Map<string, SipCall>();
+  private readonly prompts = loadPrompts();
   private stack: Stack | undefined;
 
   constructor(
@@ -154,7 +173,7 @@ export class SipGateway implements Fanout {
         via: [],
       },
     };
-    const call: SipCall = { callId, invite, localTag, local, remote: invite.headers.to!, remoteContact: target.uri, state: 'joining', cancelled: false, meeting, participant, cseq: 1 };
+    const call: SipCall = { callId, invite, localTag, local, remote: invite.headers.to!, remoteContact: target.uri, state: 'joining', cancelled: false, clientId: participant.clientId, source: this.options.address, meeting, participant, cseq: 1 };
     this.calls.set(callId, call);
     this.byParticipant.set(participant.clientId, call);
     try {
@@ -230,6 +249,9 @@ export class SipGateway implements Fanout {
         case 'CANCEL':
           this.onCancel(rq);
           return;
+        case 'INFO':
+          this.onInfo(rq);
+          return;
         case 'OPTIONS':
           this.reply(rq, { status: 200, reason: 'OK' }, { allow: ALLOW, accept: 'application/sdp' });
           return;
@@ -269,11 +291,6 @@ export class SipGateway implements Fanout {
       this.reply(rq, { status: 488, reason: 'SDP Offer Required' });
       return;
     }
-    const target = dialTarget(sip.parseUri(rq.uri ?? '').user);
-    if (!target) {
-      this.reply(rq, { status: 404, reason: 'No Such Meeting (dial the meeting number)' });
-      return;
-    }
     const contact = Array.isArray(rq.headers.contact) ? rq.headers.contact[0]?.uri : undefined;
     const localTag = randomBytes(8).toString('hex');
     const call: SipCall = {
@@ -285,28 +302,45 @@ export class SipGateway implements Fanout {
       remoteContact: contact ?? rq.headers.from.uri,
       state: 'joining',
       cancelled: false,
+      clientId: `sip-${randomUUID()}`,
+      source: remote.address,
       cseq: 1,
     };
     this.calls.set(callId, call);
-    void this.join(call, target, remote).catch((error: unknown) => {
+    // The request URI names the meeting (and passcode); the bare host (or anything else) gets the spoken menu.
+    const target = dialTarget(sip.parseUri(rq.uri ?? '').user);
+    const dialled = target ? this.join(call, target) : this.answerWithMenu(call, undefined);
+    void dialled.catch((error: unknown) => {
       this.log.error(error, 'SIP dial-in');
-      this.fail(call, { status: 500, reason: 'Server Internal Error' });
+      if (call.state === 'joining') this.fail(call, { status: 500, reason: 'Server Internal Error' });
+      else this.endCall(call, 'server error');
     });
   }
 
-  private async join(call: SipCall, target: NonNullable<ReturnType<typeof dialTarget>>, remote: Remote): Promise<void> {
+  /** The live service's admission of the caller to `meetingNumber` (with the passcode it gave, if any). */
+  private admit(call: SipCall, meetingNumber: string, passcode: string | undefined) {
     const from = call.invite.headers.from!;
-    const admission = await this.live.admit({
-      meetingNumber: target.meetingNumber,
-      clientId: `sip-${randomUUID()}`,
+    return this.live.admit({
+      meetingNumber,
+      clientId: call.clientId,
       displayName: callerName(from.name, sip.parseUri(from.uri).user),
-      ...(target.passcode !== undefined ? { passcode: target.passcode } : {}),
-      address: remote.address,
+      ...(passcode !== undefined ? { passcode } : {}),
+      address: call.source,
       videoMuted: true,
       transport: 'sip',
     });
-    if (admission.kind === 'passcode') return this.fail(call, passcodeAnswer(admission.rejected));
+  }
+
+  /** Dial-in with the meeting number in the request URI: admitted at once, or asked for the passcode by the menu. */
+  private async join(call: SipCall, target: NonNullable<ReturnType<typeof dialTarget>>): Promise<void> {
+    const admission = await this.admit(call, target.meetingNumber, target.passcode);
+    if (admission.kind === 'passcode') {
+      // No passcode in the URI: the caller is answered and asked for it; a wrong one in the URI is refused.
+      if (!admission.rejected && !call.cancelled && call.state === 'joining') return this.answerWithMenu(call, target.meetingNumber);
+      return this.fail(call, passcodeAnswer(admission.rejected));
+    }
     if (admission.kind === 'refused') return this.fail(call, refusal(admission.reason));
+    if (admission.kind !== 'joined') return this.fail(call, { status: 480, reason: 'Meeting Unavailable' });
     const { meeting, participant } = admission;
     call.meeting = meeting;
     call.participant = participant;
@@ -337,6 +371,86 @@ export class SipGateway implements Fanout {
     this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP call joined the meeting');
   }
 
+  // ---- the spoken menu (DTMF entry) -----------------------------------------------------------------------------
+
+  /**
+   * Answers the call with the gateway's own media (prompts, DTMF) and runs the menu: the meeting number (unless given)
+   * and the passcode are asked for; once admitted the meeting's plain RTP leg takes the menu's port over.
+   */
+  private async answerWithMenu(call: SipCall, meetingNumber: string | undefined): Promise<void> {
+    let opened: { leg: PromptLeg; answer: string };
+    try {
+      opened = await PromptLeg.open(call.invite.content!, this.options.address);
+    } catch (error) {
+      return this.fail(call, { status: 488, reason: 'Not Acceptable Here' }, (error as Error).message);
+    }
+    if (call.cancelled || call.state !== 'joining') {
+      opened.leg.close();
+      return this.fail(call, { status: 487, reason: 'Request Terminated' });
+    }
+    const { leg } = opened;
+    const menu = new VoiceMenu(
+      {
+        say: (...names) => leg.say(...names.map((n) => this.prompts.get(n)!)),
+        hush: () => leg.hush(),
+        admit: (number, passcode) => this.menuAdmit(call, number, passcode),
+        joined: () => void this.connectMenuCall(call),
+        end: (why) => this.endCall(call, why),
+      },
+      { ...MENU_DEFAULTS, ...this.options.menu },
+    );
+    leg.onKey = (key) => menu.key(key);
+    call.menu = { leg, menu };
+    call.state = 'active';
+    call.answerSdp = opened.answer;
+    this.reply(call.invite, { status: 200, reason: 'OK' }, this.answerHeaders(call), opened.answer);
+    menu.start(meetingNumber);
+  }
+
+  private async menuAdmit(call: SipCall, meetingNumber: string, passcode: string | undefined): Promise<MenuAdmission> {
+    const admission = await this.admit(call, meetingNumber, passcode);
+    if (admission.kind === 'passcode') return { kind: 'passcode', rejected: admission.rejected };
+    if (admission.kind === 'refused') return { kind: 'refused', tooMany: admission.reason === 'PasscodeTooManyRetries', message: admission.message };
+    if (admission.kind !== 'joined') return { kind: 'refused', tooMany: false, message: 'the meeting cannot take the call' };
+    if (call.state !== 'active') {
+      // The caller hung up while the admission was decided.
+      this.live.leave(admission.meeting, admission.participant, 'StatusOk', 'hung up', 'hung up');
+      return { kind: 'refused', tooMany: false, message: 'hung up' };
+    }
+    call.meeting = admission.meeting;
+    call.participant = admission.participant;
+    this.byParticipant.set(admission.participant.clientId, call);
+    this.log.info({ meetingNumber, participant: admission.participant.clientId }, 'SIP call admitted by the spoken menu');
+    return { kind: 'joined' };
+  }
+
+  /** The menu is done: its port is handed to the meeting's plain RTP leg (the device keeps sending there). */
+  private async connectMenuCall(call: SipCall): Promise<void> {
+    const { meeting, participant, menu } = call;
+    if (!meeting || !participant || !menu || call.state !== 'active') return;
+    const port = menu.leg.port;
+    menu.leg.close();
+    call.menu = undefined;
+    try {
+      await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address, port });
+    } catch (error) {
+      this.log.warn({ participant: participant.clientId, reason: (error as Error).message }, 'SIP call: the media could not join the meeting');
+      if (call.state !== 'active') return;
+      this.hangUp(call, 'media could not be set up');
+      this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
+      return;
+    }
+    this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP call joined the meeting');
+  }
+
+  /** Hangs up an answered call (BYE) and takes its participant, if any, out of the meeting. */
+  private endCall(call: SipCall, why: string): void {
+    if (call.state === 'ended') return;
+    const { meeting, participant } = call;
+    this.hangUp(call, why);
+    if (meeting && participant && meeting.get(participant.clientId) === participant) this.live.leave(meeting, participant, 'StatusOk', why, 'hung up');
+  }
+
   private onBye(rq: SipMessage): void {
     const call = this.calls.get(rq.headers['call-id'] ?? '');
     if (!call || call.state !== 'active') {
@@ -356,6 +470,23 @@ export class SipGateway implements Fanout {
     }
     this.reply(rq, { status: 200, reason: 'OK' });
     if (call.state === 'joining') call.cancelled = true;
+  }
+
+  /** SIP INFO in a call: DTMF (application/dtmf-relay, application/dtmf) goes to the menu; other bodies get 415. */
+  private onInfo(rq: SipMessage): void {
+    const call = this.calls.get(rq.headers['call-id'] ?? '');
+    if (!call || call.state !== 'active') {
+      this.reply(rq, { status: 481, reason: 'Call/Transaction Does Not Exist' });
+      return;
+    }
+    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
+    if (rq.content && !/^application\/dtmf(-relay)?\b/.test(type)) {
+      this.reply(rq, { status: 415, reason: 'Unsupported Media Type' }, { accept: 'application/dtmf-relay, application/dtmf' });
+      return;
+    }
+    this.reply(rq, { status: 200, reason: 'OK' });
+    const key = infoKey(rq.content ?? '');
+    if (key !== undefined) call.menu?.menu.key(key);
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
@@ -396,6 +527,11 @@ export class SipGateway implements Fanout {
 
   private forget(call: SipCall): void {
     call.state = 'ended';
+    if (call.menu) {
+      call.menu.menu.close();
+      call.menu.leg.close();
+      call.menu = undefined;
+    }
     this.calls.delete(call.callId);
     if (call.participant) this.byParticipant.delete(call.participant.clientId);
   }
@@ -414,4 +550,10 @@ export class SipGateway implements Fanout {
     }
     this.stack.send(response);
   }
+}
+
+/** The spoken prompts (src/sip/prompts/*.ulaw: 8 kHz G.711 µ-law, made by scripts/sip-prompts.sh), as 8 kHz PCM. */
+function loadPrompts(): Map<PromptName, Int16Array> {
+  const folder = joinPath(import.meta.dirname, 'prompts');
+  return new Map(PROMPT_NAMES.map((name) => [name, g711Decode('PCMU', readFileSync(joinPath(folder, `${name}.ulaw`)))]));
 }

@@ -11,6 +11,7 @@ import { eventually, sleep } from '../support/eventually.ts';
 import { closeAll, instantMeeting, joinAs, restFor } from '../support/live.ts';
 import { skipUnlessIsolated, startMediaServer } from '../support/media.ts';
 import type { TestServer } from '../support/server.ts';
+import { SipPhone } from '../support/sip-phone.ts';
 import { cleanUpSipp, freePort, PHONE_ADDRESS, sipp, skipWithoutSipp, toneFile } from '../support/sipp.ts';
 import { WrtcParticipant } from '../support/wrtc-peer.ts';
 
@@ -38,7 +39,7 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
 
   before(async () => {
     gatewayPort = await freePort();
-    t = await startMediaServer({ CONVENE_SIP_PORT: String(gatewayPort), CONVENE_SIP_ADDRESS: '127.0.0.1', CONVENE_GATEWAY_MAX_CALLS: '4' });
+    t = await startMediaServer({ CONVENE_SIP_PORT: String(gatewayPort), CONVENE_SIP_ADDRESS: '127.0.0.1', CONVENE_GATEWAY_MAX_CALLS: '4', CONVENE_PASSCODE_ATTEMPTS_PER_ADDRESS: '5' });
     await t.createUser(OWNER.username, OWNER.password);
     const token = await t.signIn(OWNER.username, OWNER.password, 'sip-owner-device');
     const meeting = await instantMeeting(t, token, 'sip-owner-device');
@@ -82,19 +83,84 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
     }
   });
 
-  it('a locked meeting refuses a call with 403, and so do a missing and a wrong passcode', async () => {
+  it('a locked meeting refuses a call with 403, and so does a wrong passcode in the request URI', async () => {
     await host.lock(number);
     try {
-      const locked = sipp({ scenario: 'refused', gatewayPort, dial: `${number}*${passcode}`, localPort: 5073, mediaPort: 16_010 });
-      assert.equal(await locked.exited, 0, `locked: 403 expected\n${locked.output()}`);
+      const locked = sipp({ scenario: 'refused', gatewayPort, dial: `${number}*${passcode}`, localPort: 5073, mediaPort: 16_010, transport: 'tcp' });
+      assert.equal(await locked.exited, 0, `locked (over TCP): 403 expected\n${locked.output()}`);
     } finally {
       await host.unlock(number);
     }
-    const missing = sipp({ scenario: 'refused', gatewayPort, dial: number, localPort: 5075, mediaPort: 16_020, transport: 'tcp' });
-    assert.equal(await missing.exited, 0, `no passcode (over TCP): 403 expected\n${missing.output()}`);
     const wrong = sipp({ scenario: 'refused', gatewayPort, dial: `${number}*999999999`, localPort: 5077, mediaPort: 16_030 });
     assert.equal(await wrong.exited, 0, `wrong passcode: 403 expected\n${wrong.output()}`);
     assert.equal(uuidOf('Refused Phone'), undefined);
+  });
+
+  it('a phone dialling the bare host hears spoken prompts, enters the meeting number and passcode by DTMF (RFC 4733 and SIP INFO) and joins', async () => {
+    assert.match(passcode, /^\d+$/, 'the meeting has a passcode a keypad can enter');
+    const phone = await SipPhone.start(PHONE_ADDRESS, 5081);
+    try {
+      let since = Date.now();
+      assert.equal(await phone.call(`sip:127.0.0.1:${gatewayPort}`, 'Dora Dialpad'), 200, 'the bare host answers');
+      await eventually(() => assert.ok(phone.heardSince(since), 'the phone is asked for the meeting number'), 5000);
+      await phone.press(`${number}#`, 'rtp');
+      since = Date.now();
+      await eventually(() => assert.ok(phone.heardSince(since), 'then for the passcode'), 5000);
+      await phone.press('1111#', 'info');
+      since = Date.now();
+      await eventually(() => assert.ok(phone.heardSince(since), 'a wrong passcode is told and asked again'), 5000);
+      assert.equal(uuidOf('Dora Dialpad'), undefined, 'not in the meeting with a wrong passcode');
+      await phone.press(`${passcode}#`, 'rtp');
+      await eventually(() => assert.ok(uuidOf('Dora Dialpad'), 'in the roster once the passcode is right'), 5000);
+      const dora = uuidOf('Dora Dialpad')!;
+      phone.talking = true;
+      await eventually(async () => assert.ok(await hears(ben, dora), 'Ben hears the phone (its media moved into the meeting)'), 10_000);
+      since = Date.now();
+      await eventually(() => assert.ok(phone.heardSince(since, 500), 'the phone hears Ana'), 10_000);
+      await host.disconnect(number, [dora]);
+      await phone.bye;
+      await eventually(() => assert.equal(uuidOf('Dora Dialpad'), undefined));
+    } finally {
+      phone.close();
+    }
+  });
+
+  it('wrong passcodes by DTMF end the call with a prompt after the allowed tries and spend the same per-address budget as any passcode', async () => {
+    // A phone of its own address (the budget per address is 5 in this server).
+    const tryWrong = async (phone: SipPhone, times: number) => {
+      for (let i = 0; i < times; i++) {
+        const since = Date.now();
+        await eventually(() => assert.ok(phone.heardSince(since), `prompted before try ${i + 1}`), 8000);
+        await phone.press('2222#', i % 2 === 0 ? 'rtp' : 'info');
+      }
+    };
+    const first = await SipPhone.start('127.0.0.3', 5083);
+    try {
+      assert.equal(await first.call(`sip:${number}@127.0.0.1:${gatewayPort}`, 'Guesser'), 200, 'the number without a passcode is answered and asked for it');
+      await tryWrong(first, 3);
+      const pressed = Date.now();
+      await first.bye;
+      assert.ok(first.heardSince(pressed), 'it is told (wrong passcode, goodbye) before the BYE');
+    } finally {
+      first.close();
+    }
+    const second = await SipPhone.start('127.0.0.3', 5085);
+    try {
+      assert.equal(await second.call(`sip:${number}@127.0.0.1:${gatewayPort}`, 'Guesser'), 200);
+      await tryWrong(second, 2);
+      // The address's budget (5) is spent after two more: hung up at once, before the call's own 3 tries (a silence
+      // would take the menu's 10 s to be asked about).
+      await eventually(() => Promise.race([second.bye.then(() => true), sleep(100).then(() => assert.fail('no BYE yet'))]), 6000);
+    } finally {
+      second.close();
+    }
+    const third = await SipPhone.start('127.0.0.3', 5087);
+    try {
+      assert.equal(await third.call(`sip:${number}*${passcode}@127.0.0.1:${gatewayPort}`, 'Guesser'), 403, 'even the right passcode in the URI is refused now');
+      assert.equal(uuidOf('Guesser'), undefined);
+    } finally {
+      third.close();
+    }
   });
 
   it('answers an unknown method with 405 and takes malformed datagrams without harm', async () => {

@@ -101,9 +101,9 @@ export class RtpLeg {
    * Opens a leg for the device's offer: a UDP socket on `address` (any free port), and the SDP answer that names it.
    * Rejects with a BadMediaRequest when the offer cannot be served (see readLegOffer).
    */
-  static async open(id: string, offerSdp: string, address: string, report: Report): Promise<{ leg: RtpLeg; answer: string }> {
+  static async open(id: string, offerSdp: string, address: string, report: Report, port = 0): Promise<{ leg: RtpLeg; answer: string }> {
     const offer = readLegOffer(offerSdp);
-    const socket = await bound(address);
+    const socket = await bound(address, port);
     const leg = new RtpLeg(id, socket, offer, report);
     return { leg, answer: writeLegAnswer(offerSdp, offer, address, socket.address().port) };
   }
@@ -223,17 +223,23 @@ export class RtpLeg {
   }
 }
 
-/** A UDP socket bound to `address` on a free port. */
-async function bound(address: string): Promise<Socket> {
+/** A UDP socket bound to `address` on `port` (0: a free one); rejects when that port is taken. */
+async function bound(address: string, port = 0): Promise<Socket> {
   const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
   // ICMP port unreachable (the device hung up first) and the like: nothing to do about them.
   socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
   return socket;
 }
 
 /** The payload of an RTP packet (after CSRCs and a header extension, without padding); undefined when malformed. */
-function rtpPayload(msg: Buffer): Buffer | undefined {
+export function rtpPayload(msg: Buffer): Buffer | undefined {
   let offset = 12 + (msg[0]! & 0x0f) * 4;
   if (msg[0]! & 0x10) {
     if (msg.length < offset + 4) return undefined;

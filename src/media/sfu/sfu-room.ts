@@ -129,7 +129,7 @@ export class SfuRoom {
     let answer: string;
     if (transport.kind === 'rtp') {
       this.requireListed(participantId);
-      const opened = await RtpLeg.open(participantId, sdp, transport.address, this.report);
+      const opened = await RtpLeg.open(participantId, sdp, transport.address, this.report, transport.port);
       peer = opened.leg;
       answer = opened.answer;
       if (!this.listed.has(participantId)) {

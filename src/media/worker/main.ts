@@ -98,8 +98,10 @@ const transport = (value: unknown): MediaTransport => {
   if (value === undefined || value === null) return { kind: 'webrtc' };
   const t = value as { kind?: unknown; address?: unknown };
   if (t.kind === 'webrtc') return { kind: 'webrtc' };
-  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address)) return { kind: 'rtp', address: t.address };
-  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address }');
+  const port = (t as { port?: unknown }).port;
+  const portOk = port === undefined || (Number.isInteger(port) && (port as number) > 0 && (port as number) < 65_536);
+  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address) && portOk) return { kind: 'rtp', address: t.address, ...(port !== undefined ? { port: port as number } : {}) };
+  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address, port?: a UDP port }');
 };
 channel.handle('setPolicy', (params) => {
   rooms.setPolicy(roomId(params), params.policy);
