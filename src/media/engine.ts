@@ -69,8 +69,11 @@ export type RecorderEvent =
  */
 export type MediaTransport =
   | { kind: 'webrtc' }
-  /** `port`: the UDP port to take (the SIP gateway's prompts used it, and the device sends there); any free one if unset. */
-  | { kind: 'rtp'; address: string; port?: number };
+  /**
+   * `port`: the UDP port to take (the SIP gateway's prompts used it, and the device sends there); any free one if unset.
+   * `mediaTimeoutMs`: the `rtpSilent` event fires once when the device sends nothing for this long (0/unset: never).
+   */
+  | { kind: 'rtp'; address: string; port?: number; mediaTimeoutMs?: number };
 
 /** Who fills a viewer's slots, by slot index ('' = empty). */
 export type SlotAssignment = { audio: string[]; video: string[]; content: string };
@@ -87,6 +90,8 @@ export interface MediaEngineEvents {
   slots: { roomId: string; participantId: string; assignment: SlotAssignment };
   speaker: { roomId: string; participantId: string };
   recorder: { roomId: string; recorderId: string; event: RecorderEvent };
+  /** A plain RTP leg got no packet from its device for its media timeout (the device is gone without a BYE). */
+  rtpSilent: { roomId: string; participantId: string };
 }
 
 export interface MediaEngine {
@@ -108,7 +113,7 @@ export interface MediaEngine {
    * Dial-out: the SDP offer of a plain RTP leg for the participant, bound on `address` (the SFU offers first, to a SIP
    * device it calls); the device's answer goes to acceptRtp(). Rejects like publish().
    */
-  offerRtp(roomId: string, participantId: string, address: string): Promise<string>;
+  offerRtp(roomId: string, participantId: string, address: string, mediaTimeoutMs?: number): Promise<string>;
   acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void>;
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer>;
   /** The participant's answer to its subscribe offer. */

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import sip, { type NameAddr, type Remote, type SipMessage, type Stack } from 'sip';
 import type { Reason } from '../../contract/signal/reasons.ts';
+import { addressKey } from '../kernel/address.ts';
+import type { Budget } from '../kernel/budget.ts';
 import { DomainError } from '../kernel/domain-error.ts';
 import type { LiveMedia } from '../live/live-media.ts';
 import type { LiveMeeting } from '../live/live-meeting.ts';
@@ -11,7 +13,9 @@ import type { Notice } from '../live/notices.ts';
 import type { Participant } from '../live/participant.ts';
 import { g711Decode } from '../media/rtp/g711.ts';
 import { PromptLeg } from '../media/rtp/prompt-leg.ts';
+import { type LegReanswer, readLegOffer, writeLegReanswer } from '../media/rtp/rtp-sdp.ts';
 import { callerName, dialTarget, infoKey, passcodeAnswer, refusal, type SipAnswer } from './dial-in.ts';
+import { FloodGuard } from './flood-guard.ts';
 import { type MenuAdmission, type MenuOptions, MENU_DEFAULTS, PROMPT_NAMES, type PromptName, VoiceMenu } from './voice-menu.ts';
 
 export interface SipGatewayOptions {
@@ -23,6 +27,12 @@ export interface SipGatewayOptions {
   maxCalls: number;
   /** The spoken menu's limits (tries per call for the number and the passcode); defaults otherwise. */
   menu?: Partial<MenuOptions>;
+  /** SIP requests taken per source address per second; more are dropped unanswered. */
+  requestsPerSecond: number;
+  /** New calls (INVITEs) per source address, a Budget (shared between nodes when the budgets are); beyond: 503. */
+  invitesPerAddress: Budget;
+  /** A call whose device sends no RTP for this long is hung up (0: never). */
+  mediaTimeoutMs: number;
 }
 
 export interface SipGatewayLog {
@@ -52,6 +62,10 @@ interface SipCall {
   source: string;
   /** While the caller is guided by spoken prompts (answered, not yet in the meeting): their media and the menu. */
   menu?: { leg: PromptLeg; menu: VoiceMenu };
+  /** The codec of the call's audio (dial-out: from the device's answer; dial-in: from its offer, when unset). */
+  codec?: 'opus' | 'PCMU' | 'PCMA';
+  /** The device put the call on hold (its last offer sends nothing): its silence is not a media timeout. */
+  onHold?: boolean;
   meeting?: LiveMeeting;
   participant?: Participant;
   answerSdp?: string;
@@ -82,14 +96,23 @@ export class SipGateway implements Fanout {
   private readonly calls = new Map<string, SipCall>();
   private readonly byParticipant = new Map<string, SipCall>();
   private readonly prompts = loadPrompts();
+  private readonly flood: FloodGuard;
   private stack: Stack | undefined;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly live: LiveService,
     private readonly media: LiveMedia,
     private readonly options: SipGatewayOptions,
     private readonly log: SipGatewayLog,
-  ) {}
+  ) {
+    this.flood = new FloodGuard(options.requestsPerSecond);
+    // The media worker says a call's device went silent (gone without a BYE): hung up, unless it is on hold.
+    media.rtpSilent = (participantId) => {
+      const call = this.byParticipant.get(participantId);
+      if (call && !call.onHold) this.mediaLost(call);
+    };
+  }
 
   /** Gateway calls in progress (the capacity the system API reports). */
   get activeCalls(): number {
@@ -106,14 +129,36 @@ export class SipGateway implements Fanout {
         publicAddress: this.options.address,
         maxBytesHeaders: MAX_MESSAGE_BYTES,
         maxContentLength: MAX_MESSAGE_BYTES,
-        logger: { error: (e) => this.log.error(e, 'SIP stack') },
+        logger: {
+          error: (e) => this.log.error(e, 'SIP stack'),
+          // Called for every message before the stack keeps state for it: a request beyond its address's rate loses
+          // its method, so the stack takes it for a stray response and drops it (no transaction, no answer).
+          recv: (m, remote) => {
+            if (m.method !== undefined && !this.flood.allow(remote.address, Date.now())) m.method = undefined;
+          },
+        },
       },
       (request, remote) => this.onRequest(request, remote),
     );
+    // Calls still in the spoken menu are watched here (their media are this process's); the others by their worker.
+    if (this.options.mediaTimeoutMs > 0) {
+      this.watchdog = setInterval(() => {
+        const now = Date.now();
+        for (const call of this.calls.values()) if (call.menu && now - call.menu.leg.lastHeard > this.options.mediaTimeoutMs) this.mediaLost(call);
+      }, 1000);
+      this.watchdog.unref();
+    }
+  }
+
+  /** The device sent no media for the timeout: it is hung up and leaves the meeting. */
+  private mediaLost(call: SipCall): void {
+    this.log.info({ participant: call.participant?.clientId }, 'SIP call: no media from the device; hanging up');
+    this.endCall(call, 'no media received');
   }
 
   /** Hangs up every call (BYE) and closes the listeners. */
   close(): void {
+    clearInterval(this.watchdog);
     for (const call of [...this.calls.values()]) this.hangUp(call, 'the server is shutting down');
     this.stack?.destroy();
     this.stack = undefined;
@@ -177,7 +222,7 @@ export class SipGateway implements Fanout {
     this.calls.set(callId, call);
     this.byParticipant.set(participant.clientId, call);
     try {
-      invite.content = await this.media.offerRtp(meeting, participant, this.options.address);
+      invite.content = await this.media.offerRtp(meeting, participant, this.options.address, this.options.mediaTimeoutMs);
     } catch (error) {
       this.forget(call);
       this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
@@ -213,6 +258,13 @@ export class SipGateway implements Fanout {
     call.remote = rs.headers.to!;
     if (contact) call.remoteContact = contact;
     call.state = 'active';
+    // Our SDP in the call is our offer; a re-INVITE from the device is answered from it, in the codec it chose.
+    call.answerSdp = call.invite.content;
+    try {
+      call.codec = readLegOffer(rs.content ?? '').codec.name;
+    } catch {
+      call.codec = undefined; // acceptRtp below refuses the answer and hangs up
+    }
     if (!meeting || !participant) return;
     this.media.acceptRtp(meeting, participant, rs.content ?? '').then(
       () => this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP dial-out: answered'),
@@ -272,9 +324,8 @@ export class SipGateway implements Fanout {
     }
     const existing = this.calls.get(callId);
     if (rq.headers.to.params.tag !== undefined) {
-      // A re-INVITE (session refresh, hold): the media stay as they are; the same answer is given again.
-      if (existing?.state === 'active' && existing.answerSdp && existing.localTag === rq.headers.to.params.tag) {
-        this.reply(rq, { status: 200, reason: 'OK' }, this.answerHeaders(existing), existing.answerSdp);
+      if (existing?.state === 'active' && existing.answerSdp && (existing.localTag === rq.headers.to.params.tag || existing.localTag === rq.headers.from.params.tag)) {
+        this.onReInvite(existing, rq);
       } else {
         this.reply(rq, { status: 481, reason: 'Call/Transaction Does Not Exist' });
       }
@@ -284,11 +335,6 @@ export class SipGateway implements Fanout {
     this.reply(rq, { status: 100, reason: 'Trying' });
     if (this.calls.size >= this.options.maxCalls) {
       this.reply(rq, { status: 486, reason: 'Gateway Call Capacity Reached' });
-      return;
-    }
-    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
-    if (!rq.content || !type.startsWith('application/sdp')) {
-      this.reply(rq, { status: 488, reason: 'SDP Offer Required' });
       return;
     }
     const contact = Array.isArray(rq.headers.contact) ? rq.headers.contact[0]?.uri : undefined;
@@ -309,12 +355,51 @@ export class SipGateway implements Fanout {
     this.calls.set(callId, call);
     // The request URI names the meeting (and passcode); the bare host (or anything else) gets the spoken menu.
     const target = dialTarget(sip.parseUri(rq.uri ?? '').user);
-    const dialled = target ? this.join(call, target) : this.answerWithMenu(call, undefined);
+    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
+    const dialled = this.withinInviteBudget(remote.address).then((ok) => {
+      // Every new INVITE spends the budget, whatever comes of it. RFC 3261 §21.5.4: 503 with Retry-After (the
+      // budget's window) tells a well-behaved device when to try again.
+      if (!ok) return this.fail(call, { status: 503, reason: 'Too Many Calls From Your Address' }, undefined, { 'retry-after': 60 });
+      if (!rq.content || !type.startsWith('application/sdp')) return this.fail(call, { status: 488, reason: 'SDP Offer Required' });
+      return target ? this.join(call, target) : this.answerWithMenu(call, undefined);
+    });
     void dialled.catch((error: unknown) => {
       this.log.error(error, 'SIP dial-in');
       if (call.state === 'joining') this.fail(call, { status: 500, reason: 'Server Internal Error' });
       else this.endCall(call, 'server error');
     });
+  }
+
+  /**
+   * A re-INVITE in a running call. Without SDP (a session refresh): our last SDP again. With a new offer: answered
+   * with the same address, port and codec and the direction mirrored (hold and resume; on hold, the device's silence
+   * does not end the call); an offer that drops the codec in use gets 488 and the call goes on as it was. The media
+   * leg itself is left as it is: it keeps sending (a device on hold ignores it) and follows the device's real source.
+   */
+  private onReInvite(call: SipCall, rq: SipMessage): void {
+    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
+    if (!rq.content || !type.startsWith('application/sdp')) {
+      this.reply(rq, { status: 200, reason: 'OK' }, this.answerHeaders(call, rq), call.answerSdp);
+      return;
+    }
+    let answer: LegReanswer;
+    try {
+      answer = writeLegReanswer(call.answerSdp!, rq.content, call.codec ?? readLegOffer(call.invite.content ?? '').codec.name);
+    } catch (error) {
+      this.reply(rq, { status: 488, reason: 'Not Acceptable Here' }, { warning: `399 convene "${(error as Error).message.replace(/["\\\r\n]/g, ' ').slice(0, 200)}"` });
+      return;
+    }
+    call.answerSdp = answer.sdp;
+    call.onHold = answer.hold;
+    this.reply(rq, { status: 200, reason: 'OK' }, this.answerHeaders(call, rq), answer.sdp);
+  }
+
+  /** Spends one new call from the caller's address's budget; false when it was spent already. */
+  private async withinInviteBudget(address: string): Promise<boolean> {
+    const key = addressKey(address);
+    if ((await this.options.invitesPerAddress.peek(key)).remaining === 0) return false;
+    await this.options.invitesPerAddress.spend(key);
+    return true;
   }
 
   /** The live service's admission of the caller to `meetingNumber` (with the passcode it gave, if any). */
@@ -347,7 +432,7 @@ export class SipGateway implements Fanout {
     this.byParticipant.set(participant.clientId, call);
     let answer: string;
     try {
-      answer = await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address });
+      answer = await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address, mediaTimeoutMs: this.options.mediaTimeoutMs });
     } catch (error) {
       this.byParticipant.delete(participant.clientId);
       call.state = 'ended';
@@ -432,7 +517,7 @@ export class SipGateway implements Fanout {
     menu.leg.close();
     call.menu = undefined;
     try {
-      await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address, port });
+      await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address, port, mediaTimeoutMs: this.options.mediaTimeoutMs });
     } catch (error) {
       this.log.warn({ participant: participant.clientId, reason: (error as Error).message }, 'SIP call: the media could not join the meeting');
       if (call.state !== 'active') return;
@@ -469,7 +554,10 @@ export class SipGateway implements Fanout {
       return;
     }
     this.reply(rq, { status: 200, reason: 'OK' });
-    if (call.state === 'joining') call.cancelled = true;
+    if (call.state !== 'joining' || call.cancelled) return;
+    // The INVITE is ended now (487); what was being set up for it is undone when that step returns (join, menu).
+    call.cancelled = true;
+    this.reply(call.invite, { status: 487, reason: 'Request Terminated' }, { to: { ...call.invite.headers.to!, params: { ...call.invite.headers.to!.params, tag: call.localTag } } });
   }
 
   /** SIP INFO in a call: DTMF (application/dtmf-relay, application/dtmf) goes to the menu; other bodies get 415. */
@@ -492,11 +580,13 @@ export class SipGateway implements Fanout {
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   /** Ends a call that is being set up with a final error answer. */
-  private fail(call: SipCall, answer: SipAnswer, warning?: string): void {
+  private fail(call: SipCall, answer: SipAnswer, warning?: string, extra: Record<string, unknown> = {}): void {
     this.forget(call);
+    if (call.cancelled) return; // answered 487 when the CANCEL came
     // RFC 3261 §20.43: a Warning says in words what the phrase cannot (399: miscellaneous).
     const to = call.invite.headers.to!;
     this.reply(call.invite, answer, {
+      ...extra,
       to: { ...to, params: { ...to.params, tag: call.localTag } },
       ...(warning ? { warning: `399 convene "${warning.replace(/["\\\r\n]/g, ' ').slice(0, 200)}"` } : {}),
     });
@@ -536,8 +626,10 @@ export class SipGateway implements Fanout {
     if (call.participant) this.byParticipant.delete(call.participant.clientId);
   }
 
-  private answerHeaders(call: SipCall): Record<string, unknown> {
-    return { to: { ...call.invite.headers.to!, params: { ...call.invite.headers.to!.params, tag: call.localTag } }, contact: [{ uri: `sip:convene@${this.options.address}:${this.options.port}`, params: {} }], allow: ALLOW };
+  /** Headers of a 2xx in the call: our tag on the To of the request answered (the INVITE, or a re-INVITE), Contact, Allow. */
+  private answerHeaders(call: SipCall, rq: SipMessage = call.invite): Record<string, unknown> {
+    const to = rq.headers.to!;
+    return { to: { ...to, params: { ...to.params, tag: to.params.tag ?? call.localTag } }, contact: [{ uri: `sip:convene@${this.options.address}:${this.options.port}`, params: {} }], allow: ALLOW };
   }
 
   private reply(rq: SipMessage, answer: SipAnswer, headers: Record<string, unknown> = {}, sdp?: string): void {

@@ -39,7 +39,7 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
 
   before(async () => {
     gatewayPort = await freePort();
-    t = await startMediaServer({ CONVENE_SIP_PORT: String(gatewayPort), CONVENE_SIP_ADDRESS: '127.0.0.1', CONVENE_GATEWAY_MAX_CALLS: '4', CONVENE_PASSCODE_ATTEMPTS_PER_ADDRESS: '5' });
+    t = await startMediaServer({ CONVENE_SIP_PORT: String(gatewayPort), CONVENE_SIP_ADDRESS: '127.0.0.1', CONVENE_GATEWAY_MAX_CALLS: '4', CONVENE_PASSCODE_ATTEMPTS_PER_ADDRESS: '5', CONVENE_SIP_MEDIA_TIMEOUT_SECONDS: '3' });
     await t.createUser(OWNER.username, OWNER.password);
     const token = await t.signIn(OWNER.username, OWNER.password, 'sip-owner-device');
     const meeting = await instantMeeting(t, token, 'sip-owner-device');
@@ -160,6 +160,95 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
       assert.equal(uuidOf('Guesser'), undefined);
     } finally {
       third.close();
+    }
+  });
+
+  it('a CANCEL before the answer ends the call with 487 and leaves nobody in the meeting', async () => {
+    const phone = await SipPhone.start(PHONE_ADDRESS, 5089);
+    try {
+      assert.equal(await phone.call(`sip:${number}*${passcode}@127.0.0.1:${gatewayPort}`, 'Cancelled Carl', { cancel: true }), 487);
+      await sleep(500);
+      assert.equal(uuidOf('Cancelled Carl'), undefined);
+      const capacity = await t.call('GET', '/api/v1/system/capacity', { query: { client_id: 'admin-console', token: await t.adminToken() } });
+      assert.equal(capacity.body.gateway.current_calls, 0, 'no gateway call is left behind');
+    } finally {
+      phone.close();
+    }
+  });
+
+  it('re-INVITEs: hold and resume are answered on the same port, a codec change is refused (488) and the call goes on; a phone gone silent is hung up after the media timeout, but not while on hold', async () => {
+    const phone = await SipPhone.start(PHONE_ADDRESS, 5091);
+    try {
+      const since = Date.now();
+      assert.equal(await phone.call(`sip:${number}*${passcode}@127.0.0.1:${gatewayPort}`, 'Held Hanna'), 200);
+      await eventually(() => assert.ok(uuidOf('Held Hanna')), 5000);
+      const port = (sdp: string) => /m=audio (\d+)/.exec(sdp)?.[1];
+      const first = await phone.reInvite({ version: 2, direction: 'inactive' });
+      assert.equal(first.status, 200);
+      assert.match(first.sdp, /a=inactive/, 'hold is answered inactive');
+      const changed = await phone.reInvite({ version: 3, codec: 'PCMA', direction: 'inactive' });
+      assert.equal(changed.status, 488, 'the codec cannot change in the call');
+      phone.stopMedia();
+      await sleep(4500);
+      assert.ok(uuidOf('Held Hanna'), 'on hold and silent for longer than the media timeout: still in the meeting');
+      const resumed = await phone.reInvite({ version: 4 });
+      assert.equal(resumed.status, 200);
+      assert.match(resumed.sdp, /a=sendrecv/);
+      assert.equal(port(resumed.sdp), port(first.sdp), 'the same port throughout');
+      assert.ok(phone.heardSince(since, -1), 'the phone got media');
+      // Resumed but silent: hung up within the media timeout (3 s) and a little.
+      await Promise.race([phone.bye, sleep(8000).then(() => assert.fail('no BYE after the media timeout'))]);
+      await eventually(() => assert.equal(uuidOf('Held Hanna'), undefined));
+    } finally {
+      phone.close();
+    }
+  });
+
+  it('floods from one address are dropped beyond the request rate and new calls beyond their budget get 503; others are still served, OPTIONS answered', async () => {
+    const raw = async (address: string) => {
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+      const answers: string[] = [];
+      socket.on('message', (m) => answers.push(m.toString('latin1')));
+      const { port } = socket.address();
+      let n = 0;
+      const request = (method: string, body = '') => {
+        n++;
+        const text = [`${method} sip:${number}@127.0.0.1:${gatewayPort} SIP/2.0`, `Via: SIP/2.0/UDP ${address}:${port};branch=z9hG4bK-flood-${address}-${n}`, `From: <sip:f@${address}>;tag=f${n}`, `To: <sip:${number}@127.0.0.1>`, `Call-ID: flood-${address}-${n}`, `CSeq: 1 ${method}`, `Content-Length: ${body.length}`, '', body].join('\r\n');
+        socket.send(Buffer.from(text, 'latin1'), gatewayPort, '127.0.0.1');
+      };
+      return { answers, request, close: () => socket.close() };
+    };
+    const flooder = await raw('127.0.0.4');
+    const bystander = await raw('127.0.0.5');
+    const caller = await raw('127.0.0.6');
+    try {
+      for (let i = 0; i < 200; i++) flooder.request('OPTIONS');
+      // (After the burst: the burst itself may fill the gateway's socket buffer, which would drop anyone's datagram.)
+      await sleep(100);
+      bystander.request('OPTIONS');
+      await sleep(400);
+      const answered = flooder.answers.filter((a) => a.startsWith('SIP/2.0 200 ')).length;
+      assert.ok(answered > 0 && answered <= 31, `about a second's worth answered (${answered} of 200)`);
+      assert.ok(bystander.answers.some((a) => a.startsWith('SIP/2.0 200 ') && /Allow: .*INFO/i.test(a)), `another address is answered, with Allow (${answered} flood answers)\n${bystander.answers.join('\n')}`);
+      await sleep(1100);
+      const before = flooder.answers.length;
+      flooder.request('OPTIONS');
+      await eventually(() => assert.equal(flooder.answers.length, before + 1, 'answered again once the rate allows'));
+      // New calls: 30 a minute from one address (the default), each spending the budget whatever comes of it.
+      for (let i = 0; i < 31; i++) {
+        caller.request('INVITE');
+        await sleep(50);
+      }
+      // (Final answers over UDP are repeated until ACKed: calls are counted by Call-ID.)
+      const calls = (status: number) => new Set(caller.answers.filter((a) => a.startsWith(`SIP/2.0 ${status} `)).map((a) => /Call-ID: (\S+)/i.exec(a)?.[1]));
+      await eventually(() => assert.equal(calls(488).size, 30, 'no SDP: 488'));
+      await eventually(() => assert.deepEqual([...calls(503)], ['flood-127.0.0.6-31'], 'the 31st: 503'));
+      assert.ok(caller.answers.some((a) => a.startsWith('SIP/2.0 503 ') && /Retry-After: 60/i.test(a)), 'with Retry-After');
+    } finally {
+      flooder.close();
+      bystander.close();
+      caller.close();
     }
   });
 

@@ -53,24 +53,30 @@ export class SipPhone {
     return phone;
   }
 
-  /** Calls `uri` (e.g. `sip:127.0.0.1:5060`) as `name`; resolves with the final status (2xx: ACKed, media running). */
-  call(uri: string, name: string): Promise<number> {
-    const tag = randomBytes(6).toString('hex');
-    const callId = `${randomBytes(8).toString('hex')}@${this.address}`;
-    const port = this.rtp.address().port;
-    const sdp = [
+  /** The phone's SDP offer: PCMU (or only PCMA) and telephone-events, in `direction`. */
+  offer(o: { version?: number; codec?: 'PCMU' | 'PCMA'; direction?: string } = {}): string {
+    const pt = o.codec === 'PCMA' ? 8 : 0;
+    return [
       'v=0',
-      `o=phone 1 1 IN IP4 ${this.address}`,
+      `o=phone 1 ${o.version ?? 1} IN IP4 ${this.address}`,
       's=-',
       `c=IN IP4 ${this.address}`,
       't=0 0',
-      `m=audio ${port} RTP/AVP 0 ${TELEPHONE_EVENT}`,
-      'a=rtpmap:0 PCMU/8000',
+      `m=audio ${this.rtp.address().port} RTP/AVP ${pt} ${TELEPHONE_EVENT}`,
+      `a=rtpmap:${pt} ${o.codec ?? 'PCMU'}/8000`,
       `a=rtpmap:${TELEPHONE_EVENT} telephone-event/8000`,
       `a=fmtp:${TELEPHONE_EVENT} 0-15`,
       'a=ptime:20',
+      `a=${o.direction ?? 'sendrecv'}`,
       '',
     ].join('\r\n');
+  }
+
+  /** Calls `uri` (e.g. `sip:127.0.0.1:5060`) as `name`; resolves with the final status (2xx: ACKed, media running). */
+  call(uri: string, name: string, o: { cancel?: boolean } = {}): Promise<number> {
+    const tag = randomBytes(6).toString('hex');
+    const callId = `${randomBytes(8).toString('hex')}@${this.address}`;
+    const sdp = this.offer();
     const from = { name: `"${name}"`, uri: `sip:phone@${this.address}:${this.sipPort}`, params: { tag } };
     const invite: SipMessage = {
       method: 'INVITE',
@@ -102,7 +108,40 @@ export class SipPhone {
         }
         resolve(status);
       });
+      // CANCEL as soon as the INVITE is out (same Via branch, RFC 3261 §9.1).
+      const cancel = () => {
+        const via = invite.headers.via?.[0];
+        if (!via?.params.branch || !via.host) return setTimeout(cancel, 1);
+        this.stack.send({ method: 'CANCEL', uri, headers: { via: structuredClone(invite.headers.via), to: { uri, params: {} }, from, 'call-id': callId, cseq: { method: 'CANCEL', seq: 1 } } }, () => undefined);
+      };
+      if (o.cancel) cancel();
     });
+  }
+
+  /** A re-INVITE in the call with a new offer; resolves with the status and the answer's SDP. */
+  reInvite(o: { version: number; codec?: 'PCMU' | 'PCMA'; direction?: string }): Promise<{ status: number; sdp: string }> {
+    const d = this.dialog!;
+    return new Promise((resolve) =>
+      this.stack.send(
+        {
+          method: 'INVITE',
+          uri: d.contact,
+          headers: { to: d.to, from: d.from, 'call-id': d.callId, cseq: { method: 'INVITE', seq: ++d.cseq }, contact: [{ uri: `sip:phone@${this.address}:${this.sipPort}`, params: {} }], 'content-type': 'application/sdp', via: [] },
+          content: this.offer(o),
+        },
+        (rs) => {
+          const status = rs.status ?? 0;
+          if (status < 200) return;
+          if (status < 300) this.stack.send({ method: 'ACK', uri: d.contact, headers: { to: d.to, from: d.from, 'call-id': d.callId, cseq: { method: 'ACK', seq: d.cseq }, via: [] } });
+          resolve({ status, sdp: rs.content ?? '' });
+        },
+      ),
+    );
+  }
+
+  /** The phone stops sending RTP (it is gone, as far as its media go). */
+  stopMedia(): void {
+    clearInterval(this.timer);
   }
 
   /** Was anything louder than silence heard since `since` (ms)? */

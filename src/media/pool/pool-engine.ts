@@ -29,6 +29,7 @@ export class PoolMediaEngine implements MediaEngine {
     pool.on('slots', (payload) => this.events.emit('slots', payload));
     pool.on('speaker', (payload) => this.events.emit('speaker', payload));
     pool.on('recorder', (payload) => this.events.emit('recorder', payload));
+    pool.on('rtpSilent', (payload) => this.events.emit('rtpSilent', payload));
   }
 
   async openRoom(roomId: string): Promise<void> {
@@ -55,8 +56,8 @@ export class PoolMediaEngine implements MediaEngine {
     return (await this.call('publish', { roomId, participantId, sdp, transport })).sdp;
   }
 
-  async offerRtp(roomId: string, participantId: string, address: string): Promise<string> {
-    return (await this.call('offerRtp', { roomId, participantId, address })).sdp;
+  async offerRtp(roomId: string, participantId: string, address: string, mediaTimeoutMs?: number): Promise<string> {
+    return (await this.call('offerRtp', { roomId, participantId, address, ...(mediaTimeoutMs ? { mediaTimeoutMs } : {}) })).sdp;
   }
 
   async acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void> {

@@ -54,6 +54,9 @@ export class RtpLeg {
   private closed = false;
   /** Packets taken from the device and sent to it (diagnostics, tests). */
   readonly counts = { received: 0, sent: 0 };
+  /** When the device was last heard from (any RTP or RTCP), or the negotiation ended; for the media timeout. */
+  private lastHeard = Date.now();
+  private silence: { afterMs: number; then: () => void } | undefined;
 
   private constructor(
     readonly id: string,
@@ -71,12 +74,14 @@ export class RtpLeg {
       } catch (error) {
         this.report(error, `mixing for ${this.id}`);
       }
+      this.checkSilence(now);
     });
   }
 
   /** What the negotiation settled: the codec and where the device is; the mixer's output follows the codec. */
   private negotiated(offer: LegOffer): void {
     this.offer = offer;
+    this.lastHeard = Date.now();
     this.remote = offer.remote;
     this.mixer.removeOutput('device');
     this.mixer.addOutput('device', { passThrough: offer.codec.name === 'opus', deliver: (frame) => this.send(frame) });
@@ -90,6 +95,22 @@ export class RtpLeg {
     const socket = await bound(address);
     const leg = new RtpLeg(id, socket, undefined, report);
     return { leg, offer: writeLegOffer(address, socket.address().port) };
+  }
+
+  /**
+   * Calls `then` when the device has sent nothing (RTP or RTCP) for `afterMs` since the negotiation, and again after
+   * each further `afterMs` of silence: a device that went away without a BYE (0: never).
+   */
+  watchSilence(afterMs: number, then: () => void): void {
+    this.silence = afterMs > 0 ? { afterMs, then } : undefined;
+  }
+
+  private checkSilence(now: number): void {
+    const silence = this.silence;
+    if (!silence || !this.offer || now - this.lastHeard < silence.afterMs) return;
+    // Told again after each further timeout: a call kept on hold is still watched once it is resumed.
+    this.lastHeard = now;
+    silence.then();
   }
 
   /** The device's answer to our offer (BadMediaRequest when it cannot be served, as for an offer). */
@@ -148,6 +169,7 @@ export class RtpLeg {
   private receive(msg: Buffer, from: RemoteInfo): void {
     if (this.closed || msg.length < 12 || msg.length > MAX_DATAGRAM || msg[0]! >> 6 !== 2) return;
     const payloadType = msg[1]! & 0x7f;
+    this.lastHeard = Date.now();
     // RTCP shares the port when the device muxes it (payload types 72..76 read as RTCP packet types 200..204).
     if (payloadType >= 72 && payloadType <= 76) return;
     const offer = this.offer;

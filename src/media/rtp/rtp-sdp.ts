@@ -134,3 +134,35 @@ export function writeLegAnswer(offerSdp: string, offer: LegOffer, address: strin
     media,
   });
 }
+
+/** What a new offer in a call (a re-INVITE) comes to: the answer, and whether the device put the call on hold. */
+export interface LegReanswer {
+  sdp: string;
+  hold: boolean;
+}
+
+const MIRRORED = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' } as const;
+
+/**
+ * The answer to a device's new offer in a running call (RFC 3264 §8): the same address, port and codec as `previous`
+ * (our last SDP in the call), the direction mirrored (a device holding the call sends `sendonly` or `inactive`, or the
+ * old `c=0.0.0.0`), the session version one higher. The leg cannot change its codec in a call: an offer without the
+ * codec in use is refused (BadMediaRequest; the call goes on as it was, RFC 3261 §14.2).
+ */
+export function writeLegReanswer(previous: string, offerSdp: string, codecInUse: LegCodec['name']): LegReanswer {
+  const offer = readLegOffer(offerSdp);
+  if (offer.codec.name !== codecInUse) throw new BadMediaRequest(`sdp: the call's codec (${codecInUse}) cannot change during the call`);
+  const before = parseSdp(previous);
+  const audio = (before.media ?? []).find((m) => m.type === 'audio' && m.port !== 0);
+  if (!audio) throw new BadMediaRequest('sdp: the call has no audio to keep');
+  const address = audio.connection?.ip ?? before.connection?.ip ?? '';
+  const parsed = parseSdp(writeLegAnswer(offerSdp, offer, address, audio.port));
+  const offered = parseSdp(offerSdp);
+  const offeredAudio = offered.media[offer.audioIndex]!;
+  const direction = offeredAudio.direction ?? offered.direction ?? 'sendrecv';
+  const nulled = (offeredAudio.connection?.ip ?? offered.connection?.ip) === '0.0.0.0';
+  const answered = parsed.media[offer.audioIndex]!;
+  answered.direction = nulled ? 'inactive' : MIRRORED[direction];
+  if (before.origin) parsed.origin = { ...before.origin, sessionVersion: Number(before.origin.sessionVersion) + 1 };
+  return { sdp: write(parsed), hold: nulled || direction === 'sendonly' || direction === 'inactive' };
+}

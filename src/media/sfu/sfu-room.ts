@@ -39,6 +39,8 @@ export interface RoomEvents {
   slots(viewerId: string, assignment: SlotAssignment): void;
   /** The dominant speaker changed ('' = nobody). */
   speaker(participantId: string): void;
+  /** A plain RTP leg heard nothing from its device for its media timeout. */
+  rtpSilent(participantId: string): void;
 }
 
 /**
@@ -130,6 +132,7 @@ export class SfuRoom {
     if (transport.kind === 'rtp') {
       this.requireListed(participantId);
       const opened = await RtpLeg.open(participantId, sdp, transport.address, this.report, transport.port);
+      opened.leg.watchSilence(transport.mediaTimeoutMs ?? 0, () => this.events.rtpSilent(participantId));
       peer = opened.leg;
       answer = opened.answer;
       if (!this.listed.has(participantId)) {
@@ -161,9 +164,10 @@ export class SfuRoom {
    * Dial-out: a plain RTP leg for the participant that offers first (its SDP goes to the device in our INVITE); it
    * replaces whatever connection the participant had. The device's answer comes through acceptRtp().
    */
-  async offerRtp(participantId: string, address: string): Promise<string> {
+  async offerRtp(participantId: string, address: string, mediaTimeoutMs = 0): Promise<string> {
     this.requireListed(participantId);
     const { leg, offer } = await RtpLeg.offer(participantId, address, this.report);
+    leg.watchSilence(mediaTimeoutMs, () => this.events.rtpSilent(participantId));
     if (!this.listed.has(participantId)) {
       leg.close();
       throw new BadMediaRequest(`participantId: ${participantId} left the meeting`);

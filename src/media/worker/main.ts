@@ -51,6 +51,7 @@ const rooms = new WorkerRooms(
     slots: (roomId, participantId, assignment) => channel?.notify('slots', { roomId, participantId, assignment }),
     speaker: (roomId, participantId) => channel?.notify('speaker', { roomId, participantId }),
     recorder: (roomId, recorderId, event) => channel?.notify('recorder', { roomId, recorderId, event }),
+    rtpSilent: (roomId, participantId) => channel?.notify('rtpSilent', { roomId, participantId }),
     report,
   },
   {
@@ -98,10 +99,13 @@ const transport = (value: unknown): MediaTransport => {
   if (value === undefined || value === null) return { kind: 'webrtc' };
   const t = value as { kind?: unknown; address?: unknown };
   if (t.kind === 'webrtc') return { kind: 'webrtc' };
-  const port = (t as { port?: unknown }).port;
+  const { port, mediaTimeoutMs } = t as { port?: unknown; mediaTimeoutMs?: unknown };
   const portOk = port === undefined || (Number.isInteger(port) && (port as number) > 0 && (port as number) < 65_536);
-  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address) && portOk) return { kind: 'rtp', address: t.address, ...(port !== undefined ? { port: port as number } : {}) };
-  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address, port?: a UDP port }');
+  const timeoutOk = mediaTimeoutMs === undefined || (Number.isInteger(mediaTimeoutMs) && (mediaTimeoutMs as number) >= 0);
+  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address) && portOk && timeoutOk) {
+    return { kind: 'rtp', address: t.address, ...(port !== undefined ? { port: port as number } : {}), ...(mediaTimeoutMs ? { mediaTimeoutMs: mediaTimeoutMs as number } : {}) };
+  }
+  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address, port?: a UDP port, mediaTimeoutMs?: ms }');
 };
 channel.handle('setPolicy', (params) => {
   rooms.setPolicy(roomId(params), params.policy);
@@ -113,9 +117,9 @@ channel.handle('publish', async (params) => {
 });
 channel.handle('offerRtp', async (params) => {
   const room = rooms.get(roomId(params));
-  const address = transport({ kind: 'rtp', address: params.address });
+  const address = transport({ kind: 'rtp', address: params.address, mediaTimeoutMs: params.mediaTimeoutMs });
   if (address.kind !== 'rtp') throw new BadMediaRequest('address: an IPv4 address');
-  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), address.address) };
+  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), address.address, address.mediaTimeoutMs) };
 });
 channel.handle('acceptRtp', async (params) => {
   const room = rooms.get(roomId(params));
