@@ -194,6 +194,7 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, sipInvites, app) : undefined;
   if (sipGateway) fanouts.set('sip', sipGateway);
   control.dialer = sipGateway;
+  control.h323Gateway = config.h323Gateway;
   const startedAt = clock.now();
   systemRoutes(
     app,

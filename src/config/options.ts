@@ -194,6 +194,14 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   sipTcp: option(Type.Boolean({ default: true, description: 'The SIP gateway also listens on TCP (same port); false = UDP only' })),
+  h323Gateway: option(
+    Type.String({
+      default: '',
+      maxLength: 256,
+      pattern: '^$|^sips?:[^\\s]+$',
+      description: 'SIP URI of an H.323↔SIP gateway (e.g. sip:gw.example.com:5060): H.323 entries of the cascading call are called through it as sip:{escaped H.323 address}@gateway; empty = H.323 entries are refused (400)',
+    }),
+  ),
   sipRequestsPerSecond: option(
     Type.Integer({ minimum: 1, maximum: 100000, default: 30, description: 'SIP requests taken per source address per second; more are dropped unanswered (a PBX trunk carries many calls from one address: raise it)' }),
   ),

@@ -69,11 +69,19 @@ export type RecorderEvent =
  */
 export type MediaTransport =
   | { kind: 'webrtc' }
-  /**
-   * `port`: the UDP port to take (the SIP gateway's prompts used it, and the device sends there); any free one if unset.
-   * `mediaTimeoutMs`: the `rtpSilent` event fires once when the device sends nothing for this long (0/unset: never).
-   */
-  | { kind: 'rtp'; address: string; port?: number; mediaTimeoutMs?: number };
+  | ({ kind: 'rtp' } & RtpLegSettings);
+
+/** A plain RTP leg: where it binds, and what it watches and announces. */
+export type RtpLegSettings = {
+  /** The IPv4 address it binds (and names in its SDP). */
+  address: string;
+  /** The UDP port to take (the SIP gateway's prompts used it, and the device sends there); any free one if unset. */
+  port?: number;
+  /** The `rtpSilent` event fires when the device sends nothing for this long (0/unset: never). */
+  mediaTimeoutMs?: number;
+  /** The call rate announced in its SDP (b=AS, b=TIAS), kbit/s; none if unset. */
+  kbps?: number;
+};
 
 /** Who fills a viewer's slots, by slot index ('' = empty). */
 export type SlotAssignment = { audio: string[]; video: string[]; content: string };
@@ -113,7 +121,7 @@ export interface MediaEngine {
    * Dial-out: the SDP offer of a plain RTP leg for the participant, bound on `address` (the SFU offers first, to a SIP
    * device it calls); the device's answer goes to acceptRtp(). Rejects like publish().
    */
-  offerRtp(roomId: string, participantId: string, address: string, mediaTimeoutMs?: number): Promise<string>;
+  offerRtp(roomId: string, participantId: string, leg: RtpLegSettings): Promise<string>;
   acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void>;
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer>;
   /** The participant's answer to its subscribe offer. */

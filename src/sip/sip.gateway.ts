@@ -7,6 +7,7 @@ import { addressKey } from '../kernel/address.ts';
 import type { Budget } from '../kernel/budget.ts';
 import { DomainError } from '../kernel/domain-error.ts';
 import type { LiveMedia } from '../live/live-media.ts';
+import type { RtpLegSettings } from '../media/engine.ts';
 import type { LiveMeeting } from '../live/live-meeting.ts';
 import type { Fanout, LiveService } from '../live/live.service.ts';
 import type { Notice } from '../live/notices.ts';
@@ -186,6 +187,15 @@ export class SipGateway implements Fanout {
   /** Never called: a SIP call is refused rather than held in a lobby (LiveService), so none is admitted from one. */
   admitted(): void {}
 
+  /**
+   * The settings of a call's RTP leg: on the gateway's address, watched for silence, announcing the call rate — the
+   * cascading call's `call_rate` when it gave one, else the meeting's `call_rate_type` (e.g. 2048K).
+   */
+  private leg(meeting: LiveMeeting, kbps?: number): RtpLegSettings {
+    const rate = kbps ?? Number.parseInt(meeting.settings.callRate, 10);
+    return { address: this.options.address, mediaTimeoutMs: this.options.mediaTimeoutMs, ...(Number.isInteger(rate) && rate > 0 ? { kbps: rate } : {}) };
+  }
+
   // ---- dial-out -------------------------------------------------------------------------------------------------
 
   /**
@@ -194,7 +204,7 @@ export class SipGateway implements Fanout {
    * INVITE offers Opus, PCMU and PCMA from a plain RTP leg of the meeting's media room. Resolves once the INVITE is
    * sent; a call the server cannot place (capacity, media) rejects with a DomainError.
    */
-  async dialOut(meeting: LiveMeeting, target: { name: string; uri: string }): Promise<void> {
+  async dialOut(meeting: LiveMeeting, target: { name: string; uri: string; kbps?: number }): Promise<void> {
     if (!this.stack) throw new DomainError('service.unavailable', 'the SIP gateway is not running');
     if (this.calls.size >= this.options.maxCalls) throw new DomainError('service.unavailable', 'the SIP gateway’s call capacity (CONVENE_GATEWAY_MAX_CALLS) is reached');
     const added = await this.live.addCallee(meeting, { clientId: `sip-${randomUUID()}`, displayName: callerName(target.name, undefined), address: this.options.address, transport: 'sip' });
@@ -222,7 +232,7 @@ export class SipGateway implements Fanout {
     this.calls.set(callId, call);
     this.byParticipant.set(participant.clientId, call);
     try {
-      invite.content = await this.media.offerRtp(meeting, participant, this.options.address, this.options.mediaTimeoutMs);
+      invite.content = await this.media.offerRtp(meeting, participant, this.leg(meeting, target.kbps));
     } catch (error) {
       this.forget(call);
       this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
@@ -432,7 +442,7 @@ export class SipGateway implements Fanout {
     this.byParticipant.set(participant.clientId, call);
     let answer: string;
     try {
-      answer = await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address, mediaTimeoutMs: this.options.mediaTimeoutMs });
+      answer = await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', ...this.leg(meeting) });
     } catch (error) {
       this.byParticipant.delete(participant.clientId);
       call.state = 'ended';
@@ -517,7 +527,7 @@ export class SipGateway implements Fanout {
     menu.leg.close();
     call.menu = undefined;
     try {
-      await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address, port, mediaTimeoutMs: this.options.mediaTimeoutMs });
+      await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', ...this.leg(meeting), port });
     } catch (error) {
       this.log.warn({ participant: participant.clientId, reason: (error as Error).message }, 'SIP call: the media could not join the meeting');
       if (call.state !== 'active') return;

@@ -39,7 +39,7 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
 
   before(async () => {
     gatewayPort = await freePort();
-    t = await startMediaServer({ CONVENE_SIP_PORT: String(gatewayPort), CONVENE_SIP_ADDRESS: '127.0.0.1', CONVENE_GATEWAY_MAX_CALLS: '4', CONVENE_PASSCODE_ATTEMPTS_PER_ADDRESS: '5', CONVENE_SIP_MEDIA_TIMEOUT_SECONDS: '3' });
+    t = await startMediaServer({ CONVENE_SIP_PORT: String(gatewayPort), CONVENE_SIP_ADDRESS: '127.0.0.1', CONVENE_GATEWAY_MAX_CALLS: '4', CONVENE_PASSCODE_ATTEMPTS_PER_ADDRESS: '5', CONVENE_SIP_MEDIA_TIMEOUT_SECONDS: '3', CONVENE_H323_GATEWAY: `sip:${PHONE_ADDRESS}:5093` });
     await t.createUser(OWNER.username, OWNER.password);
     const token = await t.signIn(OWNER.username, OWNER.password, 'sip-owner-device');
     const meeting = await instantMeeting(t, token, 'sip-owner-device');
@@ -272,7 +272,7 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
     }
   });
 
-  it('the host calls a room system into the meeting (cascading, protocol SIP): it answers, is heard, and is hung up on removal; H.323 is refused with 400', async () => {
+  it('the host calls a room system into the meeting (cascading, protocol SIP): it answers, is heard, and is hung up on removal', async () => {
     const room = sipp({ scenario: 'answer', gatewayPort, localPort: 5090, mediaPort: 16_060, audio: toneFile(60) });
     try {
       await sleep(300); // sipp binds its port
@@ -286,9 +286,33 @@ describe('SIP dial-in (sipp as the phone)', { skip: skipUnlessIsolated() || skip
     } finally {
       room.kill();
     }
+  });
+
+  it('an H.323 entry is called through CONVENE_H323_GATEWAY, and the call rate reaches the SDP (b=AS, b=TIAS): the cascading call\'s, else the meeting\'s', async () => {
+    // The "gateway" is a SIP phone of the test's own: it answers whatever it is asked to call, and shows what it got.
+    const gateway = await SipPhone.start(PHONE_ADDRESS, 5093);
+    try {
+      await host.cascading(number, { avc_call_params: [{ protocol: 'H.323', name: 'RMX 2000', uri: '10.0.0.1##123', call_rate: '768' }] });
+      await eventually(() => assert.equal(gateway.invites.length, 1), 5000);
+      const invite = gateway.invites[0]!;
+      assert.equal(invite.uri, `sip:10.0.0.1%23%23123@${PHONE_ADDRESS}:5093`, 'the H.323 address in the gateway URI');
+      assert.match(invite.content ?? '', /b=AS:768\r\nb=TIAS:768000/);
+      await eventually(() => assert.ok(uuidOf('RMX 2000'), 'the H.323 endpoint is in the roster'), 5000);
+      await host.disconnect(number, [uuidOf('RMX 2000')!]);
+      await gateway.bye;
+      // No call_rate: the meeting's call_rate_type (2048K unless set otherwise) is announced.
+      await host.cascading(number, { avc_call_params: [{ protocol: 'SIP', name: 'Rate Room', uri: `sip:room@${PHONE_ADDRESS}:5093` }] });
+      await eventually(() => assert.equal(gateway.invites.length, 2), 5000);
+      const rate = Number(/b=AS:(\d+)/.exec(gateway.invites[1]!.content ?? '')?.[1]);
+      assert.equal(rate, 2048, `the meeting's rate (an instant meeting's default, 2048K) is announced:\n${gateway.invites[1]!.content}`);
+      await eventually(() => assert.ok(uuidOf('Rate Room')), 5000);
+      await host.disconnect(number, [uuidOf('Rate Room')!]);
+    } finally {
+      gateway.close();
+    }
     await assert.rejects(
-      host.cascading(number, { avc_call_params: [{ protocol: 'H.323', name: 'RMX', uri: '10.0.0.1##123' }] }),
-      (e: unknown) => e instanceof RestError && e.status === 400 && e.errorCode === '0x10000001' && /H\.323↔SIP gateway/.test(e.message),
+      host.cascading(number, { avc_call_params: [{ protocol: 'H.323', name: 'Bad', uri: '10.0.0.1##123', call_rate: 'fast' }] }),
+      (e: unknown) => e instanceof RestError && e.status === 400 && /call_rate/.test(e.message),
     );
   });
 

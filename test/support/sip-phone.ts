@@ -228,7 +228,24 @@ export class SipPhone {
     return p;
   }
 
+  /** INVITEs the phone was called with (it answers each with 200 and PCMU). */
+  readonly invites: SipMessage[] = [];
+
   private onRequest(rq: SipMessage): void {
+    if (rq.method === 'INVITE' && rq.headers.to?.params.tag === undefined) {
+      this.invites.push(rq);
+      const c = /c=IN IP4 (\S+)/.exec(rq.content ?? '');
+      const m = /m=audio (\d+)/.exec(rq.content ?? '');
+      if (c && m) this.remoteMedia = { address: c[1]!, port: Number(m[1]) };
+      const answer = sip.makeResponse(rq, 200, 'OK');
+      answer.headers.to = { ...rq.headers.to!, params: { ...rq.headers.to!.params, tag: randomBytes(6).toString('hex') } };
+      answer.headers.contact = [{ uri: `sip:phone@${this.address}:${this.sipPort}`, params: {} }];
+      answer.headers['content-type'] = 'application/sdp';
+      answer.content = this.offer();
+      this.stack.send(answer);
+      this.timer ??= setInterval(() => this.sendFrame(), 20);
+      return;
+    }
     if (rq.method === 'BYE') {
       this.stack.send(sip.makeResponse(rq, 200, 'OK'));
       clearInterval(this.timer);

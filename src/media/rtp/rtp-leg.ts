@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RtpLegSettings } from '../engine.ts';
 import { AudioMixer, FRAME_SAMPLES, type MixedFrame, OPUS_SILENCE } from '../mixer/audio-mixer.ts';
 import { MixerFeed } from '../recorder/mixer-feed.ts';
 import { ticker } from '../mixer/ticker.ts';
@@ -91,10 +92,10 @@ export class RtpLeg {
    * Opens a leg that offers first (dial-out: the SFU calls the device): a UDP socket on `address`, and the SDP offer
    * that names it; the device's answer comes through accept().
    */
-  static async offer(id: string, address: string, report: Report): Promise<{ leg: RtpLeg; offer: string }> {
+  static async offer(id: string, address: string, report: Report, kbps?: number): Promise<{ leg: RtpLeg; offer: string }> {
     const socket = await bound(address);
     const leg = new RtpLeg(id, socket, undefined, report);
-    return { leg, offer: writeLegOffer(address, socket.address().port) };
+    return { leg, offer: writeLegOffer(address, socket.address().port, kbps) };
   }
 
   /**
@@ -122,11 +123,11 @@ export class RtpLeg {
    * Opens a leg for the device's offer: a UDP socket on `address` (any free port), and the SDP answer that names it.
    * Rejects with a BadMediaRequest when the offer cannot be served (see readLegOffer).
    */
-  static async open(id: string, offerSdp: string, address: string, report: Report, port = 0): Promise<{ leg: RtpLeg; answer: string }> {
+  static async open(id: string, offerSdp: string, settings: RtpLegSettings, report: Report): Promise<{ leg: RtpLeg; answer: string }> {
     const offer = readLegOffer(offerSdp);
-    const socket = await bound(address, port);
+    const socket = await bound(settings.address, settings.port ?? 0);
     const leg = new RtpLeg(id, socket, offer, report);
-    return { leg, answer: writeLegAnswer(offerSdp, offer, address, socket.address().port) };
+    return { leg, answer: writeLegAnswer(offerSdp, offer, settings.address, socket.address().port, settings.kbps) };
   }
 
   /** The codec negotiated with the device (undefined while our offer awaits its answer). */

@@ -99,13 +99,18 @@ const transport = (value: unknown): MediaTransport => {
   if (value === undefined || value === null) return { kind: 'webrtc' };
   const t = value as { kind?: unknown; address?: unknown };
   if (t.kind === 'webrtc') return { kind: 'webrtc' };
-  const { port, mediaTimeoutMs } = t as { port?: unknown; mediaTimeoutMs?: unknown };
-  const portOk = port === undefined || (Number.isInteger(port) && (port as number) > 0 && (port as number) < 65_536);
-  const timeoutOk = mediaTimeoutMs === undefined || (Number.isInteger(mediaTimeoutMs) && (mediaTimeoutMs as number) >= 0);
-  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address) && portOk && timeoutOk) {
-    return { kind: 'rtp', address: t.address, ...(port !== undefined ? { port: port as number } : {}), ...(mediaTimeoutMs ? { mediaTimeoutMs: mediaTimeoutMs as number } : {}) };
+  const { port, mediaTimeoutMs, kbps } = t as { port?: unknown; mediaTimeoutMs?: unknown; kbps?: unknown };
+  const within = (v: unknown, min: number, max: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min && (v as number) <= max);
+  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address) && within(port, 1, 65_535) && within(mediaTimeoutMs, 0, 86_400_000) && within(kbps, 1, 100_000)) {
+    return {
+      kind: 'rtp',
+      address: t.address,
+      ...(port !== undefined ? { port: port as number } : {}),
+      ...(mediaTimeoutMs ? { mediaTimeoutMs: mediaTimeoutMs as number } : {}),
+      ...(kbps !== undefined ? { kbps: kbps as number } : {}),
+    };
   }
-  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address, port?: a UDP port, mediaTimeoutMs?: ms }');
+  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address, port?: a UDP port, mediaTimeoutMs?: ms, kbps?: kbit/s }');
 };
 channel.handle('setPolicy', (params) => {
   rooms.setPolicy(roomId(params), params.policy);
@@ -117,9 +122,9 @@ channel.handle('publish', async (params) => {
 });
 channel.handle('offerRtp', async (params) => {
   const room = rooms.get(roomId(params));
-  const address = transport({ kind: 'rtp', address: params.address, mediaTimeoutMs: params.mediaTimeoutMs });
-  if (address.kind !== 'rtp') throw new BadMediaRequest('address: an IPv4 address');
-  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), address.address, address.mediaTimeoutMs) };
+  const leg = transport({ ...(params.leg ?? {}), kind: 'rtp' });
+  if (leg.kind !== 'rtp') throw new BadMediaRequest('leg: { address: an IPv4 address, … }');
+  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), leg) };
 });
 channel.handle('acceptRtp', async (params) => {
   const room = rooms.get(roomId(params));
