@@ -91,7 +91,7 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
  * SIP INFO), each try admitted by the live service as above; once admitted, the meeting's plain RTP leg takes over the
  * prompts' UDP port, so the device's media need no re-INVITE.
  *
- * Not done: video, TLS.
+ * Not done: video, SRTP, TLS, G.722.
  */
 export class SipGateway implements Fanout {
   private readonly calls = new Map<string, SipCall>();
