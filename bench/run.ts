@@ -16,12 +16,16 @@
  *
  * Then the breakout measure (bench/breakout.ts, issue 17: 200 participants split into 20 breakout rooms and back, against
  * a bare ws broadcast to 200 in the same run).
+ * Then the SIP measure (bench/sip.ts, issue 14: concurrent SIP audio calls per core, G.711 in and mixed audio out,
+ * against a plain RTP echo of the same packets).
  *
  * Then the cluster measure (bench/cluster.ts, issue 12: the live measures on three nodes over PostgreSQL and Redis,
  * against one node on the same PostgreSQL), when PostgreSQL and redis-server are installed.
  *
  * Selection: `npm run bench -- rest` (the REST and scheduling measures), `npm run bench -- live`,
- * `npm run bench -- breakout`, `npm run bench -- cluster`, `npm run bench -- media`, `npm run bench -- recording` or `npm run bench -- durability`; none = all seven.
+ * `npm run bench -- breakout`, `npm run bench -- cluster`, `npm run bench -- media`, `npm run bench -- recording`,
+ * `npm run bench -- durability` or `npm run bench -- sip`; none = all eight. SIP: --calls <n,…> (5,10,15,20), --seconds <s>
+ * (shared with recording, 10).
  * Recording: --meetings <n,…> (10,25), --mixed <n> (10), --seconds <s> (10).
  * Options: --rounds <n> (default 2), --duration <s> (4), --warmup <s> (2), --connections <n> (10), --series <n> (timed
  * series creations per round and database, 10),
@@ -57,11 +61,12 @@ import { type LoadOptions, type Measure, pad, padEnd, startedChildren } from './
 const SEEDED_USERS = 1000;
 const LOG_LEVEL = 'warn';
 
-const MEASURES = ['rest', 'live', 'breakout', 'cluster', 'media', 'recording', 'durability'] as const;
+const MEASURES = ['rest', 'live', 'breakout', 'cluster', 'media', 'recording', 'durability', 'sip'] as const;
 /** bench/media.ts's exit status when it cannot get a network namespace with only lo (not root). */
 const MEDIA_NOT_ISOLATED = 3;
 const MEDIA_OPTIONS = ['publishers', 'receivers', 'steps', 'step-seconds', 'load-seconds', 'joins'] as const;
 const RECORDING_OPTIONS = ['meetings', 'mixed', 'seconds'] as const;
+const SIP_OPTIONS = ['calls', 'seconds'] as const;
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -90,6 +95,7 @@ const { values: args, positionals } = parseArgs({
     meetings: { type: 'string' },
     mixed: { type: 'string' },
     seconds: { type: 'string' },
+    calls: { type: 'string' },
   },
 });
 for (const p of positionals) {
@@ -261,6 +267,14 @@ try {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...forwarded], { stdio: 'inherit' });
     const [code] = (await once(child, 'exit')) as [number | null];
     if (code !== 0 && !(code === MEDIA_NOT_ISOLATED && positionals.length === 0)) process.exitCode = code ?? 1;
+  }
+  if (selected.has('sip')) {
+    // SIP audio calls per core against a plain RTP echo (bench/sip.ts), loopback UDP only.
+    const script = fileURLToPath(new URL('./sip.ts', import.meta.url));
+    const forwarded = SIP_OPTIONS.flatMap((o) => (args[o] === undefined ? [] : [`--${o}`, args[o]]));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...forwarded], { stdio: 'inherit' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0) process.exitCode = code ?? 1;
   }
   console.log(`# total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 

@@ -41,7 +41,7 @@ import { LiveMedia } from './live/live-media.ts';
 import { WorkerPool } from './media/pool/pool.ts';
 import { PoolMediaEngine } from './media/pool/pool-engine.ts';
 import { systemClock } from './kernel/clock.ts';
-import type { Budgets } from './kernel/budget.ts';
+import type { Budget, Budgets } from './kernel/budget.ts';
 import { memoryBudgets } from './limits/memory-budgets.ts';
 import { NumberProbes } from './live/number-probes.ts';
 import { PasscodeGuard } from './live/passcode-guard.ts';
@@ -190,9 +190,11 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
   const sweeper = setInterval(() => live.sweep(), SWEEP_MS);
   sweeper.unref();
   // The SIP gateway (off unless CONVENE_SIP_PORT is set): phones and room systems dial into meetings.
-  const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, app) : undefined;
+  const sipInvites = budgets({ name: 'sip-invites', points: config.sipInvitesPerMinute, windowMs: 60_000 });
+  const sipGateway = config.sipPort !== 0 ? createSipGateway(config, live, media, sipInvites, app) : undefined;
   if (sipGateway) fanouts.set('sip', sipGateway);
   control.dialer = sipGateway;
+  control.h323Gateway = config.h323Gateway;
   const startedAt = clock.now();
   systemRoutes(
     app,
@@ -267,11 +269,21 @@ export async function createServer(options: ServerOptions): Promise<ConveneServe
 }
 
 /** The SIP gateway as configured; refuses to start the server when it cannot work (no address, no media). */
-function createSipGateway(config: ServerOptions['config'], live: LiveService, media: LiveMedia | undefined, app: FastifyInstance): SipGateway {
+function createSipGateway(config: ServerOptions['config'], live: LiveService, media: LiveMedia | undefined, invitesPerAddress: Budget, app: FastifyInstance): SipGateway {
   if (config.sipAddress === '') throw new Error('CONVENE_SIP_ADDRESS: the SIP gateway (CONVENE_SIP_PORT) needs the IPv4 address devices reach it at');
   if (!media) throw new Error('CONVENE_SIP_PORT: the SIP gateway needs media (CONVENE_MEDIA and running media workers)');
   if (config.gatewayMaxCalls === 0) app.log.warn('the SIP gateway is on but CONVENE_GATEWAY_MAX_CALLS is 0: every SIP call is refused (486)');
-  return new SipGateway(live, media, { address: config.sipAddress, port: config.sipPort, tcp: config.sipTcp, maxCalls: config.gatewayMaxCalls }, {
+  const gateway = {
+    address: config.sipAddress,
+    port: config.sipPort,
+    tcp: config.sipTcp,
+    maxCalls: config.gatewayMaxCalls,
+    menu: { attempts: config.sipMenuAttempts },
+    requestsPerSecond: config.sipRequestsPerSecond,
+    invitesPerAddress,
+    mediaTimeoutMs: config.sipMediaTimeoutSeconds * 1000,
+  };
+  return new SipGateway(live, media, gateway, {
     info: (fields, what) => app.log.info(fields, what),
     warn: (fields, what) => app.log.warn(fields, what),
     error: (err, what) => app.log.error({ err }, what),

@@ -281,10 +281,10 @@ export const cascading = control({
     avc_call_params: Type.Optional(
       Type.Array(
         Type.Object({
-          protocol: Type.String({ maxLength: 16, description: 'SIP or H.323' }),
+          protocol: Type.String({ maxLength: 16, description: 'SIP, or H.323 (called through the H.323↔SIP gateway of CONVENE_H323_GATEWAY; 400 without one)' }),
           name: Type.Optional(Type.String({ maxLength: 128 })),
           uri: Type.Optional(Type.String({ maxLength: 512, description: 'A SIP URI, or $IP##123 (conference 123 at that address)' })),
-          call_rate: Type.Optional(Loose('kbps', 16)),
+          call_rate: Type.Optional(Loose('kbit/s (2048 or 2048K): announced in the SIP leg\'s SDP as b=AS and b=TIAS; the meeting\'s call_rate_type when absent', 16)),
         }),
         { maxItems: 16 },
       ),

@@ -194,6 +194,26 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   sipTcp: option(Type.Boolean({ default: true, description: 'The SIP gateway also listens on TCP (same port); false = UDP only' })),
+  h323Gateway: option(
+    Type.String({
+      default: '',
+      maxLength: 256,
+      pattern: '^$|^sips?:[^\\s]+$',
+      description: 'SIP URI of an H.323↔SIP gateway (e.g. sip:gw.example.com:5060): H.323 entries of the cascading call are called through it as sip:{escaped H.323 address}@gateway; empty = H.323 entries are refused (400)',
+    }),
+  ),
+  sipRequestsPerSecond: option(
+    Type.Integer({ minimum: 1, maximum: 100000, default: 30, description: 'SIP requests taken per source address per second; more are dropped unanswered (a PBX trunk carries many calls from one address: raise it)' }),
+  ),
+  sipInvitesPerMinute: option(
+    Type.Integer({ minimum: 1, maximum: 100000, default: 30, description: 'New SIP calls (INVITEs) per source address per minute, counted in the budget store (shared by a cluster); beyond: 503 with Retry-After' }),
+  ),
+  sipMediaTimeoutSeconds: option(
+    Type.Integer({ minimum: 0, maximum: 3600, default: 30, description: 'A SIP call whose device sends no RTP for this long is hung up (BYE) and leaves the meeting; 0 = never (calls on hold are kept)' }),
+  ),
+  sipMenuAttempts: option(
+    Type.Integer({ minimum: 1, maximum: 10, default: 3, description: 'Tries a SIP caller gets in the spoken menu for the meeting number and for the passcode (DTMF entry), within the passcode budgets' }),
+  ),
   logLevel: option(Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'Log level' })),
 });
 

@@ -47,11 +47,35 @@ export interface CascadeCall {
   protocol: string;
   name?: string;
   uri?: string;
+  /** kbit/s as the apps send it: "2048", "2048K", or a number. */
+  callRate?: string | number;
 }
 
-/** Places SIP calls into a meeting (implemented by the SIP gateway). */
+/** Places SIP calls into a meeting (implemented by the SIP gateway); `kbps`: the call rate to announce. */
 export interface Dialer {
-  dialOut(meeting: LiveMeeting, target: { name: string; uri: string }): Promise<void>;
+  dialOut(meeting: LiveMeeting, target: { name: string; uri: string; kbps?: number }): Promise<void>;
+}
+
+/**
+ * An H.323 endpoint's `uri` called through an H.323↔SIP gateway: the endpoint (an IP address, `IP##conference`, an
+ * H.323 alias or E.164 number, optionally `h323:`-prefixed) becomes the user part of a request URI at the gateway,
+ * escaped (`sip:10.0.0.1%23%23123@gateway`), which is how such gateways take the H.323 destination; undefined when the
+ * uri is not one.
+ */
+export function h323Target(uri: string, gateway: string): string | undefined {
+  const endpoint = uri.trim().replace(/^h323:/i, '');
+  if (!/^[0-9A-Za-z.:#*@+_-]{1,128}$/.test(endpoint)) return undefined;
+  const host = /^sips?:(?:[^@]*@)?([^;?]+)/.exec(gateway)?.[1];
+  return host ? `sip:${encodeURIComponent(endpoint)}@${host}` : undefined;
+}
+
+/** The cascading call's `call_rate` in kbit/s (undefined when not given); a value that is no rate is refused. */
+export function cascadeRate(value: string | number | undefined, field: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(\d{1,6})\s*k?$/i.exec(String(value).trim());
+  const kbps = m ? Number(m[1]) : Number.NaN;
+  if (!(kbps >= 16 && kbps <= 100_000)) return fail('input.invalid', `${field}: a call rate in kbit/s, 16 to 100000 (e.g. 2048 or 2048K)`);
+  return kbps;
 }
 
 /** A cascading `uri` as a SIP URI: `$IP##123` (conference 123 at that address) or a sip: URI; undefined otherwise. */
@@ -322,6 +346,8 @@ export class MeetingControl {
 
   /** Who places SIP calls for the cascading call (the SIP gateway, when it runs). */
   dialer: Dialer | undefined;
+  /** CONVENE_H323_GATEWAY: the SIP URI of an H.323↔SIP gateway that H.323 entries are called through ('' = none). */
+  h323Gateway = '';
 
   /**
    * Cascading (the FRTC call). SIP entries are called into the meeting by the SIP gateway (`uri`: a SIP URI, or the
@@ -334,10 +360,16 @@ export class MeetingControl {
     const targets = calls.map((c, i) => {
       const field = `avc_call_params[${i}]`;
       const protocol = c.protocol.trim().toUpperCase();
-      if (/^H\.?323$/.test(protocol)) fail('input.invalid', `${field}.protocol: H.323 is not spoken by Convene; put an H.323↔SIP gateway in front of the endpoint and call it with protocol SIP`);
+      const kbps = cascadeRate(c.callRate, `${field}.call_rate`);
+      const rate = kbps !== undefined ? { kbps } : {};
+      if (/^H\.?323$/.test(protocol)) {
+        if (this.h323Gateway === '') fail('input.invalid', `${field}.protocol: H.323 is not spoken by Convene; put an H.323↔SIP gateway in front of the endpoint and call it with protocol SIP (or set CONVENE_H323_GATEWAY)`);
+        const uri = h323Target(c.uri ?? '', this.h323Gateway) ?? fail('input.invalid', `${field}.uri: an H.323 address (IP, IP##conference, alias or E.164 number)`);
+        return { name: c.name?.trim() || (c.uri ?? '').trim(), uri, ...rate };
+      }
       if (protocol !== 'SIP') fail('input.invalid', `${field}.protocol: SIP or H.323`);
       const uri = sipTarget(c.uri ?? '') ?? fail('input.invalid', `${field}.uri: a SIP URI (sip:user@host[:port]) or $IP##conference`);
-      return { name: c.name?.trim() || uri.replace(/^sips?:/, ''), uri };
+      return { name: c.name?.trim() || uri.replace(/^sips?:/, ''), uri, ...rate };
     });
     if (meetingToMeeting) fail('service.unavailable', 'frtc_call_params: meeting-to-meeting cascading is not available on this server yet');
     const dialer = this.dialer ?? fail('service.unavailable', 'cascading needs the SIP gateway (CONVENE_SIP_PORT), which is off on this server');

@@ -1,5 +1,5 @@
 import { DomainError } from '../kernel/domain-error.ts';
-import type { MediaEngine, MediaTransport, RecorderEvent, RecorderSpec, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
+import type { MediaEngine, MediaTransport, RtpLegSettings, RecorderEvent, RecorderSpec, RoomPolicy, SubscribeOffer } from '../media/engine.ts';
 import type { IceServerList, IceServers } from './ice-servers.ts';
 import type { LiveMeeting } from './live-meeting.ts';
 import type { LiveService, MeetingObserver } from './live.service.ts';
@@ -88,7 +88,11 @@ export class LiveMedia implements MeetingObserver {
       }
     });
     engine.on('recorder', ({ recorderId, event }) => this.tellRecorder(recorderId, event));
+    engine.on('rtpSilent', ({ participantId }) => this.rtpSilent(participantId));
   }
+
+  /** Told when a plain RTP participant's device has sent nothing for its media timeout (the SIP gateway hangs up). */
+  rtpSilent: (participantId: string) => void = () => undefined;
 
   /** Starts a recorder the meeting's state names (its policy then lists it), opening the media room when needed. */
   async startRecorder(meeting: LiveMeeting, spec: RecorderSpec): Promise<void> {
@@ -174,9 +178,9 @@ export class LiveMedia implements MeetingObserver {
   }
 
   /** Dial-out: the SDP offer of a plain RTP leg for the participant (a SIP device the meeting calls), on `address`. */
-  async offerRtp(meeting: LiveMeeting, p: Participant, address: string): Promise<string> {
+  async offerRtp(meeting: LiveMeeting, p: Participant, leg: RtpLegSettings): Promise<string> {
     const room = await this.ready(meeting);
-    return this.engine.offerRtp(room.meeting.sessionId, p.clientId, address);
+    return this.engine.offerRtp(room.meeting.sessionId, p.clientId, leg);
   }
 
   async acceptRtp(meeting: LiveMeeting, p: Participant, sdp: string): Promise<void> {

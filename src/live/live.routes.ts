@@ -218,7 +218,12 @@ export function liveRoutes(app: FastifyInstance, control: MeetingControl, authen
     return done;
   });
   on(ops.cascading, async ({ caller, params, body }) => {
-    const calls = (body?.avc_call_params ?? []).map((c) => ({ protocol: c.protocol, ...(c.name !== undefined ? { name: c.name } : {}), ...(c.uri !== undefined ? { uri: c.uri } : {}) }));
+    const calls = (body?.avc_call_params ?? []).map((c) => ({
+      protocol: c.protocol,
+      ...(c.name !== undefined ? { name: c.name } : {}),
+      ...(c.uri !== undefined ? { uri: c.uri } : {}),
+      ...(c.call_rate !== undefined ? { callRate: c.call_rate } : {}),
+    }));
     const frtc = body?.frtc_call_params;
     await control.cascade(caller, params.meeting_number, calls, frtc !== undefined && String(frtc.meeting_number ?? '') !== '');
     return done;

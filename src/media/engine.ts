@@ -79,7 +79,21 @@ export type RecorderEvent =
  * offer sets up both ways, the SFU answers with a UDP port on `address`, and the device hears the meeting mixed, minus
  * itself).
  */
-export type MediaTransport = { kind: 'webrtc' } | { kind: 'rtp'; address: string };
+export type MediaTransport =
+  | { kind: 'webrtc' }
+  | ({ kind: 'rtp' } & RtpLegSettings);
+
+/** A plain RTP leg: where it binds, and what it watches and announces. */
+export type RtpLegSettings = {
+  /** The IPv4 address it binds (and names in its SDP). */
+  address: string;
+  /** The UDP port to take (the SIP gateway's prompts used it, and the device sends there); any free one if unset. */
+  port?: number;
+  /** The `rtpSilent` event fires when the device sends nothing for this long (0/unset: never). */
+  mediaTimeoutMs?: number;
+  /** The call rate announced in its SDP (b=AS, b=TIAS), kbit/s; none if unset. */
+  kbps?: number;
+};
 
 /** Who fills a viewer's slots, by slot index ('' = empty). */
 export type SlotAssignment = { audio: string[]; video: string[]; content: string };
@@ -96,6 +110,8 @@ export interface MediaEngineEvents {
   slots: { roomId: string; participantId: string; assignment: SlotAssignment };
   speaker: { roomId: string; participantId: string };
   recorder: { roomId: string; recorderId: string; event: RecorderEvent };
+  /** A plain RTP leg got no packet from its device for its media timeout (the device is gone without a BYE). */
+  rtpSilent: { roomId: string; participantId: string };
 }
 
 export interface MediaEngine {
@@ -117,7 +133,7 @@ export interface MediaEngine {
    * Dial-out: the SDP offer of a plain RTP leg for the participant, bound on `address` (the SFU offers first, to a SIP
    * device it calls); the device's answer goes to acceptRtp(). Rejects like publish().
    */
-  offerRtp(roomId: string, participantId: string, address: string): Promise<string>;
+  offerRtp(roomId: string, participantId: string, leg: RtpLegSettings): Promise<string>;
   acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void>;
   subscribe(roomId: string, participantId: string): Promise<SubscribeOffer>;
   /** The participant's answer to its subscribe offer. */

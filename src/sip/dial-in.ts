@@ -70,6 +70,18 @@ export function refusal(reason: Reason): SipAnswer {
   }
 }
 
-/** The passcode was missing (DTMF entry is not done: it must come in the URI) or wrong. */
+/** The passcode in the request URI was wrong (or, for a call that cannot be asked, missing). */
 export const passcodeAnswer = (given: boolean): SipAnswer =>
   given ? { status: 403, reason: 'Wrong Passcode' } : { status: 403, reason: 'Passcode Required (dial number*passcode)' };
+
+/**
+ * The key of a SIP INFO DTMF body: application/dtmf-relay (`Signal=5` and `Duration=160` lines) or application/dtmf
+ * (the key alone). `*`, `#`, A–D and 0–9; also the event codes 10 and 11 some devices send for `*` and `#`.
+ */
+export function infoKey(body: string): string | undefined {
+  const relay = /^\s*signal\s*=\s*(\S+)\s*$/im.exec(body);
+  const value = (relay ? relay[1]! : body.trim()).toUpperCase();
+  if (value === '10') return '*';
+  if (value === '11') return '#';
+  return /^[0-9*#A-D]$/.test(value) ? value : undefined;
+}

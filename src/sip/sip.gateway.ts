@@ -1,13 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import sip, { type NameAddr, type Remote, type SipMessage, type Stack } from 'sip';
 import type { Reason } from '../../contract/signal/reasons.ts';
+import { addressKey } from '../kernel/address.ts';
+import type { Budget } from '../kernel/budget.ts';
 import { DomainError } from '../kernel/domain-error.ts';
 import type { LiveMedia } from '../live/live-media.ts';
+import type { RtpLegSettings } from '../media/engine.ts';
 import type { LiveMeeting } from '../live/live-meeting.ts';
 import type { Fanout, LiveService } from '../live/live.service.ts';
 import type { Notice } from '../live/notices.ts';
 import type { Participant } from '../live/participant.ts';
-import { callerName, dialTarget, passcodeAnswer, refusal, type SipAnswer } from './dial-in.ts';
+import { g711Decode } from '../media/rtp/g711.ts';
+import { PromptLeg } from '../media/rtp/prompt-leg.ts';
+import { type LegReanswer, readLegOffer, writeLegReanswer } from '../media/rtp/rtp-sdp.ts';
+import { callerName, dialTarget, infoKey, passcodeAnswer, refusal, type SipAnswer } from './dial-in.ts';
+import { FloodGuard } from './flood-guard.ts';
+import { type MenuAdmission, type MenuOptions, MENU_DEFAULTS, PROMPT_NAMES, type PromptName, VoiceMenu } from './voice-menu.ts';
 
 export interface SipGatewayOptions {
   /** IPv4 address the stack binds, announces in Contact and gives the RTP legs (their SDP's c= line). */
@@ -16,6 +26,14 @@ export interface SipGatewayOptions {
   tcp: boolean;
   /** Calls the gateway carries at once (the licence's gateway calls); more are refused with 486. */
   maxCalls: number;
+  /** The spoken menu's limits (tries per call for the number and the passcode); defaults otherwise. */
+  menu?: Partial<MenuOptions>;
+  /** SIP requests taken per source address per second; more are dropped unanswered. */
+  requestsPerSecond: number;
+  /** New calls (INVITEs) per source address, a Budget (shared between nodes when the budgets are); beyond: 503. */
+  invitesPerAddress: Budget;
+  /** A call whose device sends no RTP for this long is hung up (0: never). */
+  mediaTimeoutMs: number;
 }
 
 export interface SipGatewayLog {
@@ -39,13 +57,23 @@ interface SipCall {
   state: 'joining' | 'active' | 'ended';
   /** The caller sent CANCEL while the call was being set up. */
   cancelled: boolean;
+  /** The participant id the call joins under (one per call: the passcode budget per participant counts its tries). */
+  clientId: string;
+  /** Where the caller's INVITE came from (the address its passcode tries are counted against). */
+  source: string;
+  /** While the caller is guided by spoken prompts (answered, not yet in the meeting): their media and the menu. */
+  menu?: { leg: PromptLeg; menu: VoiceMenu };
+  /** The codec of the call's audio (dial-out: from the device's answer; dial-in: from its offer, when unset). */
+  codec?: 'opus' | 'PCMU' | 'PCMA';
+  /** The device put the call on hold (its last offer sends nothing): its silence is not a media timeout. */
+  onHold?: boolean;
   meeting?: LiveMeeting;
   participant?: Participant;
   answerSdp?: string;
   cseq: number;
 }
 
-const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
+const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO';
 /** Largest SIP message taken (headers and body): an INVITE with an SDP is a few kilobytes. */
 const MAX_MESSAGE_BYTES = 16 * 1024;
 
@@ -58,19 +86,34 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
  * stop (this gateway sends BYE). It is also the Fanout of the 'sip' transport: a device has no screen for notices, so it
  * is only ever disconnected.
  *
- * Not done: DTMF entry of number and passcode (a passcode must be in the URI, else 403), video, SRTP, TLS, dial-out.
+ * A call to the bare host (or to a meeting number without the passcode it needs) is answered by the gateway itself
+ * and guided by spoken prompts (src/sip/voice-menu.ts): the caller enters the number and passcode by DTMF (RFC 4733 or
+ * SIP INFO), each try admitted by the live service as above; once admitted, the meeting's plain RTP leg takes over the
+ * prompts' UDP port, so the device's media need no re-INVITE.
+ *
+ * Not done: video, SRTP, TLS, G.722.
  */
 export class SipGateway implements Fanout {
   private readonly calls = new Map<string, SipCall>();
   private readonly byParticipant = new Map<string, SipCall>();
+  private readonly prompts = loadPrompts();
+  private readonly flood: FloodGuard;
   private stack: Stack | undefined;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly live: LiveService,
     private readonly media: LiveMedia,
     private readonly options: SipGatewayOptions,
     private readonly log: SipGatewayLog,
-  ) {}
+  ) {
+    this.flood = new FloodGuard(options.requestsPerSecond);
+    // The media worker says a call's device went silent (gone without a BYE): hung up, unless it is on hold.
+    media.rtpSilent = (participantId) => {
+      const call = this.byParticipant.get(participantId);
+      if (call && !call.onHold) this.mediaLost(call);
+    };
+  }
 
   /** Gateway calls in progress (the capacity the system API reports). */
   get activeCalls(): number {
@@ -87,14 +130,36 @@ export class SipGateway implements Fanout {
         publicAddress: this.options.address,
         maxBytesHeaders: MAX_MESSAGE_BYTES,
         maxContentLength: MAX_MESSAGE_BYTES,
-        logger: { error: (e) => this.log.error(e, 'SIP stack') },
+        logger: {
+          error: (e) => this.log.error(e, 'SIP stack'),
+          // Called for every message before the stack keeps state for it: a request beyond its address's rate loses
+          // its method, so the stack takes it for a stray response and drops it (no transaction, no answer).
+          recv: (m, remote) => {
+            if (m.method !== undefined && !this.flood.allow(remote.address, Date.now())) m.method = undefined;
+          },
+        },
       },
       (request, remote) => this.onRequest(request, remote),
     );
+    // Calls still in the spoken menu are watched here (their media are this process's); the others by their worker.
+    if (this.options.mediaTimeoutMs > 0) {
+      this.watchdog = setInterval(() => {
+        const now = Date.now();
+        for (const call of this.calls.values()) if (call.menu && now - call.menu.leg.lastHeard > this.options.mediaTimeoutMs) this.mediaLost(call);
+      }, 1000);
+      this.watchdog.unref();
+    }
+  }
+
+  /** The device sent no media for the timeout: it is hung up and leaves the meeting. */
+  private mediaLost(call: SipCall): void {
+    this.log.info({ participant: call.participant?.clientId }, 'SIP call: no media from the device; hanging up');
+    this.endCall(call, 'no media received');
   }
 
   /** Hangs up every call (BYE) and closes the listeners. */
   close(): void {
+    clearInterval(this.watchdog);
     for (const call of [...this.calls.values()]) this.hangUp(call, 'the server is shutting down');
     this.stack?.destroy();
     this.stack = undefined;
@@ -122,6 +187,15 @@ export class SipGateway implements Fanout {
   /** Never called: a SIP call is refused rather than held in a lobby (LiveService), so none is admitted from one. */
   admitted(): void {}
 
+  /**
+   * The settings of a call's RTP leg: on the gateway's address, watched for silence, announcing the call rate — the
+   * cascading call's `call_rate` when it gave one, else the meeting's `call_rate_type` (e.g. 2048K).
+   */
+  private leg(meeting: LiveMeeting, kbps?: number): RtpLegSettings {
+    const rate = kbps ?? Number.parseInt(meeting.settings.callRate, 10);
+    return { address: this.options.address, mediaTimeoutMs: this.options.mediaTimeoutMs, ...(Number.isInteger(rate) && rate > 0 ? { kbps: rate } : {}) };
+  }
+
   // ---- dial-out -------------------------------------------------------------------------------------------------
 
   /**
@@ -130,7 +204,7 @@ export class SipGateway implements Fanout {
    * INVITE offers Opus, PCMU and PCMA from a plain RTP leg of the meeting's media room. Resolves once the INVITE is
    * sent; a call the server cannot place (capacity, media) rejects with a DomainError.
    */
-  async dialOut(meeting: LiveMeeting, target: { name: string; uri: string }): Promise<void> {
+  async dialOut(meeting: LiveMeeting, target: { name: string; uri: string; kbps?: number }): Promise<void> {
     if (!this.stack) throw new DomainError('service.unavailable', 'the SIP gateway is not running');
     if (this.calls.size >= this.options.maxCalls) throw new DomainError('service.unavailable', 'the SIP gateway’s call capacity (CONVENE_GATEWAY_MAX_CALLS) is reached');
     const added = await this.live.addCallee(meeting, { clientId: `sip-${randomUUID()}`, displayName: callerName(target.name, undefined), address: this.options.address, transport: 'sip' });
@@ -154,11 +228,11 @@ export class SipGateway implements Fanout {
         via: [],
       },
     };
-    const call: SipCall = { callId, invite, localTag, local, remote: invite.headers.to!, remoteContact: target.uri, state: 'joining', cancelled: false, meeting, participant, cseq: 1 };
+    const call: SipCall = { callId, invite, localTag, local, remote: invite.headers.to!, remoteContact: target.uri, state: 'joining', cancelled: false, clientId: participant.clientId, source: this.options.address, meeting, participant, cseq: 1 };
     this.calls.set(callId, call);
     this.byParticipant.set(participant.clientId, call);
     try {
-      invite.content = await this.media.offerRtp(meeting, participant, this.options.address);
+      invite.content = await this.media.offerRtp(meeting, participant, this.leg(meeting, target.kbps));
     } catch (error) {
       this.forget(call);
       this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
@@ -194,6 +268,13 @@ export class SipGateway implements Fanout {
     call.remote = rs.headers.to!;
     if (contact) call.remoteContact = contact;
     call.state = 'active';
+    // Our SDP in the call is our offer; a re-INVITE from the device is answered from it, in the codec it chose.
+    call.answerSdp = call.invite.content;
+    try {
+      call.codec = readLegOffer(rs.content ?? '').codec.name;
+    } catch {
+      call.codec = undefined; // acceptRtp below refuses the answer and hangs up
+    }
     if (!meeting || !participant) return;
     this.media.acceptRtp(meeting, participant, rs.content ?? '').then(
       () => this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP dial-out: answered'),
@@ -230,6 +311,9 @@ export class SipGateway implements Fanout {
         case 'CANCEL':
           this.onCancel(rq);
           return;
+        case 'INFO':
+          this.onInfo(rq);
+          return;
         case 'OPTIONS':
           this.reply(rq, { status: 200, reason: 'OK' }, { allow: ALLOW, accept: 'application/sdp' });
           return;
@@ -250,9 +334,8 @@ export class SipGateway implements Fanout {
     }
     const existing = this.calls.get(callId);
     if (rq.headers.to.params.tag !== undefined) {
-      // A re-INVITE (session refresh, hold): the media stay as they are; the same answer is given again.
-      if (existing?.state === 'active' && existing.answerSdp && existing.localTag === rq.headers.to.params.tag) {
-        this.reply(rq, { status: 200, reason: 'OK' }, this.answerHeaders(existing), existing.answerSdp);
+      if (existing?.state === 'active' && existing.answerSdp && (existing.localTag === rq.headers.to.params.tag || existing.localTag === rq.headers.from.params.tag)) {
+        this.onReInvite(existing, rq);
       } else {
         this.reply(rq, { status: 481, reason: 'Call/Transaction Does Not Exist' });
       }
@@ -262,16 +345,6 @@ export class SipGateway implements Fanout {
     this.reply(rq, { status: 100, reason: 'Trying' });
     if (this.calls.size >= this.options.maxCalls) {
       this.reply(rq, { status: 486, reason: 'Gateway Call Capacity Reached' });
-      return;
-    }
-    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
-    if (!rq.content || !type.startsWith('application/sdp')) {
-      this.reply(rq, { status: 488, reason: 'SDP Offer Required' });
-      return;
-    }
-    const target = dialTarget(sip.parseUri(rq.uri ?? '').user);
-    if (!target) {
-      this.reply(rq, { status: 404, reason: 'No Such Meeting (dial the meeting number)' });
       return;
     }
     const contact = Array.isArray(rq.headers.contact) ? rq.headers.contact[0]?.uri : undefined;
@@ -285,35 +358,91 @@ export class SipGateway implements Fanout {
       remoteContact: contact ?? rq.headers.from.uri,
       state: 'joining',
       cancelled: false,
+      clientId: `sip-${randomUUID()}`,
+      source: remote.address,
       cseq: 1,
     };
     this.calls.set(callId, call);
-    void this.join(call, target, remote).catch((error: unknown) => {
+    // The request URI names the meeting (and passcode); the bare host (or anything else) gets the spoken menu.
+    const target = dialTarget(sip.parseUri(rq.uri ?? '').user);
+    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
+    const dialled = this.withinInviteBudget(remote.address).then((ok) => {
+      // Every new INVITE spends the budget, whatever comes of it. RFC 3261 §21.5.4: 503 with Retry-After (the
+      // budget's window) tells a well-behaved device when to try again.
+      if (!ok) return this.fail(call, { status: 503, reason: 'Too Many Calls From Your Address' }, undefined, { 'retry-after': 60 });
+      if (!rq.content || !type.startsWith('application/sdp')) return this.fail(call, { status: 488, reason: 'SDP Offer Required' });
+      return target ? this.join(call, target) : this.answerWithMenu(call, undefined);
+    });
+    void dialled.catch((error: unknown) => {
       this.log.error(error, 'SIP dial-in');
-      this.fail(call, { status: 500, reason: 'Server Internal Error' });
+      if (call.state === 'joining') this.fail(call, { status: 500, reason: 'Server Internal Error' });
+      else this.endCall(call, 'server error');
     });
   }
 
-  private async join(call: SipCall, target: NonNullable<ReturnType<typeof dialTarget>>, remote: Remote): Promise<void> {
+  /**
+   * A re-INVITE in a running call. Without SDP (a session refresh): our last SDP again. With a new offer: answered
+   * with the same address, port and codec and the direction mirrored (hold and resume; on hold, the device's silence
+   * does not end the call); an offer that drops the codec in use gets 488 and the call goes on as it was. The media
+   * leg itself is left as it is: it keeps sending (a device on hold ignores it) and follows the device's real source.
+   */
+  private onReInvite(call: SipCall, rq: SipMessage): void {
+    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
+    if (!rq.content || !type.startsWith('application/sdp')) {
+      this.reply(rq, { status: 200, reason: 'OK' }, this.answerHeaders(call, rq), call.answerSdp);
+      return;
+    }
+    let answer: LegReanswer;
+    try {
+      answer = writeLegReanswer(call.answerSdp!, rq.content, call.codec ?? readLegOffer(call.invite.content ?? '').codec.name);
+    } catch (error) {
+      this.reply(rq, { status: 488, reason: 'Not Acceptable Here' }, { warning: `399 convene "${(error as Error).message.replace(/["\\\r\n]/g, ' ').slice(0, 200)}"` });
+      return;
+    }
+    call.answerSdp = answer.sdp;
+    call.onHold = answer.hold;
+    this.reply(rq, { status: 200, reason: 'OK' }, this.answerHeaders(call, rq), answer.sdp);
+  }
+
+  /** Spends one new call from the caller's address's budget; false when it was spent already. */
+  private async withinInviteBudget(address: string): Promise<boolean> {
+    const key = addressKey(address);
+    if ((await this.options.invitesPerAddress.peek(key)).remaining === 0) return false;
+    await this.options.invitesPerAddress.spend(key);
+    return true;
+  }
+
+  /** The live service's admission of the caller to `meetingNumber` (with the passcode it gave, if any). */
+  private admit(call: SipCall, meetingNumber: string, passcode: string | undefined) {
     const from = call.invite.headers.from!;
-    const admission = await this.live.admit({
-      meetingNumber: target.meetingNumber,
-      clientId: `sip-${randomUUID()}`,
+    return this.live.admit({
+      meetingNumber,
+      clientId: call.clientId,
       displayName: callerName(from.name, sip.parseUri(from.uri).user),
-      ...(target.passcode !== undefined ? { passcode: target.passcode } : {}),
-      address: remote.address,
+      ...(passcode !== undefined ? { passcode } : {}),
+      address: call.source,
       videoMuted: true,
       transport: 'sip',
     });
-    if (admission.kind === 'passcode') return this.fail(call, passcodeAnswer(admission.rejected));
+  }
+
+  /** Dial-in with the meeting number in the request URI: admitted at once, or asked for the passcode by the menu. */
+  private async join(call: SipCall, target: NonNullable<ReturnType<typeof dialTarget>>): Promise<void> {
+    const admission = await this.admit(call, target.meetingNumber, target.passcode);
+    if (admission.kind === 'passcode') {
+      // No passcode in the URI: the caller is answered and asked for it; a wrong one in the URI is refused.
+      if (!admission.rejected && !call.cancelled && call.state === 'joining') return this.answerWithMenu(call, target.meetingNumber);
+      return this.fail(call, passcodeAnswer(admission.rejected));
+    }
     if (admission.kind === 'refused') return this.fail(call, refusal(admission.reason));
+    if (admission.kind !== 'joined') return this.fail(call, { status: 480, reason: 'Meeting Unavailable' });
     const { meeting, participant } = admission;
     call.meeting = meeting;
     call.participant = participant;
     this.byParticipant.set(participant.clientId, call);
     let answer: string;
     try {
-      answer = await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', address: this.options.address });
+      answer = await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', ...this.leg(meeting) });
     } catch (error) {
       this.byParticipant.delete(participant.clientId);
       call.state = 'ended';
@@ -337,6 +466,86 @@ export class SipGateway implements Fanout {
     this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP call joined the meeting');
   }
 
+  // ---- the spoken menu (DTMF entry) -----------------------------------------------------------------------------
+
+  /**
+   * Answers the call with the gateway's own media (prompts, DTMF) and runs the menu: the meeting number (unless given)
+   * and the passcode are asked for; once admitted the meeting's plain RTP leg takes the menu's port over.
+   */
+  private async answerWithMenu(call: SipCall, meetingNumber: string | undefined): Promise<void> {
+    let opened: { leg: PromptLeg; answer: string };
+    try {
+      opened = await PromptLeg.open(call.invite.content!, this.options.address);
+    } catch (error) {
+      return this.fail(call, { status: 488, reason: 'Not Acceptable Here' }, (error as Error).message);
+    }
+    if (call.cancelled || call.state !== 'joining') {
+      opened.leg.close();
+      return this.fail(call, { status: 487, reason: 'Request Terminated' });
+    }
+    const { leg } = opened;
+    const menu = new VoiceMenu(
+      {
+        say: (...names) => leg.say(...names.map((n) => this.prompts.get(n)!)),
+        hush: () => leg.hush(),
+        admit: (number, passcode) => this.menuAdmit(call, number, passcode),
+        joined: () => void this.connectMenuCall(call),
+        end: (why) => this.endCall(call, why),
+      },
+      { ...MENU_DEFAULTS, ...this.options.menu },
+    );
+    leg.onKey = (key) => menu.key(key);
+    call.menu = { leg, menu };
+    call.state = 'active';
+    call.answerSdp = opened.answer;
+    this.reply(call.invite, { status: 200, reason: 'OK' }, this.answerHeaders(call), opened.answer);
+    menu.start(meetingNumber);
+  }
+
+  private async menuAdmit(call: SipCall, meetingNumber: string, passcode: string | undefined): Promise<MenuAdmission> {
+    const admission = await this.admit(call, meetingNumber, passcode);
+    if (admission.kind === 'passcode') return { kind: 'passcode', rejected: admission.rejected };
+    if (admission.kind === 'refused') return { kind: 'refused', tooMany: admission.reason === 'PasscodeTooManyRetries', message: admission.message };
+    if (admission.kind !== 'joined') return { kind: 'refused', tooMany: false, message: 'the meeting cannot take the call' };
+    if (call.state !== 'active') {
+      // The caller hung up while the admission was decided.
+      this.live.leave(admission.meeting, admission.participant, 'StatusOk', 'hung up', 'hung up');
+      return { kind: 'refused', tooMany: false, message: 'hung up' };
+    }
+    call.meeting = admission.meeting;
+    call.participant = admission.participant;
+    this.byParticipant.set(admission.participant.clientId, call);
+    this.log.info({ meetingNumber, participant: admission.participant.clientId }, 'SIP call admitted by the spoken menu');
+    return { kind: 'joined' };
+  }
+
+  /** The menu is done: its port is handed to the meeting's plain RTP leg (the device keeps sending there). */
+  private async connectMenuCall(call: SipCall): Promise<void> {
+    const { meeting, participant, menu } = call;
+    if (!meeting || !participant || !menu || call.state !== 'active') return;
+    const port = menu.leg.port;
+    menu.leg.close();
+    call.menu = undefined;
+    try {
+      await this.media.publish(meeting, participant, call.invite.content!, { kind: 'rtp', ...this.leg(meeting), port });
+    } catch (error) {
+      this.log.warn({ participant: participant.clientId, reason: (error as Error).message }, 'SIP call: the media could not join the meeting');
+      if (call.state !== 'active') return;
+      this.hangUp(call, 'media could not be set up');
+      this.live.leave(meeting, participant, 'ServerError', 'media could not be set up', 'media failed');
+      return;
+    }
+    this.log.info({ meetingNumber: meeting.meetingNumber, participant: participant.clientId }, 'SIP call joined the meeting');
+  }
+
+  /** Hangs up an answered call (BYE) and takes its participant, if any, out of the meeting. */
+  private endCall(call: SipCall, why: string): void {
+    if (call.state === 'ended') return;
+    const { meeting, participant } = call;
+    this.hangUp(call, why);
+    if (meeting && participant && meeting.get(participant.clientId) === participant) this.live.leave(meeting, participant, 'StatusOk', why, 'hung up');
+  }
+
   private onBye(rq: SipMessage): void {
     const call = this.calls.get(rq.headers['call-id'] ?? '');
     if (!call || call.state !== 'active') {
@@ -355,17 +564,39 @@ export class SipGateway implements Fanout {
       return;
     }
     this.reply(rq, { status: 200, reason: 'OK' });
-    if (call.state === 'joining') call.cancelled = true;
+    if (call.state !== 'joining' || call.cancelled) return;
+    // The INVITE is ended now (487); what was being set up for it is undone when that step returns (join, menu).
+    call.cancelled = true;
+    this.reply(call.invite, { status: 487, reason: 'Request Terminated' }, { to: { ...call.invite.headers.to!, params: { ...call.invite.headers.to!.params, tag: call.localTag } } });
+  }
+
+  /** SIP INFO in a call: DTMF (application/dtmf-relay, application/dtmf) goes to the menu; other bodies get 415. */
+  private onInfo(rq: SipMessage): void {
+    const call = this.calls.get(rq.headers['call-id'] ?? '');
+    if (!call || call.state !== 'active') {
+      this.reply(rq, { status: 481, reason: 'Call/Transaction Does Not Exist' });
+      return;
+    }
+    const type = String(rq.headers['content-type'] ?? '').toLowerCase();
+    if (rq.content && !/^application\/dtmf(-relay)?\b/.test(type)) {
+      this.reply(rq, { status: 415, reason: 'Unsupported Media Type' }, { accept: 'application/dtmf-relay, application/dtmf' });
+      return;
+    }
+    this.reply(rq, { status: 200, reason: 'OK' });
+    const key = infoKey(rq.content ?? '');
+    if (key !== undefined) call.menu?.menu.key(key);
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   /** Ends a call that is being set up with a final error answer. */
-  private fail(call: SipCall, answer: SipAnswer, warning?: string): void {
+  private fail(call: SipCall, answer: SipAnswer, warning?: string, extra: Record<string, unknown> = {}): void {
     this.forget(call);
+    if (call.cancelled) return; // answered 487 when the CANCEL came
     // RFC 3261 §20.43: a Warning says in words what the phrase cannot (399: miscellaneous).
     const to = call.invite.headers.to!;
     this.reply(call.invite, answer, {
+      ...extra,
       to: { ...to, params: { ...to.params, tag: call.localTag } },
       ...(warning ? { warning: `399 convene "${warning.replace(/["\\\r\n]/g, ' ').slice(0, 200)}"` } : {}),
     });
@@ -396,12 +627,19 @@ export class SipGateway implements Fanout {
 
   private forget(call: SipCall): void {
     call.state = 'ended';
+    if (call.menu) {
+      call.menu.menu.close();
+      call.menu.leg.close();
+      call.menu = undefined;
+    }
     this.calls.delete(call.callId);
     if (call.participant) this.byParticipant.delete(call.participant.clientId);
   }
 
-  private answerHeaders(call: SipCall): Record<string, unknown> {
-    return { to: { ...call.invite.headers.to!, params: { ...call.invite.headers.to!.params, tag: call.localTag } }, contact: [{ uri: `sip:convene@${this.options.address}:${this.options.port}`, params: {} }], allow: ALLOW };
+  /** Headers of a 2xx in the call: our tag on the To of the request answered (the INVITE, or a re-INVITE), Contact, Allow. */
+  private answerHeaders(call: SipCall, rq: SipMessage = call.invite): Record<string, unknown> {
+    const to = rq.headers.to!;
+    return { to: { ...to, params: { ...to.params, tag: to.params.tag ?? call.localTag } }, contact: [{ uri: `sip:convene@${this.options.address}:${this.options.port}`, params: {} }], allow: ALLOW };
   }
 
   private reply(rq: SipMessage, answer: SipAnswer, headers: Record<string, unknown> = {}, sdp?: string): void {
@@ -414,4 +652,10 @@ export class SipGateway implements Fanout {
     }
     this.stack.send(response);
   }
+}
+
+/** The spoken prompts (src/sip/prompts/*.ulaw: 8 kHz G.711 µ-law, made by scripts/sip-prompts.sh), as 8 kHz PCM. */
+function loadPrompts(): Map<PromptName, Int16Array> {
+  const folder = joinPath(import.meta.dirname, 'prompts');
+  return new Map(PROMPT_NAMES.map((name) => [name, g711Decode('PCMU', readFileSync(joinPath(folder, `${name}.ulaw`)))]));
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sipTarget } from '../../src/live/control.service.ts';
+import { cascadeRate, h323Target, sipTarget } from '../../src/live/control.service.ts';
+import { DomainError } from '../../src/kernel/domain-error.ts';
 import { callerName, dialTarget, passcodeAnswer, refusal } from '../../src/sip/dial-in.ts';
 
 describe('SIP dial-in rules', () => {
@@ -36,5 +37,17 @@ describe('SIP dial-in rules', () => {
     assert.equal(sipTarget('10.0.0.1:5070##7000'), 'sip:7000@10.0.0.1:5070');
     assert.equal(sipTarget(' sip:room@pbx.example.org;transport=tcp '), 'sip:room@pbx.example.org;transport=tcp');
     for (const bad of ['', 'h323:x', 'http://x', 'sip:a b@c', 'sip:<x>@y', '10.0.0.1##', `sip:${'a'.repeat(600)}@x`]) assert.equal(sipTarget(bad), undefined, bad);
+  });
+
+  it('h323Target puts the H.323 address, escaped, in the user part of the gateway URI; cascadeRate reads kbit/s', () => {
+    assert.equal(h323Target('10.0.0.1##123', 'sip:gw.example.com:5060'), 'sip:10.0.0.1%23%23123@gw.example.com:5060');
+    assert.equal(h323Target('h323:room@corp', 'sip:gw;transport=tcp'), 'sip:room%40corp@gw');
+    assert.equal(h323Target('+4930123', 'sip:x@gw'), 'sip:%2B4930123@gw');
+    for (const bad of ['', 'a b', '<script>', 'x'.repeat(200)]) assert.equal(h323Target(bad, 'sip:gw'), undefined, bad);
+    assert.equal(cascadeRate('2048', 'f'), 2048);
+    assert.equal(cascadeRate('768K', 'f'), 768);
+    assert.equal(cascadeRate(4096, 'f'), 4096);
+    assert.equal(cascadeRate(undefined, 'f'), undefined);
+    for (const bad of ['fast', '0', '-5', '1e9']) assert.throws(() => cascadeRate(bad, 'avc_call_params[0].call_rate'), (e: unknown) => e instanceof DomainError && /call_rate/.test(e.message), bad);
   });
 });

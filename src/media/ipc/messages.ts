@@ -21,7 +21,7 @@ export interface Side {
   notifications: NotificationMap;
 }
 
-import type { MediaTransport, RecorderEvent, RecorderSpec, RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
+import type { MediaTransport, RecorderEvent, RtpLegSettings, RecorderSpec, RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -43,7 +43,7 @@ export type WorkerSide = {
      */
     publish: { params: { roomId: string; participantId: string; sdp: string; transport?: MediaTransport }; result: { sdp: string } };
     /** Dial-out: a plain RTP leg's offer (see MediaEngine.offerRtp), and the device's answer to it. */
-    offerRtp: { params: { roomId: string; participantId: string; address: string }; result: { sdp: string } };
+    offerRtp: { params: { roomId: string; participantId: string; leg: RtpLegSettings }; result: { sdp: string } };
     acceptRtp: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
     subscribe: { params: { roomId: string; participantId: string }; result: SubscribeOffer };
     accept: { params: { roomId: string; participantId: string; sdp: string }; result: Empty };
@@ -75,6 +75,7 @@ export type WorkerSide = {
     slots: { roomId: string; participantId: string; assignment: SlotAssignment };
     speaker: { roomId: string; participantId: string };
     recorder: { roomId: string; recorderId: string; event: RecorderEvent };
+    rtpSilent: { roomId: string; participantId: string };
   };
 };
 

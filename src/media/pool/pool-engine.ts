@@ -1,6 +1,6 @@
 import { DomainError } from '../../kernel/domain-error.ts';
 import { SafeEmitter } from '../../kernel/events.ts';
-import type { MediaEngine, MediaEngineEvents, MediaTransport, RecorderSpec, RoomPolicy, SubscribeOffer } from '../engine.ts';
+import type { MediaEngine, MediaEngineEvents, MediaTransport, RecorderSpec, RtpLegSettings, RoomPolicy, SubscribeOffer } from '../engine.ts';
 import type { Report } from '../ipc/channel.ts';
 import { IpcRemoteError } from '../ipc/errors.ts';
 import type { WorkerSide } from '../ipc/messages.ts';
@@ -29,6 +29,7 @@ export class PoolMediaEngine implements MediaEngine {
     pool.on('slots', (payload) => this.events.emit('slots', payload));
     pool.on('speaker', (payload) => this.events.emit('speaker', payload));
     pool.on('recorder', (payload) => this.events.emit('recorder', payload));
+    pool.on('rtpSilent', (payload) => this.events.emit('rtpSilent', payload));
   }
 
   async openRoom(roomId: string): Promise<void> {
@@ -55,8 +56,8 @@ export class PoolMediaEngine implements MediaEngine {
     return (await this.call('publish', { roomId, participantId, sdp, transport })).sdp;
   }
 
-  async offerRtp(roomId: string, participantId: string, address: string): Promise<string> {
-    return (await this.call('offerRtp', { roomId, participantId, address })).sdp;
+  async offerRtp(roomId: string, participantId: string, leg: RtpLegSettings): Promise<string> {
+    return (await this.call('offerRtp', { roomId, participantId, leg })).sdp;
   }
 
   async acceptRtp(roomId: string, participantId: string, sdp: string): Promise<void> {

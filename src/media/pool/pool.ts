@@ -47,6 +47,7 @@ export interface WorkerPoolEvents {
   slots: WorkerSide['notifications']['slots'];
   speaker: WorkerSide['notifications']['speaker'];
   recorder: WorkerSide['notifications']['recorder'];
+  rtpSilent: WorkerSide['notifications']['rtpSilent'];
 }
 
 export interface WorkerInfo {
@@ -283,6 +284,7 @@ export class WorkerPool {
     worker.channel.on('slots', (payload) => this.events.emit('slots', payload));
     worker.channel.on('speaker', (payload) => this.events.emit('speaker', payload));
     worker.channel.on('recorder', (payload) => this.events.emit('recorder', payload));
+    worker.channel.on('rtpSilent', (payload) => this.events.emit('rtpSilent', payload));
     this.slots[slot] = worker;
     this.processes.add(worker);
     void worker.exited.then(() => this.processes.delete(worker));

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RtpLegSettings } from '../engine.ts';
 import { AudioMixer, FRAME_SAMPLES, type MixedFrame, OPUS_SILENCE } from '../mixer/audio-mixer.ts';
 import { MixerFeed } from '../recorder/mixer-feed.ts';
 import { ticker } from '../mixer/ticker.ts';
@@ -54,6 +55,9 @@ export class RtpLeg {
   private closed = false;
   /** Packets taken from the device and sent to it (diagnostics, tests). */
   readonly counts = { received: 0, sent: 0 };
+  /** When the device was last heard from (any RTP or RTCP), or the negotiation ended; for the media timeout. */
+  private lastHeard = Date.now();
+  private silence: { afterMs: number; then: () => void } | undefined;
 
   private constructor(
     readonly id: string,
@@ -71,12 +75,14 @@ export class RtpLeg {
       } catch (error) {
         this.report(error, `mixing for ${this.id}`);
       }
+      this.checkSilence(now);
     });
   }
 
   /** What the negotiation settled: the codec and where the device is; the mixer's output follows the codec. */
   private negotiated(offer: LegOffer): void {
     this.offer = offer;
+    this.lastHeard = Date.now();
     this.remote = offer.remote;
     this.mixer.removeOutput('device');
     this.mixer.addOutput('device', { passThrough: offer.codec.name === 'opus', deliver: (frame) => this.send(frame) });
@@ -86,10 +92,26 @@ export class RtpLeg {
    * Opens a leg that offers first (dial-out: the SFU calls the device): a UDP socket on `address`, and the SDP offer
    * that names it; the device's answer comes through accept().
    */
-  static async offer(id: string, address: string, report: Report): Promise<{ leg: RtpLeg; offer: string }> {
+  static async offer(id: string, address: string, report: Report, kbps?: number): Promise<{ leg: RtpLeg; offer: string }> {
     const socket = await bound(address);
     const leg = new RtpLeg(id, socket, undefined, report);
-    return { leg, offer: writeLegOffer(address, socket.address().port) };
+    return { leg, offer: writeLegOffer(address, socket.address().port, kbps) };
+  }
+
+  /**
+   * Calls `then` when the device has sent nothing (RTP or RTCP) for `afterMs` since the negotiation, and again after
+   * each further `afterMs` of silence: a device that went away without a BYE (0: never).
+   */
+  watchSilence(afterMs: number, then: () => void): void {
+    this.silence = afterMs > 0 ? { afterMs, then } : undefined;
+  }
+
+  private checkSilence(now: number): void {
+    const silence = this.silence;
+    if (!silence || !this.offer || now - this.lastHeard < silence.afterMs) return;
+    // Told again after each further timeout: a call kept on hold is still watched once it is resumed.
+    this.lastHeard = now;
+    silence.then();
   }
 
   /** The device's answer to our offer (BadMediaRequest when it cannot be served, as for an offer). */
@@ -101,11 +123,11 @@ export class RtpLeg {
    * Opens a leg for the device's offer: a UDP socket on `address` (any free port), and the SDP answer that names it.
    * Rejects with a BadMediaRequest when the offer cannot be served (see readLegOffer).
    */
-  static async open(id: string, offerSdp: string, address: string, report: Report): Promise<{ leg: RtpLeg; answer: string }> {
+  static async open(id: string, offerSdp: string, settings: RtpLegSettings, report: Report): Promise<{ leg: RtpLeg; answer: string }> {
     const offer = readLegOffer(offerSdp);
-    const socket = await bound(address);
+    const socket = await bound(settings.address, settings.port ?? 0);
     const leg = new RtpLeg(id, socket, offer, report);
-    return { leg, answer: writeLegAnswer(offerSdp, offer, address, socket.address().port) };
+    return { leg, answer: writeLegAnswer(offerSdp, offer, settings.address, socket.address().port, settings.kbps) };
   }
 
   /** The codec negotiated with the device (undefined while our offer awaits its answer). */
@@ -148,6 +170,7 @@ export class RtpLeg {
   private receive(msg: Buffer, from: RemoteInfo): void {
     if (this.closed || msg.length < 12 || msg.length > MAX_DATAGRAM || msg[0]! >> 6 !== 2) return;
     const payloadType = msg[1]! & 0x7f;
+    this.lastHeard = Date.now();
     // RTCP shares the port when the device muxes it (payload types 72..76 read as RTCP packet types 200..204).
     if (payloadType >= 72 && payloadType <= 76) return;
     const offer = this.offer;
@@ -223,17 +246,23 @@ export class RtpLeg {
   }
 }
 
-/** A UDP socket bound to `address` on a free port. */
-async function bound(address: string): Promise<Socket> {
+/** A UDP socket bound to `address` on `port` (0: a free one); rejects when that port is taken. */
+async function bound(address: string, port = 0): Promise<Socket> {
   const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
   // ICMP port unreachable (the device hung up first) and the like: nothing to do about them.
   socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
   return socket;
 }
 
 /** The payload of an RTP packet (after CSRCs and a header extension, without padding); undefined when malformed. */
-function rtpPayload(msg: Buffer): Buffer | undefined {
+export function rtpPayload(msg: Buffer): Buffer | undefined {
   let offset = 12 + (msg[0]! & 0x0f) * 4;
   if (msg[0]! & 0x10) {
     if (msg.length < offset + 4) return undefined;

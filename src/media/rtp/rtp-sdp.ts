@@ -70,8 +70,9 @@ export function readLegOffer(sdp: string): LegOffer {
 const OFFER = { opus: 111, PCMU: 0, PCMA: 8, telephoneEvent: 101 } as const;
 
 /** The SFU's offer to a SIP device it calls (dial-out): audio on `address`:`port`, Opus, PCMU, PCMA. */
-export function writeLegOffer(address: string, port: number): string {
+export function writeLegOffer(address: string, port: number, kbps?: number): string {
   return write({
+    ...callRate(kbps),
     version: 0,
     origin: { username: 'convene', sessionId: randomInt(1, 2 ** 47), sessionVersion: 1, netType: 'IN', ipVer: 4, address },
     name: 'Convene',
@@ -101,7 +102,7 @@ export function writeLegOffer(address: string, port: number): string {
 }
 
 /** The answer to a plain RTP offer: audio on `address`:`port` in the chosen codec, every other m-line refused (port 0). */
-export function writeLegAnswer(offerSdp: string, offer: LegOffer, address: string, port: number): string {
+export function writeLegAnswer(offerSdp: string, offer: LegOffer, address: string, port: number, kbps?: number): string {
   const parsed = parseSdp(offerSdp);
   const { codec } = offer;
   const media = (parsed.media ?? []).map((m, i): MediaDescription => {
@@ -131,6 +132,48 @@ export function writeLegAnswer(offerSdp: string, offer: LegOffer, address: strin
     name: 'Convene',
     connection: { version: 4, ip: address },
     timing: { start: 0, stop: 0 },
+    ...callRate(kbps),
     media,
   });
+}
+
+/**
+ * The call rate in the SDP's session section: b=AS (kbit/s, RFC 4566) and b=TIAS (bit/s, RFC 3890), which room systems
+ * and MCUs read as the rate of the call.
+ */
+function callRate(kbps: number | undefined): { bandwidth?: Array<{ type: 'AS' | 'TIAS'; limit: number }> } {
+  if (kbps === undefined || !(kbps > 0)) return {};
+  return { bandwidth: [{ type: 'AS', limit: kbps }, { type: 'TIAS', limit: kbps * 1000 }] };
+}
+
+/** What a new offer in a call (a re-INVITE) comes to: the answer, and whether the device put the call on hold. */
+export interface LegReanswer {
+  sdp: string;
+  hold: boolean;
+}
+
+const MIRRORED = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' } as const;
+
+/**
+ * The answer to a device's new offer in a running call (RFC 3264 §8): the same address, port and codec as `previous`
+ * (our last SDP in the call), the direction mirrored (a device holding the call sends `sendonly` or `inactive`, or the
+ * old `c=0.0.0.0`), the session version one higher. The leg cannot change its codec in a call: an offer without the
+ * codec in use is refused (BadMediaRequest; the call goes on as it was, RFC 3261 §14.2).
+ */
+export function writeLegReanswer(previous: string, offerSdp: string, codecInUse: LegCodec['name']): LegReanswer {
+  const offer = readLegOffer(offerSdp);
+  if (offer.codec.name !== codecInUse) throw new BadMediaRequest(`sdp: the call's codec (${codecInUse}) cannot change during the call`);
+  const before = parseSdp(previous);
+  const audio = (before.media ?? []).find((m) => m.type === 'audio' && m.port !== 0);
+  if (!audio) throw new BadMediaRequest('sdp: the call has no audio to keep');
+  const address = audio.connection?.ip ?? before.connection?.ip ?? '';
+  const parsed = parseSdp(writeLegAnswer(offerSdp, offer, address, audio.port));
+  const offered = parseSdp(offerSdp);
+  const offeredAudio = offered.media[offer.audioIndex]!;
+  const direction = offeredAudio.direction ?? offered.direction ?? 'sendrecv';
+  const nulled = (offeredAudio.connection?.ip ?? offered.connection?.ip) === '0.0.0.0';
+  const answered = parsed.media[offer.audioIndex]!;
+  answered.direction = nulled ? 'inactive' : MIRRORED[direction];
+  if (before.origin) parsed.origin = { ...before.origin, sessionVersion: Number(before.origin.sessionVersion) + 1 };
+  return { sdp: write(parsed), hold: nulled || direction === 'sendonly' || direction === 'inactive' };
 }

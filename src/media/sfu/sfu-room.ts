@@ -1,6 +1,6 @@
 import { ActiveSpeakerDetector } from '../policy/active-speaker.ts';
 import { decideForwarding, diff, type ForwardingPlan, type MediaParticipant, type Viewer } from '../policy/forwarding.ts';
-import type { MediaTransport, RoomPolicy, SlotAssignment, SubscribeOffer } from '../engine.ts';
+import type { MediaTransport, RoomPolicy, RtpLegSettings, SlotAssignment, SubscribeOffer } from '../engine.ts';
 import { RtpLeg } from '../rtp/rtp-leg.ts';
 import { BadMediaRequest } from './bad-request.ts';
 import type { IceSettings } from './peer-config.ts';
@@ -39,6 +39,8 @@ export interface RoomEvents {
   slots(viewerId: string, assignment: SlotAssignment): void;
   /** The dominant speaker changed ('' = nobody). */
   speaker(participantId: string): void;
+  /** A plain RTP leg heard nothing from its device for its media timeout. */
+  rtpSilent(participantId: string): void;
 }
 
 /**
@@ -129,7 +131,8 @@ export class SfuRoom {
     let answer: string;
     if (transport.kind === 'rtp') {
       this.requireListed(participantId);
-      const opened = await RtpLeg.open(participantId, sdp, transport.address, this.report);
+      const opened = await RtpLeg.open(participantId, sdp, transport, this.report);
+      opened.leg.watchSilence(transport.mediaTimeoutMs ?? 0, () => this.events.rtpSilent(participantId));
       peer = opened.leg;
       answer = opened.answer;
       if (!this.listed.has(participantId)) {
@@ -161,9 +164,10 @@ export class SfuRoom {
    * Dial-out: a plain RTP leg for the participant that offers first (its SDP goes to the device in our INVITE); it
    * replaces whatever connection the participant had. The device's answer comes through acceptRtp().
    */
-  async offerRtp(participantId: string, address: string): Promise<string> {
+  async offerRtp(participantId: string, settings: RtpLegSettings): Promise<string> {
     this.requireListed(participantId);
-    const { leg, offer } = await RtpLeg.offer(participantId, address, this.report);
+    const { leg, offer } = await RtpLeg.offer(participantId, settings.address, this.report, settings.kbps);
+    leg.watchSilence(settings.mediaTimeoutMs ?? 0, () => this.events.rtpSilent(participantId));
     if (!this.listed.has(participantId)) {
       leg.close();
       throw new BadMediaRequest(`participantId: ${participantId} left the meeting`);

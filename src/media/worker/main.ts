@@ -51,6 +51,7 @@ const rooms = new WorkerRooms(
     slots: (roomId, participantId, assignment) => channel?.notify('slots', { roomId, participantId, assignment }),
     speaker: (roomId, participantId) => channel?.notify('speaker', { roomId, participantId }),
     recorder: (roomId, recorderId, event) => channel?.notify('recorder', { roomId, recorderId, event }),
+    rtpSilent: (roomId, participantId) => channel?.notify('rtpSilent', { roomId, participantId }),
     report,
   },
   {
@@ -98,8 +99,18 @@ const transport = (value: unknown): MediaTransport => {
   if (value === undefined || value === null) return { kind: 'webrtc' };
   const t = value as { kind?: unknown; address?: unknown };
   if (t.kind === 'webrtc') return { kind: 'webrtc' };
-  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address)) return { kind: 'rtp', address: t.address };
-  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address }');
+  const { port, mediaTimeoutMs, kbps } = t as { port?: unknown; mediaTimeoutMs?: unknown; kbps?: unknown };
+  const within = (v: unknown, min: number, max: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min && (v as number) <= max);
+  if (t.kind === 'rtp' && typeof t.address === 'string' && isIPv4(t.address) && within(port, 1, 65_535) && within(mediaTimeoutMs, 0, 86_400_000) && within(kbps, 1, 100_000)) {
+    return {
+      kind: 'rtp',
+      address: t.address,
+      ...(port !== undefined ? { port: port as number } : {}),
+      ...(mediaTimeoutMs ? { mediaTimeoutMs: mediaTimeoutMs as number } : {}),
+      ...(kbps !== undefined ? { kbps: kbps as number } : {}),
+    };
+  }
+  throw new BadMediaRequest('transport: { kind: "webrtc" } or { kind: "rtp", address: an IPv4 address, port?: a UDP port, mediaTimeoutMs?: ms, kbps?: kbit/s }');
 };
 channel.handle('setPolicy', (params) => {
   rooms.setPolicy(roomId(params), params.policy);
@@ -111,9 +122,9 @@ channel.handle('publish', async (params) => {
 });
 channel.handle('offerRtp', async (params) => {
   const room = rooms.get(roomId(params));
-  const address = transport({ kind: 'rtp', address: params.address });
-  if (address.kind !== 'rtp') throw new BadMediaRequest('address: an IPv4 address');
-  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), address.address) };
+  const leg = transport({ ...(params.leg ?? {}), kind: 'rtp' });
+  if (leg.kind !== 'rtp') throw new BadMediaRequest('leg: { address: an IPv4 address, … }');
+  return { sdp: await room.offerRtp(text(params.participantId, 'participantId'), leg) };
 });
 channel.handle('acceptRtp', async (params) => {
   const room = rooms.get(roomId(params));

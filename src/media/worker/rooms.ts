@@ -8,6 +8,7 @@ export interface RoomsEvents {
   slots(roomId: string, participantId: string, assignment: SlotAssignment): void;
   speaker(roomId: string, participantId: string): void;
   recorder(roomId: string, recorderId: string, event: RecorderEvent): void;
+  rtpSilent(roomId: string, participantId: string): void;
   report(error: unknown, context: string): void;
 }
 
@@ -39,6 +40,7 @@ export class WorkerRooms {
         {
           slots: (viewer, assignment) => this.events.slots(roomId, viewer, assignment),
           speaker: (id) => this.events.speaker(roomId, id),
+          rtpSilent: (id) => this.events.rtpSilent(roomId, id),
         },
         (error, context) => this.events.report(error, `room ${roomId}: ${context}`),
       );
