@@ -30,7 +30,7 @@ async function open(): Promise<number[]> {
   }
   room = new SfuRoom('bench', { address: '127.0.0.1', portMin: 0, portMax: 0 }, { slots: () => undefined, speaker: () => undefined, rtpSilent: () => undefined }, (e) => console.error(e));
   const ids = Array.from({ length: count }, (_, i) => `call-${i}`);
-  room.setPolicy({ participants: ids.map((id) => ({ id, audio: true, video: false, content: false, pin: null, maxViews: 1 })), lecturer: null, meetingPin: null, contentOwner: null, maxKbps: 0, recorders: [] });
+  room.setPolicy({ participants: ids.map((id) => ({ id, audio: true, video: false, content: false, pin: null, maxViews: 1 })), lecturer: null, meetingPin: null, contentOwners: [], maxKbps: 0, recorders: [] });
   const ports: number[] = [];
   for (const [i, id] of ids.entries()) {
     const answer = await room.publish(id, offer(peers[i]!), { kind: 'rtp', address: '127.0.0.1' });

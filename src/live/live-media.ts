@@ -21,7 +21,7 @@ export function roomPolicy(meeting: LiveMeeting): RoomPolicy {
     })),
     lecturer: meeting.lecturer,
     meetingPin: meeting.meetingPin,
-    contentOwner: meeting.contentOwner,
+    contentOwners: [...meeting.sharers],
     maxKbps: Number.isFinite(kbps) && kbps > 0 ? kbps : 0,
     // The recorders of the meeting's recording and live stream: hidden viewers of its media room.
     recorders: [meeting.recording, meeting.streaming].filter((r) => r !== null).map((r) => ({ id: r.id, layout: r.layout })),

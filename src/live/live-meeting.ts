@@ -47,8 +47,11 @@ export class LiveMeeting {
   lecturer: string | null = null;
   meetingPin: string | null = null;
   overlay: OverlaySetting = NO_OVERLAY;
-  /** Who shares content (a screen); one at a time, the latest sharer takes over. */
-  contentOwner: string | null = null;
+  /**
+   * Who shares content (a screen), oldest first: one at a time in the main meeting and in each breakout room, where a
+   * new sharer takes over. Rooms that close bring their sharers back together: the latest one is shown (the SFU's rule).
+   */
+  sharers: string[] = [];
   /** Until when (ms) the meeting's passcode budget is spent: only hosts and holders of its link get in; null = not. */
   lockoutUntil: number | null = null;
   /** Raised hands in the order they went up (client ids; entries of hands lowered since are skipped). */
@@ -180,7 +183,7 @@ export class LiveMeeting {
     if (this.participants.size === 0) this.emptySince = now;
     const out: Delivery[] = [];
     if (this.lecturer === clientId) out.push(...this.setLecturer(null));
-    if (this.contentOwner === clientId) this.contentOwner = null;
+    this.sharers = this.sharers.filter((id) => id !== clientId);
     const pinViewers = [...this.participants.values()].filter((v) => v.pin === clientId);
     for (const v of pinViewers) v.pin = null;
     if (this.meetingPin === clientId) out.push(...this.setMeetingPin(null));
@@ -345,8 +348,9 @@ export class LiveMeeting {
   /** Starts or stops the participant's screen share; a new sharer takes over (the viewers see it in their slots). */
   share(p: Participant, sharing: boolean): Delivery[] {
     if (sharing && !this.mayShare(p)) fail('operation.forbidden', 'sharing: in this meeting only hosts may share their screen');
-    if (sharing) this.contentOwner = p.clientId;
-    else if (this.contentOwner === p.clientId) this.contentOwner = null;
+    // Whoever shared in the participant's room (or main meeting) before is taken over; sharers elsewhere go on.
+    const others = this.sharers.filter((id) => id !== p.clientId && (!sharing || (this.participants.get(id)?.room ?? '') !== p.room));
+    this.sharers = sharing ? [...others, p.clientId] : others;
     return [];
   }
 
@@ -354,8 +358,10 @@ export class LiveMeeting {
   setSharePolicy(policy: SharePolicy): Delivery[] {
     if (this.sharePolicy === policy) return [];
     this.sharePolicy = policy;
-    const owner = this.contentOwner === null ? undefined : this.participants.get(this.contentOwner);
-    if (owner && !this.mayShare(owner)) this.contentOwner = null;
+    this.sharers = this.sharers.filter((id) => {
+      const owner = this.participants.get(id);
+      return owner !== undefined && this.mayShare(owner);
+    });
     return [toAll(this.info())];
   }
 

@@ -44,8 +44,8 @@ export type RoomPolicy = {
   }>;
   lecturer: string | null;
   meetingPin: string | null;
-  /** Who is sharing content (one at a time), if anyone. */
-  contentOwner: string | null;
+  /** Who is sharing content, oldest first (one at a time per breakout room: the latest there; see decideForwarding). */
+  contentOwners: string[];
   /** Video bitrate cap per publisher from the meeting's call rate, kbps; 0 = none. */
   maxKbps: number;
   /** The recorders allowed in the room; a recorder not listed is refused, and one no longer listed is stopped. */

@@ -362,17 +362,17 @@ describe('LiveMeeting', () => {
     const [a, h] = [m.get('a')!, m.get('h')!];
     assert.equal(m.sharePolicy, 'everyone');
     m.share(a, true);
-    assert.equal(m.contentOwner, 'a');
+    assert.deepEqual(m.sharers, ['a']);
     const out = m.setSharePolicy('hosts');
     assert.deepEqual(out.map((d) => [d.notice.kind, recipients(d)]), [['info', 'all']], 'everyone learns the setting');
-    assert.equal(m.contentOwner, null, 'the guest’s share ended');
+    assert.deepEqual(m.sharers, [], 'the guest’s share ended');
     assert.throws(() => m.share(a, true), (e: unknown) => e instanceof DomainError && e.kind === 'operation.forbidden' && /only hosts/.test(e.message));
-    assert.equal(m.contentOwner, null);
+    assert.deepEqual(m.sharers, []);
     m.share(h, true);
-    assert.equal(m.contentOwner, 'h');
+    assert.deepEqual(m.sharers, ['h']);
     assert.deepEqual(m.setSharePolicy('hosts'), [], 'no change, nothing sent');
     m.setSharePolicy('everyone');
-    assert.equal(m.contentOwner, 'h', 'a host’s share goes on');
+    assert.deepEqual(m.sharers, ['h'], 'a host’s share goes on');
   });
 
   it('lockOut() tells the hosts once and is in the welcome of hosts only until it is over', () => {
@@ -568,6 +568,21 @@ describe('LiveMeeting breakout rooms', () => {
     m.openBreakouts(0, T0);
     assert.deepEqual(m.inRoom('').map((p) => p.clientId), ['h']);
     assert.equal(m.inRoom(m.breakouts.rooms[0]!.id).length, 10);
+  });
+
+  it('a screen share in one room does not end another room’s; a second sharer in the same room takes over', () => {
+    const m = meetingWith(['a', 'b', 'c']);
+    m.createBreakouts(['A', 'B'], false);
+    const [ra, rb] = m.breakouts.rooms.map((r) => r.id) as [string, string];
+    m.assignBreakouts([{ clientId: 'a', room: ra }, { clientId: 'b', room: ra }, { clientId: 'c', room: rb }]);
+    m.openBreakouts(0, T0);
+    m.share(m.participants.get('a')!, true);
+    m.share(m.participants.get('c')!, true);
+    assert.deepEqual(m.sharers, ['a', 'c'], 'both rooms share');
+    m.share(m.participants.get('b')!, true);
+    assert.deepEqual(m.sharers, ['c', 'b'], 'b took over room A; room B still shares');
+    m.share(m.participants.get('c')!, false);
+    assert.deepEqual(m.sharers, ['b']);
   });
 
   it('refuses bad input before changing anything: room counts, unknown rooms and people, opening twice, closing what is not open', () => {

@@ -59,7 +59,7 @@ describe('forwarding with breakout rooms', () => {
       participants: ids.map((id) => pub(id, { group: groups[id]!, publishesContent: id === 'c' })),
       viewers: ids.map((id) => viewer(id, { group: groups[id]! })),
       // The main meeting's lecturer and the loudest speaker are in other rooms: they do not reach room 1.
-      meeting: { lecturer: 'h', meetingPin: null, contentOwner: 'c' },
+      meeting: { lecturer: 'h', meetingPin: null, contentOwners: ['c'] },
       speakers: ['c', 'h'],
       audioSlots: 3,
     });
@@ -76,6 +76,24 @@ describe('forwarding with breakout rooms', () => {
     // Without groups, everyone sees everyone (the meeting as before).
     const flat = decideForwarding(input(ids, { audioSlots: Infinity }));
     assert.deepEqual(flat.get('a')!.audio.map((s) => s.source).sort(), ['b', 'c', 'd', 'h']);
+  });
+
+  it('each room sees its own screen share: one in room 2 does not take room 1’s over; in one group the latest counts', () => {
+    const groups: Record<string, string> = { h: '', a: 'r1', b: 'r1', c: 'r2', d: 'r2' };
+    const ids = Object.keys(groups);
+    const plan = (contentOwners: string[]) =>
+      decideForwarding({
+        participants: ids.map((id) => pub(id, { group: groups[id]!, publishesContent: id === 'a' || id === 'b' || id === 'c' })),
+        viewers: ids.map((id) => viewer(id, { group: groups[id]! })),
+        meeting: { lecturer: null, meetingPin: null, contentOwners },
+        speakers: [],
+        audioSlots: 3,
+      });
+    const both = plan(['a', 'c']);
+    assert.deepEqual(ids.map((id) => both.get(id)!.content), [null, null, 'a', null, 'c'], 'room 1 sees a, room 2 sees c, the sharers not themselves');
+    const later = plan(['a', 'c', 'b']);
+    assert.equal(later.get('a')!.content, 'b', 'the latest sharer in room 1 is shown there');
+    assert.equal(later.get('d')!.content, 'c');
   });
 });
 
@@ -105,7 +123,7 @@ describe('decideForwarding()', () => {
   });
 
   it('decideForwarding() never gives a viewer its own audio, video or content', () => {
-    const inp = input(['a', 'b'], { speakers: ['a'], meeting: { lecturer: 'a', meetingPin: 'a', contentOwner: 'a' } });
+    const inp = input(['a', 'b'], { speakers: ['a'], meeting: { lecturer: 'a', meetingPin: 'a', contentOwners: ['a'] } });
     inp.participants[0]!.publishesContent = true;
     inp.viewers = [viewer('a', { pin: 'a' })];
     const plan = decideForwarding(inp);
@@ -200,7 +218,7 @@ describe('decideForwarding()', () => {
   });
 
   it('decideForwarding() sends the shared content to everyone but the sharer, and none when nothing is published', () => {
-    const inp = input(['a', 'b', 'c'], { meeting: { lecturer: null, meetingPin: null, contentOwner: 'b' } });
+    const inp = input(['a', 'b', 'c'], { meeting: { lecturer: null, meetingPin: null, contentOwners: ['b'] } });
     assert.equal(decideForwarding(inp).get('a')!.content, null);
     inp.participants[1]!.publishesContent = true;
     const plan = decideForwarding(inp);
@@ -208,7 +226,7 @@ describe('decideForwarding()', () => {
   });
 
   it('decideForwarding() forwards no screen of a participant the share policy does not allow, even as the content owner', () => {
-    const inp = input(['host', 'guest', 'c'], { meeting: { lecturer: null, meetingPin: null, contentOwner: 'guest' } });
+    const inp = input(['host', 'guest', 'c'], { meeting: { lecturer: null, meetingPin: null, contentOwners: ['guest'] } });
     inp.participants[1]!.publishesContent = true;
     inp.participants[1]!.contentAllowed = false;
     const plan = decideForwarding(inp);
@@ -330,7 +348,7 @@ describe('diff()', () => {
     const inp = input(['a', 'b']);
     const prev = decideForwarding(inp);
     inp.participants[1]!.publishesContent = true;
-    inp.meeting = { lecturer: null, meetingPin: null, contentOwner: 'b' };
+    inp.meeting = { lecturer: null, meetingPin: null, contentOwners: ['b'] };
     const changes = diff(prev, decideForwarding(inp, prev)).get('a')!;
     assert.deepEqual(changes.switched, [{ kind: 'content', slot: 0, from: null, to: 'b' }]);
     assert.deepEqual(changes.keyframes, [{ kind: 'content', source: 'b' }]);

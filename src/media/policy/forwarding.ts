@@ -50,8 +50,11 @@ export interface MediaParticipant {
 export interface MeetingFocus {
   lecturer: string | null;
   meetingPin: string | null;
-  /** Who is sharing content, if anyone. */
-  contentOwner?: string | null;
+  /**
+   * Who is sharing content, oldest first: at most one counts per group (breakout room), the latest of that group, and
+   * its viewers are those of its group.
+   */
+  contentOwners?: readonly string[];
 }
 
 export interface Viewer {
@@ -111,9 +114,13 @@ export function decideForwarding(input: ForwardingInput, previous?: ForwardingPl
     if (videoOk(p)) g.visible.push(id);
   }
   const audioCount = input.audioSlots ?? DEFAULT_AUDIO_SLOTS;
-  const { lecturer, meetingPin, contentOwner = null } = input.meeting;
-  const owner = contentOwner === null ? undefined : byId.get(contentOwner);
-  const sharing = owner !== undefined && owner.publishesContent && owner.contentAllowed ? owner.id : null;
+  const { lecturer, meetingPin } = input.meeting;
+  // The screen each group sees: its latest sharer who publishes content and may share.
+  const sharingIn = new Map<string, string>();
+  for (const id of input.meeting.contentOwners ?? []) {
+    const owner = byId.get(id);
+    if (owner !== undefined && owner.publishesContent && owner.contentAllowed) sharingIn.set(owner.group ?? '', owner.id);
+  }
   const none = { members: new Set<string>(), audible: [], visible: [] };
 
   const plan = new Map<string, ViewerForwarding>();
@@ -121,6 +128,7 @@ export function decideForwarding(input: ForwardingInput, previous?: ForwardingPl
     const group = viewer.group ?? '';
     const g = groups.get(group) ?? none;
     const before = previous?.get(viewer.id);
+    const sharing = sharingIn.get(group);
     const focus = [viewer.pin, meetingPin, lecturer].find((id) => id != null && id !== viewer.id && g.members.has(id)) ?? null;
     const maxViews = Math.max(0, Math.floor(viewer.maxViews));
     const others = firstOthers(g.visible, viewer.id, focus, maxViews);
@@ -130,7 +138,7 @@ export function decideForwarding(input: ForwardingInput, previous?: ForwardingPl
     plan.set(viewer.id, {
       audio: placeStable({ count: audioTake, rest: firstOthers(g.audible, viewer.id, null, audioTake), previous: before?.audio }),
       video: placeStable({ count: maxViews, head, rest: others, previous: before?.video }),
-      content: sharing === viewer.id || sharing === null || !g.members.has(sharing) ? null : sharing,
+      content: sharing === undefined || sharing === viewer.id ? null : sharing,
     });
   }
   return plan;

@@ -49,7 +49,7 @@ export interface RoomEvents {
  */
 export type RoomPeer = SfuPeer | RtpLeg;
 
-const NO_POLICY: RoomPolicy = { participants: [], lecturer: null, meetingPin: null, contentOwner: null, maxKbps: 0, recorders: [] };
+const NO_POLICY: RoomPolicy = { participants: [], lecturer: null, meetingPin: null, contentOwners: [], maxKbps: 0, recorders: [] };
 
 /**
  * The media of one live session in a worker: the participants' connections, and the forwarding between them as
@@ -289,7 +289,7 @@ export class SfuRoom {
     // Hidden viewers follow the meeting (no pin of their own) and hear every allowed publisher (they mix them).
     for (const h of this.hidden.values()) viewers.push({ id: h.id, pin: null, maxViews: h.tiles, audioSlots: Infinity });
     const next = decideForwarding(
-      { participants, viewers, speakers: this.ranking, meeting: { lecturer: this.policy.lecturer, meetingPin: this.policy.meetingPin, contentOwner: this.policy.contentOwner } },
+      { participants, viewers, speakers: this.ranking, meeting: { lecturer: this.policy.lecturer, meetingPin: this.policy.meetingPin, contentOwners: this.policy.contentOwners } },
       this.plan,
     );
     const changed = diff(this.plan, next);
