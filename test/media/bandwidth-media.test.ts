@@ -198,7 +198,8 @@ describe('publisher bandwidth: transport-cc feedback from the SFU (Chromium)', {
     const lost = audioTo.packetsLost - audioFrom!.packetsLost;
     assert.ok(lost <= 2, `viewer audio packets lost: ${lost}`);
     assert.ok(concealed < 0.03, `viewer audio concealed ${(concealed * 100).toFixed(2)} %`);
-    // NACK on the publisher hop, end to end: what the bucket dropped while the rate came down was asked for again.
-    assert.ok(limited.at(-1)!.nacks > limited[0]!.nacks, `the SFU NACKed the publisher's lost video: ${line}`);
+    // NACKs from the SFU are logged above, not asserted: when the sender backs off before the bucket overflows
+    // nothing is lost and there is nothing to ask for again (seen: 0 and 22 NACKs in runs that both passed the rest).
+    // NACK is negotiated (first test) and answered on the viewer hop (rtp-transmitter-media).
   });
 });
