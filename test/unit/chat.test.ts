@@ -4,31 +4,11 @@ import { describe, it } from 'node:test';
 import { take } from '../../src/live/allowance.ts';
 import { MeetingChat } from '../../src/live/chat.ts';
 import { DomainError } from '../../src/kernel/domain-error.ts';
-import { NOT_HOST_MUTED, type Participant } from '../../src/live/participant.ts';
+import type { Participant } from '../../src/live/participant.ts';
+import { participantFixture } from '../support/participant.ts';
 
 const T0 = Date.UTC(2030, 0, 7, 9);
-const person = (clientId: string, over: Partial<Participant> = {}): Participant => ({
-  clientId,
-  userId: '',
-  displayName: clientId,
-  host: false,
-  audioMuted: false,
-  videoMuted: false,
-  hostMute: NOT_HOST_MUTED,
-  handRaised: false,
-  pin: null,
-  maxViews: 9,
-  layout: 'auto',
-  joinedAt: T0,
-  address: '10.0.0.1',
-  connected: true,
-  disconnectedAt: 0,
-  resumeToken: '',
-  attendanceId: `att-${clientId}`,
-  transport: 'webrtc',
-  room: '',
-  ...over,
-});
+const person = (clientId: string, over: Partial<Participant> = {}): Participant => participantFixture(clientId, T0, over);
 const chat = (history = 10) => new MeetingChat('main', { maxLength: 50, rate: { burst: 3, perMinute: 60 }, history });
 const kind = (k: string) => (e: unknown) => e instanceof DomainError && e.kind === k;
 

@@ -10,7 +10,8 @@ import { DomainError } from '../../src/kernel/domain-error.ts';
 import { LiveMeeting } from '../../src/live/live-meeting.ts';
 import { openingAt } from '../../src/live/meeting-window.ts';
 import type { Delivery } from '../../src/live/notices.ts';
-import { NOT_HOST_MUTED, type Participant } from '../../src/live/participant.ts';
+import type { Participant } from '../../src/live/participant.ts';
+import { participantFixture } from '../support/participant.ts';
 import { PasscodeGuard } from '../../src/live/passcode-guard.ts';
 import type { NumberLookup, ScheduledMeeting } from '../../src/live/ports.ts';
 import { PromptSlots, TokenBucket } from '../../src/live/signal-limits.ts';
@@ -43,28 +44,7 @@ const scheduled = (over: Partial<ScheduledMeeting> = {}): ScheduledMeeting => ({
   ...over,
 });
 
-const person = (clientId: string, over: Partial<Participant> = {}): Participant => ({
-  clientId,
-  userId: '',
-  displayName: clientId.toUpperCase(),
-  host: false,
-  audioMuted: false,
-  videoMuted: false,
-  hostMute: NOT_HOST_MUTED,
-  handRaised: false,
-  pin: null,
-  maxViews: 9,
-  layout: 'auto',
-  joinedAt: T0,
-  address: '10.0.0.1',
-  connected: true,
-  disconnectedAt: 0,
-  resumeToken: `rt-${clientId}`,
-  attendanceId: `att-${clientId}`,
-  transport: 'webrtc',
-  room: '',
-  ...over,
-});
+const person = (clientId: string, over: Partial<Participant> = {}): Participant => participantFixture(clientId, T0, over);
 
 /** A meeting with a host `h` and the given non-host ids admitted, roster already flushed. */
 function meetingWith(ids: string[], settings: Partial<ScheduledMeeting> = {}): LiveMeeting {
