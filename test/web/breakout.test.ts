@@ -8,74 +8,34 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { assertChromium, CHROMIUM, CHROMIUM_ARGS, SKIP_WITHOUT_CHROMIUM } from '../support/browser.ts';
-import { instantMeeting } from '../support/live.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-
-const WAIT_MS = 10_000;
+import type { Page } from 'playwright-core';
+import { type AppMeeting, startAppMeeting } from '../support/app-meeting.ts';
+import { assertChromium, SKIP_WITHOUT_CHROMIUM } from '../support/browser.ts';
 const HOST = { username: 'bella', password: 'Bella-Passw0rd!' };
 
 describe('browser app: breakout rooms', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
-  let t: TestServer;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-  let meeting: { number: string; password: string };
+  let app: AppMeeting | undefined;
   let host: Page;
   let ann: Page;
   let ben: Page;
   let cat: Page;
-  const uuid: Record<string, string> = {};
-
-  const joinPage = async (label: string, name: string, account?: { username: string; password: string }): Promise<Page> => {
-    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
-    page.on('dialog', (d) => void d.accept());
-    await page.goto(`${t.url}/app/`);
-    await page.locator('body[data-ready="true"]').waitFor();
-    await page.fill('#meeting-number', meeting.number);
-    await page.fill('#display-name', name);
-    if (account) {
-      await page.click('#sign-in summary');
-      await page.fill('#username', account.username);
-      await page.fill('#password', account.password);
-    } else {
-      await page.fill('#passcode', meeting.password);
-    }
-    await page.click('#join-button');
-    await page.locator('#meeting-screen').waitFor();
-    await page.locator('#roster li .badge.you').waitFor();
-    uuid[label] = (await page.locator('#roster li:has(.badge.you)').getAttribute('data-uuid')) ?? '';
-    return page;
-  };
+  const uuid = (label: string) => app!.uuid[label]!;
 
   const tiles = async (page: Page) => (await page.locator('#stage [data-uuid]').evaluateAll((els) => els.map((e) => e.getAttribute('data-uuid') ?? ''))).sort();
   const banner = (page: Page) => page.locator('#breakout-banner');
 
   before(async () => {
     assertChromium();
-    t = await startTestServer('sqlite');
-    await t.createUser(HOST.username, HOST.password);
-    const token = await t.signIn(HOST.username, HOST.password, 'test-setup');
-    const created = await instantMeeting(t, token, 'test-setup', 'Workshop');
-    meeting = { number: created.meeting_number, password: created.meeting_password };
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    host = await joinPage('host', 'Bella Host', HOST);
-    ann = await joinPage('ann', 'Ann');
-    ben = await joinPage('ben', 'Ben');
-    cat = await joinPage('cat', 'Cat');
+    app = await startAppMeeting(HOST, 'Workshop');
+    host = await app.join('host', 'Bella Host', HOST);
+    ann = await app.join('ann', 'Ann');
+    ben = await app.join('ben', 'Ben');
+    cat = await app.join('cat', 'Cat');
     await host.locator('#participant-count[data-count="4"]').waitFor();
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await t?.close();
-    assert.deepEqual(pageErrors, [], 'no errors in the pages');
+    await app?.close();
   });
 
   it('participants have no breakout controls; the host creates two rooms and assigns people in the roster', async () => {
@@ -85,7 +45,7 @@ describe('browser app: breakout rooms', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await host.locator('#breakout-rooms li').nth(1).waitFor();
     assert.deepEqual(await host.locator('#breakout-rooms li .name').allInnerTexts(), ['Room 1', 'Room 2']);
     const assign = async (who: string, room: string) => {
-      await host.locator(`#roster li[data-uuid="${uuid[who]}"] select[data-action="assign"]`).selectOption({ label: room });
+      await host.locator(`#roster li[data-uuid="${uuid(who)}"] select[data-action="assign"]`).selectOption({ label: room });
       await host.locator(`#breakout-rooms li .count`, { hasText: 'assigned' }).first().waitFor();
     };
     await assign('ann', 'Room 1');
@@ -110,11 +70,11 @@ describe('browser app: breakout rooms', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
       (before) => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('breakout-banner').textContent !== before,
       first,
     );
-    await ann.locator(`#stage [data-uuid="${uuid.ben}"]`).waitFor();
-    assert.deepEqual(await tiles(ann), [uuid.ann!, uuid.ben!].sort(), 'Ann sees Ben and herself, not Cat or the host');
-    assert.deepEqual(await tiles(cat), [uuid.cat!]);
-    await host.locator(`#roster li[data-uuid="${uuid.cat}"] .badge.room`, { hasText: 'Room 2' }).waitFor();
-    await ann.locator(`#roster li[data-uuid="${uuid.ben}"] .badge.room`, { hasText: 'Room 1' }).waitFor();
+    await ann.locator(`#stage [data-uuid="${uuid('ben')}"]`).waitFor();
+    assert.deepEqual(await tiles(ann), [uuid('ann'), uuid('ben')].sort(), 'Ann sees Ben and herself, not Cat or the host');
+    assert.deepEqual(await tiles(cat), [uuid('cat')]);
+    await host.locator(`#roster li[data-uuid="${uuid('cat')}"] .badge.room`, { hasText: 'Room 2' }).waitFor();
+    await ann.locator(`#roster li[data-uuid="${uuid('ben')}"] .badge.room`, { hasText: 'Room 1' }).waitFor();
     assert.deepEqual(await ann.locator('#chat-to option').allInnerTexts(), ['Everyone', 'Ben (private)'], 'private messages within the room');
   });
 
@@ -124,19 +84,19 @@ describe('browser app: breakout rooms', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     for (const page of [ann, cat]) await page.locator('#toast', { hasText: 'Five minutes left' }).waitFor();
     await host.locator('#breakout-rooms li:nth-child(2) button[data-action="visit"]').click();
     await banner(host).filter({ hasText: 'Breakout room: Room 2' }).waitFor();
-    await cat.locator(`#stage [data-uuid="${uuid.host}"]`).waitFor();
-    assert.deepEqual(await tiles(host), [uuid.cat!, uuid.host!].sort());
+    await cat.locator(`#stage [data-uuid="${uuid('host')}"]`).waitFor();
+    assert.deepEqual(await tiles(host), [uuid('cat'), uuid('host')].sort());
     await host.click('#breakout-return');
     await banner(host).filter({ hasText: 'Main meeting' }).waitFor();
-    await cat.locator(`#stage [data-uuid="${uuid.host}"]`).waitFor({ state: 'detached' });
+    await cat.locator(`#stage [data-uuid="${uuid('host')}"]`).waitFor({ state: 'detached' });
   });
 
   it('closing shows everyone the grace countdown, then everyone is back in the main meeting', async () => {
     await host.click('#breakout-close');
     await banner(ann).filter({ hasText: 'everyone returns to the main meeting in' }).waitFor();
     for (const page of [ann, ben, cat, host]) await banner(page).waitFor({ state: 'hidden', timeout: 8000 });
-    await ann.locator(`#stage [data-uuid="${uuid.cat}"]`).waitFor();
-    assert.deepEqual(await tiles(ann), Object.values(uuid).sort(), 'everyone on the stage again');
+    await ann.locator(`#stage [data-uuid="${uuid('cat')}"]`).waitFor();
+    assert.deepEqual(await tiles(ann), Object.values(app!.uuid).sort(), 'everyone on the stage again');
     assert.equal(await host.locator('#roster .badge.room').count(), 0, 'nobody is in a room');
   });
 });

@@ -6,75 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { assertChromium, CHROMIUM, CHROMIUM_ARGS, SKIP_WITHOUT_CHROMIUM } from '../support/browser.ts';
-import { instantMeeting } from '../support/live.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-
-const WAIT_MS = 10_000;
+import type { Page } from 'playwright-core';
+import { type AppMeeting, startAppMeeting } from '../support/app-meeting.ts';
+import { assertChromium, SKIP_WITHOUT_CHROMIUM } from '../support/browser.ts';
 const HOST = { username: 'tara', password: 'Tara-Passw0rd!' };
 
 describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
-  let t: TestServer;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-  let meeting: { number: string; password: string };
+  let app: AppMeeting | undefined;
   let host: Page;
   let ann: Page;
   let ben: Page;
-  const uuid: Record<string, string> = {};
-
-  const newPage = async (label: string): Promise<Page> => {
-    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
-    page.on('dialog', (d) => void d.accept());
-    return page;
-  };
-
-  /** Opens the app and joins the meeting, signed in when `account` is given. */
-  const joinPage = async (label: string, name: string, account?: { username: string; password: string }): Promise<Page> => {
-    const page = await newPage(label);
-    await page.goto(`${t.url}/app/`);
-    await page.locator('body[data-ready="true"]').waitFor();
-    await page.fill('#meeting-number', meeting.number);
-    await page.fill('#display-name', name);
-    if (account) {
-      await page.click('#sign-in summary');
-      await page.fill('#username', account.username);
-      await page.fill('#password', account.password);
-    } else {
-      await page.fill('#passcode', meeting.password);
-    }
-    await page.click('#join-button');
-    await page.locator('#meeting-screen').waitFor();
-    await page.locator('#roster li .badge.you').waitFor();
-    uuid[label] = (await page.locator('#roster li:has(.badge.you)').getAttribute('data-uuid')) ?? '';
-    return page;
-  };
+  const uuid = (label: string) => app!.uuid[label]!;
 
   before(async () => {
     assertChromium();
-    t = await startTestServer('sqlite');
-    await t.createUser(HOST.username, HOST.password);
-    const token = await t.signIn(HOST.username, HOST.password, 'test-setup');
-    const created = await instantMeeting(t, token, 'test-setup', 'Class');
-    meeting = { number: created.meeting_number, password: created.meeting_password };
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    host = await joinPage('host', 'Tara Teacher', HOST);
-    ann = await joinPage('ann', 'Ann');
-    ben = await joinPage('ben', 'Ben');
+    app = await startAppMeeting(HOST, 'Class');
+    host = await app.join('host', 'Tara Teacher', HOST);
+    ann = await app.join('ann', 'Ann');
+    ben = await app.join('ben', 'Ben');
     await host.locator('#participant-count[data-count="3"]').waitFor();
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await t?.close();
-    assert.deepEqual(pageErrors, [], 'no errors in the pages');
+    await app?.close();
   });
 
   const send = async (page: Page, text: string, to = '') => {
@@ -100,7 +54,7 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   });
 
   it('a private message is shown to its sender and recipient only', async () => {
-    await send(host, 'Ann, please stay after class', uuid.ann!);
+    await send(host, 'Ann, please stay after class', uuid('ann'));
     await ann.locator('#chat-list li[data-private="true"]', { hasText: 'please stay' }).waitFor();
     await host.locator('#chat-list li[data-private="true"]', { hasText: '→ Ann (private)' }).waitFor();
     await send(ben, 'Ben was here');
@@ -124,8 +78,8 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
 
   it('a reaction appears on the sender’s tile on every page, and goes away', async () => {
     await ben.click('#reaction-bar button[data-emoji="👏"]');
-    for (const page of [host, ann, ben]) await page.locator(`#stage .tile[data-uuid="${uuid.ben}"][data-reaction="👏"] .reaction`).waitFor();
-    await ann.locator(`#stage .tile[data-uuid="${uuid.ben}"][data-reaction=""]`).waitFor();
+    for (const page of [host, ann, ben]) await page.locator(`#stage .tile[data-uuid="${uuid('ben')}"][data-reaction="👏"] .reaction`).waitFor();
+    await ann.locator(`#stage .tile[data-uuid="${uuid('ben')}"][data-reaction=""]`).waitFor();
   });
 
   it('the host sees raised hands in order and lowers one, then all', async () => {
@@ -133,9 +87,9 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await ben.locator('#hand[data-raised="true"]').waitFor();
     await ann.click('#hand');
     await host.locator('#request-list li[data-position="2"]').waitFor();
-    assert.deepEqual(await host.locator('#request-list li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-uuid'))), [uuid.ben, uuid.ann]);
-    await ann.locator(`#stage .tile[data-uuid="${uuid.ben}"][data-hand="true"]`).waitFor();
-    await host.locator(`#request-list li[data-uuid="${uuid.ben}"] button[data-action="lower-hand"]`).click();
+    assert.deepEqual(await host.locator('#request-list li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-uuid'))), [uuid('ben'), uuid('ann')]);
+    await ann.locator(`#stage .tile[data-uuid="${uuid('ben')}"][data-hand="true"]`).waitFor();
+    await host.locator(`#request-list li[data-uuid="${uuid('ben')}"] button[data-action="lower-hand"]`).click();
     await ben.locator('#hand[data-raised="false"]').waitFor();
     await host.locator('#request-list li[data-position="1"]', { hasText: 'Ann' }).waitFor();
     await host.click('#lower-all');
@@ -143,22 +97,10 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await host.locator('#requests').waitFor({ state: 'hidden' });
   });
 
-  /** Opens the app and asks to join as a guest, without waiting for the meeting screen. */
-  const knock = async (label: string, name: string): Promise<Page> => {
-    const page = await newPage(label);
-    await page.goto(`${t.url}/app/`);
-    await page.locator('body[data-ready="true"]').waitFor();
-    await page.fill('#meeting-number', meeting.number);
-    await page.fill('#display-name', name);
-    await page.fill('#passcode', meeting.password);
-    await page.click('#join-button');
-    return page;
-  };
-
   it('with the lobby on, a guest waits on its own screen; the host admits one and refuses another', async () => {
     await host.selectOption('#lobby-mode', 'guests');
     await host.locator('#lobby-mode').evaluate((el) => (el as { value: string }).value === "guests");
-    const cal = await knock('cal', 'Cal');
+    const cal = await app!.knock('cal', 'Cal');
     await cal.locator('#lobby-screen').waitFor();
     assert.equal(await cal.locator('#lobby-meeting').innerText(), 'Class');
     await host.locator('#lobby-list li', { hasText: 'Cal' }).locator('.badge.guest').waitFor();
@@ -168,7 +110,7 @@ describe('browser app: in the meeting', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await cal.locator('#roster li .badge.you').waitFor();
     await host.locator('#participant-count[data-count="4"]').waitFor();
 
-    const dan = await knock('dan', 'Dan');
+    const dan = await app!.knock('dan', 'Dan');
     await dan.locator('#lobby-screen').waitFor();
     await host.locator('#lobby-list li', { hasText: 'Dan' }).locator('button[data-action="refuse"]').click();
     await dan.locator('#end-screen[data-reason="LobbyRefused"]').waitFor();
