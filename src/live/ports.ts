@@ -160,14 +160,7 @@ export interface StoredChat extends ChatRecord {
 }
 
 /** The session a transcript belongs to. */
-export interface TranscriptSession {
-  id: string;
-  meetingNumber: string;
-  name: string;
-  ownerId: string;
-  startedAt: number;
-  endedAt: number;
-}
+export type TranscriptSession = Pick<SessionRecord, 'id' | 'meetingNumber' | 'name' | 'ownerId' | 'startedAt' | 'endedAt'>;
 
 /** The chat of live sessions, written as it happens (the transcript the owner reads afterwards). */
 export interface ChatLog {
