@@ -1,4 +1,5 @@
 import type { Socket } from 'node:dgram';
+import { rtpPacket } from '../rtp/rtp-packet.ts';
 import type { SlotTransmitter } from '../sfu/out-slot.ts';
 
 const SR_INTERVAL_MS = 1000;
@@ -73,13 +74,7 @@ export class PlainRtpTransmitter implements SlotTransmitter {
   }
 
   private transmit(index: number, timestamp: number, marker: boolean, payloadType: number, payload: Buffer | Uint8Array): void {
-    const packet = Buffer.allocUnsafe(12 + payload.length);
-    packet[0] = 0x80;
-    packet[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
-    packet.writeUInt16BE(index % 65536, 2);
-    packet.writeUInt32BE(timestamp >>> 0, 4);
-    packet.writeUInt32BE(this.ssrc >>> 0, 8);
-    packet.set(payload, 12);
+    const packet = rtpPacket(payloadType, index, timestamp, this.ssrc, payload, marker);
     // Nobody may be listening yet (ffmpeg starting) or any more (it exited): a lost datagram on loopback is no error.
     this.socket.send(packet, this.port, LOOPBACK);
   }

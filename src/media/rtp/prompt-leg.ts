@@ -5,6 +5,7 @@ import { opusCodecs } from '../recorder/opus-codec.ts';
 import { g711Encode } from './g711.ts';
 import { Upsampler } from './pcm.ts';
 import { rtpPayload } from './rtp-leg.ts';
+import { rtpPacket } from './rtp-packet.ts';
 import { type LegOffer, readLegOffer, writeLegAnswer } from './rtp-sdp.ts';
 import { KeyPresses } from './telephone-event.ts';
 
@@ -113,13 +114,7 @@ export class PromptLeg {
   private send(pcm: Int16Array): void {
     const { codec } = this.offer;
     const payload = this.encoder ? this.encoder.encode(this.upsampler.up(pcm)) : g711Encode(codec.name as 'PCMU' | 'PCMA', pcm);
-    const packet = Buffer.allocUnsafe(12 + payload.length);
-    packet[0] = 0x80;
-    packet[1] = codec.payloadType & 0x7f;
-    packet.writeUInt16BE(this.seq, 2);
-    packet.writeUInt32BE(this.timestamp >>> 0, 4);
-    packet.writeUInt32BE(this.ssrc >>> 0, 8);
-    packet.set(payload, 12);
+    const packet = rtpPacket(codec.payloadType, this.seq, this.timestamp, this.ssrc, payload);
     this.seq = (this.seq + 1) & 0xffff;
     this.timestamp = (this.timestamp + (codec.name === 'opus' ? FRAME * 6 : FRAME)) >>> 0;
     this.socket.send(packet, this.remote.port, this.remote.address);

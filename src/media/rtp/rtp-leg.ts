@@ -10,6 +10,7 @@ import { type Sink, Source, type SourceKind } from '../sfu/source.ts';
 import { g711Decode, g711Encode } from './g711.ts';
 import { audioLevel, downsample, Upsampler } from './pcm.ts';
 import { type LegOffer, readLegOffer, writeLegAnswer, writeLegOffer } from './rtp-sdp.ts';
+import { rtpPacket } from './rtp-packet.ts';
 
 type Report = (error: unknown, context: string) => void;
 
@@ -222,13 +223,7 @@ export class RtpLeg {
       payload = g711Encode(codec.name, downsample(pcm));
       samples = NARROW_FRAME;
     }
-    const packet = Buffer.allocUnsafe(12 + payload.length);
-    packet[0] = 0x80;
-    packet[1] = codec.payloadType & 0x7f;
-    packet.writeUInt16BE(this.outSeq, 2);
-    packet.writeUInt32BE(this.outTimestamp >>> 0, 4);
-    packet.writeUInt32BE(this.outSsrc >>> 0, 8);
-    packet.set(payload, 12);
+    const packet = rtpPacket(codec.payloadType, this.outSeq, this.outTimestamp, this.outSsrc, payload);
     this.outSeq = (this.outSeq + 1) & 0xffff;
     this.outTimestamp = (this.outTimestamp + samples) >>> 0;
     this.socket.send(packet, this.remote.port, this.remote.address);
